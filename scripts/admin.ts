@@ -1,0 +1,134 @@
+/**
+ * The beheerder's command.
+ *
+ *   npm run admin -- user add <localpart> --org <ORG> --role <role>[,<role>] --password <pw> [--name "<display name>"]
+ *   npm run admin -- user set <localpart> [--org <ORG>] [--role <roles>] [--name "<display name>"]
+ *   npm run admin -- user disable <localpart>
+ *   npm run admin -- user list
+ *   npm run admin -- user import <file.csv>      (header: localpart,org,roles,password[,display_name]; roles split by ;)
+ *   npm run admin -- org add <CODE> --name "<name>"
+ *   npm run admin -- org list
+ *
+ * It talks to the homeserver whose data folder is CASUS_DATA_DIR (default: the demo's, .data/demo).
+ */
+import { readFileSync, existsSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { configFromEnv, ConfigError } from '../src/lib/server/config.ts';
+import { connectService } from '../src/lib/server/service-account.ts';
+import { Accounts, AdminError, parseUserCsv } from '../src/lib/server/accounts.ts';
+import { HomeserverUnreachableError, MatrixHttpError } from '../src/lib/server/http.ts';
+import { DEMO_DATA_DIR } from './lib/paths.ts';
+
+const USAGE = readFileSync(new URL(import.meta.url), 'utf8').split('*/')[0]!.replace(/^\/\*\*|^ \* ?/gm, '').trim();
+
+export async function runAdmin(argv: string[], env: Record<string, string | undefined> = process.env): Promise<number> {
+	const { values, positionals } = parseArgs({
+		args: argv,
+		allowPositionals: true,
+		options: {
+			org: { type: 'string' },
+			role: { type: 'string' },
+			password: { type: 'string' },
+			name: { type: 'string' },
+			help: { type: 'boolean', short: 'h' }
+		}
+	});
+	const [noun, verb, arg] = positionals;
+	if (values.help || !noun) {
+		console.log(USAGE);
+		return values.help ? 0 : 2;
+	}
+	const config = configFromEnv({ ...env, CASUS_DATA_DIR: env.CASUS_DATA_DIR ?? (env.CASUS_HOMESERVER_URL ? undefined : DEMO_DATA_DIR) });
+	const accounts = new Accounts(config, await connectService(config));
+	const roles = values.role?.split(',').map((r) => r.trim()).filter(Boolean);
+	const need = (value: string | undefined, what: string): string => {
+		if (!value) throw new AdminError(`Missing ${what}.\n\n${USAGE}`);
+		return value;
+	};
+
+	switch (`${noun} ${verb ?? ''}`.trim()) {
+		case 'user add': {
+			const localpart = need(arg, '<localpart>');
+			const outcome = await accounts.addUser({
+				localpart,
+				org: need(values.org, '--org <ORG>'),
+				roles: roles ?? [],
+				password: need(values.password, '--password <password>'),
+				displayName: values.name
+			});
+			console.log(outcome === 'created' ? `Added ${accounts.userId(localpart)}.` : `${accounts.userId(localpart)} already exists with that organisation and those roles; nothing changed.`);
+			return 0;
+		}
+		case 'user set': {
+			const entry = await accounts.setUser(need(arg, '<localpart>'), { org: values.org, roles, displayName: values.name });
+			console.log(`${entry.userId}: ${entry.org}, ${entry.roles.join(',')}.`);
+			return 0;
+		}
+		case 'user disable': {
+			const localpart = need(arg, '<localpart>');
+			const outcome = await accounts.disableUser(localpart);
+			console.log(outcome === 'disabled' ? `Disabled ${accounts.userId(localpart)}: signed out everywhere and removed from all rooms.` : `${accounts.userId(localpart)} was already disabled.`);
+			return 0;
+		}
+		case 'user list': {
+			const users = await accounts.listUsers();
+			const rows = users.map((u) => [u.userId, u.org, u.roles.join(','), u.active ? 'active' : 'disabled', u.display_name]);
+			printTable(['user', 'org', 'roles', 'status', 'name'], rows);
+			return 0;
+		}
+		case 'user import': {
+			const file = need(arg, '<file.csv>');
+			if (!existsSync(file)) throw new AdminError(`No such file: ${file}`);
+			const users = parseUserCsv(readFileSync(file, 'utf8'));
+			let failures = 0;
+			for (const user of users) {
+				try {
+					const outcome = await accounts.addUser(user);
+					console.log(`${accounts.userId(user.localpart)}: ${outcome}`);
+				} catch (err) {
+					failures++;
+					console.error(`${accounts.userId(user.localpart)}: ${err instanceof Error ? err.message : String(err)}`);
+				}
+			}
+			console.log(`${users.length - failures} of ${users.length} users imported.`);
+			return failures ? 1 : 0;
+		}
+		case 'org add': {
+			const code = need(arg, '<CODE>');
+			const outcome = await accounts.addOrganisation(code, need(values.name, '--name "<name>"'));
+			console.log(`Organisation ${code.toUpperCase()}: ${outcome}.`);
+			return 0;
+		}
+		case 'org list': {
+			const directory = await accounts.directory();
+			printTable(['code', 'name'], directory.organisations.map((o) => [o.code, o.name]));
+			return 0;
+		}
+		default:
+			throw new AdminError(`Unknown command "${positionals.join(' ')}".\n\n${USAGE}`);
+	}
+}
+
+function printTable(header: string[], rows: string[][]): void {
+	const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+	const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+	console.log(line(header));
+	for (const row of rows) console.log(line(row));
+}
+
+export function describeError(err: unknown): string {
+	if (err instanceof AdminError || err instanceof ConfigError || err instanceof HomeserverUnreachableError) return err.message;
+	if (err instanceof MatrixHttpError) return `The homeserver refused: ${err.errcode}: ${err.message}`;
+	if (err instanceof Error && err.name === 'TypeError' && /parseArgs|option/i.test(err.message)) return err.message;
+	return err instanceof Error ? (err.stack ?? err.message) : String(err);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+	runAdmin(process.argv.slice(2)).then(
+		(code) => process.exit(code),
+		(err) => {
+			console.error(`admin: ${describeError(err)}`);
+			process.exit(1);
+		}
+	);
+}
