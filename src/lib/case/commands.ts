@@ -1,0 +1,345 @@
+/**
+ * What a user may do in a case, and the events it produces. A command takes the
+ * current case view, who is acting and a validated form input, and returns
+ * either effects for the Matrix layer to carry out, in order, or a refusal with
+ * a message for the user. Pure: no Matrix, no clock except ctx.now.
+ */
+import { z } from 'zod';
+import type { Directory } from '../directory/directory.ts';
+import { activeEntry, hasRole } from '../directory/directory.ts';
+import { RECORD, STATE } from './event-types.ts';
+import { canCoordinate } from './permissions.ts';
+import { retentionUntil } from './deadlines.ts';
+import {
+	ClosureRecord,
+	ConsentRecord,
+	HandoverRecord,
+	IntakeRecord,
+	PersonalDetails,
+	TriageRecord,
+	UpdateRecord,
+	CaseFacts,
+	type Purpose
+} from './records.ts';
+import { AccessEntry, CaseState, RegieState, TriageStatusState, type Phase } from './state.ts';
+import { CaseReference, Instant, MatrixUserId, OrganisationCode, RegionCode, StatutoryGround } from './primitives.ts';
+import type { CaseView } from './view.ts';
+
+export type Membership = 'join' | 'invite' | 'leave' | 'ban' | 'knock';
+
+export interface CommandContext {
+	directory: Directory;
+	serviceUserId: string;
+	now: number;
+	/** Current membership of the room. */
+	members: ReadonlyMap<string, Membership>;
+}
+
+export type Effect =
+	| { kind: 'record'; type: (typeof RECORD)[keyof typeof RECORD]; content: unknown }
+	| { kind: 'state'; type: (typeof STATE)[keyof typeof STATE]; content: unknown }
+	| { kind: 'invite'; userId: string; reason: string }
+	| { kind: 'remove'; userId: string; reason: string }
+	/** Done by the service account (regie state and power levels), through the server. */
+	| { kind: 'handover'; to: string; deputy: string | null; reason: string };
+
+export type CommandErrorCode = 'not-allowed' | 'closed' | 'invalid' | 'not-covered' | 'not-member' | 'would-remove-regie' | 'unknown-user';
+
+export class CommandError extends Error {
+	constructor(
+		readonly code: CommandErrorCode,
+		message: string
+	) {
+		super(message);
+		this.name = 'CommandError';
+	}
+}
+
+export type CommandResult = { ok: true; effects: Effect[] } | { ok: false; error: CommandError };
+
+const ok = (effects: Effect[]): CommandResult => ({ ok: true, effects });
+const fail = (code: CommandErrorCode, message: string): CommandResult => ({ ok: false, error: new CommandError(code, message) });
+const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+function coordinatorOnly(view: CaseView, actor: string, ctx: CommandContext): CommandResult | null {
+	if (!canCoordinate({ directory: ctx.directory, serviceUserId: ctx.serviceUserId, regiehouder: view.regie.regiehouder, deputy: view.regie.deputy }, actor)) {
+		return fail('not-allowed', 'Alleen de regiehouder, diens vervanger of de MDT-voorzitter kan dit vastleggen.');
+	}
+	return null;
+}
+
+function openOnly(view: CaseView): CommandResult | null {
+	return view.phase === 'closed' ? fail('closed', 'Deze casus is afgesloten.') : null;
+}
+
+export function coveredOrganisations(view: CaseView): Set<string> {
+	return new Set(view.access.map((a) => a.org));
+}
+
+/** The case state with some fields changed, as the next plaintext state event. */
+function nextCaseState(view: CaseView, change: Partial<CaseState>): CaseState | null {
+	if (!view.state.case) return null;
+	return CaseState.parse({ ...view.state.case, ...change });
+}
+
+function phaseEffect(view: CaseView, phase: Phase): Effect[] {
+	const order = ['first_contact', 'triage', 'regie', 'closed'];
+	if (!view.state.case || order.indexOf(view.state.case.phase) >= order.indexOf(phase)) return [];
+	return [{ kind: 'state', type: STATE.case, content: nextCaseState(view, { phase }) }];
+}
+
+// --- New case (carried out by the server, as the service account) -------------------
+
+export const NewCaseInput = z.strictObject({
+	reference: CaseReference.optional(),
+	region: RegionCode,
+	first_report_at: Instant,
+	acute: z.boolean(),
+	/** The organisations covered from the start, each with its basis. */
+	access: z
+		.array(z.discriminatedUnion('basis', [
+			z.strictObject({ org: OrganisationCode, basis: z.literal('consent') }),
+			z.strictObject({ org: OrganisationCode, basis: z.literal('statutory'), ground: StatutoryGround })
+		]))
+		.min(1)
+});
+export type NewCaseInput = z.infer<typeof NewCaseInput>;
+
+/** The initial plaintext state of a new case room; the requester holds regie until the MDT chooses. */
+export function initialCaseState(input: NewCaseInput, reference: string, requester: string, directory: Directory, now: number) {
+	const requesterOrg = activeEntry(directory, requester)?.org;
+	if (!requesterOrg) throw new CommandError('unknown-user', 'Uw account staat niet (meer) in het adresboek.');
+	if (!input.access.some((a) => a.org === requesterOrg)) {
+		throw new CommandError('not-covered', `Uw eigen organisatie (${requesterOrg}) moet onder de grondslag vallen, anders kunt u de casus niet openen.`);
+	}
+	const since = iso(now);
+	return {
+		case: CaseState.parse({ v: 1, reference, region: input.region, phase: 'first_contact', first_report_at: input.first_report_at, acute: input.acute, closed_at: null, retention_until: null }),
+		access: { v: 1 as const, organisations: input.access.map((a) => AccessEntry.parse({ ...a, since })) },
+		regie: RegieState.parse({ v: 1, regiehouder: requester, deputy: null, since, handovers: 0 })
+	};
+}
+
+// --- Intake ---------------------------------------------------------------------------
+
+export const IntakeInput = z.strictObject({
+	facts: CaseFacts.omit({ reference: true, region: true, first_report_at: true }),
+	person: PersonalDetails,
+	summary: IntakeRecord.shape.summary,
+	reporter: IntakeRecord.shape.reporter
+});
+export type IntakeInput = z.infer<typeof IntakeInput>;
+
+export function recordIntake(view: CaseView, actor: string, ctx: CommandContext, input: IntakeInput): CommandResult {
+	const refused = openOnly(view) ?? coordinatorOnly(view, actor, ctx);
+	if (refused) return refused;
+	if (!view.state.case) return fail('invalid', 'De casus heeft nog geen kenmerk.');
+	const record = IntakeRecord.parse({
+		v: 1,
+		facts: { ...input.facts, reference: view.state.case.reference, region: view.state.case.region, first_report_at: view.state.case.first_report_at },
+		person: input.person,
+		summary: input.summary,
+		reporter: input.reporter
+	});
+	const effects: Effect[] = [{ kind: 'record', type: RECORD.intake, content: record }];
+	if (view.state.case.acute !== record.facts.acute || view.state.case.phase === 'first_contact') {
+		effects.push({ kind: 'state', type: STATE.case, content: nextCaseState(view, { acute: record.facts.acute, phase: view.state.case.phase === 'first_contact' ? 'triage' : view.state.case.phase }) });
+	}
+	return ok(effects);
+}
+
+// --- Triage --------------------------------------------------------------------------
+
+export const TriageInput = TriageRecord.omit({ v: true, seq: true, supersedes: true, decided_at: true });
+export type TriageInput = z.infer<typeof TriageInput>;
+
+export function recordTriage(view: CaseView, actor: string, ctx: CommandContext, input: TriageInput): CommandResult {
+	const refused = openOnly(view) ?? coordinatorOnly(view, actor, ctx);
+	if (refused) return refused;
+	const covered = coveredOrganisations(view);
+	for (const who of [input.regiehouder, input.deputy]) {
+		if (!who) continue;
+		const problem = memberProblem(who, view, ctx, covered);
+		if (problem) return problem;
+	}
+	if (input.deputy && input.deputy === input.regiehouder) return fail('invalid', 'De vervanger moet iemand anders zijn dan de regiehouder.');
+	const seq = (view.triage.latest?.record.seq ?? 0) + 1;
+	const decidedAt = iso(ctx.now);
+	const record = TriageRecord.parse({ v: 1, seq, supersedes: view.triage.latest?.eventId ?? null, decided_at: decidedAt, ...input });
+	const effects: Effect[] = [
+		{ kind: 'record', type: RECORD.triage, content: record },
+		{ kind: 'state', type: STATE.triageStatus, content: TriageStatusState.parse({ v: 1, seq, decided_at: decidedAt, next_review: input.next_review }) },
+		...phaseEffect(view, 'regie')
+	];
+	if (input.regiehouder !== view.regie.regiehouder || input.deputy !== view.regie.deputy) {
+		const reason = `Gekozen in MDT-triage nr. ${seq}`;
+		effects.push(
+			{ kind: 'record', type: RECORD.handover, content: HandoverRecord.parse({ v: 1, from: view.regie.regiehouder, to: input.regiehouder, deputy: input.deputy, reason, at: decidedAt }) },
+			{ kind: 'handover', to: input.regiehouder, deputy: input.deputy, reason }
+		);
+	}
+	return ok(effects);
+}
+
+// --- Consent -------------------------------------------------------------------------
+
+export const ConsentInput = ConsentRecord.omit({ v: true, recorded_at: true });
+export type ConsentInput = z.infer<typeof ConsentInput>;
+
+/**
+ * Records consent (or its refusal or withdrawal). Giving consent, or recording a
+ * statutory basis, adds the organisations to the room's access; refusing or
+ * withdrawing consent takes them off and removes their members, with the reason
+ * recorded. It refuses to remove the regiehouder or deputy: hand over first.
+ */
+export function recordConsent(view: CaseView, actor: string, ctx: CommandContext, input: ConsentInput): CommandResult {
+	const refused = coordinatorOnly(view, actor, ctx);
+	if (refused) return refused;
+	const now = iso(ctx.now);
+	const record = ConsentRecord.parse({ v: 1, recorded_at: now, ...input });
+	const effects: Effect[] = [{ kind: 'record', type: RECORD.consent, content: record }];
+	const current = view.access;
+	let next: AccessEntry[] = current;
+
+	if (record.status === 'given') {
+		next = [...current];
+		for (const org of record.organisations) {
+			const entry: AccessEntry = record.basis.kind === 'consent' ? { org, basis: 'consent', since: now } : { org, basis: 'statutory', ground: record.basis.ground, since: now };
+			const at = next.findIndex((a) => a.org === org);
+			if (at < 0) next.push(entry);
+			else if (next[at]!.basis !== entry.basis) next[at] = entry;
+		}
+	} else if (record.basis.kind === 'consent') {
+		// Refused or withdrawn consent ends sharing with organisations that relied on consent;
+		// an organisation with its own statutory basis keeps it.
+		const ending = new Set(record.organisations.filter((org) => current.some((a) => a.org === org && a.basis === 'consent')));
+		next = current.filter((a) => !ending.has(a.org));
+		for (const [userId, membership] of ctx.members) {
+			if (membership !== 'join' && membership !== 'invite') continue;
+			const org = activeEntry(ctx.directory, userId)?.org ?? ctx.directory.users.get(userId)?.org;
+			if (!org || !ending.has(org)) continue;
+			if (userId === view.regie.regiehouder || userId === view.regie.deputy) {
+				return fail('would-remove-regie', `${userId} (${org}) is regiehouder of vervanger. Draag eerst de regie over voordat de toestemming voor ${org} wordt ingetrokken.`);
+			}
+			effects.push({ kind: 'remove', userId, reason: `Toestemming ${record.status === 'withdrawn' ? 'ingetrokken' : 'geweigerd'} voor ${org}` });
+		}
+	}
+	if (next !== current && !sameAccess(next, current)) {
+		if (next.length === 0) return fail('invalid', 'Er moet minstens één organisatie onder de grondslag blijven vallen.');
+		// Access changes before removals so the guard and the privacy officer see the basis first.
+		effects.splice(1, 0, { kind: 'state', type: STATE.access, content: { v: 1, organisations: next } });
+	}
+	return ok(effects);
+}
+
+function sameAccess(a: AccessEntry[], b: AccessEntry[]): boolean {
+	return a.length === b.length && a.every((x, i) => JSON.stringify(x) === JSON.stringify(b[i]));
+}
+
+// --- Regie ---------------------------------------------------------------------------
+
+export const HandoverInput = z.strictObject({
+	to: MatrixUserId,
+	deputy: MatrixUserId.nullable(),
+	reason: HandoverRecord.shape.reason
+});
+export type HandoverInput = z.infer<typeof HandoverInput>;
+
+export function handOverRegie(view: CaseView, actor: string, ctx: CommandContext, input: HandoverInput): CommandResult {
+	const refused = openOnly(view) ?? coordinatorOnly(view, actor, ctx);
+	if (refused) return refused;
+	const covered = coveredOrganisations(view);
+	for (const who of [input.to, input.deputy]) {
+		if (!who) continue;
+		const problem = memberProblem(who, view, ctx, covered);
+		if (problem) return problem;
+	}
+	if (input.deputy === input.to) return fail('invalid', 'De vervanger moet iemand anders zijn dan de regiehouder.');
+	if (input.to === view.regie.regiehouder && input.deputy === view.regie.deputy) return fail('invalid', 'Er verandert niets.');
+	const record = HandoverRecord.parse({ v: 1, from: view.regie.regiehouder, to: input.to, deputy: input.deputy, reason: input.reason, at: iso(ctx.now) });
+	return ok([
+		{ kind: 'record', type: RECORD.handover, content: record },
+		{ kind: 'handover', to: input.to, deputy: input.deputy, reason: input.reason }
+	]);
+}
+
+function memberProblem(userId: string, view: CaseView, ctx: CommandContext, covered: Set<string>): CommandResult | null {
+	const entry = activeEntry(ctx.directory, userId);
+	if (!entry) return fail('unknown-user', `${userId} staat niet (actief) in het adresboek.`);
+	if (!covered.has(entry.org)) return fail('not-covered', `${entry.display_name} (${entry.org}) valt niet onder de grondslag van deze casus.`);
+	if (ctx.members.get(userId) !== 'join') return fail('not-member', `${entry.display_name} is (nog) geen lid van deze casus.`);
+	return null;
+}
+
+// --- Regiehouder update ------------------------------------------------------------------
+
+export const UpdateInput = UpdateRecord.omit({ v: true, at: true });
+export type UpdateInput = z.infer<typeof UpdateInput>;
+
+export function postUpdate(view: CaseView, actor: string, ctx: CommandContext, input: UpdateInput): CommandResult {
+	if (actor !== view.regie.regiehouder && actor !== view.regie.deputy) {
+		return fail('not-allowed', 'Alleen de regiehouder (of diens vervanger) plaatst een regie-update.');
+	}
+	return ok([{ kind: 'record', type: RECORD.update, content: UpdateRecord.parse({ v: 1, at: iso(ctx.now), ...input }) }]);
+}
+
+// --- Closure -------------------------------------------------------------------------
+
+export const ClosureInput = ClosureRecord.omit({ v: true, decided_at: true });
+export type ClosureInput = z.infer<typeof ClosureInput>;
+
+export function closeCase(view: CaseView, actor: string, ctx: CommandContext, input: ClosureInput): CommandResult {
+	const refused = openOnly(view) ?? coordinatorOnly(view, actor, ctx);
+	if (refused) return refused;
+	const decidedAt = iso(ctx.now);
+	const record = ClosureRecord.parse({ v: 1, decided_at: decidedAt, ...input });
+	const state = nextCaseState(view, { phase: 'closed', closed_at: decidedAt, retention_until: retentionUntil(decidedAt, record.retention_months).replace(/\.\d{3}Z$/, 'Z') });
+	return ok([
+		{ kind: 'record', type: RECORD.closure, content: record },
+		...(state ? [{ kind: 'state' as const, type: STATE.case, content: state }] : [])
+	]);
+}
+
+// --- Membership ------------------------------------------------------------------------
+
+export const InviteInput = z.strictObject({ userId: MatrixUserId, reason: z.string().trim().min(3, 'Geef een reden op.').max(500) });
+export type InviteInput = z.infer<typeof InviteInput>;
+
+/** Only members of organisations covered by the access basis can be invited. */
+export function inviteMember(view: CaseView, actor: string, ctx: CommandContext, input: InviteInput): CommandResult {
+	const refused = openOnly(view) ?? coordinatorOnly(view, actor, ctx);
+	if (refused) return refused;
+	const entry = activeEntry(ctx.directory, input.userId);
+	if (!entry) return fail('unknown-user', `${input.userId} staat niet (actief) in het adresboek.`);
+	if (!entry.roles.includes('professional') && !entry.roles.includes('chair')) {
+		return fail('not-allowed', `${entry.display_name} is geen MDT-lid; alleen professionals en voorzitters worden uitgenodigd.`);
+	}
+	if (!coveredOrganisations(view).has(entry.org)) {
+		return fail('not-covered', `${entry.display_name} werkt bij ${entry.org}, en ${entry.org} valt niet onder de grondslag van deze casus. Leg eerst toestemming of een wettelijke grondslag vast.`);
+	}
+	const membership = ctx.members.get(input.userId);
+	if (membership === 'join' || membership === 'invite') return fail('invalid', `${entry.display_name} is al lid of uitgenodigd.`);
+	return ok([{ kind: 'invite', userId: input.userId, reason: input.reason }]);
+}
+
+export const RemoveInput = InviteInput;
+export function removeMember(view: CaseView, actor: string, ctx: CommandContext, input: InviteInput): CommandResult {
+	const refused = coordinatorOnly(view, actor, ctx);
+	if (refused) return refused;
+	if (input.userId === view.regie.regiehouder || input.userId === view.regie.deputy) {
+		return fail('would-remove-regie', 'Draag eerst de regie over voordat u de regiehouder of vervanger verwijdert.');
+	}
+	const membership = ctx.members.get(input.userId);
+	if (membership !== 'join' && membership !== 'invite') return fail('not-member', `${input.userId} is geen lid.`);
+	return ok([{ kind: 'remove', userId: input.userId, reason: input.reason }]);
+}
+
+/** Everyone who may be chosen as regiehouder or deputy: joined members of covered organisations. */
+export function regieCandidates(view: CaseView, ctx: CommandContext): string[] {
+	const covered = coveredOrganisations(view);
+	return [...ctx.members]
+		.filter(([userId, m]) => m === 'join' && covered.has(activeEntry(ctx.directory, userId)?.org ?? '') && hasRole(ctx.directory, userId, 'professional'))
+		.map(([userId]) => userId);
+}
+
+export type { Purpose };

@@ -1,0 +1,38 @@
+/**
+ * The clocks of a case: the MDT triage deadline (24 hours after the first report,
+ * per the gezamenlijke aanpak) and the next review date of a triage decision.
+ */
+export const TRIAGE_DEADLINE_HOURS = 24;
+const HOUR = 3_600_000;
+
+export function triageDeadline(firstReportAt: string): string {
+	return new Date(Date.parse(firstReportAt) + TRIAGE_DEADLINE_HOURS * HOUR).toISOString();
+}
+
+/** Milliseconds left until the deadline (negative when past). */
+export function msUntil(deadline: string, now: number): number {
+	return Date.parse(deadline) - now;
+}
+
+/** A review date is due at the end of that day (Dutch time is close enough to UTC+1/2; use the day's end in UTC+0 to be lenient). */
+export function reviewOverdue(nextReview: string, now: number): boolean {
+	return Date.parse(`${nextReview}T23:59:59Z`) < now;
+}
+
+/** Retention: the moment the shared record is due for deletion, N months after closure. */
+export function retentionUntil(closedAt: string, months: number): string {
+	const d = new Date(closedAt);
+	const day = d.getUTCDate();
+	d.setUTCDate(1);
+	d.setUTCMonth(d.getUTCMonth() + months);
+	// Keep the day of the month where it exists (31 January + 1 month = 28/29 February).
+	const lastDay = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 0)).getUTCDate();
+	d.setUTCDate(Math.min(day, lastDay));
+	return d.toISOString();
+}
+
+/** Acute: the incident happened at most 7 days before the first report. */
+export function isAcute(incidentDate: string | undefined, firstReportAt: string, band: string): boolean {
+	if (incidentDate) return Date.parse(firstReportAt) - Date.parse(`${incidentDate}T00:00:00Z`) <= 8 * 24 * HOUR;
+	return band === 'within_7_days';
+}

@@ -1,0 +1,52 @@
+/**
+ * Who may write what in a case room: the domain's rules, applied by the reducer
+ * (a record from a sender without the right is flagged and ignored) and by the
+ * commands (the form is not even offered). The homeserver's guard enforces the
+ * subset it can see (plaintext state); power levels enforce the coarse part.
+ */
+import type { Directory } from '../directory/directory.ts';
+import { hasRole } from '../directory/directory.ts';
+import { RECORD, STATE } from './event-types.ts';
+
+export interface Actors {
+	directory: Directory;
+	serviceUserId: string;
+	regiehouder: string | null;
+	deputy: string | null;
+}
+
+export type Capability = 'coordinate' | 'chair' | 'service';
+
+/** The regiehouder, their deputy when one is named, and the MDT chair coordinate a case. */
+export function canCoordinate(a: Actors, userId: string): boolean {
+	return userId === a.regiehouder || (a.deputy !== null && userId === a.deputy) || hasRole(a.directory, userId, 'chair');
+}
+
+export function isService(a: Actors, userId: string): boolean {
+	return userId === a.serviceUserId;
+}
+
+/** Why a sender may not write this event type, or null when they may. */
+export function refusal(a: Actors, type: string, sender: string): string | null {
+	if (isService(a, sender)) {
+		// The service account writes plaintext state only; it has no crypto and records nothing.
+		return (Object.values(STATE) as string[]).includes(type) ? null : 'the service account does not write case records';
+	}
+	switch (type) {
+		case STATE.regie:
+			return 'regie changes hands through the service (handover), not by editing state';
+		case STATE.case:
+		case STATE.triageStatus:
+		case STATE.access:
+		case RECORD.intake:
+		case RECORD.triage:
+		case RECORD.consent:
+		case RECORD.handover:
+		case RECORD.closure:
+			return canCoordinate(a, sender) ? null : 'only the regiehouder, the deputy or the MDT chair may record this';
+		case RECORD.update:
+			return sender === a.regiehouder || (a.deputy !== null && sender === a.deputy) ? null : 'only the regiehouder (or deputy) posts regiehouder updates';
+		default:
+			return null;
+	}
+}

@@ -1,0 +1,211 @@
+/**
+ * End-to-end encrypted case records: the substance of the case. Each record is
+ * the content of one timeline event (type in event-types.ts RECORD); the codec
+ * (src/lib/matrix/codec.ts) adds a plain-text `body` fallback for other Matrix
+ * clients. Every schema carries `v` so later versions can be told apart.
+ *
+ * These never appear in plaintext: the homeserver only sees m.room.encrypted.
+ */
+import { z } from 'zod';
+import { CaseReference, Day, Instant, MatrixUserId, OrganisationCode, RegionCode, StatutoryGround } from './primitives.ts';
+
+const Text = (max: number) => z.string().trim().min(1).max(max);
+const OptionalText = (max: number) => z.string().trim().max(max).optional();
+
+// --- Case facts and intake ---------------------------------------------------
+
+export const CASE_KINDS = ['sexual_abuse', 'sexual_violence', 'transgressive_behaviour'] as const;
+export const CaseKind = z.enum(CASE_KINDS);
+export type CaseKind = z.infer<typeof CaseKind>;
+
+export const SETTINGS = ['offline', 'online', 'both'] as const;
+export const Setting = z.enum(SETTINGS);
+
+/** When the incident happened, when no exact date is known. */
+export const INCIDENT_BANDS = ['within_7_days', '8_to_30_days', '1_to_12_months', 'over_1_year', 'unknown'] as const;
+export const IncidentBand = z.enum(INCIDENT_BANDS);
+
+export const CaseFacts = z.strictObject({
+	reference: CaseReference,
+	region: RegionCode,
+	first_report_at: Instant,
+	receiving_org: OrganisationCode,
+	incident_date: Day.optional(),
+	incident_band: IncidentBand,
+	/** Incident at most 7 days ago: forensic examination and emergency care may still be possible. */
+	acute: z.boolean(),
+	kind: CaseKind,
+	setting: Setting,
+	minor: z.boolean()
+});
+export type CaseFacts = z.infer<typeof CaseFacts>;
+
+/** Personal details of the victim (encrypted only). */
+export const PersonalDetails = z.strictObject({
+	name: Text(200),
+	birth_date: Day.optional(),
+	address: OptionalText(300),
+	phone: OptionalText(50),
+	email: OptionalText(200),
+	/** How the victim wants to be contacted, and what to avoid (e.g. "not via the home address"). */
+	contact_preferences: OptionalText(1000),
+	/** A parent or legal representative, for minors. */
+	representative: OptionalText(300)
+});
+export type PersonalDetails = z.infer<typeof PersonalDetails>;
+
+export const IntakeRecord = z.strictObject({
+	v: z.literal(1),
+	facts: CaseFacts,
+	person: PersonalDetails,
+	/** The victim's story as told at first contact: told once, read by everyone who needs it. */
+	summary: Text(20_000),
+	/** Who reported: the victim, a parent, a professional… */
+	reporter: OptionalText(300)
+});
+export type IntakeRecord = z.infer<typeof IntakeRecord>;
+
+// --- Triage --------------------------------------------------------------------
+
+export const DOMAINS = ['veiligheid', 'strafrecht', 'hulp', 'herstel'] as const;
+export const Domain = z.enum(DOMAINS);
+export type Domain = z.infer<typeof Domain>;
+
+export const URGENCIES = ['immediate', 'within_24h', 'within_week', 'regular', 'none'] as const;
+export const Urgency = z.enum(URGENCIES);
+export type Urgency = z.infer<typeof Urgency>;
+
+export const DomainDecision = z.strictObject({
+	/** Organisations that act in this domain; empty when nothing is needed now. */
+	assigned: z.array(OrganisationCode).max(16),
+	action: z.string().trim().max(4000),
+	urgency: Urgency,
+	rationale: Text(4000)
+});
+export type DomainDecision = z.infer<typeof DomainDecision>;
+
+export const TriageParticipant = z.strictObject({
+	org: OrganisationCode,
+	user_id: MatrixUserId.optional(),
+	/** For someone without an account here (e.g. a GP who joined the meeting by phone). */
+	name: OptionalText(200)
+});
+
+export const TriageRecord = z.strictObject({
+	v: z.literal(1),
+	/** 1 for the first MDT triage, +1 for each re-triage. */
+	seq: z.number().int().min(1),
+	/** The decision this one replaces (event ID); null for the first. Decisions are never overwritten. */
+	supersedes: z.string().min(1).nullable(),
+	decided_at: Instant,
+	domains: z.strictObject({
+		veiligheid: DomainDecision,
+		strafrecht: DomainDecision,
+		hulp: DomainDecision,
+		herstel: DomainDecision
+	}),
+	participants: z.array(TriageParticipant).min(1).max(40),
+	regiehouder: MatrixUserId,
+	deputy: MatrixUserId.nullable(),
+	next_review: Day,
+	reason: z.enum(['initial', 'changed_situation', 'stalled', 'scheduled_review', 'other']),
+	notes: OptionalText(4000)
+});
+export type TriageRecord = z.infer<typeof TriageRecord>;
+
+// --- Consent -------------------------------------------------------------------
+
+export const PURPOSES = ['coordination', 'care', 'safety', 'investigation', 'restorative_mediation'] as const;
+export const Purpose = z.enum(PURPOSES);
+export type Purpose = z.infer<typeof Purpose>;
+
+export const ConsentBasis = z.discriminatedUnion('kind', [
+	z.strictObject({ kind: z.literal('consent') }),
+	z.strictObject({ kind: z.literal('statutory'), ground: StatutoryGround })
+]);
+export type ConsentBasis = z.infer<typeof ConsentBasis>;
+
+export const ConsentRecord = z.strictObject({
+	v: z.literal(1),
+	status: z.enum(['given', 'refused', 'withdrawn']),
+	organisations: z.array(OrganisationCode).min(1).max(16),
+	purposes: z.array(Purpose).min(1),
+	basis: ConsentBasis,
+	/** Who gave (or refused, or withdrew) it. */
+	given_by: z.enum(['victim', 'parent_or_guardian', 'legal_representative', 'not_applicable']),
+	recorded_at: Instant,
+	notes: OptionalText(2000)
+});
+export type ConsentRecord = z.infer<typeof ConsentRecord>;
+
+// --- Regie ---------------------------------------------------------------------
+
+export const HandoverRecord = z.strictObject({
+	v: z.literal(1),
+	from: MatrixUserId.nullable(),
+	to: MatrixUserId,
+	deputy: MatrixUserId.nullable(),
+	reason: Text(2000),
+	at: Instant
+});
+export type HandoverRecord = z.infer<typeof HandoverRecord>;
+
+// --- Regiehouder update -----------------------------------------------------------
+
+export const UpdateRecord = z.strictObject({
+	v: z.literal(1),
+	at: Instant,
+	contact: z
+		.strictObject({
+			date: Day,
+			mode: z.enum(['phone', 'in_person', 'video', 'written', 'via_representative']),
+			summary: Text(4000)
+		})
+		.nullable(),
+	actions_agreed: z.array(z.strictObject({ what: Text(1000), org: OrganisationCode.optional(), due: Day.optional() })).max(50),
+	actions_done: z.array(z.strictObject({ what: Text(1000), org: OrganisationCode.optional() })).max(50),
+	signals: z.array(Text(2000)).max(50),
+	next_steps: z.string().trim().max(4000),
+	/** Asks the MDT to look at the case again (doorlopende triage). */
+	retriage_requested: z.boolean()
+});
+export type UpdateRecord = z.infer<typeof UpdateRecord>;
+
+// --- Closure -----------------------------------------------------------------------
+
+export const ClosureRecord = z.strictObject({
+	v: z.literal(1),
+	decided_at: Instant,
+	reason: z.enum(['help_completed', 'victim_declined', 'referred_elsewhere', 'no_contact', 'other']),
+	explanation: Text(4000),
+	participants: z.array(TriageParticipant).min(1).max(40),
+	/** Watchful waiting: CSG calls back after at least 4 weeks; some teams at 6 and 12 months. */
+	follow_up: z.array(z.strictObject({ date: Day, org: OrganisationCode })).max(6),
+	/** Months after closure before the shared record is deleted. */
+	retention_months: z.number().int().min(1).max(120)
+});
+export type ClosureRecord = z.infer<typeof ClosureRecord>;
+
+// --- The record union -------------------------------------------------------------
+
+import { RECORD } from './event-types.ts';
+
+export const RECORD_SCHEMAS = {
+	[RECORD.intake]: IntakeRecord,
+	[RECORD.triage]: TriageRecord,
+	[RECORD.consent]: ConsentRecord,
+	[RECORD.update]: UpdateRecord,
+	[RECORD.handover]: HandoverRecord,
+	[RECORD.closure]: ClosureRecord
+} as const;
+
+export type RecordSchemas = typeof RECORD_SCHEMAS;
+export type RecordOf<T extends keyof RecordSchemas> = z.infer<RecordSchemas[T]>;
+
+export type AnyRecord =
+	| { type: typeof RECORD.intake; record: IntakeRecord }
+	| { type: typeof RECORD.triage; record: TriageRecord }
+	| { type: typeof RECORD.consent; record: ConsentRecord }
+	| { type: typeof RECORD.update; record: UpdateRecord }
+	| { type: typeof RECORD.handover; record: HandoverRecord }
+	| { type: typeof RECORD.closure; record: ClosureRecord };

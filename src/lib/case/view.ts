@@ -1,0 +1,125 @@
+/**
+ * The shapes the reducer works with: what goes in (ordered room events, already
+ * decrypted, without any Matrix types) and what comes out (the case view).
+ */
+import type { AccessEntry, CaseState, Phase, RegieState, TriageStatusState } from './state.ts';
+import type {
+	CaseFacts,
+	ClosureRecord,
+	ConsentBasis,
+	ConsentRecord,
+	Domain,
+	DomainDecision,
+	HandoverRecord,
+	IntakeRecord,
+	PersonalDetails,
+	Purpose,
+	TriageRecord,
+	UpdateRecord
+} from './records.ts';
+
+/** One room event as the domain sees it. The Matrix layer's codec produces these. */
+export interface CaseEventInput {
+	/** Event ID, or the transaction ID of a local echo. */
+	id: string;
+	/** The (decrypted) event type. */
+	type: string;
+	sender: string;
+	/** Milliseconds since the epoch (origin_server_ts, or local time for an echo). */
+	ts: number;
+	/** Present for state events ("" for the case-room state). */
+	stateKey?: string;
+	/** The decrypted content; undefined when it could not be decrypted. */
+	content: unknown;
+	/** Whether it travelled end-to-end encrypted. Records must. */
+	encrypted: boolean;
+	/** Why it could not be decrypted (no key yet, or withheld). */
+	undecryptable?: string;
+	/** A local echo that is not yet (or could not be) sent. */
+	local?: 'pending' | 'failed';
+	redacted?: boolean;
+}
+
+export type EntryKind = 'record' | 'state' | 'message' | 'invalid' | 'unauthorised' | 'undecryptable';
+
+export interface TimelineEntry {
+	id: string;
+	ts: number;
+	sender: string;
+	type: string;
+	kind: EntryKind;
+	/** The validated record or state content (kind record/state). */
+	data?: unknown;
+	/** Free text (kind message). */
+	text?: string;
+	/** Why it was flagged (kind invalid/unauthorised/undecryptable). */
+	problem?: string;
+	local?: 'pending' | 'failed';
+}
+
+export interface ConsentScope {
+	org: string;
+	status: ConsentRecord['status'];
+	purposes: Purpose[];
+	basis: ConsentBasis;
+	givenBy: ConsentRecord['given_by'];
+	recordedBy: string;
+	recordedAt: string;
+	eventId: string;
+}
+
+export interface DomainStatus {
+	decision: DomainDecision;
+	decidedAt: string;
+	eventId: string;
+	seq: number;
+}
+
+export interface HandoverEntry {
+	eventId: string;
+	sender: string;
+	record: HandoverRecord;
+}
+
+export interface CaseView {
+	reference: string | null;
+	region: string | null;
+	phase: Phase;
+	firstReportAt: string | null;
+	acute: boolean | null;
+	/** 24 hours after the first report. */
+	triageDeadline: string | null;
+	/** When the first MDT triage decision was taken. */
+	triagedAt: string | null;
+	triageOverdue: boolean;
+	triagedWithinDeadline: boolean | null;
+	closedAt: string | null;
+	retentionUntil: string | null;
+
+	facts: CaseFacts | null;
+	person: PersonalDetails | null;
+	summary: string | null;
+	intake: { eventId: string; sender: string; record: IntakeRecord } | null;
+
+	regie: { regiehouder: string | null; deputy: string | null; since: string | null; handovers: number; history: HandoverEntry[] };
+	access: AccessEntry[];
+	consent: Record<string, ConsentScope>;
+
+	triage: {
+		latest: { eventId: string; sender: string; record: TriageRecord } | null;
+		perDomain: Partial<Record<Domain, DomainStatus>>;
+		nextReview: string | null;
+		reviewOverdue: boolean;
+		decisions: { eventId: string; sender: string; record: TriageRecord }[];
+	};
+	updates: { eventId: string; sender: string; record: UpdateRecord }[];
+	closure: { eventId: string; sender: string; record: ClosureRecord } | null;
+
+	/** Everything, in order: records, state changes, discussion, and flagged entries. */
+	timeline: TimelineEntry[];
+	/** The flagged entries only (invalid, unauthorised, undecryptable). */
+	flagged: TimelineEntry[];
+
+	/** The plaintext state as last accepted (for the command layer). */
+	state: { case: CaseState | null; regie: RegieState | null; access: { v: 1; organisations: AccessEntry[] } | null; triageStatus: TriageStatusState | null };
+}
