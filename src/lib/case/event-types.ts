@@ -36,3 +36,10 @@ export type RecordType = (typeof RECORD)[keyof typeof RECORD];
 export const STATE_TYPES: readonly string[] = Object.values(STATE);
 export const RECORD_TYPES: readonly string[] = Object.values(RECORD);
 export const NAMESPACE = 'nl.casusruimte.';
+
+/**
+ * The one plaintext timeline event allowed in a case room: an m.room.message with
+ * msgtype m.notice sent by the service account, composed by the server from a fixed
+ * template (no case content), e.g. the privacy officer asking for an access review.
+ */
+export const SERVICE_NOTICE_MSGTYPE = 'm.notice';

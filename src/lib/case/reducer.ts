@@ -92,6 +92,9 @@ export function applyEvent(view: CaseView, event: CaseEventInput, ctx: ReduceCon
 
 	const isState = event.stateKey !== undefined;
 	if (event.type === 'm.room.message') {
+		if (!event.encrypted && event.sender === ctx.serviceUserId && isNotice(event.content)) {
+			return void view.timeline.push({ ...base, kind: 'notice', text: textOf(event.content) });
+		}
 		if (!event.encrypted) return flag('invalid', 'discussion must be end-to-end encrypted');
 		return void view.timeline.push({ ...base, kind: 'message', text: textOf(event.content) });
 	}
@@ -247,6 +250,10 @@ function stripBody(content: unknown): unknown {
 	if (!content || typeof content !== 'object' || Array.isArray(content)) return content;
 	const { body: _body, msgtype: _msgtype, ...rest } = content as Record<string, unknown>;
 	return rest;
+}
+
+function isNotice(content: unknown): boolean {
+	return !!content && typeof content === 'object' && 'msgtype' in content && content.msgtype === 'm.notice';
 }
 
 function textOf(content: unknown): string {

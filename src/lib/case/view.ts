@@ -40,7 +40,8 @@ export interface CaseEventInput {
 	redacted?: boolean;
 }
 
-export type EntryKind = 'record' | 'state' | 'message' | 'invalid' | 'unauthorised' | 'undecryptable';
+/** notice: a plaintext m.notice from the service account (e.g. the privacy officer asks for an access review). */
+export type EntryKind = 'record' | 'state' | 'message' | 'notice' | 'invalid' | 'unauthorised' | 'undecryptable';
 
 export interface TimelineEntry {
 	id: string;
