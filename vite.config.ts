@@ -23,6 +23,7 @@ export default defineConfig({
 					include: ['tests/integration/**/*.test.ts'],
 					// One throwaway Synapse for the whole run (tests/support/global-setup.ts).
 					globalSetup: ['tests/support/global-setup.ts'],
+					setupFiles: ['tests/support/vitest-setup.ts'],
 					testTimeout: 120_000,
 					hookTimeout: 180_000,
 					// Two cores: files run one after another so Synapse keeps up and timing stays honest.

@@ -5,25 +5,36 @@
  */
 import type { MatrixClient } from 'matrix-js-sdk';
 import type { Session } from './session.ts';
+import { applyDeviceIsolation, SecretStorageKeyHolder } from './crypto-setup.ts';
 
 export interface ClientOptions {
-	/** Browser: keep crypto state (and its keys) in IndexedDB. Node: false. */
+	/** Browser: keep crypto state (and its keys) in IndexedDB, and the sync cache too. Node: false. */
 	persistent: boolean;
+	keyHolder?: SecretStorageKeyHolder;
 }
 
 export async function createMatrixClient(session: Session, options: ClientOptions): Promise<MatrixClient> {
 	const sdk = await import('matrix-js-sdk');
+	let store;
+	if (options.persistent && typeof indexedDB !== 'undefined') {
+		// A warm start shows the case list from the cached sync before the network answers.
+		store = new sdk.IndexedDBStore({ indexedDB, dbName: syncDatabaseName(session.userId), localStorage: globalThis.localStorage });
+		await store.startup();
+	}
 	const client = sdk.createClient({
 		baseUrl: session.homeserverUrl,
 		userId: session.userId,
 		deviceId: session.deviceId,
 		accessToken: session.accessToken,
-		timelineSupport: true
+		timelineSupport: true,
+		cryptoCallbacks: (options.keyHolder ?? new SecretStorageKeyHolder()).callbacks(),
+		store
 	});
 	await client.initRustCrypto({
 		useIndexedDB: options.persistent,
 		cryptoDatabasePrefix: cryptoDatabasePrefix(session.userId)
 	});
+	await applyDeviceIsolation(client);
 	return client;
 }
 
@@ -31,9 +42,13 @@ export function cryptoDatabasePrefix(userId: string): string {
 	return `casusruimte-crypto:${userId}`;
 }
 
-/** Starts syncing and resolves once the first sync has been processed. */
-export async function startSyncing(client: MatrixClient): Promise<void> {
-	const { ClientEvent, SyncState } = await import('matrix-js-sdk');
+export function syncDatabaseName(userId: string): string {
+	return `casusruimte-sync:${userId}`;
+}
+
+/** Starts syncing and resolves once the first sync (cached or live) has been processed. */
+export async function startSyncing(client: MatrixClient, opts: { initialSyncLimit?: number } = {}): Promise<void> {
+	const { ClientEvent, SyncState, PendingEventOrdering } = await import('matrix-js-sdk');
 	const ready = new Promise<void>((resolve, reject) => {
 		const onSync = (state: string, _prev: string | null, data?: { error?: Error }) => {
 			if (state === SyncState.Prepared || state === SyncState.Syncing) {
@@ -46,6 +61,11 @@ export async function startSyncing(client: MatrixClient): Promise<void> {
 		};
 		client.on(ClientEvent.Sync, onSync);
 	});
-	await client.startClient({ lazyLoadMembers: true, initialSyncLimit: 30 });
+	await client.startClient({
+		lazyLoadMembers: true,
+		initialSyncLimit: opts.initialSyncLimit ?? 20,
+		// Our own outbox shows pending records; the SDK's echoes stay out of the live timeline.
+		pendingEventOrdering: PendingEventOrdering.Detached
+	});
 	await ready;
 }

@@ -53,8 +53,8 @@ export async function ensureDirectoryRoom(service: ServiceClient, serverName: st
 		});
 		return room_id;
 	} catch (err) {
-		// Two processes racing to create it: the other one won.
-		if (err instanceof MatrixHttpError && err.errcode === 'M_ROOM_IN_USE') {
+		// Two callers racing to create it: the other one won.
+		if (err instanceof MatrixHttpError && err.status === 400) {
 			const winner = await service.resolveAlias(directoryAlias(serverName));
 			if (winner) return winner;
 		}

@@ -1,0 +1,172 @@
+/**
+ * The live list of my cases, computed from plaintext state alone: no decryption
+ * is needed to show hundreds of cases with their phase, regiehouder and
+ * deadlines, which keeps the list fast from a cold start.
+ *
+ * When I lose a case (removed, or the room was deleted after its retention
+ * period), the index forgets the room and purges what this device kept of it.
+ */
+import { ClientEvent, NotificationCountType, RoomEvent, RoomStateEvent, type MatrixClient, type MatrixEvent, type Room } from 'matrix-js-sdk';
+import type { Directory } from '../directory/directory.ts';
+import { hasRole } from '../directory/directory.ts';
+import { STATE } from '../case/event-types.ts';
+import { CaseState, RegieState, TriageStatusState, type Phase } from '../case/state.ts';
+import { triageDeadline, reviewOverdue } from '../case/deadlines.ts';
+import { CASE_ROOM_TYPE } from './room-template.ts';
+import type { Outbox } from './outbox.ts';
+
+export type MyPart = 'regiehouder' | 'deputy' | 'chair' | 'member';
+
+export interface CaseSummary {
+	roomId: string;
+	reference: string;
+	region: string | null;
+	phase: Phase | null;
+	membership: 'join' | 'invite';
+	firstReportAt: string | null;
+	acute: boolean | null;
+	triageDeadline: string | null;
+	triaged: boolean;
+	triageOverdue: boolean;
+	nextReview: string | null;
+	reviewOverdue: boolean;
+	closedAt: string | null;
+	regiehouder: string | null;
+	deputy: string | null;
+	myPart: MyPart;
+	unread: number;
+	lastActivity: number;
+	invitedBy: string | null;
+}
+
+export function isCaseRoom(room: Room): boolean {
+	return room.getType() === CASE_ROOM_TYPE || room.currentState.getStateEvents(STATE.case, '') !== null;
+}
+
+export function summarise(room: Room, me: string, directory: Directory, now: number): CaseSummary {
+	const state = <T>(type: string, parse: (c: unknown) => { success: boolean; data?: T }) => {
+		const content = room.currentState.getStateEvents(type, '')?.getContent();
+		const parsed = content ? parse(content) : null;
+		return parsed?.success ? (parsed.data as T) : null;
+	};
+	const c = state(STATE.case, (x) => CaseState.safeParse(x));
+	const regie = state(STATE.regie, (x) => RegieState.safeParse(x));
+	const triage = state(STATE.triageStatus, (x) => TriageStatusState.safeParse(x));
+	const deadline = c ? triageDeadline(c.first_report_at) : null;
+	const phase = c?.phase ?? null;
+	const myPart: MyPart = regie?.regiehouder === me ? 'regiehouder' : regie?.deputy === me ? 'deputy' : hasRole(directory, me, 'chair') ? 'chair' : 'member';
+	const membership = room.getMyMembership() === 'invite' ? 'invite' : 'join';
+	return {
+		roomId: room.roomId,
+		reference: c?.reference ?? room.name,
+		region: c?.region ?? null,
+		phase,
+		membership,
+		firstReportAt: c?.first_report_at ?? null,
+		acute: c?.acute ?? null,
+		triageDeadline: deadline,
+		triaged: triage !== null,
+		triageOverdue: !!deadline && triage === null && phase !== 'closed' && Date.parse(deadline) < now,
+		nextReview: triage?.next_review ?? null,
+		reviewOverdue: phase === 'regie' && !!triage?.next_review && reviewOverdue(triage.next_review, now),
+		closedAt: c?.closed_at ?? null,
+		regiehouder: regie?.regiehouder ?? null,
+		deputy: regie?.deputy ?? null,
+		myPart,
+		unread: room.getUnreadNotificationCount(NotificationCountType.Total) ?? 0,
+		lastActivity: room.getLastActiveTimestamp(),
+		invitedBy: membership === 'invite' ? (room.getMember(me)?.events.member?.getSender() ?? null) : null
+	};
+}
+
+export interface CaseIndexDeps {
+	directory: () => Directory;
+	outbox?: Outbox;
+	now?: () => number;
+	/** Told when a case disappears from this user's reach. */
+	onForgotten?: (roomId: string, reference: string, reason: string | null) => void;
+}
+
+export class CaseIndex {
+	cases: CaseSummary[] = [];
+	private listeners = new Set<() => void>();
+	private scheduled = false;
+	private readonly touch = () => this.schedule();
+	private readonly onMembership = (room: Room, membership: string) => {
+		if ((membership === 'leave' || membership === 'ban') && isCaseRoom(room)) void this.forget(room);
+		this.schedule();
+	};
+	private readonly onState = (event: MatrixEvent) => {
+		if (event.getType().startsWith('nl.casusruimte.') || event.getType() === 'm.room.member') this.schedule();
+	};
+
+	constructor(
+		private readonly client: MatrixClient,
+		private readonly deps: CaseIndexDeps
+	) {
+		client.on(ClientEvent.Room, this.touch);
+		client.on(RoomEvent.MyMembership, this.onMembership);
+		client.on(RoomStateEvent.Events, this.onState);
+		client.on(RoomEvent.Timeline, this.touch);
+		this.recompute();
+	}
+
+	subscribe(listener: () => void): () => void {
+		this.listeners.add(listener);
+		return () => this.listeners.delete(listener);
+	}
+
+	stop(): void {
+		this.client.off(ClientEvent.Room, this.touch);
+		this.client.off(RoomEvent.MyMembership, this.onMembership);
+		this.client.off(RoomStateEvent.Events, this.onState);
+		this.client.off(RoomEvent.Timeline, this.touch);
+	}
+
+	refresh(): void {
+		this.recompute();
+	}
+
+	private schedule(): void {
+		if (this.scheduled) return;
+		this.scheduled = true;
+		setTimeout(() => {
+			this.scheduled = false;
+			this.recompute();
+		}, 50);
+	}
+
+	private recompute(): void {
+		const me = this.client.getSafeUserId();
+		const directory = this.deps.directory();
+		const now = this.deps.now?.() ?? Date.now();
+		this.cases = this.client
+			.getRooms()
+			.filter((room) => (room.getMyMembership() === 'join' || room.getMyMembership() === 'invite') && isCaseRoom(room))
+			.map((room) => summarise(room, me, directory, now))
+			.sort(byUrgency);
+		for (const l of this.listeners) l();
+	}
+
+	/** A lost case: drop it from the server-side list, the local store and the outbox. */
+	private async forget(room: Room): Promise<void> {
+		const me = this.client.getSafeUserId();
+		const reason = room.getMember(me)?.events.member?.getContent().reason ?? null;
+		const reference = room.name;
+		this.deps.outbox?.forgetRoom(room.roomId);
+		try {
+			await this.client.forget(room.roomId, true);
+		} catch {
+			// Already forgotten by the server (forget_rooms_on_leave) or the room was purged.
+		}
+		this.client.store.removeRoom(room.roomId);
+		this.deps.onForgotten?.(room.roomId, reference, typeof reason === 'string' ? reason : null);
+		this.schedule();
+	}
+}
+
+/** Overdue first, then deadlines soonest, then most recent activity. */
+export function byUrgency(a: CaseSummary, b: CaseSummary): number {
+	const rank = (c: CaseSummary) => (c.membership === 'invite' ? 0 : c.triageOverdue ? 1 : c.reviewOverdue ? 2 : c.phase === 'closed' ? 5 : !c.triaged ? 3 : 4);
+	return rank(a) - rank(b) || (a.triageDeadline ?? '').localeCompare(b.triageDeadline ?? '') || b.lastActivity - a.lastActivity;
+}

@@ -1,0 +1,129 @@
+/**
+ * End-to-end encryption set-up for a professional's account and devices.
+ *
+ * First run on an account: cross-signing keys, secret storage protected by a
+ * recovery key (shown once to the user), and server-side key backup. A new
+ * device: verified with the recovery key, which unlocks the cross-signing keys
+ * (so the device gets cross-signed) and the key backup (so it can read the
+ * history it needs).
+ *
+ * Device isolation: case rooms only share keys with, and only trust, devices that
+ * their owner has cross-signed (OnlySignedDevicesIsolationMode). A stolen
+ * password alone then yields a device that receives nothing, and an attacker
+ * cannot slip an unverified device into a case.
+ */
+import type { MatrixClient } from 'matrix-js-sdk';
+import type { GeneratedSecretStorageKey } from 'matrix-js-sdk/lib/crypto-api/index.js';
+
+/** Holds the secret-storage key while it is needed; handed to createClient's cryptoCallbacks. */
+export class SecretStorageKeyHolder {
+	private key: Uint8Array | null = null;
+	set(key: Uint8Array | null): void {
+		this.key = key;
+	}
+	clear(): void {
+		this.key?.fill(0);
+		this.key = null;
+	}
+	callbacks() {
+		return {
+			getSecretStorageKey: async ({ keys }: { keys: Record<string, unknown> }): Promise<[string, Uint8Array<ArrayBuffer>] | null> => {
+				const keyId = Object.keys(keys)[0];
+				if (!keyId || !this.key) return null;
+				return [keyId, new Uint8Array(this.key) as Uint8Array<ArrayBuffer>];
+			},
+			cacheSecretStorageKey: (_keyId: string, _info: unknown, key: Uint8Array) => {
+				this.key = new Uint8Array(key);
+			}
+		};
+	}
+}
+
+export interface EncryptionStatus {
+	/** This account has cross-signing keys on the server. */
+	accountSetUp: boolean;
+	/** This device is cross-signed by its owner. */
+	deviceVerified: boolean;
+	/** Keys are being backed up on the server. */
+	backupActive: boolean;
+}
+
+export async function encryptionStatus(client: MatrixClient): Promise<EncryptionStatus> {
+	const crypto = client.getCrypto();
+	if (!crypto) return { accountSetUp: false, deviceVerified: false, backupActive: false };
+	const userId = client.getSafeUserId();
+	const [hasKeys, deviceStatus, backup] = await Promise.all([
+		crypto.userHasCrossSigningKeys(userId, true),
+		crypto.getDeviceVerificationStatus(userId, client.getDeviceId()!),
+		crypto.getActiveSessionBackupVersion()
+	]);
+	return { accountSetUp: hasKeys, deviceVerified: deviceStatus?.crossSigningVerified ?? false, backupActive: backup !== null };
+}
+
+/** Case rooms trust only cross-signed devices (see the module comment for why). */
+export async function applyDeviceIsolation(client: MatrixClient): Promise<void> {
+	const { OnlySignedDevicesIsolationMode } = await import('matrix-js-sdk/lib/crypto-api/index.js');
+	client.getCrypto()?.setDeviceIsolationMode(new OnlySignedDevicesIsolationMode());
+}
+
+/**
+ * First-run set-up for an account: returns the recovery key to show the user once.
+ * The password authorises uploading the cross-signing keys (user-interactive auth).
+ */
+export async function setUpEncryption(client: MatrixClient, holder: SecretStorageKeyHolder, password: string): Promise<string> {
+	const crypto = client.getCrypto();
+	if (!crypto) throw new Error('crypto is not initialised');
+	const userId = client.getSafeUserId();
+	await crypto.bootstrapCrossSigning({
+		setupNewCrossSigning: true,
+		authUploadDeviceSigningKeys: async (makeRequest) => {
+			await makeRequest({ type: 'm.login.password', identifier: { type: 'm.id.user', user: userId }, password });
+		}
+	});
+	let generated: GeneratedSecretStorageKey | undefined;
+	await crypto.bootstrapSecretStorage({
+		setupNewSecretStorage: true,
+		setupNewKeyBackup: true,
+		createSecretStorageKey: async () => {
+			generated = await crypto.createRecoveryKeyFromPassphrase();
+			holder.set(generated.privateKey);
+			return generated;
+		}
+	});
+	if (!generated?.encodedPrivateKey) throw new Error('no recovery key was generated');
+	return generated.encodedPrivateKey;
+}
+
+export class WrongRecoveryKeyError extends Error {
+	override name = 'WrongRecoveryKeyError';
+}
+
+/**
+ * Verifies this (new) device with the recovery key: cross-signs it and restores
+ * the room keys from the server-side backup.
+ */
+export async function verifyWithRecoveryKey(client: MatrixClient, holder: SecretStorageKeyHolder, recoveryKey: string): Promise<{ restoredKeys: number }> {
+	const crypto = client.getCrypto();
+	if (!crypto) throw new Error('crypto is not initialised');
+	const { decodeRecoveryKey } = await import('matrix-js-sdk/lib/crypto-api/index.js');
+	let key: Uint8Array;
+	try {
+		key = decodeRecoveryKey(recoveryKey.trim());
+	} catch {
+		throw new WrongRecoveryKeyError('This is not a valid recovery key.');
+	}
+	const keyId = await client.secretStorage.getDefaultKeyId();
+	const info = keyId ? await client.secretStorage.getKey(keyId) : null;
+	if (!keyId || !info || !(await client.secretStorage.checkKey(key, info[1]))) {
+		throw new WrongRecoveryKeyError('This recovery key does not belong to this account.');
+	}
+	holder.set(key);
+	// The private keys can only be imported once this device knows the account's public identity.
+	await crypto.getUserDeviceInfo([client.getSafeUserId()], true);
+	// Imports the cross-signing keys from secret storage and signs this device with them.
+	await crypto.bootstrapCrossSigning({});
+	await crypto.loadSessionBackupPrivateKeyFromSecretStorage();
+	await crypto.checkKeyBackupAndEnable();
+	const result = await crypto.restoreKeyBackup();
+	return { restoredKeys: result.imported };
+}
