@@ -1,0 +1,106 @@
+/**
+ * The outbox against a fake client (the Matrix side is covered by the
+ * integration and hardening suites): order, persistence, retries and refusals.
+ */
+import { describe, expect, it, vi } from 'vitest';
+import { Outbox, MemoryOutboxStore, classify, type CaseServerApi } from '../../src/lib/matrix/outbox.ts';
+
+function fakeClient(script: (call: { kind: string; txnId?: string }) => void) {
+	const calls: { kind: string; txnId?: string; type?: string }[] = [];
+	const client = {
+		getRoom: () => ({ getPendingEvents: () => [], getMember: () => null }),
+		cancelPendingEvent: () => undefined,
+		sendEvent: vi.fn(async (_room: string, type: string, _content: unknown, txnId: string) => {
+			const call = { kind: 'event', type, txnId };
+			calls.push(call);
+			script(call);
+			return { event_id: `$${txnId}` };
+		}),
+		sendStateEvent: vi.fn(async (_room: string, type: string) => {
+			const call = { kind: 'state', type };
+			calls.push(call);
+			script(call);
+			return { event_id: '$s' };
+		}),
+		invite: vi.fn(async () => ({})),
+		kick: vi.fn(async () => ({}))
+	};
+	return { client: client as never, calls };
+}
+
+const api: CaseServerApi = { createCase: async () => ({ roomId: '!r', reference: 'X' }), handover: async () => ({}) };
+const record = (n: number) => ({ kind: 'record' as const, type: 'nl.casusruimte.update' as const, content: { n } });
+const offline = Object.assign(new Error('fetch failed'), { name: 'ConnectionError' });
+
+describe('outbox', () => {
+	it('sends a group in order and resolves', async () => {
+		const { client, calls } = fakeClient(() => undefined);
+		const outbox = new Outbox(client, new MemoryOutboxStore(), api);
+		await outbox.send('!r', [record(1), { kind: 'state', type: 'nl.casusruimte.case', content: {} }, record(2)]);
+		expect(calls.map((c) => c.kind)).toEqual(['event', 'state', 'event']);
+		expect(outbox.pending()).toEqual([]);
+	});
+
+	it('retries transient failures with the same transaction ID, keeping order', async () => {
+		let failures = 2;
+		const { client, calls } = fakeClient((call) => {
+			if (call.kind === 'event' && failures > 0) {
+				failures--;
+				throw offline;
+			}
+		});
+		const outbox = new Outbox(client, new MemoryOutboxStore(), api);
+		vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+		try {
+			const done = outbox.send('!r', [record(1), record(2)]);
+			await vi.advanceTimersByTimeAsync(10_000);
+			await done;
+		} finally {
+			vi.useRealTimers();
+		}
+		const txns = calls.map((c) => c.txnId);
+		expect(txns[0]).toBe(txns[1]);
+		expect(txns[1]).toBe(txns[2]);
+		expect(new Set(txns).size).toBe(2);
+	});
+
+	it('survives a reload: a persisted queue goes out on the next start, once', async () => {
+		const store = new MemoryOutboxStore();
+		const down = fakeClient(() => {
+			throw offline;
+		});
+		const first = new Outbox(down.client, store, api);
+		first.enqueue('!r', [record(1)]);
+		await first.pump();
+		first.stop();
+		expect(store.load()).toHaveLength(1);
+		expect(store.load()[0]?.status).toBe('retrying');
+		const up = fakeClient(() => undefined);
+		const second = new Outbox(up.client, store, api);
+		await second.pump();
+		expect(up.calls).toHaveLength(1);
+		expect(up.calls[0]?.txnId).toBe(down.calls[0]?.txnId);
+		expect(store.load()).toEqual([]);
+	});
+
+	it('marks a refused item failed, blocks the rest of its group, and lets other groups through', async () => {
+		const { client, calls } = fakeClient((call) => {
+			if (call.kind === 'state') throw Object.assign(new Error('forbidden'), { httpStatus: 403, errcode: 'M_FORBIDDEN' });
+		});
+		const outbox = new Outbox(client, new MemoryOutboxStore(), api);
+		const refused = outbox.send('!r', [{ kind: 'state', type: 'nl.casusruimte.access', content: {} }, record(1)]);
+		await expect(refused).rejects.toThrow('forbidden');
+		expect(outbox.pending().map((i) => i.status)).toEqual(['failed', 'blocked']);
+		await outbox.send('!r', [record(2)]);
+		expect(calls.filter((c) => c.kind === 'event')).toHaveLength(1);
+		outbox.discard(outbox.pending()[0]!.group);
+		expect(outbox.pending()).toEqual([]);
+	});
+
+	it('classifies network errors, rate limits and 5xx as transient, other 4xx as refusals', () => {
+		expect(classify(offline).transient).toBe(true);
+		expect(classify({ httpStatus: 429 }).transient).toBe(true);
+		expect(classify({ httpStatus: 502 }).transient).toBe(true);
+		expect(classify({ httpStatus: 403 }).transient).toBe(false);
+	});
+});
