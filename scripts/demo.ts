@@ -10,7 +10,8 @@ import { startSynapse, type RunningSynapse } from './lib/synapse.ts';
 import { startAppServer, type RunningApp } from './lib/app-server.ts';
 import { ensureBuilt } from './lib/build.ts';
 import { DEMO_DATA_DIR } from './lib/paths.ts';
-import { DEMO_PASSWORD, DEMO_USERS, provisionDemoWorld } from './lib/demo-world.ts';
+import { DEMO_PASSWORD, DEMO_USERS, provisionDemoWorld, seedDemoCases } from './lib/demo-world.ts';
+import { CaseService } from '../src/lib/server/cases.ts';
 import { configFromDataDir } from '../src/lib/server/config.ts';
 import { connectService } from '../src/lib/server/service-account.ts';
 import { Accounts } from '../src/lib/server/accounts.ts';
@@ -46,10 +47,13 @@ try {
 		databaseUrl: process.env.DATABASE_URL || undefined
 	});
 	const config = configFromDataDir(DEMO_DATA_DIR);
-	const accounts = new Accounts(config, await connectService(config));
+	const service = await connectService(config);
+	const accounts = new Accounts(config, service);
 	const { created } = await provisionDemoWorld(accounts);
 	if (created) console.log(`casusruimte: provisioned ${created} demo accounts.`);
-	ensureBuilt();
+	const seeded = await seedDemoCases(new CaseService(config, service), config.homeserverUrl);
+	if (seeded) console.log(`casusruimte: opened ${seeded} demo cases (invitations waiting for csg.mulder and vt.devries).`);
+	await ensureBuilt();
 	web = await startAppServer({ port: appPort, homeserverPublicUrl: synapse.info.publicBaseurl, dataDir: DEMO_DATA_DIR });
 
 	const width = Math.max(...DEMO_USERS.map((u) => u.localpart.length));

@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { ROOT } from './paths.ts';
 import { portInUse } from './ports.ts';
-import { stopProcess } from './synapse.ts';
+import { stopProcess, killOnExit } from './synapse.ts';
 
 export interface AppServerOptions {
 	port: number;
@@ -43,6 +43,7 @@ export async function startAppServer(opts: AppServerOptions): Promise<RunningApp
 			...opts.env
 		}
 	});
+	killOnExit(child);
 	const deadline = Date.now() + 30_000;
 	for (;;) {
 		if (child.exitCode !== null) throw new Error(`The web app exited with code ${child.exitCode} during start-up`);

@@ -4,6 +4,9 @@
  * Provisioning is idempotent: a second start changes nothing.
  */
 import type { Accounts, NewUser } from '../../src/lib/server/accounts.ts';
+import type { CaseService } from '../../src/lib/server/cases.ts';
+import { passwordLogin } from '../../src/lib/server/synapse-admin.ts';
+import type { NewCaseInput } from '../../src/lib/case/commands.ts';
 
 export const DEMO_PASSWORD = 'Demo-Casus-2026';
 
@@ -32,4 +35,56 @@ export async function provisionDemoWorld(accounts: Accounts): Promise<{ created:
 		if (outcome === 'created') created++;
 	}
 	return { created };
+}
+
+const hoursAgo = (h: number) => new Date(Date.now() - h * 3600_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+/**
+ * Two fresh reports to work on: one reported two hours ago, one whose MDT triage
+ * deadline has passed. Only plaintext state exists yet (no intake): the demo user
+ * records the intake in the browser, which is where encryption happens.
+ * Seeded once; a later start leaves existing cases alone.
+ */
+export const DEMO_CASES: readonly { opener: string; input: NewCaseInput }[] = [
+	{
+		opener: 'csg.mulder',
+		input: {
+			region: 'DH',
+			first_report_at: hoursAgo(2),
+			acute: true,
+			access: [
+				{ org: 'CSG', basis: 'consent' },
+				{ org: 'VT', basis: 'statutory', ground: 'wmo2015-vt' },
+				{ org: 'SHN', basis: 'consent' },
+				{ org: 'POLITIE', basis: 'consent' }
+			]
+		}
+	},
+	{
+		opener: 'vt.devries',
+		input: {
+			region: 'DH',
+			first_report_at: hoursAgo(30),
+			acute: false,
+			access: [
+				{ org: 'VT', basis: 'statutory', ground: 'wmo2015-vt' },
+				{ org: 'CSG', basis: 'consent' },
+				{ org: 'SHN', basis: 'consent' }
+			]
+		}
+	}
+];
+
+export async function seedDemoCases(cases: CaseService, homeserverUrl: string): Promise<number> {
+	const existing = await cases.service.http.get<{ total_rooms: number }>('/_synapse/admin/v1/rooms', { search_term: 'DH-', limit: 1 });
+	if (existing.total_rooms > 0) return 0;
+	let seeded = 0;
+	for (const demo of DEMO_CASES) {
+		const login = await passwordLogin(homeserverUrl, demo.opener, DEMO_PASSWORD, 'demo-seed');
+		await cases.createCase(login.access_token, demo.input);
+		// The seeding session ends here; the demo user signs in on their own device.
+		await fetch(`${homeserverUrl}/_matrix/client/v3/logout`, { method: 'POST', headers: { authorization: `Bearer ${login.access_token}` } });
+		seeded++;
+	}
+	return seeded;
 }

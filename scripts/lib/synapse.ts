@@ -129,7 +129,17 @@ function launch(configPath: string, dataDir: string): ChildProcess {
 		env: { ...process.env, PYTHONPATH: synapsePythonPath(), SYNAPSE_ASYNC_IO_REACTOR: '0' }
 	});
 	closeSync(out);
+	killOnExit(child);
 	return child;
+}
+
+/** Children must not outlive us, however we end (Ctrl-C during a build, an exception, process.exit). */
+export function killOnExit(child: ChildProcess): void {
+	const kill = () => {
+		if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+	};
+	process.once('exit', kill);
+	child.once('exit', () => process.off('exit', kill));
 }
 
 export async function stopProcess(child: ChildProcess, graceMs = 15_000): Promise<void> {

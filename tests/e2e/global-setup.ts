@@ -13,7 +13,7 @@ import { Accounts } from '../../src/lib/server/accounts.ts';
 import { E2E_PASSWORD, E2E_USERS, type E2EEnvironment } from './environment.ts';
 
 export default async function globalSetup() {
-	ensureBuilt();
+	await ensureBuilt();
 	const synapse = await startThrowawaySynapse({ label: 'e2e' });
 	const config = configFromDataDir(synapse.dataDir);
 	const accounts = new Accounts(config, await connectService(config));
