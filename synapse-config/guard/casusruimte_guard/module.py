@@ -11,7 +11,11 @@ Which Synapse callback, and why (Synapse 1.163):
   each with a message that says what is wrong. (The spam checker's
   `check_event_for_spam` only yields 403 and skips createRoom's initial state;
   `user_may_invite`, `user_may_join_room` and `user_may_send_state_event` are
-  skipped for server admins.)
+  skipped for server admins.) Raising SynapseError from this callback is
+  how Synapse modules choose status and message (third_party_event_rules_callbacks.py
+  passes it through on purpose); should a later Synapse stop doing so, the
+  request would fail with a generic error instead: still refused, and the
+  integration tests (tests/integration/guard.test.ts) would say so.
 - Aliases and the room directory create no event: the spam-checker callbacks
   `user_may_create_room_alias` and `user_may_publish_room`. They return
   (Codes.FORBIDDEN, {"error": message}); Synapse puts those fields into the
