@@ -4,7 +4,7 @@
     generate.py --data-dir DIR [--profile test|demo|production] [--port 8008]
                 [--server-name localhost] [--bind-address 127.0.0.1]
                 [--database-url postgres://user@host:5432/name]
-                [--public-baseurl URL] [--extra FILE.yaml ...]
+                [--public-baseurl URL] [--schemas-dir DIR] [--extra FILE.yaml ...]
 
 Reads homeserver.template.yaml, fills in its placeholders, overlays the
 profile, and writes DIR/homeserver.yaml, DIR/log.config and DIR/instance.json
@@ -172,6 +172,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--log-level", default="INFO")
     parser.add_argument("--retention-default-max-lifetime", default="730d")
     parser.add_argument("--retention-allowed-max-lifetime", default="7300d")
+    parser.add_argument("--schemas-dir", default=str(HERE / "schemas"), help="the guard's JSON Schema files (npm run schemas)")
     parser.add_argument("--extra", action="append", default=[], help="further YAML overlays, applied last")
     opts = parser.parse_args(argv)
 
@@ -193,6 +194,7 @@ def main(argv: list[str]) -> int:
         "MACAROON_SECRET_KEY": found["macaroon_secret_key"],
         "FORM_SECRET": found["form_secret"],
         "SERVICE_USER_ID": service_user_id,
+        "SCHEMAS_DIR": str(Path(opts.schemas_dir).resolve()),
         "RETENTION_DEFAULT_MAX_LIFETIME": opts.retention_default_max_lifetime,
         "RETENTION_ALLOWED_MAX_LIFETIME": opts.retention_allowed_max_lifetime,
     }

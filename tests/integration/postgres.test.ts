@@ -9,6 +9,8 @@ import { configFromDataDir } from '../../src/lib/server/config.ts';
 import { connectService } from '../../src/lib/server/service-account.ts';
 import { Accounts } from '../../src/lib/server/accounts.ts';
 import { passwordLogin } from '../../src/lib/server/synapse-admin.ts';
+import { MatrixHttp } from '../../src/lib/server/http.ts';
+import { fetchRejections } from '../../src/lib/server/guard-log.ts';
 
 const name = uniqueDatabaseName();
 let synapse: Awaited<ReturnType<typeof startThrowawaySynapse>>;
@@ -37,6 +39,18 @@ describe('Synapse on PostgreSQL', () => {
 		expect(login.user_id).toBe('@pg.user:localhost');
 		const rows = pgQuery(name, 'SELECT name FROM users WHERE name = %s', ['@pg.user:localhost']);
 		expect(rows).toHaveLength(1);
+	});
+
+	it("keeps the guard's rejection log in PostgreSQL", async () => {
+		const config = configFromDataDir(synapse.dataDir);
+		const login = await passwordLogin(config.homeserverUrl, 'pg.user', 'Postgres-Pass-1');
+		const http = new MatrixHttp(config.homeserverUrl, login.access_token);
+		const { room_id } = await http.post<{ room_id: string }>('/_matrix/client/v3/createRoom', { preset: 'private_chat' });
+		await expect(http.put(`/_matrix/client/v3/rooms/${encodeURIComponent(room_id)}/send/nl.casusruimte.triage/t1`, { v: 1 })).rejects.toMatchObject({ status: 403, errcode: 'M_FORBIDDEN' });
+		const rows = pgQuery(name, 'SELECT user_id, room_id, rule, event_type FROM casusruimte_guard_rejections');
+		expect(rows).toEqual([['@pg.user:localhost', room_id, 'unencrypted', 'nl.casusruimte.triage']]);
+		const page = await fetchRejections(await connectService(config));
+		expect(page.rejections.map((r) => r.rule)).toEqual(['unencrypted']);
 	});
 
 	it('reuses the database on the next start', async () => {

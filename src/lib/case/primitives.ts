@@ -6,18 +6,28 @@ import { OrganisationCode, MatrixUserId } from '../directory/schema.ts';
 
 export { OrganisationCode, MatrixUserId };
 
+/*
+ * Each message is also the schema's description, so the JSON Schema exported for
+ * the homeserver's guard (scripts/generate-schemas.ts) explains a refusal in the
+ * same words as the client.
+ */
+const REFERENCE_HINT = 'a case reference looks like DH-2026-0142: region code, year, number';
+const INSTANT_HINT = 'a UTC date and time such as 2026-11-23T09:30:00Z';
+const DAY_HINT = 'a date such as 2026-11-23';
+
 /** A pseudonymous case reference: region code, year, sequence. Never a name. */
 export const CaseReference = z
 	.string()
-	.regex(/^[A-Z]{2,4}-\d{4}-\d{4,5}$/, 'a case reference looks like DH-2026-0142: region code, year, number');
+	.regex(/^[A-Z]{2,4}-\d{4}-\d{4,5}$/, REFERENCE_HINT)
+	.describe(REFERENCE_HINT);
 export type CaseReference = z.infer<typeof CaseReference>;
 
 /** UTC timestamp, ISO 8601 with a Z. */
-export const Instant = z.iso.datetime({ message: 'a UTC date and time such as 2026-11-23T09:30:00Z' });
+export const Instant = z.iso.datetime({ message: INSTANT_HINT }).describe(INSTANT_HINT);
 export type Instant = z.infer<typeof Instant>;
 
 /** A calendar date, ISO 8601. */
-export const Day = z.iso.date({ message: 'a date such as 2026-11-23' });
+export const Day = z.iso.date({ message: DAY_HINT }).describe(DAY_HINT);
 export type Day = z.infer<typeof Day>;
 
 /** Regions of the pilot and the CSG regions; extend as the approach rolls out. */

@@ -28,9 +28,12 @@ export const ROLES = ['professional', 'chair', 'privacy-officer', 'admin'] as co
 export const Role = z.enum(ROLES);
 export type Role = z.infer<typeof Role>;
 
+// The messages double as descriptions in the JSON Schema the homeserver's guard validates with.
+const ORGANISATION_CODE_HINT = 'an organisation code is 2 to 16 capitals, digits or underscores, starting with a letter';
 export const OrganisationCode = z
 	.string()
-	.regex(/^[A-Z][A-Z0-9_]{1,15}$/, 'an organisation code is 2 to 16 capitals, digits or underscores, starting with a letter');
+	.regex(/^[A-Z][A-Z0-9_]{1,15}$/, ORGANISATION_CODE_HINT)
+	.describe(ORGANISATION_CODE_HINT);
 export type OrganisationCode = z.infer<typeof OrganisationCode>;
 
 export const Organisation = z.strictObject({
@@ -55,7 +58,11 @@ export const OrganisationsContent = z.strictObject({
 });
 export type OrganisationsContent = z.infer<typeof OrganisationsContent>;
 
-export const MatrixUserId = z.string().regex(/^@[a-z0-9._=\-/+]+:[A-Za-z0-9.\-[\]:]+$/, 'not a Matrix user ID');
+const USER_ID_HINT = 'a Matrix user ID such as @name:server';
+export const MatrixUserId = z
+	.string()
+	.regex(/^@[a-z0-9._=\-/+]+:[A-Za-z0-9.\-[\]:]+$/, USER_ID_HINT)
+	.describe(USER_ID_HINT);
 
 export const DirectoryUserContent = z.strictObject({
 	v: z.literal(1),

@@ -1,0 +1,269 @@
+"""CasusGuard: the Synapse module that enforces the case-room rules on the
+server, whatever client (or curl with a stolen token) sends the request.
+
+Which Synapse callback, and why (Synapse 1.163):
+- Events (state, timeline, membership): the third-party-rules callback
+  `check_event_allowed`. It runs for every event the homeserver creates,
+  also for server admins (the service account) and for the initial state of
+  createRoom, and it receives the room's state before the event. A
+  SynapseError raised there reaches the client unchanged, so a schema
+  violation becomes 400 M_BAD_JSON and every other refusal 403 M_FORBIDDEN,
+  each with a message that says what is wrong. (The spam checker's
+  `check_event_for_spam` only yields 403 and skips createRoom's initial state;
+  `user_may_invite`, `user_may_join_room` and `user_may_send_state_event` are
+  skipped for server admins.) Raising SynapseError from this callback is
+  how Synapse modules choose status and message (third_party_event_rules_callbacks.py
+  passes it through on purpose); should a later Synapse stop doing so, the
+  request would fail with a generic error instead: still refused, and the
+  integration tests (tests/integration/guard.test.ts) would say so.
+- Aliases and the room directory create no event: the spam-checker callbacks
+  `user_may_create_room_alias` and `user_may_publish_room`. They return
+  (Codes.FORBIDDEN, {"error": message}); Synapse puts those fields into the
+  403 response, so the client still reads the guard's message.
+
+Every refusal is written to the guard's own table (store.py) and served to the
+service account at GET /_casusruimte/guard/v1/rejections (resource.py).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from synapse.module_api import NOT_SPAM, EventBase, ModuleApi, RoomAlias, StateMap
+from synapse.module_api.errors import Codes, ConfigError, SynapseError
+
+from . import store
+from .directory import DirectoryCache, DirectoryUnavailable
+from .resource import PATH, RejectionsResource
+from .rules import (
+    ALIAS,
+    CASE_ROOM_TYPE,
+    DIRECTORY_USER_EVENT,
+    INVITE_NOT_COVERED,
+    PUBLISH,
+    ROLE,
+    DirectoryEntry,
+    Event,
+    Rejection,
+    Room,
+    Rules,
+    forbidden,
+)
+from .schemas import Schemas, SchemaFilesMissing
+
+logger = logging.getLogger(__name__)
+
+DAY_MS = 24 * 3600 * 1000
+
+
+@dataclass(frozen=True)
+class GuardConfig:
+    service_user_id: str
+    schemas: Schemas
+    directory_alias_localpart: str = "casusruimte-directory"
+    # Alias localparts that may be created at all. Synapse does not tell the
+    # alias callback which room an alias is for, so aliases are allowed by name:
+    # only the directory room has one, and case rooms never get one.
+    allowed_alias_localparts: tuple[str, ...] = ("casusruimte-directory",)
+    directory_cache_seconds: float = 10.0
+    # How long the rejection log keeps an entry (it names professionals).
+    rejection_retention_days: int = 365
+
+
+class CasusGuard:
+    def __init__(self, config: GuardConfig, api: ModuleApi):
+        self._config = config
+        self._api = api
+        self._rules = Rules(config.service_user_id, config.schemas)
+        self._directory = DirectoryCache(
+            f"#{config.directory_alias_localpart}:{api.server_name}",
+            self._resolve_alias,
+            self._fetch_state,
+            ttl=config.directory_cache_seconds,
+        )
+        self._table_ready = False
+
+        api.register_third_party_rules_callbacks(check_event_allowed=self.check_event_allowed)
+        api.register_spam_checker_callbacks(
+            user_may_create_room_alias=self.user_may_create_room_alias,
+            user_may_publish_room=self.user_may_publish_room,
+        )
+        api.register_web_resource(PATH, RejectionsResource(api, self._read_page))
+        api.run_as_background_process("casusruimte_guard_create_table", self._ensure_table)
+        api.looping_background_call(self._purge, DAY_MS, desc="casusruimte_guard_purge_rejections")
+
+    @staticmethod
+    def parse_config(config: Mapping[str, Any]) -> GuardConfig:
+        config = config or {}
+        for key in ("service_user_id", "schemas_dir"):
+            if not isinstance(config.get(key), str) or not config[key]:
+                raise ConfigError(f"casusruimte guard: `{key}` is required")
+        try:
+            schemas = Schemas.load(config["schemas_dir"])
+        except SchemaFilesMissing as err:
+            raise ConfigError(str(err)) from err
+        directory = str(config.get("directory_alias_localpart") or "casusruimte-directory")
+        aliases = config.get("allowed_alias_localparts", [directory])
+        if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
+            raise ConfigError("casusruimte guard: `allowed_alias_localparts` must be a list of alias localparts")
+        return GuardConfig(
+            service_user_id=config["service_user_id"],
+            schemas=schemas,
+            directory_alias_localpart=directory,
+            allowed_alias_localparts=tuple(aliases),
+            directory_cache_seconds=float(config.get("directory_cache_seconds", 10)),
+            rejection_retention_days=int(config.get("rejection_retention_days", 365)),
+        )
+
+    # --- events ---------------------------------------------------------------
+
+    async def check_event_allowed(self, event: EventBase, state_events: StateMap[EventBase]) -> tuple[bool, None]:
+        ev = Event(
+            type=event.type,
+            sender=event.sender,
+            content=event.content,
+            state_key=event.get_state_key() if event.is_state() else None,
+        )
+        if ev.type == "m.room.member" and ev.content.get("membership") in ("leave", "ban"):
+            return True, None  # removal always works, even if something below were broken
+        if ev.type == DIRECTORY_USER_EVENT and ev.sender == self._config.service_user_id and ev.state_key:
+            self._directory.saw_write(ev.state_key)
+
+        create = state_events.get(("m.room.create", ""))
+        room = Room(state=_Contents(state_events), creator=create.sender if create else None)
+        try:
+            rejection = await self._decide(ev, room)
+        except SynapseError:
+            raise
+        except Exception:
+            # Fail closed, but say so; the log names the event type and room, never content.
+            logger.exception("casusruimte guard: could not check a %s event in %s", ev.type, event.room_id)
+            raise SynapseError(
+                503,
+                "casusruimte: the guard could not check this request, so nothing was stored. Try again in a moment.",
+                Codes.UNKNOWN,
+            )
+        if rejection is None:
+            return True, None
+        await self._record(ev.sender, event.room_id, rejection, ev.type)
+        raise SynapseError(rejection.status, rejection.text, rejection.errcode)
+
+    async def _decide(self, ev: Event, room: Room) -> Rejection | None:
+        needed = self._rules.users_to_look_up(ev, room)
+        rejection = self._rules.check(ev, room, await self._entries(needed))
+        if rejection is not None and needed and rejection.rule in (INVITE_NOT_COVERED, ROLE):
+            # Refuse only on fresh directory state: the entry may have been written a moment ago.
+            rejection = self._rules.check(ev, room, await self._entries(needed, fresh=True))
+        return rejection
+
+    async def _entries(self, user_ids: set[str], fresh: bool = False) -> dict[str, DirectoryEntry | None]:
+        if not user_ids:
+            return {}
+        try:
+            return await self._directory.entries(user_ids, fresh)
+        except DirectoryUnavailable as err:
+            logger.warning("casusruimte guard: %s", err)
+            return {user_id: None for user_id in user_ids}
+
+    # --- aliases and the room directory -----------------------------------------
+
+    async def user_may_create_room_alias(self, user_id: str, room_alias: RoomAlias) -> Any:
+        if room_alias.domain == self._api.server_name and room_alias.localpart in self._config.allowed_alias_localparts:
+            return NOT_SPAM
+        rejection = forbidden(
+            ALIAS,
+            "room aliases are not used here: only the directory room has one, and a case room never gets one",
+        )
+        await self._record(user_id, None, rejection, None)
+        return Codes.FORBIDDEN, {"error": rejection.text}
+
+    async def user_may_publish_room(self, user_id: str, room_id: str) -> Any:
+        state = await self._api.get_room_state(room_id, [("m.room.create", "")])
+        create = state.get(("m.room.create", ""))
+        if create is None or create.content.get("type") != CASE_ROOM_TYPE:
+            return NOT_SPAM  # other rooms: the room_list_publication_rules decide
+        # Synapse asks the same question for publishing and unpublishing. A case
+        # room that is (somehow) listed may always be taken off the list.
+        if await self._api.public_room_list_manager.room_is_in_public_room_list(room_id):
+            return NOT_SPAM
+        rejection = forbidden(PUBLISH, "a case room is never published in the room directory")
+        await self._record(user_id, room_id, rejection, None)
+        return Codes.FORBIDDEN, {"error": rejection.text}
+
+    # --- the directory ---------------------------------------------------------
+
+    async def _resolve_alias(self, alias: str) -> str | None:
+        try:
+            room_id, _ = await self._api.lookup_room_alias(alias)
+        except SynapseError as err:
+            if err.code == 404:
+                return None
+            raise
+        return room_id
+
+    async def _fetch_state(self, room_id: str, event_type: str, state_key: str) -> Any:
+        state = await self._api.get_room_state(room_id, [(event_type, state_key)])
+        event = state.get((event_type, state_key))
+        return event.content if event is not None else None
+
+    # --- the rejection log -------------------------------------------------------
+
+    async def _ensure_table(self) -> None:
+        if self._table_ready:
+            return
+        for attempt in range(3):
+            try:
+                await self._api.run_db_interaction("casusruimte_guard_create_table", store.create_table)
+                self._table_ready = True
+                return
+            except Exception:
+                # Two workers creating the table at once can collide under PostgreSQL; the next try sees it.
+                if attempt == 2:
+                    raise
+                await self._api.sleep(0.2 * (attempt + 1))
+
+    async def _record(self, user_id: str, room_id: str | None, rejection: Rejection, event_type: str | None) -> None:
+        logger.info("casusruimte guard refused %s by %s in %s: %s", event_type or "a request", user_id, room_id, rejection.rule)
+        try:
+            await self._ensure_table()
+            await self._api.run_db_interaction(
+                "casusruimte_guard_record_rejection",
+                store.insert,
+                self._api.get_current_time_msec(),
+                user_id,
+                room_id,
+                rejection.rule,
+                event_type,
+                rejection.message,
+            )
+        except Exception:
+            # The refusal stands even if it cannot be logged.
+            logger.exception("casusruimte guard: could not record a rejection")
+
+    async def _read_page(self, from_id: int, limit: int, room_id: str | None) -> tuple[list[dict[str, Any]], int | None]:
+        await self._ensure_table()
+        return await self._api.run_db_interaction("casusruimte_guard_read_rejections", store.page, from_id, limit, room_id)
+
+    async def _purge(self) -> None:
+        await self._ensure_table()
+        cutoff = self._api.get_current_time_msec() - self._config.rejection_retention_days * DAY_MS
+        await self._api.run_db_interaction("casusruimte_guard_purge_rejections", store.purge_before, cutoff)
+
+
+class _Contents(Mapping):  # type: ignore[type-arg]
+    """The room state as (type, state_key) -> content, without copying it."""
+
+    def __init__(self, state_events: StateMap[EventBase]):
+        self._events = state_events
+
+    def __getitem__(self, key: tuple[str, str]) -> Mapping[str, Any]:
+        return self._events[key].content
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        return iter(self._events)
+
+    def __len__(self) -> int:
+        return len(self._events)

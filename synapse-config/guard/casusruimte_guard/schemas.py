@@ -1,0 +1,220 @@
+"""JSON Schema validation of the plaintext case-room state, with messages that
+name what is wrong without repeating what was sent.
+
+The schemas are the client's own: scripts/generate-schemas.ts exports them from
+the zod schemas in src/lib/case/state.ts into synapse-config/schemas/ before
+every homeserver start, so the guard and the client cannot drift apart.
+
+A message never contains values taken from the event (they may be personal
+data, and messages end up in the homeserver's log and the rejection log): it
+names the field path (built from the schema's property names and list indices)
+and what the schema expects.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+
+# The four plaintext state types of a case room (src/lib/case/event-types.ts).
+CASE = "nl.casusruimte.case"
+TRIAGE_STATUS = "nl.casusruimte.triage.status"
+REGIE = "nl.casusruimte.regie"
+ACCESS = "nl.casusruimte.access"
+STATE_TYPES = (CASE, TRIAGE_STATUS, REGIE, ACCESS)
+
+_TYPE_WORDS = {
+    "string": "text",
+    "number": "a number",
+    "integer": "a whole number",
+    "boolean": "true or false",
+    "object": "an object",
+    "array": "a list",
+    "null": "null",
+}
+_FORMAT_WORDS = {
+    "date-time": "a UTC date and time such as 2026-11-23T09:30:00Z",
+    "date": "a date such as 2026-11-23",
+}
+
+
+class SchemaFilesMissing(Exception):
+    """The generated schema files are not there (run `npm run schemas`)."""
+
+
+@dataclass(frozen=True)
+class Schemas:
+    validators: Mapping[str, Draft202012Validator]
+
+    @classmethod
+    def load(cls, directory: str | Path, types: Iterable[str] = STATE_TYPES) -> "Schemas":
+        directory = Path(directory)
+        validators: dict[str, Draft202012Validator] = {}
+        missing = []
+        for event_type in types:
+            path = directory / f"{event_type}.json"
+            if not path.is_file():
+                missing.append(str(path))
+                continue
+            schema = json.loads(path.read_text(encoding="utf8"))
+            Draft202012Validator.check_schema(schema)
+            validators[event_type] = Draft202012Validator(schema)
+        if missing:
+            raise SchemaFilesMissing(
+                "casusruimte guard: missing JSON Schema file(s) "
+                + ", ".join(missing)
+                + ". They are generated from the zod schemas: run `npm run schemas` "
+                "(the project's start and test commands do this)."
+            )
+        return cls(validators)
+
+    def problem(self, event_type: str, content: Any) -> str | None:
+        """What is wrong with the content, or None when it is valid (or has no schema)."""
+        validator = self.validators.get(event_type)
+        if validator is None:
+            return None
+        problems: list[str] = []
+        for error in sorted(validator.iter_errors(content), key=lambda e: [str(p) for p in e.absolute_path]):
+            text = describe(error)
+            if text not in problems:
+                problems.append(text)
+        if problems:
+            # A few at a time is enough to fix the request; the rest follow.
+            return "; ".join(problems[:5])
+        return _refinement_problem(event_type, content)
+
+
+def _refinement_problem(event_type: str, content: Any) -> str | None:
+    """Rules the zod schemas add with .refine(), which JSON Schema cannot express."""
+    if event_type == ACCESS and isinstance(content, dict):
+        orgs = [o.get("org") for o in content.get("organisations", []) if isinstance(o, dict)]
+        if len(set(orgs)) != len(orgs):
+            # Same wording as AccessState's refine in src/lib/case/state.ts.
+            return "organisations: an organisation appears more than once"
+    return None
+
+
+def field_path(parts: Iterable[Any]) -> str:
+    out = ""
+    for part in parts:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def _pick_branch(error: ValidationError) -> ValidationError | None:
+    """For anyOf/oneOf: the most telling error inside the alternatives."""
+    if not error.context:
+        return None
+    # Group the sub-errors by alternative; an alternative whose discriminator
+    # (a `const` property such as basis) matched says more than one that did not.
+    branches: dict[int, list[ValidationError]] = {}
+    for sub in error.context:
+        branches.setdefault(sub.schema_path[0] if sub.schema_path else 0, []).append(sub)
+
+    def score(errors: list[ValidationError]) -> tuple:
+        wrong_kind = any(e.validator in ("const", "type") and len(e.relative_path) <= 1 for e in errors)
+        return (wrong_kind, len(errors))
+
+    best = min(branches.values(), key=score)
+    # If every alternative is the wrong kind (for example text where null or a
+    # date is allowed), the caller describes the alternatives together instead.
+    if score(best)[0]:
+        return None
+    return max(best, key=lambda e: len(e.path))
+
+
+def _discriminator(error: ValidationError) -> str | None:
+    """When every alternative of a union fails on the same constant field (a
+    discriminator such as `basis`), say which values that field may take."""
+    per_branch: dict[int, dict[str, Any]] = {}
+    for sub in error.context or []:
+        if sub.validator == "const" and len(sub.relative_path) == 1:
+            per_branch.setdefault(sub.schema_path[0], {})[str(sub.relative_path[0])] = sub.validator_value
+    if len(per_branch) != len(error.validator_value):
+        return None
+    keys = set.intersection(*(set(b) for b in per_branch.values()))
+    if not keys:
+        return None
+    key = sorted(keys)[0]
+    values = ", ".join(json.dumps(b[key]) for b in per_branch.values())
+    return _with_path(list(error.absolute_path) + [key], f"must be one of {values}")
+
+
+def describe(error: ValidationError) -> str:
+    if error.validator in ("anyOf", "oneOf"):
+        inner = _pick_branch(error)
+        if inner is not None:
+            return describe(inner)
+        by_discriminator = _discriminator(error)
+        if by_discriminator:
+            return by_discriminator
+        return _with_path(error.absolute_path, "must be " + " or ".join(_expectation(s) for s in error.validator_value))
+
+    path = list(error.absolute_path)
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    v = error.validator
+    if v == "required":
+        instance = error.instance if isinstance(error.instance, dict) else {}
+        missing = [k for k in error.validator_value if k not in instance]
+        if len(missing) == 1:
+            return _with_path(path + missing, "is missing")
+        return _with_path(path, "lacks the fields " + ", ".join(missing))
+    if v == "additionalProperties":
+        allowed = ", ".join(schema.get("properties", {}).keys())
+        # The unexpected field's name is not repeated: it could itself be personal data.
+        return _with_path(path, f"has a field that is not allowed here (allowed: {allowed})")
+    if v == "type":
+        return _with_path(path, "must be " + _expectation(schema, use_description=False))
+    if v == "const":
+        return _with_path(path, f"must be {json.dumps(error.validator_value)}")
+    if v == "enum":
+        return _with_path(path, "must be one of " + ", ".join(str(x) for x in error.validator_value))
+    if v in ("pattern", "format"):
+        # The description is the zod schema's own message ("a case reference looks like …").
+        if "description" in schema:
+            return _with_path(path, str(schema["description"]))
+        return _with_path(path, "must be " + _expectation(schema))
+    if v in ("minimum", "exclusiveMinimum"):
+        return _with_path(path, f"must be at least {error.validator_value}")
+    if v in ("maximum", "exclusiveMaximum"):
+        return _with_path(path, f"must be at most {error.validator_value}")
+    if v == "maxItems":
+        return _with_path(path, f"has more than {error.validator_value} entries")
+    if v == "minItems":
+        return _with_path(path, f"needs at least {error.validator_value} entries")
+    if v in ("maxLength", "minLength"):
+        return _with_path(path, "has the wrong length")
+    return _with_path(path, f"is not valid ({v})")
+
+
+def _expectation(schema: Any, use_description: bool = True) -> str:
+    if not isinstance(schema, dict):
+        return "valid"
+    if use_description and "description" in schema:
+        return str(schema["description"])
+    if schema.get("format") in _FORMAT_WORDS:
+        return _FORMAT_WORDS[schema["format"]]
+    if "const" in schema:
+        return json.dumps(schema["const"])
+    if "enum" in schema:
+        return "one of " + ", ".join(str(x) for x in schema["enum"])
+    if "pattern" in schema:
+        return "in the expected form"
+    kind = schema.get("type")
+    if isinstance(kind, str):
+        return _TYPE_WORDS.get(kind, kind)
+    return "valid"
+
+
+def _with_path(path: Iterable[Any], text: str) -> str:
+    where = field_path(path)
+    return f"{where}: {text}" if where else f"the content {text}"
