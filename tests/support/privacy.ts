@@ -81,7 +81,7 @@ export async function call(handler: Handler, method: string, urlPath: string, to
 }
 
 export function callEndpoint(e: Endpoint, roomId: string, token?: string | null, body?: unknown): Promise<Reply> {
-	return call(e.handler, e.method, e.path(roomId), token, body ?? e.body?.(roomId));
+	return call(e.handler, e.method, e.path(roomId), token, e.method === 'GET' ? undefined : (body ?? e.body?.(roomId)));
 }
 
 /** A user with a display name of our choosing (a canary), provisioned and signed in. */
