@@ -4,6 +4,7 @@
  * access-review report as CSV; every page passes the accessibility check.
  */
 import { readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { test, expect, signIn, expectAccessible } from './fixtures.ts';
 import { E2E_PASSWORD, type E2EEnvironment } from './environment.ts';
 import { configFromDataDir } from '../../src/lib/server/config.ts';
@@ -11,19 +12,28 @@ import { connectService } from '../../src/lib/server/service-account.ts';
 import { CaseService } from '../../src/lib/server/cases.ts';
 import { passwordLogin } from '../../src/lib/server/synapse-admin.ts';
 import { MatrixHttp } from '../../src/lib/server/http.ts';
+import { Accounts } from '../../src/lib/server/accounts.ts';
 
 const enc = encodeURIComponent;
 
-/** A case opened by e2e.csg (service-account creation, as the app does), with VT and police members. */
+/**
+ * A case opened by a CSG professional (service-account creation, as the app does), with VT and
+ * police members. The people are this test's own, so other tests' users keep their empty case lists.
+ */
 async function caseWithMembers(env: E2EEnvironment) {
 	const config = configFromDataDir(env.dataDir);
-	const cases = new CaseService(config, await connectService(config));
-	const login = async (localpart: string) => {
+	const service = await connectService(config);
+	const cases = new CaseService(config, service);
+	const accounts = new Accounts(config, service);
+	const suffix = randomBytes(3).toString('hex');
+	const login = async (org: string) => {
+		const localpart = `e2e.po-${org.toLowerCase()}.${suffix}`;
+		await accounts.addUser({ localpart, org, roles: ['professional'], password: E2E_PASSWORD });
 		const l = await passwordLogin(env.homeserverUrl, localpart, E2E_PASSWORD, 'e2e-setup');
-		return { userId: l.user_id, token: l.access_token, http: new MatrixHttp(env.homeserverUrl, l.access_token) };
+		return { userId: l.user_id, localpart, token: l.access_token, http: new MatrixHttp(env.homeserverUrl, l.access_token) };
 	};
-	const csg = await login('e2e.csg');
-	const others = [await login('e2e.vt'), await login('e2e.politie')];
+	const csg = await login('CSG');
+	const others = [await login('VT'), await login('POLITIE')];
 	const created = await cases.createCase(csg.token, {
 		region: 'DH',
 		first_report_at: new Date(Date.now() - 3 * 3_600_000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
@@ -39,7 +49,7 @@ async function caseWithMembers(env: E2EEnvironment) {
 		await csg.http.post(`/_matrix/client/v3/rooms/${enc(created.roomId)}/invite`, { user_id: u.userId, reason: 'Besproken in het MDT-overleg' });
 		await u.http.post(`/_matrix/client/v3/rooms/${enc(created.roomId)}/join`, {});
 	}
-	return { ...created, politie: others[1]!.userId, csg };
+	return { ...created, politie: others[1]!.userId, vt: others[0]!, csg };
 }
 
 test('a privacy officer reviews a case, removes a member with a reason and exports the report', async ({ page, env }) => {
@@ -107,7 +117,8 @@ test('a privacy officer reviews a case, removes a member with a reason and expor
 });
 
 test('an MDT member who opens the console is refused and keeps the ordinary start page', async ({ page, env }) => {
-	await signIn(page, env, 'e2e.vt');
+	const { vt } = await caseWithMembers(env);
+	await signIn(page, env, vt.localpart);
 	await expect(page.getByRole('link', { name: 'Privacyconsole' })).toHaveCount(0);
 	await page.goto(`${env.appUrl}/privacy`);
 	await expect(page.getByRole('alert')).toContainText('Alleen privacy officers');
