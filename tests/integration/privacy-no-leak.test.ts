@@ -10,7 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { accounts, createUser, server, type TestUser } from '../support/harness.ts';
-import { ENDPOINTS, auditFile, call, callEndpoint, caseWithMembers, closeCaseAt, createNamedUser, enc, useTestHomeserver, type Reply } from '../support/privacy.ts';
+import { ENDPOINTS, attempt, auditFile, call, callEndpoint, caseWithMembers, closeCaseAt, createNamedUser, enc, useTestHomeserver, type Reply } from '../support/privacy.ts';
 import { MatrixHttp } from '../../src/lib/server/http.ts';
 import { ActionResponse, AuditResponse, CaseDetailResponse, FiguresResponse, MeResponse, OverviewResponse, ReportResponse } from '../../src/lib/privacy/schemas.ts';
 
@@ -47,6 +47,7 @@ let named: TestUser;
 let roomId: string;
 let closedRoom: { roomId: string; reference: string };
 const replies: { name: string; reply: Reply }[] = [];
+const planted: Record<string, 'planted' | 'refused'> = {};
 
 beforeAll(async () => {
 	useTestHomeserver();
@@ -60,16 +61,16 @@ beforeAll(async () => {
 	({ roomId } = await caseWithMembers(csg, [named, extra]));
 	const send = (type: string, content: unknown) => csg.http.put(`/_matrix/client/v3/rooms/${enc(roomId)}/send/${type}/${Math.random().toString(36).slice(2)}`, content);
 	await send('m.room.encrypted', { algorithm: 'm.megolm.v1.aes-sha2', ciphertext: CANARY.ciphertext, sender_key: CANARY.deviceKey, session_id: 'CANARYSESSION', device_id: 'CANARYDEV' });
-	// The guard refuses these in production; the console must not show them even if they got in.
-	await send('m.room.message', { msgtype: 'm.text', body: CANARY.message });
-	await send('nl.casusruimte.intake', { v: 1, summary: CANARY.record });
+	// The guard refuses these (and records the refusal); without it they get in. Either way the console must not show them.
+	planted.message = await attempt(() => send('m.room.message', { msgtype: 'm.text', body: CANARY.message }));
+	planted.record = await attempt(() => send('nl.casusruimte.intake', { v: 1, summary: CANARY.record }));
 	// An access state with an extra field fails its schema: shown as invalid, never its content.
 	const access = await csg.http.get<Record<string, unknown>>(`/_matrix/client/v3/rooms/${enc(roomId)}/state/nl.casusruimte.access/`);
-	await csg.http.put(`/_matrix/client/v3/rooms/${enc(roomId)}/state/nl.casusruimte.access/`, { ...access, note: CANARY.stateExtra });
+	planted.stateExtra = await attempt(() => csg.http.put(`/_matrix/client/v3/rooms/${enc(roomId)}/state/nl.casusruimte.access/`, { ...access, note: CANARY.stateExtra }));
 	await csg.http.put(`/_matrix/client/v3/rooms/${enc(roomId)}/state/nl.casusruimte.access/`, access);
 	// A room that is not a case room, with a telling name, holding case state.
 	const { room_id: stray } = await csg.http.post<{ room_id: string }>('/_matrix/client/v3/createRoom', { name: CANARY.roomName, topic: CANARY.topic, preset: 'private_chat' });
-	await csg.http.put(`/_matrix/client/v3/rooms/${enc(stray)}/state/nl.casusruimte.case/`, { v: 1, reference: 'DH-2026-0998', victim: CANARY.stateExtra });
+	planted.stray = await attempt(() => csg.http.put(`/_matrix/client/v3/rooms/${enc(stray)}/state/nl.casusruimte.case/`, { v: 1, reference: 'DH-2026-0998', victim: CANARY.stateExtra }));
 	// A closed case past retention, so the delete endpoint really runs.
 	closedRoom = await caseWithMembers(csg, [named]);
 	await closeCaseAt(csg, closedRoom.roomId, '2024-01-01T00:00:00Z', '2025-01-01T00:00:00Z');
@@ -98,7 +99,15 @@ describe('privacy console responses', () => {
 		// the planted data is really there to be leaked: the canary case is listed with its members
 		const overview = OverviewResponse.parse(replies.find((x) => x.name === 'overview')!.reply.json());
 		expect(overview.cases.some((c) => c.room_id === roomId && c.member_count >= 2)).toBe(true);
-		expect(overview.stray_rooms.length).toBeGreaterThan(0);
+		// What the guard refused is on the case page, by rule and event type only; without a guard it got in.
+		const detail = CaseDetailResponse.parse(replies.find((x) => x.name === 'case')!.reply.json());
+		for (const [what, outcome] of Object.entries(planted)) {
+			if (outcome === 'refused') expect(detail.guard_rejections.available, `${what} refused without a guard?`).toBe(true);
+		}
+		if (detail.guard_rejections.available && planted.message === 'refused') {
+			expect(detail.guard_rejections.items).toContainEqual({ ts: expect.any(String), user_id: csg.userId, rule: 'unencrypted', event_type: 'm.room.message' });
+		}
+		if (planted.stray === 'planted') expect(overview.stray_rooms.length).toBeGreaterThan(0);
 	});
 
 	it('contain no canary and no content field, in any response', () => {

@@ -10,7 +10,7 @@ import { VENV_PYTHON } from '../../scripts/lib/paths.ts';
 import { accounts, server, serviceClient, uniqueLocalpart, TEST_PASSWORD, type TestUser } from './harness.ts';
 import { openCase } from './cases.ts';
 import { passwordLogin } from '../../src/lib/server/synapse-admin.ts';
-import { MatrixHttp } from '../../src/lib/server/http.ts';
+import { MatrixHttp, MatrixHttpError } from '../../src/lib/server/http.ts';
 import type { Role } from '../../src/lib/directory/schema.ts';
 import * as me from '../../src/routes/api/privacy/me/+server.ts';
 import * as cases from '../../src/routes/api/privacy/cases/+server.ts';
@@ -110,6 +110,20 @@ export async function caseState(user: TestUser, roomId: string): Promise<Record<
 export async function closeCaseAt(regiehouder: TestUser, roomId: string, closedAt: string, retentionUntil: string): Promise<void> {
 	const current = await caseState(regiehouder, roomId);
 	await regiehouder.http.put(`/_matrix/client/v3/rooms/${enc(roomId)}/state/nl.casusruimte.case/`, { ...current, phase: 'closed', closed_at: closedAt, retention_until: retentionUntil });
+}
+
+/**
+ * Plants test data that the homeserver's guard module refuses when it is installed
+ * (plaintext in case rooms, case state outside them): 'planted' or 'refused'.
+ */
+export async function attempt(run: () => Promise<unknown>): Promise<'planted' | 'refused'> {
+	try {
+		await run();
+		return 'planted';
+	} catch (err) {
+		if (err instanceof MatrixHttpError && (err.status === 400 || err.status === 403)) return 'refused';
+		throw err;
+	}
 }
 
 /** Runs one SQL query against the test homeserver's SQLite database. */

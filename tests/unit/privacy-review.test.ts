@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildDirectory } from '../../src/lib/directory/directory.ts';
 import { USER_EVENT, userStateKey } from '../../src/lib/directory/schema.ts';
-import { accessHistory, classifyMembership, membershipHistory, parseCaseRoom, summarise, type RawEvent, type ReviewContext } from '../../src/lib/privacy/review.ts';
+import { accessHistory, classifyMembership, membershipHistory, parseCaseRoom, strayRoom, summarise, type RawEvent, type ReviewContext } from '../../src/lib/privacy/review.ts';
 import { CaseDetailResponse, CaseSummary } from '../../src/lib/privacy/schemas.ts';
 
 const SERVICE = '@casusruimte-service:hs';
@@ -113,5 +113,19 @@ describe('access review', () => {
 
 	it('the detail schema refuses any field it does not list', () => {
 		expect(() => CaseDetailResponse.shape.members.parse([{ user_id: '@a:hs', org: null, membership: 'join', since: null, directory: 'active', account: 'active', last_seen_at: null, is_regiehouder: false, is_deputy: false, flags: [], displayname: 'X' }])).toThrow();
+	});
+
+	it('lists a non-case room holding case state by ID, types and member count only', () => {
+		const state = [
+			ev('m.room.create', { room_version: '12' }, { sender: '@csg:hs' }),
+			ev('m.room.name', { name: 'Overleg Jan Jansen' }),
+			ev('nl.casusruimte.case', { v: 1, reference: 'DH-2026-0999', victim: 'Jansen' }),
+			ev('nl.casusruimte.access', { v: 1, organisations: [] }),
+			member('@csg:hs', 'join'),
+			member('@vt:hs', 'invite'),
+			member(SERVICE, 'join')
+		];
+		expect(strayRoom('!s', state, SERVICE)).toEqual({ room_id: '!s', state_types: ['nl.casusruimte.access', 'nl.casusruimte.case'], member_count: 1 });
+		expect(strayRoom('!d', [ev('m.room.create', {}), ev('nl.casusruimte.directory.user', {}, { state_key: 'user:@a:hs' })], SERVICE)).toBeNull();
 	});
 });

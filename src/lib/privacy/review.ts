@@ -5,11 +5,11 @@
  * value is picked field by field; event content is never passed on whole. Pure.
  */
 import { AccessState, CaseState, RegieState, TriageStatusState } from '../case/state.ts';
-import { STATE } from '../case/event-types.ts';
+import { STATE, STATE_TYPES } from '../case/event-types.ts';
 import { CaseReference } from '../case/primitives.ts';
 import { retentionUntil } from '../case/deadlines.ts';
 import type { Directory } from '../directory/directory.ts';
-import type { AccessChange, CaseChange, CaseSummary, Flag, FlagCode, Member, MembershipChange, OrgCount, RetentionPolicy } from './schemas.ts';
+import type { AccessChange, CaseChange, CaseSummary, Flag, FlagCode, Member, MembershipChange, OrgCount, RetentionPolicy, StrayRoom } from './schemas.ts';
 import type { FigureCase } from './figures.ts';
 import { CASE_ROOM_TYPE } from '../matrix/room-template.ts';
 
@@ -87,6 +87,17 @@ export function parseCaseRoom(roomId: string, state: readonly RawEvent[]): Parse
 		memberships,
 		validState: Boolean(caseState && (access || !accessEvent) && (regie || !regieEvent))
 	};
+}
+
+/**
+ * A room that is not a case room but holds case state (made before the guard, or
+ * around it): listed by ID, state types and member count. Never its name or topic.
+ */
+export function strayRoom(roomId: string, state: readonly RawEvent[], serviceUserId: string): StrayRoom | null {
+	const types = [...new Set(state.filter((e) => STATE_TYPES.includes(e.type)).map((e) => e.type))].sort();
+	if (!types.length) return null;
+	const joined = state.filter((e) => e.type === 'm.room.member' && e.state_key !== serviceUserId && e.content.membership === 'join').length;
+	return { room_id: roomId, state_types: types, member_count: joined };
 }
 
 export function isDeletable(c: ParsedCase, now: number): boolean {

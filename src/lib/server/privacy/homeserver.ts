@@ -124,25 +124,35 @@ export interface GuardRejection {
 }
 
 /**
- * Requests the guard module refused in a room. The guard serves them when it is
- * installed; without it the endpoint answers 404 and the console says so.
- * (To be replaced by src/lib/server/guard-log.ts once that is merged.)
+ * Requests the guard module refused in a room, newest first. The guard serves
+ * them (oldest first, paged by id) when it is installed; without it the endpoint
+ * answers 404 and the console says so. Only the rule and event type are kept:
+ * the guard's message is left out.
+ * (To be replaced by fetchRejections from src/lib/server/guard-log.ts once merged.)
  */
-export async function guardRejections(service: ServiceClient, roomId: string, limit = 50): Promise<{ available: boolean; items: GuardRejection[] }> {
+export async function guardRejections(service: ServiceClient, roomId: string, keep = 100): Promise<{ available: boolean; items: GuardRejection[] }> {
+	const items: GuardRejection[] = [];
 	try {
-		const res = await service.http.get<{ rejections?: unknown[] }>('/_casusruimte/guard/v1/rejections', { room_id: roomId, limit });
-		const items: GuardRejection[] = [];
-		for (const raw of res.rejections ?? []) {
-			if (!raw || typeof raw !== 'object') continue;
-			const r = raw as Record<string, unknown>;
-			const ts = typeof r.ts === 'number' ? new Date(r.ts).toISOString() : typeof r.ts === 'string' ? r.ts.slice(0, 40) : null;
-			if (!ts || typeof r.user_id !== 'string' || typeof r.rule !== 'string') continue;
-			// The guard's free-text message is left out: it might quote what was refused.
-			items.push({ ts, user_id: r.user_id, rule: r.rule.slice(0, 64), event_type: typeof r.event_type === 'string' ? r.event_type.slice(0, 128) : null });
+		let from: number | null = 0;
+		for (let page = 0; from !== null && page < 100; page++) {
+			const res: { rejections?: unknown[]; next_from?: number | null } = await service.http.get('/_casusruimte/guard/v1/rejections', { room_id: roomId, limit: 1000, from });
+			for (const raw of res.rejections ?? []) {
+				const item = pickRejection(raw);
+				if (item) items.push(item);
+			}
+			from = typeof res.next_from === 'number' && (res.rejections ?? []).length > 0 ? res.next_from : null;
 		}
-		return { available: true, items };
 	} catch (err) {
 		if (err instanceof MatrixHttpError) return { available: false, items: [] };
 		throw err;
 	}
+	return { available: true, items: items.slice(-keep).reverse() };
+}
+
+function pickRejection(raw: unknown): GuardRejection | null {
+	if (!raw || typeof raw !== 'object') return null;
+	const r = raw as Record<string, unknown>;
+	const ts = typeof r.ts === 'number' ? new Date(r.ts).toISOString() : null;
+	if (!ts || typeof r.user_id !== 'string' || typeof r.rule !== 'string') return null;
+	return { ts, user_id: r.user_id.slice(0, 255), rule: r.rule.slice(0, 64), event_type: typeof r.event_type === 'string' ? r.event_type.slice(0, 128) : null };
 }

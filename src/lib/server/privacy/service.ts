@@ -13,7 +13,7 @@ import { hasRole, type Directory } from '../../directory/directory.ts';
 import { MatrixUserId } from '../../directory/schema.ts';
 import { Day } from '../../case/primitives.ts';
 import { CaseState } from '../../case/state.ts';
-import { STATE, STATE_TYPES, SERVICE_NOTICE_MSGTYPE } from '../../case/event-types.ts';
+import { STATE, SERVICE_NOTICE_MSGTYPE } from '../../case/event-types.ts';
 import { retentionUntil } from '../../case/deadlines.ts';
 import { CASE_ROOM_TYPE } from '../../matrix/room-template.ts';
 import {
@@ -40,6 +40,7 @@ import {
 	parseCaseRoom,
 	referenceOf,
 	retentionWindow,
+	strayRoom,
 	summarise,
 	type ParsedCase,
 	type RawEvent,
@@ -168,11 +169,8 @@ export class PrivacyService {
 				cases.push(parseCaseRoom(room.room_id, state as RawEvent[]));
 				continue;
 			}
-			const types = [...new Set(state.filter((e) => STATE_TYPES.includes(e.type)).map((e) => e.type))].sort();
-			if (types.length) {
-				const joined = state.filter((e) => e.type === 'm.room.member' && e.state_key !== this.service.userId && (e.content as { membership?: string }).membership === 'join').length;
-				stray.push({ room_id: room.room_id, state_types: types, member_count: joined });
-			}
+			const found = strayRoom(room.room_id, state as RawEvent[], this.service.userId);
+			if (found) stray.push(found);
 		}
 		cases.sort((a, b) => (referenceOf(a) ?? '~').localeCompare(referenceOf(b) ?? '~'));
 		return { cases, stray };
