@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createUser, server, serviceClient, type TestUser } from '../support/harness.ts';
-import { ENDPOINTS, auditFile, callEndpoint, caseWithMembers, closeCaseAt, enc, roomRows, useTestHomeserver } from '../support/privacy.ts';
+import { ENDPOINTS, PURGE_LEFTOVERS, auditFile, callEndpoint, caseWithMembers, closeCaseAt, enc, roomRows, tablesMentioning, useTestHomeserver } from '../support/privacy.ts';
 import { roomExists } from '../../src/lib/server/privacy/homeserver.ts';
 import { deletionNotice } from '../../src/lib/server/privacy/retention.ts';
 import { verifyChain } from '../../src/lib/server/privacy/audit.ts';
@@ -50,7 +50,9 @@ describe('deleting a case', () => {
 
 	it('purges a closed case past retention from the database, and its members see why they left', async () => {
 		const { roomId, reference } = await caseWithMembers(csg, [vt]);
-		await csg.http.put(`/_matrix/client/v3/rooms/${enc(roomId)}/send/m.room.encrypted/t1`, { algorithm: 'm.megolm.v1.aes-sha2', ciphertext: 'AwgAEpAB-ciphertext', sender_key: 'k', session_id: 's', device_id: 'D' });
+		const ciphertext = `AwgAEpAB${Math.random().toString(36).slice(2)}PurgeCanary`;
+		await csg.http.put(`/_matrix/client/v3/rooms/${enc(roomId)}/send/m.room.encrypted/t1`, { algorithm: 'm.megolm.v1.aes-sha2', ciphertext, sender_key: 'k', session_id: 's', device_id: 'D' });
+		expect(tablesMentioning(ciphertext).map((h) => h.table)).toContain('event_json');
 		await closeCaseAt(csg, roomId, ago(400), ago(35));
 		const before = roomRows(roomId);
 		expect(before.events).toBeGreaterThan(5);
@@ -65,6 +67,10 @@ describe('deleting a case', () => {
 		// Gone for the homeserver and gone from its database.
 		expect(await roomExists(await serviceClient(), roomId)).toBe(false);
 		expect(Object.values(roomRows(roomId)).every((n) => n === 0), JSON.stringify(roomRows(roomId))).toBe(true);
+		// The whole database: the ciphertext is nowhere, and the room ID only where Synapse keeps bare metadata.
+		expect(tablesMentioning(ciphertext)).toEqual([]);
+		const leftovers = tablesMentioning(roomId);
+		expect(leftovers.filter((h) => !PURGE_LEFTOVERS.includes(h.table)), JSON.stringify(leftovers)).toEqual([]);
 		// Gone for the members.
 		for (const u of [csg, vt]) {
 			const joined = await u.http.get<{ joined_rooms: string[] }>('/_matrix/client/v3/joined_rooms');

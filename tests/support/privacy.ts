@@ -138,6 +138,35 @@ print(json.dumps(rows, default=str))
 	return JSON.parse(out) as unknown[][];
 }
 
+/** Every table and column of the Synapse database whose text contains `needle`, with the number of rows. */
+export function tablesMentioning(needle: string): { table: string; column: string; rows: number }[] {
+	const script = `
+import json, sqlite3, sys
+conn = sqlite3.connect(sys.argv[1])
+needle = sys.argv[2]
+hits = []
+for (table,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall():
+    for col in conn.execute(f"PRAGMA table_info('{table}')").fetchall():
+        try:
+            n = conn.execute(f'SELECT count(*) FROM "{table}" WHERE instr(CAST("{col[1]}" AS TEXT), ?) > 0', (needle,)).fetchone()[0]
+        except sqlite3.Error:
+            continue
+        if n:
+            hits.append({"table": table, "column": col[1], "rows": n})
+print(json.dumps(hits))
+`;
+	const out = execFileSync(VENV_PYTHON, ['-c', script, path.join(server().dataDir, 'homeserver.db'), needle], { encoding: 'utf8' });
+	return JSON.parse(out) as { table: string; column: string; rows: number }[];
+}
+
+/**
+ * What Synapse keeps of a purged room, by design: the bare room ID in blocked_rooms, the
+ * state-delta stream (event IDs, types and state keys; no content, see the comment in
+ * synapse/storage/databases/main/purge_events.py), the room's retention policy row
+ * (element-hq/synapse#19367) and the finished delete task (removed after a week).
+ */
+export const PURGE_LEFTOVERS = ['blocked_rooms', 'current_state_delta_stream', 'room_retention', 'scheduled_tasks'];
+
 /** Rows per table that still mention a room: the proof a purge really deleted it. */
 export function roomRows(roomId: string): Record<string, number> {
 	const tables = ['events', 'event_json', 'state_events', 'current_state_events', 'room_memberships', 'rooms', 'event_edges', 'local_current_membership', 'room_stats_state'];

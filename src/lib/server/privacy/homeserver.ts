@@ -103,14 +103,31 @@ export type DeleteStatus = 'scheduled' | 'active' | 'complete' | 'failed' | 'shu
  * Shuts the room down and purges it from the database (Admin API v2), then waits
  * for the background task. `block` keeps anyone from joining the room ID again;
  * the blocked_rooms table then holds the bare room ID, nothing else.
+ *
+ * A purge can fail while Synapse still has the room queued for a sliding-sync
+ * recalculation (element-hq/synapse#19822: a foreign key from
+ * sliding_sync_joined_rooms_to_recalculate); that queue empties within moments,
+ * so a failed purge is tried again a few times before giving up.
  */
-export async function purgeRoom(service: ServiceClient, roomId: string, opts: { timeoutMs?: number } = {}): Promise<void> {
+export async function purgeRoom(service: ServiceClient, roomId: string, opts: { timeoutMs?: number; attempts?: number } = {}): Promise<void> {
+	const attempts = opts.attempts ?? 5;
+	for (let attempt = 1; ; attempt++) {
+		const status = await purgeOnce(service, roomId, opts.timeoutMs ?? 120_000);
+		if (status === 'complete') return;
+		if (attempt >= attempts || !(await roomExists(service, roomId))) {
+			throw new Error(`The homeserver could not delete the room (${attempt} attempts); see its log.`);
+		}
+		await new Promise((r) => setTimeout(r, 500 * 2 ** attempt));
+	}
+}
+
+async function purgeOnce(service: ServiceClient, roomId: string, timeoutMs: number): Promise<'complete' | 'failed'> {
 	const { delete_id } = await service.http.delete<{ delete_id: string }>(`/_synapse/admin/v2/rooms/${enc(roomId)}`, { purge: true, block: true, force_purge: true });
-	const deadline = Date.now() + (opts.timeoutMs ?? 120_000);
+	const deadline = Date.now() + timeoutMs;
 	for (;;) {
-		const res = await service.http.get<{ status: DeleteStatus; error?: string }>(`/_synapse/admin/v2/rooms/delete_status/${enc(delete_id)}`);
-		if (res.status === 'complete') return;
-		if (res.status === 'failed') throw new Error(`The homeserver could not delete the room: ${res.error ?? 'unknown error'}`);
+		const res = await service.http.get<{ status: DeleteStatus }>(`/_synapse/admin/v2/rooms/delete_status/${enc(delete_id)}`);
+		if (res.status === 'complete') return 'complete';
+		if (res.status === 'failed') return 'failed';
 		if (Date.now() > deadline) throw new Error('The homeserver did not finish deleting the room in time; check the room again later.');
 		await new Promise((r) => setTimeout(r, 250));
 	}
