@@ -1,5 +1,11 @@
-import type { Handle } from '@sveltejs/kit';
+import type { Handle, ServerInit } from '@sveltejs/kit';
 import { env } from '$env/dynamic/public';
+import { startRetentionSchedule } from '$lib/server/privacy/schedule.ts';
+
+/** Server start: the daily retention job (src/lib/server/privacy/schedule.ts; CASUS_RETENTION_JOB_HOURS=0 turns it off). */
+export const init: ServerInit = () => {
+	startRetentionSchedule();
+};
 
 /**
  * Security headers on every response. SvelteKit writes the Content-Security-Policy

@@ -15,12 +15,13 @@ export const test = base.extend<{ env: E2EEnvironment }>({
 
 export { expect };
 
-export async function signIn(page: Page, env: E2EEnvironment, localpart: string, password = E2E_PASSWORD): Promise<void> {
+/** Signs in through the sign-in page; MDT members land on /cases, privacy officers on /privacy. */
+export async function signIn(page: Page, env: E2EEnvironment, localpart: string, password = E2E_PASSWORD, landing: RegExp = /\/cases/): Promise<void> {
 	await page.goto(`${env.appUrl}/login`);
 	await page.getByLabel('Gebruikersnaam').fill(localpart);
 	await page.getByLabel('Wachtwoord').fill(password);
 	await page.getByRole('button', { name: 'Aanmelden' }).click();
-	await expect(page).toHaveURL(/\/cases/);
+	await expect(page).toHaveURL(landing);
 }
 
 export async function expectAccessible(page: Page, label: string): Promise<void> {

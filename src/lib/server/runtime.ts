@@ -8,8 +8,12 @@ import { connectService } from './service-account.ts';
 import { CaseService } from './cases.ts';
 import { ApiError } from './errors.ts';
 import { HomeserverUnreachableError, MatrixHttpError } from './http.ts';
+import { PrivacyService } from './privacy/service.ts';
+import { privacySettings } from './privacy/settings.ts';
 
 let cases: Promise<CaseService> | undefined;
+let privacy: Promise<PrivacyService> | undefined;
+let serviceCheckedAt = 0;
 
 export function caseService(): Promise<CaseService> {
 	cases ??= (async () => {
@@ -20,6 +24,32 @@ export function caseService(): Promise<CaseService> {
 		throw err;
 	});
 	return cases;
+}
+
+/**
+ * The privacy console's service. The service account's token expires like any
+ * other (session_lifetime), and the console and the retention job run for days:
+ * every few minutes the token is checked and, when expired, the connection is
+ * made again.
+ */
+export async function privacyService(): Promise<PrivacyService> {
+	if (privacy && Date.now() - serviceCheckedAt > 5 * 60_000) {
+		const current = await privacy.catch(() => undefined);
+		try {
+			await current?.service.whoami();
+		} catch (err) {
+			if (err instanceof MatrixHttpError && err.status === 401) cases = privacy = undefined;
+		}
+		serviceCheckedAt = Date.now();
+	}
+	privacy ??= (async () => {
+		serviceCheckedAt = Date.now();
+		return new PrivacyService(await caseService(), privacySettings());
+	})().catch((err) => {
+		privacy = undefined;
+		throw err;
+	});
+	return privacy;
 }
 
 export function bearerToken(request: Request): string | null {
@@ -33,10 +63,29 @@ export async function apiResponse(handler: () => Promise<unknown>, status = 200)
 	try {
 		return json(await handler(), { status, headers: { 'cache-control': 'no-store' } });
 	} catch (err) {
-		if (err instanceof ApiError) return json({ errcode: err.errcode, error: err.message }, { status: err.status });
-		if (err instanceof HomeserverUnreachableError) return json({ errcode: 'M_UNAVAILABLE', error: 'The homeserver is not reachable.' }, { status: 503 });
-		if (err instanceof MatrixHttpError && err.status < 500) return json({ errcode: err.errcode, error: err.message }, { status: err.status });
-		console.error('api error', err);
-		return json({ errcode: 'M_UNKNOWN', error: 'Internal error.' }, { status: 500 });
+		return errorResponse(err);
 	}
+}
+
+/** Like apiResponse, for a CSV download (errors still come as JSON). */
+export async function csvResponse(handler: () => Promise<string>, filename: string): Promise<Response> {
+	try {
+		return new Response(await handler(), {
+			headers: {
+				'content-type': 'text/csv; charset=utf-8',
+				'content-disposition': `attachment; filename="${filename.replace(/[^a-z0-9_-]/gi, '')}.csv"`,
+				'cache-control': 'no-store'
+			}
+		});
+	} catch (err) {
+		return errorResponse(err);
+	}
+}
+
+function errorResponse(err: unknown): Response {
+	if (err instanceof ApiError) return json({ errcode: err.errcode, error: err.message }, { status: err.status });
+	if (err instanceof HomeserverUnreachableError) return json({ errcode: 'M_UNAVAILABLE', error: 'The homeserver is not reachable.' }, { status: 503 });
+	if (err instanceof MatrixHttpError && err.status < 500) return json({ errcode: err.errcode, error: err.message }, { status: err.status });
+	console.error('api error', err);
+	return json({ errcode: 'M_UNKNOWN', error: 'Internal error.' }, { status: 500 });
 }

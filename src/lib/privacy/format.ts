@@ -1,0 +1,21 @@
+/**
+ * Dates and numbers as the console shows them: Dutch time, in the interface language.
+ */
+export function formatDateTime(iso: string | null | undefined, locale: string): string {
+	if (!iso) return '–';
+	const d = new Date(iso);
+	if (Number.isNaN(d.getTime())) return '–';
+	return new Intl.DateTimeFormat(locale === 'en' ? 'en-GB' : 'nl-NL', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'Europe/Amsterdam' }).format(d);
+}
+
+export function formatDate(iso: string | null | undefined, locale: string): string {
+	if (!iso) return '–';
+	const d = new Date(iso);
+	if (Number.isNaN(d.getTime())) return '–';
+	return new Intl.DateTimeFormat(locale === 'en' ? 'en-GB' : 'nl-NL', { dateStyle: 'medium', timeZone: 'Europe/Amsterdam' }).format(d);
+}
+
+export function formatCell(value: number | string, locale: string, unit = ''): string {
+	if (typeof value === 'string') return value;
+	return `${new Intl.NumberFormat(locale === 'en' ? 'en-GB' : 'nl-NL', { maximumFractionDigits: 2 }).format(value)}${unit}`;
+}

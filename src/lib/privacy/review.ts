@@ -1,0 +1,274 @@
+/**
+ * The access review, from metadata only: a case room's current state, its
+ * membership and case-state history, the directory and the accounts' status
+ * become the summaries, members, flags and histories the console shows. Every
+ * value is picked field by field; event content is never passed on whole. Pure.
+ */
+import { AccessState, CaseState, RegieState, TriageStatusState } from '../case/state.ts';
+import { STATE, STATE_TYPES } from '../case/event-types.ts';
+import { CaseReference } from '../case/primitives.ts';
+import { retentionUntil } from '../case/deadlines.ts';
+import type { Directory } from '../directory/directory.ts';
+import type { AccessChange, CaseChange, CaseSummary, Flag, FlagCode, Member, MembershipChange, OrgCount, RetentionPolicy, StrayRoom } from './schemas.ts';
+import type { FigureCase } from './figures.ts';
+import { CASE_ROOM_TYPE } from '../matrix/room-template.ts';
+
+const DAY = 86_400_000;
+
+/** A state or timeline event as the Admin API returns it; only these fields are ever read. */
+export interface RawEvent {
+	type: string;
+	state_key?: string;
+	sender: string;
+	origin_server_ts: number;
+	content: Record<string, unknown>;
+	unsigned?: { prev_content?: Record<string, unknown> };
+}
+
+export interface AccountStatus {
+	deactivated: boolean;
+	last_seen_ts: number | null;
+}
+
+export interface ReviewContext {
+	directory: Directory;
+	accounts: ReadonlyMap<string, AccountStatus>;
+	serviceUserId: string;
+	now: number;
+	inactiveDays: number;
+}
+
+export interface ParsedCase {
+	roomId: string;
+	isCaseRoom: boolean;
+	createdBy: string | null;
+	openedAt: string;
+	caseState: CaseState | null;
+	access: AccessState | null;
+	regie: RegieState | null;
+	triage: TriageStatusState | null;
+	roomName: string | null;
+	/** user ID → [membership, since (ms)], for every member event in the state. */
+	memberships: Map<string, { membership: string; since: number }>;
+	validState: boolean;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+function parse<T>(schema: { safeParse(x: unknown): { success: true; data: T } | { success: false } }, content: unknown): T | null {
+	const r = schema.safeParse(content);
+	return r.success ? r.data : null;
+}
+
+export function parseCaseRoom(roomId: string, state: readonly RawEvent[]): ParsedCase {
+	const get = (type: string) => state.find((e) => e.type === type && (e.state_key ?? '') === '');
+	const create = get('m.room.create');
+	const memberships = new Map<string, { membership: string; since: number }>();
+	for (const e of state) {
+		if (e.type === 'm.room.member' && e.state_key) memberships.set(e.state_key, { membership: String(e.content.membership ?? ''), since: e.origin_server_ts });
+	}
+	const caseEvent = get(STATE.case);
+	const accessEvent = get(STATE.access);
+	const regieEvent = get(STATE.regie);
+	const caseState = parse(CaseState, caseEvent?.content);
+	const access = parse(AccessState, accessEvent?.content);
+	const regie = parse(RegieState, regieEvent?.content);
+	const name = get('m.room.name')?.content.name;
+	return {
+		roomId,
+		isCaseRoom: create?.content.type === CASE_ROOM_TYPE,
+		createdBy: create?.sender ?? null,
+		openedAt: iso(create?.origin_server_ts ?? 0),
+		caseState,
+		access,
+		regie,
+		triage: parse(TriageStatusState, get(STATE.triageStatus)?.content),
+		roomName: typeof name === 'string' ? name : null,
+		memberships,
+		validState: Boolean(caseState && (access || !accessEvent) && (regie || !regieEvent))
+	};
+}
+
+/**
+ * A room that is not a case room but holds case state (made before the guard, or
+ * around it): listed by ID, state types and member count. Never its name or topic.
+ */
+export function strayRoom(roomId: string, state: readonly RawEvent[], serviceUserId: string): StrayRoom | null {
+	const types = [...new Set(state.filter((e) => STATE_TYPES.includes(e.type)).map((e) => e.type))].sort();
+	if (!types.length) return null;
+	const joined = state.filter((e) => e.type === 'm.room.member' && e.state_key !== serviceUserId && e.content.membership === 'join').length;
+	return { room_id: roomId, state_types: types, member_count: joined };
+}
+
+export function isDeletable(c: ParsedCase, now: number): boolean {
+	const s = c.caseState;
+	return Boolean(s && s.phase === 'closed' && s.retention_until && Date.parse(s.retention_until) < now);
+}
+
+/** The reference to show: from the case state, or the room name when that is a well-formed reference. */
+export function referenceOf(c: ParsedCase): string | null {
+	if (c.caseState) return c.caseState.reference;
+	return c.roomName && CaseReference.safeParse(c.roomName).success ? c.roomName : null;
+}
+
+export function members(c: ParsedCase, ctx: ReviewContext): Member[] {
+	const covered = new Set((c.access?.organisations ?? []).map((a) => a.org));
+	const out: Member[] = [];
+	for (const [userId, m] of c.memberships) {
+		if (userId === ctx.serviceUserId || (m.membership !== 'join' && m.membership !== 'invite')) continue;
+		const entry = ctx.directory.users.get(userId);
+		const account = ctx.accounts.get(userId);
+		const lastSeen = account?.last_seen_ts ?? null;
+		const flags: FlagCode[] = [];
+		if (!entry) flags.push('member_directory_missing');
+		else {
+			if (!entry.active) flags.push('member_directory_inactive');
+			if (!covered.has(entry.org)) flags.push('member_not_covered');
+		}
+		if (account?.deactivated) flags.push('member_account_deactivated');
+		if (lastSeen === null || ctx.now - lastSeen > ctx.inactiveDays * DAY) flags.push('member_inactive');
+		out.push({
+			user_id: userId,
+			org: entry?.org ?? null,
+			membership: m.membership as Member['membership'],
+			since: iso(m.since),
+			directory: !entry ? 'missing' : entry.active ? 'active' : 'inactive',
+			account: !account ? 'unknown' : account.deactivated ? 'deactivated' : 'active',
+			last_seen_at: lastSeen === null ? null : iso(lastSeen),
+			is_regiehouder: c.regie?.regiehouder === userId,
+			is_deputy: c.regie?.deputy === userId,
+			flags
+		});
+	}
+	return out.sort((a, b) => (a.org ?? '~').localeCompare(b.org ?? '~') || a.user_id.localeCompare(b.user_id));
+}
+
+export function caseFlags(c: ParsedCase, memberList: Member[], ctx: ReviewContext): Flag[] {
+	const flags: Flag[] = [];
+	for (const m of memberList) {
+		for (const code of m.flags) flags.push(code === 'member_not_covered' && m.org ? { code, user_id: m.user_id, org: m.org } : { code, user_id: m.user_id });
+	}
+	const s = c.caseState;
+	const regiehouder = c.regie?.regiehouder ?? null;
+	if (!regiehouder || c.memberships.get(regiehouder)?.membership !== 'join') flags.push({ code: 'no_regiehouder' });
+	if (s?.phase === 'closed' && !s.retention_until) flags.push({ code: 'closed_without_retention' });
+	if (isDeletable(c, ctx.now)) flags.push({ code: 'retention_overdue' });
+	if (!c.validState) flags.push({ code: 'invalid_state' });
+	if (c.createdBy !== ctx.serviceUserId) flags.push({ code: 'not_created_by_service' });
+	return flags;
+}
+
+export function membersByOrg(memberList: Member[]): OrgCount[] {
+	const counts = new Map<string, OrgCount>();
+	for (const m of memberList) {
+		const org = m.org ?? '?';
+		const c = counts.get(org) ?? { org, joined: 0, invited: 0 };
+		if (m.membership === 'join') c.joined++;
+		else c.invited++;
+		counts.set(org, c);
+	}
+	return [...counts.values()].sort((a, b) => a.org.localeCompare(b.org));
+}
+
+export function summarise(c: ParsedCase, ctx: ReviewContext): { summary: CaseSummary; members: Member[] } {
+	const list = members(c, ctx);
+	const s = c.caseState;
+	return {
+		members: list,
+		summary: {
+			room_id: c.roomId,
+			reference: referenceOf(c),
+			region: s?.region ?? null,
+			phase: s?.phase ?? null,
+			opened_at: c.openedAt,
+			first_report_at: s?.first_report_at ?? null,
+			closed_at: s?.closed_at ?? null,
+			retention_until: s?.retention_until ?? null,
+			retention_overdue: isDeletable(c, ctx.now),
+			deletable: isDeletable(c, ctx.now),
+			members_by_org: membersByOrg(list),
+			member_count: list.length,
+			flags: caseFlags(c, list, ctx)
+		}
+	};
+}
+
+/** The allowed window for retention_until of a closed case, from the configured limits. */
+export function retentionWindow(c: ParsedCase, policy: RetentionPolicy): { earliest: string | null; latest: string | null } {
+	const closedAt = c.caseState?.closed_at;
+	if (!closedAt) return { earliest: null, latest: null };
+	return { earliest: retentionUntil(closedAt, policy.min_months), latest: retentionUntil(closedAt, policy.max_months) };
+}
+
+const text = (v: unknown, max = 500) => (typeof v === 'string' ? v.slice(0, max) : null);
+
+export function membershipHistory(events: readonly RawEvent[]): MembershipChange[] {
+	return events
+		.filter((e) => e.type === 'm.room.member' && e.state_key)
+		.map((e) => ({
+			ts: iso(e.origin_server_ts),
+			user_id: e.state_key!,
+			membership: text(e.content.membership, 16) ?? '?',
+			previous: text(e.unsigned?.prev_content?.membership, 16),
+			sender: e.sender,
+			reason: text(e.content.reason)
+		}));
+}
+
+export function accessHistory(events: readonly RawEvent[]): AccessChange[] {
+	return events
+		.filter((e) => e.type === STATE.access && (e.state_key ?? '') === '')
+		.map((e) => {
+			const a = parse(AccessState, e.content);
+			return {
+				ts: iso(e.origin_server_ts),
+				sender: e.sender,
+				organisations: a ? a.organisations.map((o) => ({ org: o.org, basis: o.basis, ground: o.basis === 'statutory' ? o.ground : null, since: o.since })) : null
+			};
+		});
+}
+
+export function caseHistory(events: readonly RawEvent[]): CaseChange[] {
+	return events
+		.filter((e) => e.type === STATE.case && (e.state_key ?? '') === '')
+		.map((e) => {
+			const s = parse(CaseState, e.content);
+			return { ts: iso(e.origin_server_ts), sender: e.sender, phase: s?.phase ?? null, closed_at: s?.closed_at ?? null, retention_until: s?.retention_until ?? null, valid: Boolean(s) };
+		});
+}
+
+/** When the first MDT triage was decided: the triage.status with seq 1 (the state holds only the latest). */
+export function firstTriageAt(current: TriageStatusState | null, events: readonly RawEvent[]): string | null {
+	if (current?.seq === 1) return current.decided_at;
+	for (const e of events) {
+		if (e.type !== STATE.triageStatus) continue;
+		const t = parse(TriageStatusState, e.content);
+		if (t?.seq === 1) return t.decided_at;
+	}
+	return null;
+}
+
+export function figureCase(c: ParsedCase, history: readonly RawEvent[]): FigureCase | null {
+	const s = c.caseState;
+	if (!s) return null;
+	return {
+		region: s.region,
+		first_report_at: s.first_report_at,
+		acute: s.acute,
+		first_triage_at: firstTriageAt(c.triage, history),
+		closed_at: s.closed_at,
+		handovers: c.regie?.handovers ?? 0,
+		organisations: c.access?.organisations.length ?? 0
+	};
+}
+
+/** Membership events that count in the access review of a period. */
+export function classifyMembership(change: MembershipChange): 'invite' | 'join' | 'leave' | 'removal' | null {
+	if (change.membership === 'invite') return 'invite';
+	if (change.membership === 'join') return change.previous === 'join' ? null : 'join';
+	if (change.membership === 'leave' || change.membership === 'ban') {
+		if (change.previous !== 'join' && change.previous !== 'invite') return null;
+		return change.sender === change.user_id ? 'leave' : 'removal';
+	}
+	return null;
+}

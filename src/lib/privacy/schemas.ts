@@ -1,0 +1,261 @@
+/**
+ * What the privacy console's API returns, as strict zod schemas. The server
+ * parses every response through these before it leaves (src/lib/server/privacy),
+ * so a field that is not listed here cannot reach the browser: no event content
+ * beyond the fields picked on purpose, no ciphertext, no display names.
+ * Pure: the pages import the types from here too.
+ */
+import { z } from 'zod';
+
+const Iso = z.string().max(40);
+const UserId = z.string().max(255);
+const RoomId = z.string().max(255);
+const Org = z.string().max(16);
+/** Free text a professional or officer typed as a reason: shown, but capped. */
+const Reason = z.string().max(500).nullable();
+
+export const RetentionPolicy = z.strictObject({
+	default_months: z.number().int(),
+	min_months: z.number().int(),
+	max_months: z.number().int()
+});
+export type RetentionPolicy = z.infer<typeof RetentionPolicy>;
+
+export const MeResponse = z.strictObject({
+	user_id: UserId,
+	privacy_officer: z.boolean(),
+	retention: RetentionPolicy
+});
+export type MeResponse = z.infer<typeof MeResponse>;
+
+export const FLAG_CODES = [
+	'member_not_covered',
+	'member_directory_missing',
+	'member_directory_inactive',
+	'member_account_deactivated',
+	'member_inactive',
+	'no_regiehouder',
+	'retention_overdue',
+	'closed_without_retention',
+	'invalid_state',
+	'not_created_by_service'
+] as const;
+export const FlagCode = z.enum(FLAG_CODES);
+export type FlagCode = z.infer<typeof FlagCode>;
+
+export const Flag = z.strictObject({
+	code: FlagCode,
+	user_id: UserId.optional(),
+	org: Org.optional()
+});
+export type Flag = z.infer<typeof Flag>;
+
+export const OrgCount = z.strictObject({ org: Org, joined: z.number().int(), invited: z.number().int() });
+export type OrgCount = z.infer<typeof OrgCount>;
+
+const Phase = z.enum(['first_contact', 'triage', 'regie', 'closed']);
+
+export const CaseSummary = z.strictObject({
+	room_id: RoomId,
+	reference: z.string().max(20).nullable(),
+	region: z.string().max(4).nullable(),
+	phase: Phase.nullable(),
+	opened_at: Iso,
+	first_report_at: Iso.nullable(),
+	closed_at: Iso.nullable(),
+	retention_until: Iso.nullable(),
+	retention_overdue: z.boolean(),
+	deletable: z.boolean(),
+	members_by_org: z.array(OrgCount),
+	member_count: z.number().int(),
+	flags: z.array(Flag)
+});
+export type CaseSummary = z.infer<typeof CaseSummary>;
+
+/** A room that is not a case room yet holds nl.casusruimte case state. Its name is never shown (it could be anything). */
+export const StrayRoom = z.strictObject({
+	room_id: RoomId,
+	state_types: z.array(z.string().max(64)),
+	member_count: z.number().int()
+});
+export type StrayRoom = z.infer<typeof StrayRoom>;
+
+export const OverviewResponse = z.strictObject({
+	generated_at: Iso,
+	inactive_days: z.number().int(),
+	retention: RetentionPolicy,
+	cases: z.array(CaseSummary),
+	stray_rooms: z.array(StrayRoom)
+});
+export type OverviewResponse = z.infer<typeof OverviewResponse>;
+
+export const MEMBER_DIRECTORY = ['active', 'inactive', 'missing'] as const;
+export const Member = z.strictObject({
+	user_id: UserId,
+	org: Org.nullable(),
+	membership: z.enum(['join', 'invite']),
+	since: Iso.nullable(),
+	directory: z.enum(MEMBER_DIRECTORY),
+	account: z.enum(['active', 'deactivated', 'unknown']),
+	last_seen_at: Iso.nullable(),
+	is_regiehouder: z.boolean(),
+	is_deputy: z.boolean(),
+	flags: z.array(FlagCode)
+});
+export type Member = z.infer<typeof Member>;
+
+export const MembershipChange = z.strictObject({
+	ts: Iso,
+	user_id: UserId,
+	membership: z.string().max(16),
+	previous: z.string().max(16).nullable(),
+	sender: UserId,
+	reason: Reason
+});
+export type MembershipChange = z.infer<typeof MembershipChange>;
+
+export const AccessEntryOut = z.strictObject({ org: Org, basis: z.enum(['consent', 'statutory']), ground: z.string().max(32).nullable(), since: Iso });
+export const AccessChange = z.strictObject({
+	ts: Iso,
+	sender: UserId,
+	/** null when the state event failed its schema (its content is not shown). */
+	organisations: z.array(AccessEntryOut).nullable()
+});
+export type AccessChange = z.infer<typeof AccessChange>;
+
+export const CaseChange = z.strictObject({
+	ts: Iso,
+	sender: UserId,
+	phase: Phase.nullable(),
+	closed_at: Iso.nullable(),
+	retention_until: Iso.nullable(),
+	valid: z.boolean()
+});
+export type CaseChange = z.infer<typeof CaseChange>;
+
+export const Rejection = z.strictObject({ ts: Iso, user_id: UserId, rule: z.string().max(64), event_type: z.string().max(128).nullable() });
+export type Rejection = z.infer<typeof Rejection>;
+
+export const CaseDetailResponse = z.strictObject({
+	case: CaseSummary,
+	acute: z.boolean().nullable(),
+	regie: z.strictObject({ regiehouder: UserId.nullable(), deputy: UserId.nullable(), since: Iso, handovers: z.number().int() }).nullable(),
+	access: z.array(AccessEntryOut),
+	members: z.array(Member),
+	membership_history: z.array(MembershipChange),
+	access_history: z.array(AccessChange),
+	case_history: z.array(CaseChange),
+	retention: RetentionPolicy.extend({ earliest: Iso.nullable(), latest: Iso.nullable() }),
+	guard_rejections: z.strictObject({ available: z.boolean(), items: z.array(Rejection) }),
+	inactive_days: z.number().int()
+});
+export type CaseDetailResponse = z.infer<typeof CaseDetailResponse>;
+
+export const AUDIT_ACTIONS = [
+	'view-overview',
+	'view-case',
+	'remove-member',
+	'request-review',
+	'set-retention',
+	'delete-case',
+	'export-report',
+	'export-figures'
+] as const;
+export const AuditAction = z.enum(AUDIT_ACTIONS);
+export type AuditAction = z.infer<typeof AuditAction>;
+
+export const AuditEntry = z.strictObject({
+	seq: z.number().int(),
+	ts: Iso,
+	actor: z.string().max(255),
+	action: AuditAction,
+	room_id: RoomId.nullable(),
+	reference: z.string().max(20).nullable(),
+	target: UserId.nullable(),
+	reason: Reason,
+	outcome: z.string().max(200),
+	prev: z.string().regex(/^[0-9a-f]{64}$/)
+});
+export type AuditEntry = z.infer<typeof AuditEntry>;
+
+export const AuditResponse = z.strictObject({
+	entries: z.array(AuditEntry),
+	total: z.number().int(),
+	chain: z.strictObject({ ok: z.boolean(), lines: z.number().int(), broken_at: z.number().int().nullable(), problem: z.string().max(200).nullable() })
+});
+export type AuditResponse = z.infer<typeof AuditResponse>;
+
+export const ActionResponse = z.strictObject({
+	ok: z.literal(true),
+	action: AuditAction,
+	room_id: RoomId,
+	outcome: z.string().max(200),
+	retention_until: Iso.optional()
+});
+export type ActionResponse = z.infer<typeof ActionResponse>;
+
+/** One line of the access-review report: one case, counts only, no user IDs. */
+export const ReportRow = z.strictObject({
+	reference: z.string().max(20).nullable(),
+	region: z.string().max(4).nullable(),
+	phase: Phase.nullable(),
+	opened_at: Iso,
+	closed_at: Iso.nullable(),
+	retention_until: Iso.nullable(),
+	retention_overdue: z.boolean(),
+	organisations: z.string().max(400),
+	members_now: z.string().max(400),
+	invites: z.number().int(),
+	joins: z.number().int(),
+	leaves: z.number().int(),
+	removals: z.number().int(),
+	access_changes: z.number().int(),
+	members_not_covered: z.number().int(),
+	members_disabled: z.number().int(),
+	members_inactive: z.number().int(),
+	no_regiehouder: z.boolean(),
+	officer_actions: z.number().int()
+});
+export type ReportRow = z.infer<typeof ReportRow>;
+
+export const ReportResponse = z.strictObject({
+	from: z.string().max(10),
+	to: z.string().max(10),
+	generated_at: Iso,
+	rows: z.array(ReportRow),
+	actions: z.array(z.strictObject({ action: AuditAction, count: z.number().int() })),
+	deleted: z.array(z.strictObject({ reference: z.string().max(20).nullable(), deleted_at: Iso, by: z.enum(['officer', 'retention-job']) }))
+});
+export type ReportResponse = z.infer<typeof ReportResponse>;
+
+/** A figure: a number, or "<5" when it is about fewer than five cases. */
+export const Cell = z.union([z.number(), z.literal('<5')]);
+export type Cell = z.infer<typeof Cell>;
+
+export const FigureRow = z.strictObject({
+	region: z.string().max(8),
+	cases: Cell,
+	acute_share: Cell,
+	triaged: Cell,
+	triage_median_hours: Cell,
+	triaged_within_24h_share: Cell,
+	handovers_mean: Cell,
+	organisations_mean: Cell,
+	closed: Cell,
+	closure_median_days: Cell
+});
+export type FigureRow = z.infer<typeof FigureRow>;
+
+export const FiguresResponse = z.strictObject({
+	from: z.string().max(10),
+	to: z.string().max(10),
+	generated_at: Iso,
+	threshold: z.number().int(),
+	regions: z.array(z.string().max(8)),
+	per_month: z.array(z.strictObject({ month: z.string().max(7), cells: z.array(Cell) })),
+	by_region: z.array(FigureRow),
+	overall: FigureRow,
+	handovers: z.array(z.strictObject({ bucket: z.string().max(4), cases: Cell })),
+	organisations: z.array(z.strictObject({ bucket: z.string().max(4), cases: Cell }))
+});
+export type FiguresResponse = z.infer<typeof FiguresResponse>;

@@ -1,0 +1,40 @@
+/**
+ * The retention job inside the web server: once the server has been up for a
+ * few minutes, and then every CASUS_RETENTION_JOB_HOURS hours (default 24; 0 = off),
+ * every closed case past its retention is deleted. The same job runs by hand
+ * with `npm run retention` (scripts/retention.ts), with --dry-run to only list.
+ */
+import { privacyService } from '../runtime.ts';
+import { privacySettings } from './settings.ts';
+import { runRetention } from './retention.ts';
+
+const FIRST_RUN_DELAY_MS = 10 * 60_000;
+let started = false;
+
+export function startRetentionSchedule(env: Record<string, string | undefined> = process.env): void {
+	if (started) return;
+	let hours: number;
+	try {
+		hours = privacySettings(env).jobIntervalHours;
+	} catch (err) {
+		console.error(`retention job: not started: ${err instanceof Error ? err.message : String(err)}`);
+		return;
+	}
+	if (hours === 0) return;
+	if (!env.CASUS_DATA_DIR && !env.CASUS_HOMESERVER_URL) return; // no homeserver configured (e.g. a build)
+	started = true;
+	const run = async () => {
+		try {
+			const privacy = await privacyService();
+			const result = await runRetention(privacy.service, privacy.audit, { dryRun: false });
+			if (result.due.length) console.log(`retention job: ${result.deleted.length} deleted, ${result.failed.length} failed of ${result.due.length} due`);
+			for (const f of result.failed) console.error(`retention job: ${f.room_id} not deleted: ${f.error}`);
+		} catch (err) {
+			console.error(`retention job: ${err instanceof Error ? err.message : String(err)}`);
+		}
+	};
+	setTimeout(() => {
+		void run();
+		setInterval(() => void run(), hours * 3_600_000).unref();
+	}, FIRST_RUN_DELAY_MS).unref();
+}

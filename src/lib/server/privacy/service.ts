@@ -1,0 +1,427 @@
+/**
+ * The privacy console's server side. Every call authenticates the caller's own
+ * Matrix token (/whoami) and requires the directory role privacy-officer; the
+ * homeserver is then read and changed as the service account, whose credential
+ * never leaves the server. Responses carry metadata only and pass through the
+ * strict schemas in src/lib/privacy/schemas.ts; every action is audited.
+ */
+import { z } from 'zod';
+import type { CaseService } from '../cases.ts';
+import type { ServiceClient } from '../synapse-admin.ts';
+import { ApiError, badRequest, forbidden, notFound } from '../errors.ts';
+import { hasRole, type Directory } from '../../directory/directory.ts';
+import { MatrixUserId } from '../../directory/schema.ts';
+import { Day } from '../../case/primitives.ts';
+import { CaseState } from '../../case/state.ts';
+import { STATE, SERVICE_NOTICE_MSGTYPE } from '../../case/event-types.ts';
+import { retentionUntil } from '../../case/deadlines.ts';
+import { CASE_ROOM_TYPE } from '../../matrix/room-template.ts';
+import {
+	ActionResponse,
+	AuditResponse,
+	CaseDetailResponse,
+	FiguresResponse,
+	MeResponse,
+	OverviewResponse,
+	ReportResponse,
+	type AuditAction,
+	type AuditEntry,
+	type CaseSummary,
+	type ReportRow,
+	type StrayRoom
+} from '../../privacy/schemas.ts';
+import {
+	accessHistory,
+	caseHistory,
+	classifyMembership,
+	figureCase,
+	isDeletable,
+	membershipHistory,
+	parseCaseRoom,
+	referenceOf,
+	retentionWindow,
+	strayRoom,
+	summarise,
+	type ParsedCase,
+	type RawEvent,
+	type ReviewContext
+} from '../../privacy/review.ts';
+import { computeFigures, dutchDay, type FigureCase } from '../../privacy/figures.ts';
+import { toCsv } from '../../privacy/csv.ts';
+import { AuditLog } from './audit.ts';
+import { accountStatuses, guardRejections, listRooms, roomHistory, roomState } from './homeserver.ts';
+import { deleteCase, RETENTION_JOB_ACTOR } from './retention.ts';
+import type { PrivacySettings } from './settings.ts';
+
+export const ROLE = 'privacy-officer';
+
+// eslint-disable-next-line no-control-regex
+const Reason = z.string().trim().min(5, 'Geef een reden op (minstens 5 tekens).').max(500, 'De reden is te lang (hoogstens 500 tekens).').refine((s) => !/[\u0000-\u0008\u000b-\u001f\u007f]/.test(s), 'De reden bevat ongeldige tekens.');
+const RemoveInput = z.strictObject({ user_id: MatrixUserId, reason: Reason });
+const ReviewInput = z.strictObject({ reason: Reason });
+const RetentionInput = z.strictObject({ months: z.number().int(), reason: Reason });
+const DeleteInput = z.strictObject({ reason: Reason, confirm_reference: z.string().max(40) });
+const RoomIdParam = z.string().regex(/^![A-Za-z0-9._~+/=:-]{1,250}$/, 'not a room ID');
+
+/** The notice the regiehouder reads in the case room: a fixed text plus the officer's reason. */
+export function reviewNotice(reason: string): string {
+	return `Verzoek van de privacy officer aan de regiehouder: controleer of iedereen die toegang heeft tot deze casus die toegang nog nodig heeft, en verwijder wie dat niet meer nodig heeft. Reden: ${reason}`;
+}
+
+/** The reason a member sees when the privacy officer removes them. */
+export function removalReason(reason: string): string {
+	return `Verwijderd door de privacy officer. Reden: ${reason}`;
+}
+
+function parseInput<T>(schema: z.ZodType<T>, body: unknown): T {
+	const parsed = schema.safeParse(body);
+	if (!parsed.success) throw badRequest(parsed.error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; '));
+	return parsed.data;
+}
+
+export interface Period {
+	from: string;
+	to: string;
+}
+
+/** A reporting period from query parameters; by default the last three calendar months up to today. */
+export function parsePeriod(params: URLSearchParams, now = Date.now()): Period {
+	const today = dutchDay(new Date(now).toISOString());
+	const d = new Date(now);
+	const start = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() - 2, 1)).toISOString().slice(0, 10);
+	const from = params.get('from') || start;
+	const to = params.get('to') || today;
+	for (const [name, value] of [['from', from], ['to', to]] as const) {
+		if (!Day.safeParse(value).success) throw badRequest(`${name}: a date such as 2026-03-01`);
+	}
+	if (from > to) throw badRequest('The period starts after it ends.');
+	return { from, to };
+}
+
+async function inBatches<T, R>(items: readonly T[], size: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+	const out: R[] = [];
+	for (let i = 0; i < items.length; i += size) out.push(...(await Promise.all(items.slice(i, i + size).map(fn))));
+	return out;
+}
+
+export class PrivacyService {
+	constructor(
+		readonly cases: CaseService,
+		readonly settings: PrivacySettings,
+		readonly audit: AuditLog | null = settings.auditLog ? new AuditLog(settings.auditLog) : null
+	) {}
+
+	get service(): ServiceClient {
+		return this.cases.service;
+	}
+
+	/** The caller, when their token is valid (else 401) and the directory lists them as privacy officer (else 403). */
+	async officer(token: string | null | undefined): Promise<{ userId: string; directory: Directory }> {
+		const userId = await this.cases.authenticate(token);
+		const directory = await this.cases.directory();
+		if (!hasRole(directory, userId, ROLE)) throw forbidden('Only privacy officers use the privacy console.');
+		return { userId, directory };
+	}
+
+	/** Any signed-in user: whether they are a privacy officer (the app's landing page), and the retention limits. */
+	async me(token: string | null | undefined): Promise<MeResponse> {
+		const userId = await this.cases.authenticate(token);
+		const directory = await this.cases.directory();
+		return MeResponse.parse({ user_id: userId, privacy_officer: hasRole(directory, userId, ROLE), retention: this.settings.retention });
+	}
+
+	private requireAudit(): AuditLog {
+		if (!this.audit) throw new ApiError(503, 'M_UNAVAILABLE', 'The audit log is not configured (CASUS_AUDIT_LOG or CASUS_DATA_DIR), so the console refuses to act.');
+		return this.audit;
+	}
+
+	private async record(actor: string, action: AuditAction, fields: { room_id?: string | null; reference?: string | null; target?: string | null; reason?: string | null; outcome: string }) {
+		await this.requireAudit().append({ actor, action, ...fields });
+	}
+
+	private async context(directory: Directory): Promise<ReviewContext> {
+		return {
+			directory,
+			accounts: await accountStatuses(this.service),
+			serviceUserId: this.service.userId,
+			now: Date.now(),
+			inactiveDays: this.settings.inactiveDays
+		};
+	}
+
+	private async loadCase(roomId: string): Promise<ParsedCase> {
+		if (!RoomIdParam.safeParse(roomId).success) throw notFound('No such case.');
+		const state = await roomState(this.service, roomId);
+		if (!state) throw notFound('No such case.');
+		const parsed = parseCaseRoom(roomId, state as RawEvent[]);
+		if (!parsed.isCaseRoom) throw notFound('No such case.');
+		return parsed;
+	}
+
+	private async allRooms(): Promise<{ cases: ParsedCase[]; stray: StrayRoom[] }> {
+		const rooms = await listRooms(this.service);
+		const loaded = await inBatches(rooms, 8, async (room) => ({ room, state: await roomState(this.service, room.room_id) }));
+		const cases: ParsedCase[] = [];
+		const stray: StrayRoom[] = [];
+		for (const { room, state } of loaded) {
+			if (!state) continue;
+			if (room.room_type === CASE_ROOM_TYPE) {
+				cases.push(parseCaseRoom(room.room_id, state as RawEvent[]));
+				continue;
+			}
+			const found = strayRoom(room.room_id, state as RawEvent[], this.service.userId);
+			if (found) stray.push(found);
+		}
+		cases.sort((a, b) => (referenceOf(a) ?? '~').localeCompare(referenceOf(b) ?? '~'));
+		return { cases, stray };
+	}
+
+	async overview(token: string | null | undefined): Promise<OverviewResponse> {
+		const { userId, directory } = await this.officer(token);
+		this.requireAudit();
+		const [{ cases, stray }, ctx] = await Promise.all([this.allRooms(), this.context(directory)]);
+		const response = OverviewResponse.parse({
+			generated_at: new Date(ctx.now).toISOString(),
+			inactive_days: this.settings.inactiveDays,
+			retention: this.settings.retention,
+			cases: cases.map((c) => summarise(c, ctx).summary),
+			stray_rooms: stray
+		});
+		await this.record(userId, 'view-overview', { outcome: `${response.cases.length} cases` });
+		return response;
+	}
+
+	async caseDetail(token: string | null | undefined, roomId: string): Promise<CaseDetailResponse> {
+		const { userId, directory } = await this.officer(token);
+		this.requireAudit();
+		const c = await this.loadCase(roomId);
+		const [ctx, history, rejections] = await Promise.all([this.context(directory), roomHistory(this.service, roomId), guardRejections(this.service, roomId)]);
+		const { summary, members } = summarise(c, ctx);
+		const response = CaseDetailResponse.parse({
+			case: summary,
+			acute: c.caseState?.acute ?? null,
+			regie: c.regie ? { regiehouder: c.regie.regiehouder, deputy: c.regie.deputy, since: c.regie.since, handovers: c.regie.handovers } : null,
+			access: (c.access?.organisations ?? []).map((o) => ({ org: o.org, basis: o.basis, ground: o.basis === 'statutory' ? o.ground : null, since: o.since })),
+			members,
+			membership_history: membershipHistory(history as RawEvent[]),
+			access_history: accessHistory(history as RawEvent[]),
+			case_history: caseHistory(history as RawEvent[]),
+			retention: { ...this.settings.retention, ...retentionWindow(c, this.settings.retention) },
+			guard_rejections: rejections,
+			inactive_days: this.settings.inactiveDays
+		});
+		await this.record(userId, 'view-case', { room_id: roomId, reference: summary.reference, outcome: 'shown' });
+		return response;
+	}
+
+	/** Runs an action and records it, with its outcome, whether it succeeds or fails. */
+	private async act(
+		actor: string,
+		action: AuditAction,
+		fields: { room_id: string; reference: string | null; target?: string | null; reason: string },
+		run: () => Promise<{ outcome: string; retention_until?: string }>
+	): Promise<ActionResponse> {
+		this.requireAudit();
+		let result;
+		try {
+			result = await run();
+		} catch (err) {
+			const outcome = err instanceof ApiError ? `refused: ${err.message}` : `failed: ${err instanceof Error ? err.message : String(err)}`;
+			await this.record(actor, action, { ...fields, outcome });
+			throw err;
+		}
+		await this.record(actor, action, { ...fields, outcome: result.outcome });
+		return ActionResponse.parse({ ok: true, action, room_id: fields.room_id, ...result });
+	}
+
+	async removeMember(token: string | null | undefined, roomId: string, body: unknown): Promise<ActionResponse> {
+		const { userId } = await this.officer(token);
+		const input = parseInput(RemoveInput, body);
+		const c = await this.loadCase(roomId);
+		return this.act(userId, 'remove-member', { room_id: roomId, reference: referenceOf(c), target: input.user_id, reason: input.reason }, async () => {
+			const membership = c.memberships.get(input.user_id)?.membership;
+			if (input.user_id === this.service.userId) throw forbidden('The service account cannot be removed from a case.');
+			if (membership !== 'join' && membership !== 'invite') throw badRequest(`${input.user_id} is not a member of this case.`);
+			await this.service.kick(roomId, input.user_id, removalReason(input.reason));
+			return { outcome: membership === 'invite' ? 'invitation withdrawn' : 'removed' };
+		});
+	}
+
+	async requestReview(token: string | null | undefined, roomId: string, body: unknown): Promise<ActionResponse> {
+		const { userId } = await this.officer(token);
+		const input = parseInput(ReviewInput, body);
+		const c = await this.loadCase(roomId);
+		return this.act(userId, 'request-review', { room_id: roomId, reference: referenceOf(c), target: c.regie?.regiehouder ?? null, reason: input.reason }, async () => {
+			if (c.caseState?.phase === 'closed') throw forbidden('This case is closed; nobody reads its room any more.');
+			await this.service.sendMessage(roomId, 'm.room.message', { msgtype: SERVICE_NOTICE_MSGTYPE, body: reviewNotice(input.reason) });
+			return { outcome: 'notice sent' };
+		});
+	}
+
+	async setRetention(token: string | null | undefined, roomId: string, body: unknown): Promise<ActionResponse> {
+		const { userId } = await this.officer(token);
+		const input = parseInput(RetentionInput, body);
+		const c = await this.loadCase(roomId);
+		const { min_months: min, max_months: max } = this.settings.retention;
+		return this.act(userId, 'set-retention', { room_id: roomId, reference: referenceOf(c), reason: input.reason }, async () => {
+			const current = c.caseState;
+			if (!current) throw forbidden('The case state is not valid; it cannot be changed here.');
+			if (current.phase !== 'closed' || !current.closed_at) throw forbidden('Retention is set for closed cases only; an open case is kept.');
+			if (input.months < min || input.months > max) throw badRequest(`months: between ${min} and ${max} months after closure.`);
+			const until = retentionUntil(current.closed_at, input.months).replace(/\.\d{3}Z$/, 'Z');
+			// Every other field stays as it is; the schema refuses anything else.
+			const next = CaseState.parse({ ...current, retention_until: until });
+			await this.service.sendState(roomId, STATE.case, '', next);
+			return { outcome: `retention until ${until} (${input.months} months after closure, was ${current.retention_until ?? 'not set'})`, retention_until: until };
+		});
+	}
+
+	async deleteCase(token: string | null | undefined, roomId: string, body: unknown): Promise<ActionResponse> {
+		const { userId } = await this.officer(token);
+		const input = parseInput(DeleteInput, body);
+		const c = await this.loadCase(roomId);
+		const reference = referenceOf(c);
+		const fields = { room_id: roomId, reference, reason: input.reason };
+		if (input.confirm_reference.trim() !== (reference ?? roomId)) {
+			await this.record(userId, 'delete-case', { ...fields, outcome: 'refused: confirmation does not match the reference' });
+			throw badRequest('confirm_reference: type the case reference to confirm.');
+		}
+		if (!isDeletable(c, Date.now())) {
+			await this.record(userId, 'delete-case', { ...fields, outcome: 'refused: not closed or retention not yet over' });
+			throw forbidden('Only a closed case whose retention period is over can be deleted.');
+		}
+		const members = [...c.memberships].filter(([u, m]) => u !== this.service.userId && (m.membership === 'join' || m.membership === 'invite')).map(([u]) => u);
+		try {
+			await deleteCase(this.service, this.requireAudit(), { roomId, reference, actor: userId, reason: input.reason, members });
+		} catch (err) {
+			throw new ApiError(502, 'M_UNKNOWN', `The case could not be deleted completely: ${err instanceof Error ? err.message : String(err)}`);
+		}
+		return ActionResponse.parse({ ok: true, action: 'delete-case', room_id: roomId, outcome: 'purged' });
+	}
+
+	async auditLog(token: string | null | undefined, limit = 500): Promise<AuditResponse> {
+		await this.officer(token);
+		const { entries, chain } = this.requireAudit().read();
+		return AuditResponse.parse({ entries: entries.slice(-limit).reverse(), total: entries.length, chain });
+	}
+
+	async report(token: string | null | undefined, period: Period): Promise<ReportResponse> {
+		const { userId, directory } = await this.officer(token);
+		const audit = this.requireAudit();
+		const [{ cases }, ctx] = await Promise.all([this.allRooms(), this.context(directory)]);
+		const inPeriod = (iso: string) => {
+			const day = dutchDay(iso);
+			return day >= period.from && day <= period.to;
+		};
+		const entries = audit.read().entries.filter((e) => inPeriod(e.ts));
+		const live = cases.filter((c) => {
+			const opened = dutchDay(c.openedAt);
+			const closed = c.caseState?.closed_at ? dutchDay(c.caseState.closed_at) : null;
+			return opened <= period.to && (!closed || closed >= period.from);
+		});
+		const rows = await inBatches(live, 4, async (c): Promise<ReportRow> => {
+			const { summary, members } = summarise(c, ctx);
+			const history = await roomHistory(this.service, c.roomId, ['m.room.member', STATE.access]);
+			const changes = membershipHistory(history as RawEvent[]).filter((m) => inPeriod(m.ts) && m.user_id !== this.service.userId);
+			const tally = { invite: 0, join: 0, leave: 0, removal: 0 };
+			for (const m of changes) {
+				const kind = classifyMembership(m);
+				if (kind) tally[kind]++;
+			}
+			const has = (code: string) => new Set(summary.flags.filter((f) => f.code === code).map((f) => f.user_id)).size;
+			return {
+				reference: summary.reference,
+				region: summary.region,
+				phase: summary.phase,
+				opened_at: summary.opened_at,
+				closed_at: summary.closed_at,
+				retention_until: summary.retention_until,
+				retention_overdue: summary.retention_overdue,
+				organisations: (c.access?.organisations ?? []).map((o) => `${o.org} (${o.basis === 'statutory' ? o.ground : 'toestemming'})`).join('; '),
+				members_now: summary.members_by_org.map((o) => `${o.org}: ${o.joined}${o.invited ? ` (+${o.invited} uitgenodigd)` : ''}`).join('; '),
+				invites: tally.invite,
+				joins: tally.join,
+				leaves: tally.leave,
+				removals: tally.removal,
+				access_changes: accessHistory(history as RawEvent[]).filter((a) => inPeriod(a.ts)).length,
+				members_not_covered: has('member_not_covered'),
+				members_disabled: new Set(members.filter((m) => m.flags.includes('member_directory_inactive') || m.flags.includes('member_account_deactivated') || m.flags.includes('member_directory_missing')).map((m) => m.user_id)).size,
+				members_inactive: has('member_inactive'),
+				no_regiehouder: summary.flags.some((f) => f.code === 'no_regiehouder'),
+				officer_actions: entries.filter((e) => e.room_id === c.roomId && !e.action.startsWith('view-')).length
+			};
+		});
+		const actionCounts = new Map<AuditAction, number>();
+		for (const e of entries) actionCounts.set(e.action, (actionCounts.get(e.action) ?? 0) + 1);
+		const response = ReportResponse.parse({
+			from: period.from,
+			to: period.to,
+			generated_at: new Date().toISOString(),
+			rows,
+			actions: [...actionCounts].map(([action, count]) => ({ action, count })).sort((a, b) => a.action.localeCompare(b.action)),
+			deleted: entries
+				.filter((e) => e.action === 'delete-case' && e.outcome === 'purged')
+				.map((e: AuditEntry) => ({ reference: e.reference, deleted_at: e.ts, by: e.actor === RETENTION_JOB_ACTOR ? 'retention-job' : 'officer' }))
+		});
+		await this.record(userId, 'export-report', { outcome: `${period.from}..${period.to}, ${rows.length} cases` });
+		return response;
+	}
+
+	async figures(token: string | null | undefined, period: Period): Promise<FiguresResponse> {
+		const { userId } = await this.officer(token);
+		this.requireAudit();
+		const { cases } = await this.allRooms();
+		const facts = await inBatches(cases, 4, async (c): Promise<FigureCase | null> => {
+			if (!c.caseState) return null;
+			// The triage.status state holds the latest decision; the first one is in its history.
+			const history = c.triage && c.triage.seq > 1 ? await roomHistory(this.service, c.roomId, [STATE.triageStatus]) : [];
+			return figureCase(c, history as RawEvent[]);
+		});
+		const response = FiguresResponse.parse(computeFigures(facts.filter((f): f is FigureCase => f !== null), period));
+		await this.record(userId, 'export-figures', { outcome: `${period.from}..${period.to}` });
+		return response;
+	}
+}
+
+export const REPORT_COLUMNS = [
+	['reference', 'kenmerk'],
+	['region', 'regio'],
+	['phase', 'fase'],
+	['opened_at', 'geopend'],
+	['closed_at', 'afgesloten'],
+	['retention_until', 'bewaren_tot'],
+	['retention_overdue', 'bewaartermijn_verstreken'],
+	['organisations', 'organisaties_grondslag'],
+	['members_now', 'leden_nu'],
+	['invites', 'uitnodigingen'],
+	['joins', 'toetredingen'],
+	['leaves', 'zelf_vertrokken'],
+	['removals', 'verwijderd'],
+	['access_changes', 'grondslagwijzigingen'],
+	['members_not_covered', 'leden_buiten_grondslag'],
+	['members_disabled', 'leden_uitgeschakeld'],
+	['members_inactive', 'leden_inactief'],
+	['no_regiehouder', 'zonder_regiehouder'],
+	['officer_actions', 'acties_privacy_officer']
+] as const satisfies readonly (readonly [keyof ReportRow, string])[];
+
+export function reportCsv(report: ReportResponse): string {
+	return toCsv(
+		REPORT_COLUMNS.map(([, label]) => label),
+		report.rows.map((r) => REPORT_COLUMNS.map(([key]) => r[key]))
+	);
+}
+
+/** The figures in long form: one line per figure, so the file reads the same in any tool. */
+export function figuresCsv(f: FiguresResponse): string {
+	const rows: (string | number)[][] = [];
+	f.per_month.forEach((m) => m.cells.forEach((cell, i) => rows.push(['casussen_per_maand', f.regions[i]!, m.month, 'casussen', cell])));
+	for (const r of [...f.by_region, f.overall]) {
+		for (const [key, value] of Object.entries(r)) if (key !== 'region') rows.push(['per_regio', r.region === 'all' ? 'alle' : r.region, `${f.from}..${f.to}`, key, value as string | number]);
+	}
+	for (const h of f.handovers) rows.push(['regieoverdrachten', 'alle', `${f.from}..${f.to}`, `overdrachten_${h.bucket}`, h.cases]);
+	for (const o of f.organisations) rows.push(['organisaties_per_casus', 'alle', `${f.from}..${f.to}`, `organisaties_${o.bucket}`, o.cases]);
+	return toCsv(['tabel', 'regio', 'periode', 'kenmerk', 'waarde'], rows);
+}
+
+export type { CaseSummary };

@@ -1,0 +1,44 @@
+/**
+ * Configuration of the privacy console and the retention job, from the
+ * environment (documented in the README, "Privacy console"):
+ *   CASUS_RETENTION_MONTHS       default retention after closure (12)
+ *   CASUS_RETENTION_MIN_MONTHS   shortest retention an officer may set (1)
+ *   CASUS_RETENTION_MAX_MONTHS   longest retention an officer may set (60)
+ *   CASUS_INACTIVE_DAYS          a member not seen for this long is flagged (90)
+ *   CASUS_AUDIT_LOG              the audit log file (default <CASUS_DATA_DIR>/audit/privacy-actions.jsonl)
+ *   CASUS_RETENTION_JOB_HOURS    interval of the web server's retention run; 0 = off (24)
+ */
+import path from 'node:path';
+import { ConfigError } from '../config.ts';
+import type { RetentionPolicy } from '../../privacy/schemas.ts';
+
+export interface PrivacySettings {
+	retention: RetentionPolicy;
+	inactiveDays: number;
+	/** null when there is nowhere to write it: every action is then refused. */
+	auditLog: string | null;
+	jobIntervalHours: number;
+}
+
+function integer(env: Record<string, string | undefined>, name: string, fallback: number, min: number): number {
+	const raw = env[name];
+	if (raw === undefined || raw.trim() === '') return fallback;
+	const n = Number(raw);
+	if (!Number.isInteger(n) || n < min) throw new ConfigError(`${name} must be a whole number of at least ${min} (got "${raw}").`);
+	return n;
+}
+
+export function privacySettings(env: Record<string, string | undefined> = process.env): PrivacySettings {
+	const min = integer(env, 'CASUS_RETENTION_MIN_MONTHS', 1, 1);
+	const max = integer(env, 'CASUS_RETENTION_MAX_MONTHS', 60, 1);
+	const def = integer(env, 'CASUS_RETENTION_MONTHS', 12, 1);
+	if (min > max) throw new ConfigError(`CASUS_RETENTION_MIN_MONTHS (${min}) is larger than CASUS_RETENTION_MAX_MONTHS (${max}).`);
+	if (def < min || def > max) throw new ConfigError(`CASUS_RETENTION_MONTHS (${def}) must lie between CASUS_RETENTION_MIN_MONTHS (${min}) and CASUS_RETENTION_MAX_MONTHS (${max}).`);
+	const auditLog = env.CASUS_AUDIT_LOG || (env.CASUS_DATA_DIR ? path.join(env.CASUS_DATA_DIR, 'audit', 'privacy-actions.jsonl') : null);
+	return {
+		retention: { default_months: def, min_months: min, max_months: max },
+		inactiveDays: integer(env, 'CASUS_INACTIVE_DAYS', 90, 1),
+		auditLog,
+		jobIntervalHours: integer(env, 'CASUS_RETENTION_JOB_HOURS', 24, 0)
+	};
+}

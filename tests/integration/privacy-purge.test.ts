@@ -1,0 +1,140 @@
+/**
+ * Deleting a case really deletes it: after the privacy officer's delete (or the
+ * retention job), the homeserver no longer knows the room and its events are
+ * gone from the Synapse database. Members are removed first, with a reason their
+ * clients see. Only closed cases past their retention can be deleted.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createUser, server, serviceClient, type TestUser } from '../support/harness.ts';
+import { ENDPOINTS, PURGE_LEFTOVERS, auditFile, callEndpoint, caseWithMembers, closeCaseAt, enc, roomRows, tablesMentioning, useTestHomeserver } from '../support/privacy.ts';
+import { roomExists } from '../../src/lib/server/privacy/homeserver.ts';
+import { deletionNotice } from '../../src/lib/server/privacy/retention.ts';
+import { verifyChain } from '../../src/lib/server/privacy/audit.ts';
+import { ROOT } from '../../scripts/lib/paths.ts';
+
+const endpoint = (name: string) => ENDPOINTS.find((e) => e.name === name)!;
+const DAY = 86_400_000;
+const ago = (days: number) => new Date(Date.now() - days * DAY).toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+let officer: TestUser;
+let csg: TestUser;
+let vt: TestUser;
+
+beforeAll(async () => {
+	useTestHomeserver();
+	officer = await createUser('CSG', ['privacy-officer'], 'po');
+	csg = await createUser('CSG');
+	vt = await createUser('VT');
+});
+
+interface SyncResponse {
+	next_batch: string;
+	rooms?: { join?: Record<string, unknown>; leave?: Record<string, { timeline?: { events: { type: string; state_key?: string; sender: string; content: { membership?: string; reason?: string } }[] } }> };
+}
+
+describe('deleting a case', () => {
+	it('refuses an open case, a case still within retention and a wrong confirmation', async () => {
+		const { roomId, reference } = await caseWithMembers(csg, [vt]);
+		const del = endpoint('delete');
+		expect((await callEndpoint(del, roomId, officer.accessToken, { reason: 'Opschonen volgens protocol', confirm_reference: reference })).status).toBe(403);
+		await closeCaseAt(csg, roomId, ago(30), new Date(Date.now() + 300 * DAY).toISOString().replace(/\.\d{3}Z$/, 'Z'));
+		expect((await callEndpoint(del, roomId, officer.accessToken, { reason: 'Opschonen volgens protocol', confirm_reference: reference })).status).toBe(403);
+		await closeCaseAt(csg, roomId, ago(400), ago(35));
+		expect((await callEndpoint(del, roomId, officer.accessToken, { reason: 'Opschonen volgens protocol', confirm_reference: 'DH-2026-9999' })).status).toBe(400);
+		expect((await callEndpoint(del, roomId, officer.accessToken, { confirm_reference: reference })).status).toBe(400);
+		expect(await roomExists(await serviceClient(), roomId)).toBe(true);
+		expect(roomRows(roomId).events).toBeGreaterThan(0);
+	});
+
+	it('purges a closed case past retention from the database, and its members see why they left', async () => {
+		const { roomId, reference } = await caseWithMembers(csg, [vt]);
+		const ciphertext = `AwgAEpAB${Math.random().toString(36).slice(2)}PurgeCanary`;
+		await csg.http.put(`/_matrix/client/v3/rooms/${enc(roomId)}/send/m.room.encrypted/t1`, { algorithm: 'm.megolm.v1.aes-sha2', ciphertext, sender_key: 'k', session_id: 's', device_id: 'D' });
+		expect(tablesMentioning(ciphertext).map((h) => h.table)).toContain('event_json');
+		await closeCaseAt(csg, roomId, ago(400), ago(35));
+		const before = roomRows(roomId);
+		expect(before.events).toBeGreaterThan(5);
+		// vt's client has synced up to now
+		const first = await vt.http.get<SyncResponse>('/_matrix/client/v3/sync', { timeout: 0 });
+		expect(Object.keys(first.rooms?.join ?? {})).toContain(roomId);
+
+		const res = await callEndpoint(endpoint('delete'), roomId, officer.accessToken, { reason: 'Bewaartermijn verstreken, verwijderd na controle', confirm_reference: reference });
+		expect(res.status, res.text).toBe(200);
+		expect(res.json()).toEqual({ ok: true, action: 'delete-case', room_id: roomId, outcome: 'purged' });
+
+		// Gone for the homeserver and gone from its database.
+		expect(await roomExists(await serviceClient(), roomId)).toBe(false);
+		expect(Object.values(roomRows(roomId)).every((n) => n === 0), JSON.stringify(roomRows(roomId))).toBe(true);
+		// The whole database: the ciphertext is nowhere, and the room ID only where Synapse keeps bare metadata.
+		expect(tablesMentioning(ciphertext)).toEqual([]);
+		const leftovers = tablesMentioning(roomId);
+		expect(leftovers.filter((h) => !PURGE_LEFTOVERS.includes(h.table)), JSON.stringify(leftovers)).toEqual([]);
+		// Gone for the members.
+		for (const u of [csg, vt]) {
+			const joined = await u.http.get<{ joined_rooms: string[] }>('/_matrix/client/v3/joined_rooms');
+			expect(joined.joined_rooms).not.toContain(roomId);
+			await expect(u.http.get(`/_matrix/client/v3/rooms/${enc(roomId)}/state`)).rejects.toMatchObject({ status: 403 });
+		}
+		// What an offline member's client sees on its next sync: nothing about the room at all (the
+		// purge removed the leave too), so clients reconcile their local cases with /joined_rooms.
+		// A client syncing during the deletion receives the removal with the deletion notice.
+		const next = await vt.http.get<SyncResponse>('/_matrix/client/v3/sync', { since: first.next_batch, timeout: 0 });
+		expect(Object.keys(next.rooms?.join ?? {})).not.toContain(roomId);
+		const left = next.rooms?.leave?.[roomId]?.timeline?.events.find((e) => e.type === 'm.room.member' && e.state_key === vt.userId);
+		if (left) expect(left.content).toMatchObject({ membership: 'leave', reason: deletionNotice(reference) });
+		// The overview no longer lists it; the case page says it does not exist.
+		const overview = await callEndpoint(endpoint('overview'), roomId, officer.accessToken);
+		expect(overview.text).not.toContain(roomId);
+		expect((await callEndpoint(endpoint('case'), roomId, officer.accessToken)).status).toBe(404);
+		// The audit log has the request and the confirmed outcome, in an intact chain.
+		const text = readFileSync(auditFile(), 'utf8');
+		expect(verifyChain(text).ok).toBe(true);
+		const lines = text.trim().split('\n').map((l) => JSON.parse(l) as { action: string; room_id: string; outcome: string; actor: string; reference: string });
+		const mine = lines.filter((l) => l.room_id === roomId && l.action === 'delete-case');
+		expect(mine.map((l) => l.outcome)).toEqual(['started', 'purged']);
+		expect(mine[1]).toMatchObject({ actor: officer.userId, reference });
+	});
+});
+
+describe('the retention job', () => {
+	function retentionCommand(args: string[]): { due: { room_id: string }[]; deleted: { room_id: string }[]; failed: unknown[] } {
+		const out = execFileSync('npx', ['tsx', 'scripts/retention.ts', '--json', ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, CASUS_DATA_DIR: server().dataDir } });
+		return JSON.parse(out);
+	}
+
+	it('lists due cases in a dry run without touching them, then deletes exactly those', async () => {
+		const due1 = await caseWithMembers(csg, [vt]);
+		const due2 = await caseWithMembers(csg, []);
+		const kept = await caseWithMembers(csg, [vt]);
+		const open = await caseWithMembers(csg, []);
+		await closeCaseAt(csg, due1.roomId, ago(500), ago(100));
+		await closeCaseAt(csg, due2.roomId, ago(400), ago(1));
+		await closeCaseAt(csg, kept.roomId, ago(400), new Date(Date.now() + DAY).toISOString().replace(/\.\d{3}Z$/, 'Z'));
+
+		const dry = retentionCommand(['--dry-run']);
+		const dueIds = dry.due.map((d) => d.room_id);
+		expect(dueIds).toEqual(expect.arrayContaining([due1.roomId, due2.roomId]));
+		expect(dueIds).not.toContain(kept.roomId);
+		expect(dueIds).not.toContain(open.roomId);
+		expect(dry.deleted).toEqual([]);
+		for (const r of [due1, due2]) expect(roomRows(r.roomId).events).toBeGreaterThan(0);
+
+		const real = retentionCommand([]);
+		expect(real.deleted.map((d) => d.room_id).sort()).toEqual([...dueIds].sort());
+		expect(real.failed).toEqual([]);
+		for (const r of [due1, due2]) {
+			expect(Object.values(roomRows(r.roomId)).every((n) => n === 0)).toBe(true);
+			expect(await roomExists(await serviceClient(), r.roomId)).toBe(false);
+		}
+		for (const r of [kept, open]) expect(roomRows(r.roomId).events).toBeGreaterThan(0);
+		const lines = readFileSync(auditFile(), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { actor: string; room_id: string; outcome: string });
+		expect(lines.filter((l) => l.room_id === due1.roomId).map((l) => [l.actor, l.outcome])).toEqual([
+			['system:retention-job', 'started'],
+			['system:retention-job', 'purged']
+		]);
+		// Nothing left to do.
+		expect(retentionCommand(['--dry-run']).due).toEqual([]);
+	});
+});
