@@ -146,7 +146,7 @@ describe('a case room through its life', () => {
 				await second.client.getCrypto()!.restoreKeyBackup(); // the first device's backup uploads in the background
 				return false;
 			},
-			{ timeout: 40_000, interval: 1000, message: 'new device reads intake and updates' }
+			{ timeout: 90_000, interval: 1000, message: 'new device reads intake and updates' }
 		);
 		expect(s.view.flagged.filter((f) => f.kind === 'undecryptable')).toEqual([]);
 		expect(afterRemoval.getId()).toBeTruthy();

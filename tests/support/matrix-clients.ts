@@ -94,7 +94,8 @@ export async function member(org: string, roles: Role[] = ['professional']): Pro
 
 /** Polls until the predicate holds (sync is asynchronous by nature). */
 export async function eventually<T>(fn: () => T | Promise<T>, opts: { timeout?: number; interval?: number; message?: string } = {}): Promise<NonNullable<T>> {
-	const deadline = Date.now() + (opts.timeout ?? 20_000);
+	// Generous: on a loaded 2-core machine crypto and sync can take a while; a timeout here is a failure, not a measurement.
+	const deadline = Date.now() + (opts.timeout ?? 45_000);
 	let last: unknown;
 	for (;;) {
 		try {

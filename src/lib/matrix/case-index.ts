@@ -5,6 +5,9 @@
  *
  * When I lose a case (removed, or the room was deleted after its retention
  * period), the index forgets the room and purges what this device kept of it.
+ * A room deleted while this device was offline leaves no trace in sync (no
+ * leave event), so the index also reconciles its rooms with the homeserver's
+ * list of joined rooms after start and periodically.
  */
 import { ClientEvent, NotificationCountType, RoomEvent, RoomStateEvent, type MatrixClient, type MatrixEvent, type Room } from 'matrix-js-sdk';
 import type { Directory } from '../directory/directory.ts';
@@ -85,7 +88,12 @@ export interface CaseIndexDeps {
 	now?: () => number;
 	/** Told when a case disappears from this user's reach. */
 	onForgotten?: (roomId: string, reference: string, reason: string | null) => void;
+	/** How often to reconcile with /joined_rooms (ms); 0 turns it off. Default 15 minutes. */
+	reconcileEveryMs?: number;
 }
+
+/** A join younger than this may not be in /joined_rooms yet: never forget it on that evidence. */
+const RECENT_JOIN_MS = 60_000;
 
 export class CaseIndex {
 	cases: CaseSummary[] = [];
@@ -99,6 +107,12 @@ export class CaseIndex {
 	private readonly onState = (event: MatrixEvent) => {
 		if (event.getType().startsWith('nl.casusruimte.') || event.getType() === 'm.room.member') this.schedule();
 	};
+	private reconcileTimer: ReturnType<typeof setInterval> | null = null;
+	private readonly onFirstSync = (state: string) => {
+		if (state !== 'PREPARED' && state !== 'SYNCING') return;
+		this.client.off(ClientEvent.Sync, this.onFirstSync);
+		void this.reconcile().catch(() => undefined);
+	};
 
 	constructor(
 		private readonly client: MatrixClient,
@@ -109,6 +123,28 @@ export class CaseIndex {
 		client.on(RoomStateEvent.Events, this.onState);
 		client.on(RoomEvent.Timeline, this.touch);
 		this.recompute();
+		if (client.isInitialSyncComplete()) void this.reconcile().catch(() => undefined);
+		else client.on(ClientEvent.Sync, this.onFirstSync);
+		const every = deps.reconcileEveryMs ?? 15 * 60_000;
+		if (every > 0) this.reconcileTimer = setInterval(() => void this.reconcile().catch(() => undefined), every);
+	}
+
+	/**
+	 * Forgets case rooms this device believes it is in but the homeserver says it
+	 * is not (deleted or removed while offline). Returns the forgotten room IDs.
+	 */
+	async reconcile(): Promise<string[]> {
+		const asked = Date.now();
+		const { joined_rooms } = await this.client.getJoinedRooms();
+		const joined = new Set(joined_rooms);
+		const me = this.client.getSafeUserId();
+		const gone = this.client.getRooms().filter((room) => {
+			if (room.getMyMembership() !== 'join' || !isCaseRoom(room) || joined.has(room.roomId)) return false;
+			const joinedAt = room.getMember(me)?.events.member?.getTs() ?? 0;
+			return joinedAt < asked - RECENT_JOIN_MS;
+		});
+		for (const room of gone) await this.forget(room);
+		return gone.map((r) => r.roomId);
 	}
 
 	subscribe(listener: () => void): () => void {
@@ -117,6 +153,8 @@ export class CaseIndex {
 	}
 
 	stop(): void {
+		if (this.reconcileTimer) clearInterval(this.reconcileTimer);
+		this.client.off(ClientEvent.Sync, this.onFirstSync);
 		this.client.off(ClientEvent.Room, this.touch);
 		this.client.off(RoomEvent.MyMembership, this.onMembership);
 		this.client.off(RoomStateEvent.Events, this.onState);
@@ -151,7 +189,8 @@ export class CaseIndex {
 	/** A lost case: drop it from the server-side list, the local store and the outbox. */
 	private async forget(room: Room): Promise<void> {
 		const me = this.client.getSafeUserId();
-		const reason = room.getMember(me)?.events.member?.getContent().reason ?? null;
+		const member = room.getMember(me);
+		const reason = member?.membership === 'join' ? null : (member?.events.member?.getContent().reason ?? null);
 		const reference = room.name;
 		this.deps.outbox?.forgetRoom(room.roomId);
 		try {

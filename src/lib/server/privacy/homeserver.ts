@@ -5,6 +5,7 @@
  * Timeline reads are filtered to membership and the plaintext case state types,
  * so encrypted records (m.room.encrypted) are never even fetched.
  */
+import { fetchRejections } from '../guard-log.ts';
 import { MatrixHttpError, enc } from '../http.ts';
 import type { ServiceClient, StateEvent } from '../synapse-admin.ts';
 import { STATE_TYPES } from '../../case/event-types.ts';
@@ -145,19 +146,18 @@ export interface GuardRejection {
  * them (oldest first, paged by id) when it is installed; without it the endpoint
  * answers 404 and the console says so. Only the rule and event type are kept:
  * the guard's message is left out.
- * (To be replaced by fetchRejections from src/lib/server/guard-log.ts once merged.)
  */
 export async function guardRejections(service: ServiceClient, roomId: string, keep = 100): Promise<{ available: boolean; items: GuardRejection[] }> {
 	const items: GuardRejection[] = [];
 	try {
 		let from: number | null = 0;
 		for (let page = 0; from !== null && page < 100; page++) {
-			const res: { rejections?: unknown[]; next_from?: number | null } = await service.http.get('/_casusruimte/guard/v1/rejections', { room_id: roomId, limit: 1000, from });
-			for (const raw of res.rejections ?? []) {
+			const res = await fetchRejections(service, { roomId, limit: 1000, from });
+			for (const raw of res.rejections) {
 				const item = pickRejection(raw);
 				if (item) items.push(item);
 			}
-			from = typeof res.next_from === 'number' && (res.rejections ?? []).length > 0 ? res.next_from : null;
+			from = res.next_from !== null && res.rejections.length > 0 ? res.next_from : null;
 		}
 	} catch (err) {
 		if (err instanceof MatrixHttpError) return { available: false, items: [] };
