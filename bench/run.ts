@@ -15,6 +15,7 @@
  * BENCH_LOAD_SECONDS (30), BENCH_SKIP (comma list of: latency, creation,
  * browser, bundle, load, workers).
  */
+import './lib/quiet.ts'; // first: matrix-js-sdk logs every request otherwise
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -37,10 +38,6 @@ import { measureBrowser } from './browser.ts';
 import { measureBundle } from './bundle.ts';
 import { runLoad, setUpLoad } from './load.ts';
 import { ratio } from './lib/stats.ts';
-import { logger } from 'matrix-js-sdk/lib/logger.js';
-
-// matrix-js-sdk logs every request at debug level; the bench wants its errors only.
-(logger as unknown as { setLevel(level: string): void }).setLevel('error');
 
 const int = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const knobs = {
