@@ -43,10 +43,15 @@ const stages: Stage[] = [
 	{ name: 'integration (vitest + Synapse)', run: () => sh('npx', ['vitest', 'run', '--project', 'integration']) },
 	{ name: 'end-to-end (Playwright + Chromium + Synapse)', run: () => sh('npx', ['playwright', 'test']) },
 	{
-		// Restart mid-work, network drop mid-queue, 1,000+ malformed events, access attempts:
-		// its own throwaway Synapse (restarted by the tests); about a minute and a half.
-		name: 'hardening (vitest + Synapse)',
-		run: () => sh('npx', ['vitest', 'run', '--project', 'hardening'])
+		// Restart mid-work, network drop mid-queue, 1,000+ malformed events, access attempts
+		// (vitest, its own throwaway Synapse that the tests restart), then the browser's
+		// network drop (Playwright). About two minutes.
+		name: 'hardening (vitest + Playwright + Synapse)',
+		run: () => {
+			const protocol = sh('npx', ['vitest', 'run', '--project', 'hardening']);
+			const browser = sh('npx', ['playwright', 'test', '--config', 'tests/hardening/playwright.config.ts']);
+			return protocol || browser;
+		}
 	}
 ];
 
