@@ -5,7 +5,8 @@
  * Order: build the app → Synapse (test profile) on a fresh PostgreSQL database
  * → structured-update latency with its baseline → case creation on the empty
  * server → seeding N case rooms for one account → case creation again with N
- * rooms on the server → cold/warm start and heap in Chromium → bundle sizes →
+ * rooms on the server → cold/warm start and heap in Chromium → the initial
+ * /sync alone over raw HTTP → bundle sizes →
  * server load → (stop; drop the database) → the same load against the worker
  * deployment (PostgreSQL + Redis) → results.
  *
@@ -36,6 +37,7 @@ import { creationCast, measureCreation } from './creation.ts';
 import { seedCaseRooms } from './seed.ts';
 import { measureBrowser } from './browser.ts';
 import { measureBundle } from './bundle.ts';
+import { measureInitialSync } from './initial-sync.ts';
 import { runLoad, setUpLoad } from './load.ts';
 import { ratio } from './lib/stats.ts';
 
@@ -124,6 +126,11 @@ async function main() {
 		await app.stop();
 	}
 
+	if (!skip.has('browser')) {
+		log(`initial /sync of the account over raw HTTP (${knobs.rooms} case rooms)…`);
+		results.initialSync = await measureInitialSync(world, benchUser);
+	}
+
 	if (!skip.has('bundle')) results.bundle = measureBundle();
 
 	if (!skip.has('load')) {
@@ -188,6 +195,10 @@ function printTable(r: Record<string, any>): void {
 		rows.push([`warm start → first case row`, `p50 ${ms(b.warmFirstRow.p50)}`, `n=${b.warmRuns}, max ${ms(b.warmFirstRow.max)}`]);
 		rows.push([`warm start → full list`, `p50 ${ms(b.warmFullList.p50)}`, `n=${b.warmRuns}; ×${ratio(b.warmFullList.p50, b.coldFullList.p50)} of cold`]);
 		rows.push([`JS heap with ${b.cases} cases listed (after GC)`, `${b.heapListMB} MB`, `sign-in page ${b.heapLoginMB} MB (×${b.heapRatio})`]);
+	}
+	if (r.initialSync) {
+		const s = r.initialSync;
+		rows.push([`initial /sync on the server, app filter (${s.rooms} rooms)`, ms(s.appFilterMs), `${s.appFilterMB} MB; 1 event per room: ${ms(s.minimalMs)}, ${s.minimalMB} MB`]);
 	}
 	if (r.bundle) {
 		const b = r.bundle;
