@@ -89,7 +89,11 @@ export class CaseRoomSession {
 		if (room?.roomId === this.roomId) {
 			this.loading = null;
 			this.loaded = false;
-			void this.load();
+			this.load().catch(() => {
+				// The room went away (removed, or deleted): show what there is rather than freeze.
+				this.loaded = true;
+				this.recompute();
+			});
 		}
 	};
 	private readonly onMembers = (event: MatrixEvent) => {
