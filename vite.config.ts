@@ -29,6 +29,20 @@ export default defineConfig({
 					// Two cores: files run one after another so Synapse keeps up and timing stays honest.
 					fileParallelism: false
 				}
+			},
+			{
+				extends: true,
+				test: {
+					name: 'hardening',
+					environment: 'node',
+					include: ['tests/hardening/**/*.test.ts'],
+					// Its own throwaway Synapse, which the tests restart (tests/hardening/global-setup.ts).
+					globalSetup: ['tests/hardening/global-setup.ts'],
+					setupFiles: ['tests/support/vitest-setup.ts'],
+					testTimeout: 240_000,
+					hookTimeout: 180_000,
+					fileParallelism: false
+				}
 			}
 		]
 	}

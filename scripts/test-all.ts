@@ -6,7 +6,7 @@
  *   3. unit      vitest, pure code
  *   4. integration  vitest against a throwaway real Synapse
  *   5. e2e       Playwright in Debian's Chromium against the built app and a real Synapse
- *   6. hardening the fault and attack suite (when present)
+ *   6. hardening the fault and attack suite (tests/hardening, vitest against its own Synapse)
  * Every stage runs even when an earlier one failed, so one run shows everything;
  * the exit code is non-zero if any stage failed.
  */
@@ -43,9 +43,15 @@ const stages: Stage[] = [
 	{ name: 'integration (vitest + Synapse)', run: () => sh('npx', ['vitest', 'run', '--project', 'integration']) },
 	{ name: 'end-to-end (Playwright + Chromium + Synapse)', run: () => sh('npx', ['playwright', 'test']) },
 	{
-		name: 'hardening',
-		when: () => existsSync(path.join(ROOT, 'tests', 'hardening')),
-		run: () => sh('npx', ['playwright', 'test', '--config', 'tests/hardening/playwright.config.ts'])
+		// Restart mid-work, network drop mid-queue, 1,000+ malformed events, access attempts
+		// (vitest, its own throwaway Synapse that the tests restart), then the browser's
+		// network drop (Playwright). About two minutes.
+		name: 'hardening (vitest + Playwright + Synapse)',
+		run: () => {
+			const protocol = sh('npx', ['vitest', 'run', '--project', 'hardening']);
+			const browser = sh('npx', ['playwright', 'test', '--config', 'tests/hardening/playwright.config.ts']);
+			return protocol || browser;
+		}
 	}
 ];
 

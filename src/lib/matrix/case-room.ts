@@ -84,10 +84,16 @@ export class CaseRoomSession {
 		if (event.getRoomId() === this.roomId) this.schedule();
 	};
 	private readonly onReset = (room: Room | undefined) => {
-		// A gap in sync replaced the live timeline: fetch the history again.
+		// A gap in sync replaced the live timeline: fetch the history again, and keep
+		// showing the last complete view until then (not one folded from a fragment).
 		if (room?.roomId === this.roomId) {
 			this.loading = null;
-			void this.load();
+			this.loaded = false;
+			this.load().catch(() => {
+				// The room went away (removed, or deleted): show what there is rather than freeze.
+				this.loaded = true;
+				this.recompute();
+			});
 		}
 	};
 	private readonly onMembers = (event: MatrixEvent) => {
@@ -117,10 +123,16 @@ export class CaseRoomSession {
 		this.loading ??= (async () => {
 			const room = await this.waitForRoom();
 			await room.loadMembersIfNeeded();
-			const timeline = room.getLiveTimeline();
-			while (timeline.getPaginationToken(EventTimeline.BACKWARDS) !== null) {
-				const more = await this.client.paginateEventTimeline(timeline, { backwards: true, limit: 200 });
-				if (!more) break;
+			// Back-paginate until the start of the room. Paginating into events the client
+			// already holds (from before a sync gap) links the two timelines instead, so
+			// carry on from the linked one.
+			let timeline: EventTimeline | null = room.getLiveTimeline();
+			while (timeline) {
+				if (timeline.getPaginationToken(EventTimeline.BACKWARDS) !== null) {
+					const more = await this.client.paginateEventTimeline(timeline, { backwards: true, limit: 200 });
+					if (more) continue;
+				}
+				timeline = timeline.getNeighbouringTimeline(EventTimeline.BACKWARDS);
 			}
 			this.loaded = true;
 			this.recompute();
@@ -207,7 +219,7 @@ export class CaseRoomSession {
 	inputs(): CaseEventInput[] {
 		const room = this.room;
 		if (!room) return [];
-		const events = room.getLiveTimeline().getEvents().map(decodeEvent);
+		const events = historyOf(room).map(decodeEvent);
 		const me = this.client.getSafeUserId();
 		for (const item of this.deps.outbox.pending(this.roomId)) {
 			if (item.effect.kind !== 'record' && item.effect.kind !== 'message') continue;
@@ -234,9 +246,20 @@ export class CaseRoomSession {
 	}
 }
 
+/** The room's events in order: the live timeline and the earlier timelines a sync gap left linked behind it. */
+export function historyOf(room: Room): MatrixEvent[] {
+	const chunks: MatrixEvent[][] = [];
+	const seen = new Set<EventTimeline>();
+	for (let t: EventTimeline | null = room.getLiveTimeline(); t && !seen.has(t); t = t.getNeighbouringTimeline(EventTimeline.BACKWARDS)) {
+		seen.add(t);
+		chunks.unshift(t.getEvents());
+	}
+	return chunks.flat();
+}
+
 function memberInfo(room: Room, directory: Directory): MemberInfo[] {
 	const history = new Map<string, MembershipChange[]>();
-	for (const event of room.getLiveTimeline().getEvents()) {
+	for (const event of historyOf(room)) {
 		if (event.getType() !== 'm.room.member') continue;
 		const userId = event.getStateKey()!;
 		const content = event.getContent();

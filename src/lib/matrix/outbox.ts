@@ -12,7 +12,7 @@
  *   a refusal (4xx) marks the item failed and blocks the rest of its group, for
  *   the user to retry or discard.
  */
-import type { MatrixClient } from 'matrix-js-sdk';
+import type { EventStatus, MatrixClient } from 'matrix-js-sdk';
 import type { Effect } from '../case/commands.ts';
 import { encodeRecord } from './codec.ts';
 
@@ -147,6 +147,9 @@ export class Outbox {
 	retry(group: string): void {
 		for (const item of this.items) {
 			if (item.group === group && (item.status === 'failed' || item.status === 'blocked')) {
+				// Refused, so never stored: a fresh transaction ID is safe, and the SDK
+				// will not take the cancelled attempt's ID again in this session.
+				if (item.status === 'failed') item.id = newId();
 				item.status = 'queued';
 				item.error = undefined;
 				item.attempts = 0;
@@ -253,12 +256,10 @@ export class Outbox {
 		const room = client.getRoom(item.roomId);
 		switch (effect.kind) {
 			case 'record':
-				this.dropLocalEcho(item);
-				await client.sendEvent(item.roomId, effect.type as never, encodeRecord(effect.type, effect.content) as never, item.id);
+				await this.sendTimelineEvent(item, effect.type, encodeRecord(effect.type, effect.content));
 				return;
 			case 'message':
-				this.dropLocalEcho(item);
-				await client.sendEvent(item.roomId, 'm.room.message' as never, { msgtype: 'm.text', body: effect.text } as never, item.id);
+				await this.sendTimelineEvent(item, 'm.room.message', { msgtype: 'm.text', body: effect.text });
 				return;
 			case 'state':
 				await client.sendStateEvent(item.roomId, effect.type as never, effect.content as never, '');
@@ -279,6 +280,22 @@ export class Outbox {
 				await this.api.handover(item.roomId, { to: effect.to, deputy: effect.deputy, reason: effect.reason });
 				return;
 		}
+	}
+
+	/**
+	 * Sends with the item's transaction ID. After a failed attempt the SDK keeps
+	 * that attempt (status not_sent) under the transaction ID and refuses a new
+	 * event with the same one, so a retry resends that attempt instead; the
+	 * homeserver still sees the same transaction ID and stores the event once.
+	 */
+	private async sendTimelineEvent(item: OutboxItem, type: string, content: Record<string, unknown>): Promise<void> {
+		const room = this.client.getRoom(item.roomId);
+		const earlier = room?.getEventForTxnId(item.id);
+		if (room && earlier && earlier.status === ('not_sent' as EventStatus)) {
+			await this.client.resendEvent(earlier, room);
+			return;
+		}
+		await this.client.sendEvent(item.roomId, type as never, content as never, item.id);
 	}
 
 	/** The SDK keeps a failed attempt as an unsent local echo; the outbox is the one source of pending items. */

@@ -1,0 +1,39 @@
+/**
+ * The homeserver's share of a cold start: one initial /sync for the account
+ * over raw HTTP from a new device, with the filter the web client uses
+ * (20 timeline events per room, lazy-loaded members) and with a minimal one
+ * (1 event per room), to see how much the first sync's size costs.
+ */
+import { passwordLogin } from '../src/lib/server/synapse-admin.ts';
+import type { World, WorldUser } from './lib/world.ts';
+import { now, round } from './lib/stats.ts';
+
+export interface InitialSyncResult {
+	rooms: number;
+	appFilterMs: number;
+	appFilterMB: number;
+	minimalMs: number;
+	minimalMB: number;
+}
+
+async function timedSync(world: World, user: WorldUser, limit: number): Promise<{ ms: number; mb: number; rooms: number }> {
+	const login = await passwordLogin(world.homeserverUrl, user.localpart, user.password, `bench-sync-${limit}`);
+	const filter = encodeURIComponent(JSON.stringify({ room: { timeline: { limit }, state: { lazy_load_members: true } }, presence: { types: [] } }));
+	const t0 = now();
+	const res = await fetch(`${world.homeserverUrl}/_matrix/client/v3/sync?timeout=0&filter=${filter}`, {
+		headers: { authorization: `Bearer ${login.access_token}` },
+		signal: AbortSignal.timeout(900_000)
+	});
+	const text = await res.text();
+	const ms = now() - t0;
+	if (!res.ok) throw new Error(`initial sync: HTTP ${res.status}`);
+	const rooms = Object.keys((JSON.parse(text) as { rooms?: { join?: object } }).rooms?.join ?? {}).length;
+	await fetch(`${world.homeserverUrl}/_matrix/client/v3/logout`, { method: 'POST', headers: { authorization: `Bearer ${login.access_token}` } });
+	return { ms, mb: text.length / 2 ** 20, rooms };
+}
+
+export async function measureInitialSync(world: World, user: WorldUser): Promise<InitialSyncResult> {
+	const app = await timedSync(world, user, 20);
+	const minimal = await timedSync(world, user, 1);
+	return { rooms: app.rooms, appFilterMs: round(app.ms), appFilterMB: round(app.mb, 2), minimalMs: round(minimal.ms), minimalMB: round(minimal.mb, 2) };
+}
