@@ -182,7 +182,7 @@ describe('a case room through its life', () => {
 	it('closes the case, which sets the retention date in plaintext state', async () => {
 		const s = await session(vt);
 		await s.execute(closeCase(s.view, id(vt), s.context(), closureInput(marker, [{ org: 'VT', user_id: id(vt) }, { org: 'SHN', user_id: id(shn) }])));
-		expect(s.view.phase).toBe('closed');
+		await eventually(() => s.view.phase === 'closed', { message: 'the closure arrives' });
 		await eventually(() => s.view.retentionUntil, { message: 'retention date arrives with the state' });
 		expect(s.view.retentionUntil).toMatch(/^\d{4}-\d\d-\d\dT/);
 		expect(s.view.state.case?.closed_at).toBe(s.view.closure?.record.decided_at);
