@@ -58,7 +58,8 @@ export function recordHistory(timeline: readonly TimelineEntry[]): Map<string, E
 		if (entry.kind === 'state') {
 			const prev = lastState.get(entry.type) ?? null;
 			const shape = entry.type === STATE.access ? accessByOrg : (d: unknown) => d;
-			result.set(entry.id, { previousId: prev?.id ?? null, changes: prev ? diffValues(shape(prev.data), shape(entry.data)) : [] });
+			// The first state of its kind reads as "— → value" for every field.
+			result.set(entry.id, { previousId: prev?.id ?? null, changes: diffValues(prev ? shape(prev.data) : {}, shape(entry.data)) });
 			lastState.set(entry.type, entry);
 			continue;
 		}
@@ -114,11 +115,11 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 }
 
 function deepEqual(a: unknown, b: unknown): boolean {
-	if (a === b) return true;
+	if (a === b || (a == null && b == null)) return true;
 	if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => deepEqual(x, b[i]));
 	if (isPlainObject(a) && isPlainObject(b)) {
-		const ka = Object.keys(a).filter((k) => a[k] !== undefined);
-		const kb = Object.keys(b).filter((k) => b[k] !== undefined);
+		const ka = Object.keys(a).filter((k) => a[k] != null);
+		const kb = Object.keys(b).filter((k) => b[k] != null);
 		return ka.length === kb.length && ka.every((k) => deepEqual(a[k], b[k]));
 	}
 	return false;

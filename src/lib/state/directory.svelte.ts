@@ -33,6 +33,7 @@ class DirectoryState {
 	/** The display name from the directory, else the user name. */
 	name(userId: string | null | undefined): string {
 		if (!userId) return '';
+		if (userId.startsWith('@casusruimte-service:')) return 'Casusruimte';
 		return this.entry(userId)?.display_name ?? localpartOf(userId);
 	}
 
@@ -48,7 +49,9 @@ class DirectoryState {
 	label(userId: string | null | undefined): string {
 		if (!userId) return '';
 		const org = this.org(userId);
-		return org ? `${this.name(userId)} (${org})` : this.name(userId);
+		const name = this.name(userId);
+		// Some display names already say where someone works ("Eva Mulder (CSG)").
+		return org && !name.includes(org) && !name.includes(this.orgName(org)) ? `${name} (${org})` : name;
 	}
 }
 

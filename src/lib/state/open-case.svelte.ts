@@ -80,7 +80,9 @@ export class OpenCase {
 		this.session = session;
 		const refresh = () => {
 			this.view = session.view;
-			this.members = session.members;
+			// The service account created the room; it is not a member of the team.
+			const service = app.services?.serviceUserId;
+			this.members = session.members.filter((m) => m.userId !== service);
 			this.pending = [...session.pendingItems()];
 			const now = session.room?.getMyMembership();
 			if (this.status === 'ready' && now !== 'join') this.status = 'gone';

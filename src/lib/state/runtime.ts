@@ -13,6 +13,7 @@ import { Outbox, LocalStorageOutboxStore } from '../matrix/outbox.ts';
 import { CaseIndex, isCaseRoom } from '../matrix/case-index.ts';
 import { CaseRoomSession } from '../matrix/case-room.ts';
 import { HttpCaseServerApi } from '../matrix/server-api.ts';
+import { HistoryResharer, LocalStorageShareLog } from '../matrix/history-sharing.ts';
 import { serviceUserIdFor } from './identity.ts';
 
 export type Connectivity = 'online' | 'reconnecting' | 'offline';
@@ -45,6 +46,9 @@ export async function startMemberServices(client: MatrixClient, session: Session
 	const unsubscribeDirectory = directory.subscribe(() => index.refresh());
 	const onReceipt = () => index.refresh();
 	client.on(RoomEvent.Receipt, onReceipt);
+	// Someone I invited joined on a device that missed the invitation's keys: share them again.
+	const resharer = new HistoryResharer(client, new LocalStorageShareLog(`casusruimte.reshared:${session.userId}`));
+	resharer.start();
 	void outbox.pump();
 	return {
 		directory,
@@ -54,6 +58,7 @@ export async function startMemberServices(client: MatrixClient, session: Session
 		serviceUserId: serviceUserIdFor(session.userId),
 		stop() {
 			client.off(RoomEvent.Receipt, onReceipt);
+			resharer.stop();
 			unsubscribeDirectory();
 			index.stop();
 			directory.stop();
