@@ -93,6 +93,7 @@ class AppState {
 		try {
 			const [{ createMatrixClient, startSyncing }, rt] = await Promise.all([import('../matrix/client.ts'), import('./runtime.ts')]);
 			this.runtime = rt;
+			forgetSdkPendingEvents();
 			const client = await createMatrixClient(session, { persistent: true, keyHolder: this.keyHolder });
 			// matrix-js-sdk emits this when the homeserver says our token is no longer valid.
 			client.on('Session.logged_out' as HttpApiEvent.SessionLoggedOut, () => this.expire());
@@ -258,12 +259,23 @@ class AppState {
 	}
 }
 
+/**
+ * The SDK keeps unsent events (as ciphertext) in localStorage and restores them
+ * after a reload, holding on to their transaction IDs. The outbox already keeps
+ * every unsent update (and sends it again with the same transaction ID, so the
+ * homeserver still deduplicates), so the SDK's copies only get in the way.
+ */
+function forgetSdkPendingEvents(): void {
+	if (typeof localStorage === 'undefined') return;
+	for (const key of Object.keys(localStorage)) if (key.startsWith('mx_pending_events_')) localStorage.removeItem(key);
+}
+
 /** Everything this app keeps in web storage except the chosen language. */
 function clearLocalData(): void {
 	if (typeof localStorage === 'undefined') return;
 	for (const key of Object.keys(localStorage)) {
 		if (key === LOCALE_KEY) continue;
-		if (key.startsWith('casusruimte') || key.startsWith('mxjssdk') || key.startsWith('matrix')) localStorage.removeItem(key);
+		if (key.startsWith('casusruimte') || key.startsWith('mx') || key.startsWith('matrix')) localStorage.removeItem(key);
 	}
 	sessionStorage.clear();
 }

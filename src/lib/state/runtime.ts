@@ -46,6 +46,13 @@ export async function startMemberServices(client: MatrixClient, session: Session
 	const unsubscribeDirectory = directory.subscribe(() => index.refresh());
 	const onReceipt = () => index.refresh();
 	client.on(RoomEvent.Receipt, onReceipt);
+	// The remote echo of something still in the outbox: it went out (perhaps by the SDK's own retry).
+	const onTimeline = (event: MatrixEvent) => {
+		const txn = event.getUnsigned().transaction_id;
+		if (txn && event.getSender() === session.userId && outbox.pending().some((i) => i.id === txn)) outbox.wake();
+	};
+	client.on(RoomEvent.Timeline, onTimeline);
+	client.on(RoomEvent.LocalEchoUpdated, onTimeline);
 	// Someone I invited joined on a device that missed the invitation's keys: share them again.
 	const resharer = new HistoryResharer(client, new LocalStorageShareLog(`casusruimte.reshared:${session.userId}`));
 	resharer.start();
@@ -58,6 +65,8 @@ export async function startMemberServices(client: MatrixClient, session: Session
 		serviceUserId: serviceUserIdFor(session.userId),
 		stop() {
 			client.off(RoomEvent.Receipt, onReceipt);
+			client.off(RoomEvent.Timeline, onTimeline);
+			client.off(RoomEvent.LocalEchoUpdated, onTimeline);
 			resharer.stop();
 			unsubscribeDirectory();
 			index.stop();
