@@ -34,6 +34,9 @@ const BOOKKEEPING = new Set(['v', 'seq', 'supersedes', 'decided_at', 'recorded_a
 
 export function diffValues(before: unknown, after: unknown, path = ''): FieldChange[] {
 	if (deepEqual(before, after)) return [];
+	// An object that appears or disappears reads field by field ("access.CSG: — → consent").
+	if (before == null && isPlainObject(after)) before = {};
+	if (after == null && isPlainObject(before)) after = {};
 	if (isPlainObject(before) && isPlainObject(after)) {
 		const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])];
 		return keys.filter((k) => !(path === '' && BOOKKEEPING.has(k))).flatMap((k) => diffValues(before[k], after[k], path ? `${path}.${k}` : k));

@@ -51,7 +51,7 @@ class DirectoryState {
 		const org = this.org(userId);
 		const name = this.name(userId);
 		// Some display names already say where someone works ("Eva Mulder (CSG)").
-		return org && !name.includes(org) && !name.includes(this.orgName(org)) ? `${name} (${org})` : name;
+		return org && !name.includes('(') ? `${name} (${org})` : name;
 	}
 }
 
