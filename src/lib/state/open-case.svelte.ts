@@ -35,6 +35,7 @@ export class OpenCase {
 	private session: CaseRoomSession | null = null;
 	private off: (() => void) | null = null;
 	private readTimer: ReturnType<typeof setTimeout> | null = null;
+	private readOnce = false;
 	private destroyed = false;
 
 	constructor(readonly roomId: string) {}
@@ -105,8 +106,21 @@ export class OpenCase {
 	async accept(): Promise<void> {
 		const client = app.client;
 		if (!client) return;
-		await client.joinRoom(this.roomId);
+		this.status = 'loading';
+		try {
+			await client.joinRoom(this.roomId);
+		} catch (err) {
+			this.status = 'invited';
+			throw err;
+		}
+		// The join is ours once sync has brought it back; until then the room still says "invite".
+		const deadline = Date.now() + 30_000;
+		while (client.getRoom(this.roomId)?.getMyMembership() !== 'join' && Date.now() < deadline && !this.destroyed) {
+			await new Promise((r) => setTimeout(r, 100));
+		}
 		this.invite = null;
+		// Keep the join in this device's sync cache now, so a reload does not show the invitation again.
+		void client.store.save?.(true);
 		await this.open();
 	}
 
@@ -154,18 +168,31 @@ export class OpenCase {
 		app.services?.outbox.discard(group);
 	}
 
+	/** Read receipts: at once when the case opens, then at most every 800 ms while it is on screen. */
 	private scheduleRead(): void {
 		if (this.readTimer || this.status !== 'ready' || typeof document === 'undefined' || document.visibilityState !== 'visible') return;
+		if (!this.readOnce) {
+			this.readOnce = true;
+			this.markRead();
+			return;
+		}
 		this.readTimer = setTimeout(() => {
 			this.readTimer = null;
-			const client = app.client;
-			if (client && app.runtime && !this.destroyed) void app.runtime.markRead(client, this.roomId);
+			this.markRead();
 		}, 800);
+	}
+
+	private markRead(): void {
+		const client = app.client;
+		if (client && app.runtime) void app.runtime.markRead(client, this.roomId);
 	}
 
 	destroy(): void {
 		this.destroyed = true;
-		if (this.readTimer) clearTimeout(this.readTimer);
+		if (this.readTimer) {
+			clearTimeout(this.readTimer);
+			this.markRead();
+		}
 		this.off?.();
 		this.session?.destroy();
 		this.session = null;
