@@ -207,6 +207,22 @@ test('a case from intake to closure, seen by every member', async ({ browser, en
 		await expectAccessible(csg.page, 'account');
 	});
 
+	await test.step('at tablet width the case room still fits, summary first', async () => {
+		const p = chair.page;
+		await p.setViewportSize({ width: 768, height: 1024 });
+		for (const tab of ['Tijdlijn', 'Leden']) {
+			await p.getByRole('navigation', { name: 'Onderdelen van de casus' }).getByRole('link', { name: tab }).click();
+			await expect(p.getByTestId('summary')).toBeVisible();
+			const overflow = await p.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+			expect(overflow, `${tab} fits the width`).toBeLessThanOrEqual(0);
+		}
+		await expectAccessible(p, 'tablet members');
+		await snap(p, testInfo, 'members at tablet width');
+		await p.getByRole('navigation', { name: 'Hoofdmenu' }).getByRole('link', { name: 'Mijn casussen' }).click();
+		await expect(p.getByRole('heading', { level: 1, name: 'Mijn casussen' })).toBeVisible();
+		expect(await p.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
+	});
+
 	await test.step('a professional who was not invited cannot open the case', async () => {
 		const outsider = await openAs(browser, env, 'e2e.om');
 		await expect(outsider.page.getByTestId('cases-empty')).toBeVisible({ timeout: 60_000 });

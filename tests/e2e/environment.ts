@@ -21,7 +21,8 @@ export const E2E_USERS: readonly Omit<NewUser, 'password'>[] = [
 	{ localpart: 'e2e.fresh', org: 'SHN', roles: ['professional'], displayName: 'Joris Nieuw' },
 	{ localpart: 'e2e.twodev', org: 'CSG', roles: ['professional'], displayName: 'Noor Tweetoestel' },
 	{ localpart: 'e2e.off.csg', org: 'CSG', roles: ['professional'], displayName: 'Mila Offline' },
-	{ localpart: 'e2e.off.vt', org: 'VT', roles: ['professional'], displayName: 'Daan Lezer' }
+	{ localpart: 'e2e.off.vt', org: 'VT', roles: ['professional'], displayName: 'Daan Lezer' },
+	{ localpart: 'e2e.many', org: 'CSG', roles: ['professional'], displayName: 'Sara Veelcasussen' }
 ];
 
 export function e2eEnvironment(): E2EEnvironment {
