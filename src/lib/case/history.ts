@@ -85,8 +85,8 @@ export function recordHistory(timeline: readonly TimelineEntry[]): Map<string, E
 				for (const org of record.organisations) {
 					const prev = consentOf.get(org);
 					previousId ??= prev?.entryId ?? null;
-					const before = prev ? { status: prev.record.status, purposes: prev.record.purposes, basis: prev.record.basis, given_by: prev.record.given_by } : undefined;
-					const after = { status: record.status, purposes: record.purposes, basis: record.basis, given_by: record.given_by };
+					const before = prev ? { status: prev.record.status, purposes: prev.record.purposes, basis: basisText(prev.record.basis), given_by: prev.record.given_by } : undefined;
+					const after = { status: record.status, purposes: record.purposes, basis: basisText(record.basis), given_by: record.given_by };
 					changes.push(...(before ? diffValues(before, after, `consent.${org}`) : [{ path: `consent.${org}.status`, before: null, after: record.status }]));
 					consentOf.set(org, { entryId: entry.id, record });
 				}
@@ -111,6 +111,11 @@ export function recordHistory(timeline: readonly TimelineEntry[]): Map<string, E
 function accessByOrg(data: unknown): unknown {
 	const orgs = (data as { organisations?: AccessEntry[] })?.organisations ?? [];
 	return { access: Object.fromEntries(orgs.map((a) => [a.org, a.basis === 'statutory' ? `statutory:${a.ground}` : 'consent'])) };
+}
+
+/** A basis as one value: "consent" or "statutory:<ground>". */
+function basisText(basis: ConsentRecord['basis']): string {
+	return basis.kind === 'statutory' ? `statutory:${basis.ground}` : 'consent';
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {

@@ -3,6 +3,9 @@
  * organisation codes as they are, booleans as yes/no, dates readable.
  */
 import { DOMAINS } from '../../case/records.ts';
+import { STATUTORY_GROUNDS } from '../../case/primitives.ts';
+
+const ground = (code: string) => (STATUTORY_GROUNDS as Record<string, string>)[code] ?? code;
 import { formatDateTime, formatDay } from '../../i18n/format.ts';
 import type { Translate } from '../forms/validation.ts';
 
@@ -27,7 +30,7 @@ export function formatValue(value: unknown, t: Translate, names: Names): string 
 	if (typeof value === 'object') {
 		const o = value as Record<string, unknown>;
 		if ('kind' in o && o.kind === 'consent') return t('basis.consent');
-		if ('kind' in o && o.kind === 'statutory') return `${t('basis.statutory')} (${String(o.ground)})`;
+		if ('kind' in o && o.kind === 'statutory') return `${t('basis.statutory')} (${ground(String(o.ground))})`;
 		if ('org' in o && ('user_id' in o || 'name' in o)) return `${o.user_id ? names.label(String(o.user_id)) : String(o.name ?? '')} (${String(o.org)})`;
 		return Object.entries(o)
 			.filter(([, v]) => v !== undefined)
@@ -70,8 +73,8 @@ const ENUMS: [RegExp, string][] = [
 ];
 
 export function formatChange(path: string, value: unknown, t: Translate, names: Names): string {
-	if (path.startsWith('access.') && typeof value === 'string') {
-		return value === 'consent' ? t('basis.consent') : value.startsWith('statutory:') ? `${t('basis.statutory')} (${value.slice('statutory:'.length)})` : value;
+	if ((path.startsWith('access.') || path.endsWith('.basis')) && typeof value === 'string') {
+		return value === 'consent' ? t('basis.consent') : value.startsWith('statutory:') ? `${t('basis.statutory')} (${ground(value.slice('statutory:'.length))})` : value;
 	}
 	const match = ENUMS.find(([re]) => re.test(path));
 	if (match) {
