@@ -14,7 +14,15 @@ export const E2E_USERS: readonly Omit<NewUser, 'password'>[] = [
 	{ localpart: 'e2e.vt', org: 'VT', roles: ['professional'], displayName: 'Lotte VT' },
 	{ localpart: 'e2e.politie', org: 'POLITIE', roles: ['professional'], displayName: 'Rachid Politie' },
 	{ localpart: 'e2e.chair', org: 'VT', roles: ['professional', 'chair'], displayName: 'Sanne Voorzitter' },
-	{ localpart: 'e2e.privacy', org: 'CSG', roles: ['privacy-officer'], displayName: 'Karin Privacy' }
+	{ localpart: 'e2e.privacy', org: 'CSG', roles: ['privacy-officer'], displayName: 'Karin Privacy' },
+	// web client suites (each suite uses its own people, so their order does not matter)
+	{ localpart: 'e2e.om', org: 'OM', roles: ['professional'], displayName: 'Pieter OM' },
+	{ localpart: 'e2e.shn', org: 'SHN', roles: ['professional'], displayName: 'Fatima SHN' },
+	{ localpart: 'e2e.fresh', org: 'SHN', roles: ['professional'], displayName: 'Joris Nieuw' },
+	{ localpart: 'e2e.twodev', org: 'CSG', roles: ['professional'], displayName: 'Noor Tweetoestel' },
+	{ localpart: 'e2e.off.csg', org: 'CSG', roles: ['professional'], displayName: 'Mila Offline' },
+	{ localpart: 'e2e.off.vt', org: 'VT', roles: ['professional'], displayName: 'Daan Lezer' },
+	{ localpart: 'e2e.many', org: 'CSG', roles: ['professional'], displayName: 'Sara Veelcasussen' }
 ];
 
 export function e2eEnvironment(): E2EEnvironment {

@@ -219,10 +219,14 @@ export class CaseRoomSession {
 	inputs(): CaseEventInput[] {
 		const room = this.room;
 		if (!room) return [];
-		const events = historyOf(room).map(decodeEvent);
+		const live = historyOf(room);
+		const events = live.map(decodeEvent);
 		const me = this.client.getSafeUserId();
+		// An item whose event is already in the room is shown once, as the real event.
+		const arrived = new Set(live.map((e) => e.getUnsigned().transaction_id).filter(Boolean));
 		for (const item of this.deps.outbox.pending(this.roomId)) {
 			if (item.effect.kind !== 'record' && item.effect.kind !== 'message') continue;
+			if (arrived.has(item.id)) continue;
 			events.push({
 				id: item.id,
 				type: item.effect.kind === 'record' ? item.effect.type : 'm.room.message',

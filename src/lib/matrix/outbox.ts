@@ -161,6 +161,7 @@ export class Outbox {
 
 	/** Give up on a group (the user decided not to send it). */
 	discard(group: string): void {
+		for (const item of this.items) if (item.group === group) this.dropLocalEcho(item);
 		this.items = this.items.filter((i) => i.group !== group);
 		this.rejectGroup(group, new OutboxError('discarded', false));
 		this.persist();
@@ -242,7 +243,6 @@ export class Outbox {
 			} else {
 				item.status = 'failed';
 				item.error = failure.message;
-				this.dropLocalEcho(item);
 				for (const other of this.items) if (other.group === item.group && other !== item) other.status = 'blocked';
 				this.rejectGroup(item.group, failure);
 			}
@@ -256,10 +256,12 @@ export class Outbox {
 		const room = client.getRoom(item.roomId);
 		switch (effect.kind) {
 			case 'record':
-				await this.sendTimelineEvent(item, effect.type, encodeRecord(effect.type, effect.content));
+				if (await this.resendEcho(item)) return;
+				await client.sendEvent(item.roomId, effect.type as never, encodeRecord(effect.type, effect.content) as never, item.id);
 				return;
 			case 'message':
-				await this.sendTimelineEvent(item, 'm.room.message', { msgtype: 'm.text', body: effect.text });
+				if (await this.resendEcho(item)) return;
+				await client.sendEvent(item.roomId, 'm.room.message' as never, { msgtype: 'm.text', body: effect.text } as never, item.id);
 				return;
 			case 'state':
 				await client.sendStateEvent(item.roomId, effect.type as never, effect.content as never, '');
@@ -283,22 +285,36 @@ export class Outbox {
 	}
 
 	/**
-	 * Sends with the item's transaction ID. After a failed attempt the SDK keeps
-	 * that attempt (status not_sent) under the transaction ID and refuses a new
-	 * event with the same one, so a retry resends that attempt instead; the
-	 * homeserver still sees the same transaction ID and stores the event once.
+	 * The SDK remembers every transaction ID it was given (also across a reload,
+	 * in its store of pending events) and refuses a second sendEvent with it. A
+	 * failed attempt stays as an unsent local echo (hidden from the case view:
+	 * pending events are detached), so a retry resends that echo, which keeps
+	 * the transaction ID and with it the homeserver's deduplication.
+	 * Returns false when there is no echo and the event must be sent fresh.
 	 */
-	private async sendTimelineEvent(item: OutboxItem, type: string, content: Record<string, unknown>): Promise<void> {
+	private async resendEcho(item: OutboxItem): Promise<boolean> {
 		const room = this.client.getRoom(item.roomId);
-		const earlier = room?.getEventForTxnId(item.id);
-		if (room && earlier && earlier.status === ('not_sent' as EventStatus)) {
-			await this.client.resendEvent(earlier, room);
-			return;
+		if (!room) return false;
+		// Already in the room (the SDK's own retry got it there, or the answer to ours was lost).
+		if (room.getLiveTimeline().getEvents().some((e) => e.getUnsigned().transaction_id === item.id)) return true;
+		const echo = room.getEventForTxnId(item.id);
+		if (!echo) return false;
+		switch (echo.status) {
+			case 'not_sent':
+				await this.client.resendEvent(echo, room);
+				return true;
+			case 'sent':
+			case null:
+				return true; // it went out; the remote echo may still be on its way
+			case 'cancelled':
+				throw new OutboxError('this update was cancelled on this device', false);
+			default:
+				// queued, encrypting or sending: the SDK's own attempt is still under way
+				throw new OutboxError('still sending', true);
 		}
-		await this.client.sendEvent(item.roomId, type as never, content as never, item.id);
 	}
 
-	/** The SDK keeps a failed attempt as an unsent local echo; the outbox is the one source of pending items. */
+	/** Removes the SDK's unsent echo of a discarded item. */
 	private dropLocalEcho(item: OutboxItem): void {
 		const room = this.client.getRoom(item.roomId);
 		for (const event of room?.getPendingEvents() ?? []) {

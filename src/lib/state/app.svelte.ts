@@ -1,13 +1,38 @@
 /**
- * The signed-in session and its Matrix client, as Svelte 5 state.
- * Pages read `app`; only this module starts or stops the client.
+ * The signed-in session, its Matrix client and this device's encryption, as
+ * Svelte 5 state. Only this module starts or stops the client; it wires the
+ * other state modules (directory, case list, connectivity) to it once the
+ * device is verified.
+ *
+ * matrix-js-sdk is loaded lazily (client.ts and runtime.ts are imported
+ * dynamically or import the SDK dynamically), so the sign-in page stays light.
  */
 import type { MatrixClient, HttpApiEvent } from 'matrix-js-sdk';
 import { env } from '$env/dynamic/public';
 import { loadSession, saveSession, passwordLogin, logout, type Session } from '../matrix/session.ts';
-import { createMatrixClient, startSyncing, cryptoDatabasePrefix } from '../matrix/client.ts';
+import { SecretStorageKeyHolder, type EncryptionStatus } from '../matrix/crypto-setup.ts';
+import { DeviceVerification } from '../matrix/device-verification.ts';
+import type { MemberServices } from './runtime.ts';
+import { directory } from './directory.svelte.ts';
+import { caseList } from './case-list.svelte.ts';
+import { connectivity } from './connectivity.svelte.ts';
+import { notices } from './notices.svelte.ts';
 
-export type AppStatus = 'signed-out' | 'starting' | 'ready' | 'expired' | 'error';
+export type AppStatus =
+	| 'signed-out'
+	| 'starting'
+	/** First device of the account: set up cross-signing and the recovery key. */
+	| 'setup'
+	/** A new device of an account that is set up: verify it before it gets case data. */
+	| 'verify'
+	| 'ready'
+	| 'expired'
+	| 'error';
+
+type Runtime = typeof import('./runtime.ts');
+
+const SESSION_KEY = 'casusruimte.session';
+const LOCALE_KEY = 'casusruimte.locale';
 
 export function homeserverUrl(): string {
 	return env.PUBLIC_HOMESERVER_URL || 'http://localhost:8008';
@@ -18,7 +43,16 @@ class AppState {
 	client = $state.raw<MatrixClient | null>(null);
 	status = $state<AppStatus>('signed-out');
 	error = $state<string | null>(null);
+	encryption = $state<EncryptionStatus | null>(null);
+	services = $state.raw<MemberServices | null>(null);
+	/** A verification request from my new device, waiting for me here. */
+	incomingVerification = $state.raw<DeviceVerification | null>(null);
+	runtime: Runtime | null = null;
+	readonly keyHolder = new SecretStorageKeyHolder();
+	/** The sign-in password, in memory only, until the first-run set-up has used it. */
+	private password: string | null = null;
 	private starting: Promise<void> | null = null;
+	private cleanups: (() => void)[] = [];
 
 	constructor() {
 		if (typeof localStorage !== 'undefined') this.session = loadSession();
@@ -28,14 +62,25 @@ class AppState {
 		return this.session !== null;
 	}
 
+	get userId(): string | null {
+		return this.session?.userId ?? null;
+	}
+
+	/** Whether the first-run set-up can run without asking for the password again. */
+	get hasPassword(): boolean {
+		return this.password !== null;
+	}
+
 	async signIn(username: string, password: string): Promise<void> {
 		const session = await passwordLogin(homeserverUrl(), username, password);
 		saveSession(session);
 		this.session = session;
+		this.password = password;
 		this.status = 'signed-out';
+		this.starting = null;
 	}
 
-	/** Starts the Matrix client for the stored session (once). */
+	/** Starts the Matrix client for the stored session (once) and finds out what this device needs. */
 	ensureStarted(): Promise<void> {
 		if (!this.session) return Promise.reject(new Error('not signed in'));
 		this.starting ??= this.start(this.session);
@@ -44,13 +89,21 @@ class AppState {
 
 	private async start(session: Session): Promise<void> {
 		this.status = 'starting';
+		this.error = null;
 		try {
-			const client = await createMatrixClient(session, { persistent: true });
+			const [{ createMatrixClient, startSyncing }, rt] = await Promise.all([import('../matrix/client.ts'), import('./runtime.ts')]);
+			this.runtime = rt;
+			forgetSdkPendingEvents();
+			const client = await createMatrixClient(session, { persistent: true, keyHolder: this.keyHolder });
 			// matrix-js-sdk emits this when the homeserver says our token is no longer valid.
 			client.on('Session.logged_out' as HttpApiEvent.SessionLoggedOut, () => this.expire());
+			this.cleanups.push(rt.watchConnectivity(client, () => this.services?.outbox ?? null, (c) => connectivity.report(c)));
 			await startSyncing(client);
 			this.client = client;
-			this.status = 'ready';
+			await this.refreshEncryption();
+			if (!this.encryption?.accountSetUp) this.status = 'setup';
+			else if (!this.encryption.deviceVerified) this.status = 'verify';
+			else await this.startServices();
 		} catch (err) {
 			this.starting = null;
 			if (err && typeof err === 'object' && 'errcode' in err && err.errcode === 'M_UNKNOWN_TOKEN') {
@@ -62,42 +115,184 @@ class AppState {
 		}
 	}
 
-	/** The homeserver no longer accepts our token. */
-	expire(): void {
-		this.client?.stopClient();
+	async refreshEncryption(): Promise<EncryptionStatus | null> {
+		if (!this.client) return null;
+		const { encryptionStatus } = await import('../matrix/crypto-setup.ts');
+		this.encryption = await encryptionStatus(this.client);
+		return this.encryption;
+	}
+
+	/** First run on this account: returns the recovery key to show once. */
+	async setUpEncryption(password?: string): Promise<string> {
+		const client = this.requireClient();
+		const pw = password ?? this.password;
+		if (!pw) throw new Error('password needed');
+		const { setUpEncryption } = await import('../matrix/crypto-setup.ts');
+		const key = await setUpEncryption(client, this.keyHolder, pw);
+		this.password = null;
+		await this.refreshEncryption();
+		return key;
+	}
+
+	/** The user has stored the recovery key: continue into the app. */
+	async finishSetup(): Promise<void> {
+		this.keyHolder.clear();
+		await this.startServices();
+	}
+
+	/** A new device: verify it with the recovery key (also restores room keys from the backup). */
+	async verifyWithRecoveryKey(recoveryKey: string): Promise<number> {
+		const client = this.requireClient();
+		const { verifyWithRecoveryKey } = await import('../matrix/crypto-setup.ts');
+		const { restoredKeys } = await verifyWithRecoveryKey(client, this.keyHolder, recoveryKey);
+		this.keyHolder.clear();
+		this.password = null;
+		await this.refreshEncryption();
+		await this.startServices();
+		return restoredKeys;
+	}
+
+	/** A new device: ask one of my other devices to verify it (emoji comparison). */
+	async requestVerificationFromOtherDevice(): Promise<DeviceVerification> {
+		return DeviceVerification.requestFromOtherDevice(this.requireClient());
+	}
+
+	/** After the emoji matched: wait for the cross-signature and the backup key, then continue. */
+	async completeOtherDeviceVerification(): Promise<boolean> {
+		const client = this.requireClient();
+		const { completeNewDeviceVerification } = await import('../matrix/device-verification.ts');
+		const ok = await completeNewDeviceVerification(client);
+		await this.refreshEncryption();
+		if (ok && this.encryption?.deviceVerified) {
+			this.password = null;
+			await this.startServices();
+		}
+		return ok;
+	}
+
+	dismissIncomingVerification(): void {
+		this.incomingVerification?.dispose();
+		this.incomingVerification = null;
+	}
+
+	private async startServices(): Promise<void> {
+		const client = this.requireClient();
+		const session = this.session!;
+		const rt = this.runtime!;
+		if (this.services) {
+			this.status = 'ready';
+			return;
+		}
+		const services = await rt.startMemberServices(client, session, {
+			onForgotten: (_roomId, reference, reason) => notices.push('warning', reason ? 'notices.caseGoneReason' : 'notices.caseGone', { reference, reason: reason ?? '' })
+		});
+		this.services = services;
+		directory.attach(services.directory);
+		caseList.attach(client, services, rt);
+		connectivity.attach(services.outbox, () => {
+			client.retryImmediately();
+			services.outbox.wake();
+		});
+		this.cleanups.push(
+			rt.watchVerificationRequests(client, (request) => {
+				this.incomingVerification?.dispose();
+				this.incomingVerification = DeviceVerification.incoming(request);
+			})
+		);
+		this.status = 'ready';
+	}
+
+	private requireClient(): MatrixClient {
+		if (!this.client) throw new Error('the Matrix client is not running');
+		return this.client;
+	}
+
+	private stopAll(): MatrixClient | null {
+		const client = this.client;
+		for (const c of this.cleanups.splice(0)) c();
+		this.services?.stop();
+		this.services = null;
+		caseList.detach();
+		directory.detach();
+		connectivity.detach();
+		this.dismissIncomingVerification();
+		client?.stopClient();
 		this.client = null;
-		this.session = null;
 		this.starting = null;
-		localStorage.removeItem('casusruimte.session');
+		this.encryption = null;
+		this.keyHolder.clear();
+		this.password = null;
+		return client;
+	}
+
+	/**
+	 * The homeserver no longer accepts our token (session lifetime ended, or the
+	 * device was removed). Its keys are useless now, so they go; unsent work in
+	 * the outbox stays for the next sign-in of the same user.
+	 */
+	expire(): void {
+		const session = this.session;
+		const client = this.stopAll();
+		this.session = null;
+		if (typeof localStorage !== 'undefined') localStorage.removeItem(SESSION_KEY);
+		void client?.clearStores().catch(() => undefined);
+		if (session) void deleteDatabases(session.userId);
 		this.status = 'expired';
 	}
 
-	/** Signs out on the server and erases keys and cached case data on this device. */
+	/** Pending sends that signing out would throw away. */
+	get unsentCount(): number {
+		return this.services?.outbox.pending().length ?? 0;
+	}
+
+	/** Signs out on the server and erases keys, cached case data and unsent work on this device. */
 	async signOut(): Promise<void> {
 		const session = this.session;
-		const client = this.client;
-		client?.stopClient();
+		const client = this.stopAll();
 		if (session) await logout(session);
 		await client?.clearStores().catch(() => undefined);
 		if (session) await deleteDatabases(session.userId);
-		this.client = null;
+		clearLocalData();
+		notices.clear();
 		this.session = null;
-		this.starting = null;
 		this.status = 'signed-out';
 	}
 }
 
+/**
+ * The SDK keeps unsent events (as ciphertext) in localStorage and restores them
+ * after a reload, holding on to their transaction IDs. The outbox already keeps
+ * every unsent update (and sends it again with the same transaction ID, so the
+ * homeserver still deduplicates), so the SDK's copies only get in the way.
+ */
+function forgetSdkPendingEvents(): void {
+	if (typeof localStorage === 'undefined') return;
+	for (const key of Object.keys(localStorage)) if (key.startsWith('mx_pending_events_')) localStorage.removeItem(key);
+}
+
+/** Everything this app keeps in web storage except the chosen language. */
+function clearLocalData(): void {
+	if (typeof localStorage === 'undefined') return;
+	for (const key of Object.keys(localStorage)) {
+		if (key === LOCALE_KEY) continue;
+		if (key.startsWith('casusruimte') || key.startsWith('mx') || key.startsWith('matrix')) localStorage.removeItem(key);
+	}
+	sessionStorage.clear();
+}
+
 async function deleteDatabases(userId: string): Promise<void> {
 	if (typeof indexedDB === 'undefined' || !indexedDB.databases) return;
-	const prefix = cryptoDatabasePrefix(userId);
 	const all = await indexedDB.databases();
 	await Promise.all(
 		all
-			.filter((db) => db.name && (db.name.startsWith(prefix) || db.name.startsWith('casusruimte')))
-			.map((db) => new Promise<void>((resolve) => {
-				const req = indexedDB.deleteDatabase(db.name!);
-				req.onsuccess = req.onerror = req.onblocked = () => resolve();
-			}))
+			.filter((db) => db.name && (db.name.includes(userId) || db.name.startsWith('casusruimte') || db.name.startsWith('matrix-js-sdk')))
+			.map(
+				(db) =>
+					new Promise<void>((resolve) => {
+						const req = indexedDB.deleteDatabase(db.name!);
+						req.onsuccess = req.onerror = req.onblocked = () => resolve();
+					})
+			)
 	);
 }
 

@@ -1,0 +1,51 @@
+/**
+ * Which forms to offer a user in a case: the permission rules of
+ * permissions.ts and the phase rules of commands.ts, asked once so that no
+ * component carries a rule of its own. The commands still decide; this only
+ * keeps the interface from offering what would be refused.
+ */
+import type { Directory } from '../directory/directory.ts';
+import { activeEntry, hasRole } from '../directory/directory.ts';
+import { canCoordinate } from './permissions.ts';
+import type { CaseView } from './view.ts';
+
+export interface Abilities {
+	/** Regiehouder, deputy or MDT chair. */
+	coordinate: boolean;
+	triage: boolean;
+	consent: boolean;
+	handover: boolean;
+	/** Structured regiehouder updates: the regiehouder and the deputy. */
+	update: boolean;
+	close: boolean;
+	invite: boolean;
+	remove: boolean;
+	/** Free-text discussion. */
+	discuss: boolean;
+}
+
+export function abilities(view: CaseView, me: string, directory: Directory, serviceUserId: string): Abilities {
+	const coordinate = canCoordinate({ directory, serviceUserId, regiehouder: view.regie.regiehouder, deputy: view.regie.deputy }, me);
+	const open = view.phase !== 'closed';
+	const holdsRegie = me === view.regie.regiehouder || (view.regie.deputy !== null && me === view.regie.deputy);
+	const started = view.state.case !== null;
+	return {
+		coordinate,
+		triage: started && open && coordinate,
+		consent: started && coordinate,
+		handover: started && open && coordinate,
+		update: started && holdsRegie,
+		close: started && open && coordinate,
+		invite: started && open && coordinate,
+		remove: started && coordinate,
+		discuss: started && activeEntry(directory, me) !== undefined
+	};
+}
+
+/** The part a user plays in a case, for labels. */
+export function partOf(view: CaseView, userId: string, directory: Directory): 'regiehouder' | 'deputy' | 'chair' | 'member' {
+	if (userId === view.regie.regiehouder) return 'regiehouder';
+	if (view.regie.deputy !== null && userId === view.regie.deputy) return 'deputy';
+	if (hasRole(directory, userId, 'chair')) return 'chair';
+	return 'member';
+}

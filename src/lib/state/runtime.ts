@@ -1,0 +1,163 @@
+/**
+ * Everything the signed-in app needs from matrix-js-sdk, in one module that the
+ * state layer loads with a dynamic import once a session exists. The sign-in
+ * page never imports this, so it stays free of the SDK and its crypto wasm.
+ */
+import { ClientEvent, EventTimeline, RoomEvent, SyncState, type MatrixClient, type MatrixEvent, type Room } from 'matrix-js-sdk';
+import { CryptoEvent } from 'matrix-js-sdk/lib/crypto-api/index.js';
+import type { VerificationRequest } from 'matrix-js-sdk/lib/crypto-api/verification.js';
+import type { Session } from '../matrix/session.ts';
+import type { Directory } from '../directory/directory.ts';
+import { DirectoryWatcher } from '../matrix/directory-watch.ts';
+import { Outbox, LocalStorageOutboxStore } from '../matrix/outbox.ts';
+import { CaseIndex, isCaseRoom } from '../matrix/case-index.ts';
+import { CaseRoomSession } from '../matrix/case-room.ts';
+import { HttpCaseServerApi } from '../matrix/server-api.ts';
+import { HistoryResharer, LocalStorageShareLog } from '../matrix/history-sharing.ts';
+import { serviceUserIdFor } from './identity.ts';
+
+export type Connectivity = 'online' | 'reconnecting' | 'offline';
+
+export interface MemberServices {
+	directory: DirectoryWatcher;
+	outbox: Outbox;
+	index: CaseIndex;
+	api: HttpCaseServerApi;
+	serviceUserId: string;
+	stop(): void;
+}
+
+export function outboxStorageKey(userId: string): string {
+	return `casusruimte.outbox:${userId}`;
+}
+
+export interface ServiceHooks {
+	onForgotten(roomId: string, reference: string, reason: string | null): void;
+}
+
+/** Directory, outbox and case index for a verified device. */
+export async function startMemberServices(client: MatrixClient, session: Session, hooks: ServiceHooks): Promise<MemberServices> {
+	const directory = new DirectoryWatcher(client);
+	await directory.start();
+	const api = new HttpCaseServerApi(() => session.accessToken);
+	const outbox = new Outbox(client, new LocalStorageOutboxStore(outboxStorageKey(session.userId)), api);
+	const index = new CaseIndex(client, { directory: () => directory.directory, outbox, onForgotten: hooks.onForgotten });
+	// The index recomputes on its own events; a new directory or a read receipt changes summaries too.
+	const unsubscribeDirectory = directory.subscribe(() => index.refresh());
+	const onReceipt = () => index.refresh();
+	client.on(RoomEvent.Receipt, onReceipt);
+	// The remote echo of something still in the outbox: it went out (perhaps by the SDK's own retry).
+	const onTimeline = (event: MatrixEvent) => {
+		const txn = event.getUnsigned().transaction_id;
+		if (txn && event.getSender() === session.userId && outbox.pending().some((i) => i.id === txn)) outbox.wake();
+	};
+	client.on(RoomEvent.Timeline, onTimeline);
+	client.on(RoomEvent.LocalEchoUpdated, onTimeline);
+	// Someone I invited joined on a device that missed the invitation's keys: share them again.
+	const resharer = new HistoryResharer(client, new LocalStorageShareLog(`casusruimte.reshared:${session.userId}`));
+	resharer.start();
+	void outbox.pump();
+	return {
+		directory,
+		outbox,
+		index,
+		api,
+		serviceUserId: serviceUserIdFor(session.userId),
+		stop() {
+			client.off(RoomEvent.Receipt, onReceipt);
+			client.off(RoomEvent.Timeline, onTimeline);
+			client.off(RoomEvent.LocalEchoUpdated, onTimeline);
+			resharer.stop();
+			unsubscribeDirectory();
+			index.stop();
+			directory.stop();
+			outbox.stop();
+		}
+	};
+}
+
+/** Reports the connection as the sync loop sees it; wakes the outbox when the homeserver is back. */
+export function watchConnectivity(client: MatrixClient, outbox: () => Outbox | null, report: (c: Connectivity) => void): () => void {
+	let last: Connectivity = 'online';
+	const onSync = (state: SyncState) => {
+		const next: Connectivity = state === SyncState.Error ? 'offline' : state === SyncState.Reconnecting ? 'reconnecting' : state === SyncState.Syncing || state === SyncState.Prepared || state === SyncState.Catchup ? 'online' : last;
+		if (next === 'online' && last !== 'online') outbox()?.wake();
+		last = next;
+		report(next);
+	};
+	client.on(ClientEvent.Sync, onSync);
+	return () => client.off(ClientEvent.Sync, onSync);
+}
+
+/** Verification requests from my own other devices (a new device asking to be trusted). */
+export function watchVerificationRequests(client: MatrixClient, onRequest: (r: VerificationRequest) => void): () => void {
+	const handler = (request: VerificationRequest) => {
+		if (request.isSelfVerification && !request.initiatedByMe) onRequest(request);
+	};
+	client.on(CryptoEvent.VerificationRequestReceived, handler);
+	return () => client.off(CryptoEvent.VerificationRequestReceived, handler);
+}
+
+export function openCaseSession(client: MatrixClient, roomId: string, services: MemberServices): CaseRoomSession {
+	return new CaseRoomSession(client, roomId, { directory: () => services.directory.directory, serviceUserId: services.serviceUserId, outbox: services.outbox });
+}
+
+/**
+ * New records and messages since my read marker, counted from what this device
+ * holds of the room (encrypted events from others; plaintext state does not count).
+ * "at least" when the marker lies before the loaded part of the timeline.
+ */
+export function unreadCount(room: Room, me: string, serviceUserId: string): { count: number; atLeast: boolean } {
+	const timeline = room.getLiveTimeline();
+	const events = timeline.getEvents();
+	const readUpTo = room.getEventReadUpTo(me);
+	// Read up to my marker, and anything before my own latest contribution.
+	let start = -1;
+	for (let i = events.length - 1; i >= 0; i--) {
+		const e = events[i]!;
+		if ((readUpTo && e.getId() === readUpTo) || (e.getSender() === me && !e.isState())) {
+			start = i;
+			break;
+		}
+	}
+	let count = 0;
+	for (let i = start + 1; i < events.length; i++) {
+		const e = events[i]!;
+		if (e.getSender() === me || e.isState()) continue;
+		if (e.getWireType() === 'm.room.encrypted' || (e.getSender() === serviceUserId && e.getType() === 'm.room.message')) count++;
+	}
+	const atLeast = start < 0 && count > 0 && timeline.getPaginationToken(EventTimeline.BACKWARDS) !== null;
+	return { count, atLeast };
+}
+
+/** Marks everything in the room as read (the case list's unread count follows). */
+export async function markRead(client: MatrixClient, roomId: string): Promise<void> {
+	const room = client.getRoom(roomId);
+	if (!room) return;
+	const me = client.getSafeUserId();
+	const events = room.getLiveTimeline().getEvents();
+	let last: MatrixEvent | undefined;
+	for (let i = events.length - 1; i >= 0; i--) {
+		const e = events[i]!;
+		if (e.getId()?.startsWith('$')) {
+			last = e;
+			break;
+		}
+	}
+	if (!last || room.getEventReadUpTo(me) === last.getId()) return;
+	try {
+		await client.sendReadReceipt(last);
+	} catch {
+		// offline: the next visit marks it again
+	}
+}
+
+export function isCase(room: Room): boolean {
+	return isCaseRoom(room);
+}
+
+export function getRoom(client: MatrixClient, roomId: string): Room | null {
+	return client.getRoom(roomId);
+}
+
+export type { Directory, VerificationRequest };
