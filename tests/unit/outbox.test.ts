@@ -8,7 +8,8 @@ import { Outbox, MemoryOutboxStore, classify, type CaseServerApi } from '../../s
 function fakeClient(script: (call: { kind: string; txnId?: string }) => void) {
 	const calls: { kind: string; txnId?: string; type?: string }[] = [];
 	const client = {
-		getRoom: () => ({ getPendingEvents: () => [], getMember: () => null }),
+		// A room with no earlier attempts: nothing in its timeline, no unsent echo to resend.
+		getRoom: () => ({ getPendingEvents: () => [], getMember: () => null, getLiveTimeline: () => ({ getEvents: () => [] }), getEventForTxnId: () => undefined }),
 		cancelPendingEvent: () => undefined,
 		sendEvent: vi.fn(async (_room: string, type: string, _content: unknown, txnId: string) => {
 			const call = { kind: 'event', type, txnId };
