@@ -197,17 +197,4 @@ export function waitUntil(subscribe: (cb: () => void) => () => void, check: () =
 	});
 }
 
-export async function eventually<T>(fn: () => T | Promise<T>, opts: { timeout?: number; interval?: number; message?: string } = {}): Promise<NonNullable<T>> {
-	const deadline = Date.now() + (opts.timeout ?? 30_000);
-	let last: unknown;
-	for (;;) {
-		try {
-			const value = await fn();
-			if (value) return value as NonNullable<T>;
-		} catch (err) {
-			last = err;
-		}
-		if (Date.now() > deadline) throw new Error(`${opts.message ?? 'condition not met in time'}${last ? `: ${String(last)}` : ''}`);
-		await new Promise((r) => setTimeout(r, opts.interval ?? 100));
-	}
-}
+export { eventually } from '../../tests/support/eventually.ts';
