@@ -17,6 +17,17 @@ export interface SeedResult {
 }
 
 const PHASES = ['first_contact', 'triage', 'regie', 'regie', 'regie', 'closed'] as const;
+/**
+ * How many of `count` seeded cases are open. The case list shows open cases by
+ * default (closed ones sit behind the phase filter), so that is the list a user
+ * sees after signing in, and what the browser benchmarks wait for.
+ */
+export function openCaseCount(count: number): number {
+	let open = 0;
+	for (let i = 0; i < count; i++) if (PHASES[i % PHASES.length] !== 'closed') open++;
+	return open;
+}
+
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 export async function seedCaseRooms(
