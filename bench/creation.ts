@@ -4,7 +4,7 @@
  * state, the requester invited), the requester joins, then invites five members
  * of the covered organisations (what the outbox does for inviteMember).
  */
-import { createUser, newCaseInput, type World, type WorldUser } from './lib/world.ts';
+import { createUser, newCaseInput, type World, type WorldUser } from '../tests/support/world.ts';
 import { now, summarise, type Summary } from './lib/stats.ts';
 
 export interface CreationResult {

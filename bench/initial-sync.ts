@@ -5,7 +5,7 @@
  * (1 event per room), to see how much the first sync's size costs.
  */
 import { passwordLogin } from '../src/lib/server/synapse-admin.ts';
-import type { World, WorldUser } from './lib/world.ts';
+import type { World, WorldUser } from '../tests/support/world.ts';
 import { now, round } from './lib/stats.ts';
 
 export interface InitialSyncResult {

@@ -8,7 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { caseRoomCreateRequest } from '../src/lib/matrix/room-template.ts';
-import { createUser, type World, type WorldUser } from './lib/world.ts';
+import { createUser, type World, type WorldUser } from '../tests/support/world.ts';
 import { mapLimit, now, round, summarise, type Summary } from './lib/stats.ts';
 
 export interface LoadSetup {

@@ -30,7 +30,7 @@ import { startSynapseWorkers } from '../scripts/lib/synapse-workers.ts';
 import { generateSchemas } from '../scripts/generate-schemas.ts';
 import { startThrowawaySynapse } from '../tests/support/throwaway-synapse.ts';
 import { databaseUrl, dropDatabase, postgresAvailable, uniqueDatabaseName } from '../tests/support/postgres.ts';
-import { openWorld, createUser, startDevice } from './lib/world.ts';
+import { openWorld, createUser, startDevice } from '../tests/support/world.ts';
 import { flushRedisDb, redisAvailable } from './lib/redis.ts';
 import { measureLatency } from './latency.ts';
 import { creationCast, measureCreation } from './creation.ts';

@@ -6,7 +6,7 @@
  */
 import { caseRoomCreateRequest } from '../src/lib/matrix/room-template.ts';
 import { STATE } from '../src/lib/case/event-types.ts';
-import type { World, WorldUser } from './lib/world.ts';
+import type { World, WorldUser } from '../tests/support/world.ts';
 import { mapLimit, now, retry, round } from './lib/stats.ts';
 
 export interface SeedResult {

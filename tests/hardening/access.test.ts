@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hardeningWorld } from './support.ts';
-import { createUser, startDevice, openCase, eventually, WORLD_PASSWORD, type Device, type World, type WorldUser } from '../../bench/lib/world.ts';
+import { createUser, startDevice, openCase, eventually, WORLD_PASSWORD, type Device, type World, type WorldUser } from '../support/world.ts';
 import { inviteMember, postUpdate, removeMember } from '../../src/lib/case/commands.ts';
 import { MatrixHttp, MatrixHttpError } from '../../src/lib/server/http.ts';
 import { passwordLogin } from '../../src/lib/server/synapse-admin.ts';

@@ -15,7 +15,7 @@ import type { CaseEventInput, CaseView } from '../../src/lib/case/view.ts';
 import { inviteMember, recordIntake } from '../../src/lib/case/commands.ts';
 import { MatrixHttpError } from '../../src/lib/server/http.ts';
 import { hardeningWorld } from './support.ts';
-import { createUser, startDevice, openCase, eventually, type Device, type World } from '../../bench/lib/world.ts';
+import { createUser, startDevice, openCase, eventually, type Device, type World } from '../support/world.ts';
 import { mapLimit } from '../../bench/lib/stats.ts';
 import { intakeInput } from '../support/sample-records.ts';
 import { REGIEHOUDER, SERVICE, VALID, isMalformed, malformedEvent, sampleMalformed } from './malformed-events.ts';

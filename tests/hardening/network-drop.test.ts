@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FaultProxy, hardeningWorld } from './support.ts';
-import { createUser, startDevice, openCase, eventually, type Device, type World } from '../../bench/lib/world.ts';
+import { createUser, startDevice, openCase, eventually, type Device, type World } from '../support/world.ts';
 import { inviteMember, postUpdate } from '../../src/lib/case/commands.ts';
 import type { CaseRoomSession } from '../../src/lib/matrix/case-room.ts';
 import { updateInput } from '../support/sample-records.ts';

@@ -4,7 +4,7 @@
  */
 import net from 'node:net';
 import { inject } from 'vitest';
-import { openWorld, type World } from '../../bench/lib/world.ts';
+import { openWorld, type World } from '../support/world.ts';
 
 let world: Promise<World> | undefined;
 export function hardeningWorld(): Promise<World> {

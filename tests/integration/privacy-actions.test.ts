@@ -12,7 +12,7 @@ import { openCase } from '../support/cases.ts';
 import * as figuresRoute from '../../src/routes/api/privacy/figures/+server.ts';
 import * as reportRoute from '../../src/routes/api/privacy/report/+server.ts';
 import { AuditResponse, CaseDetailResponse, FiguresResponse, OverviewResponse, ReportResponse } from '../../src/lib/privacy/schemas.ts';
-import { parseCsv } from '../../src/lib/privacy/csv.ts';
+import { parseCsv } from '../../src/lib/csv.ts';
 import { retentionUntil } from '../../src/lib/case/deadlines.ts';
 
 const endpoint = (name: string) => ENDPOINTS.find((e) => e.name === name)!;

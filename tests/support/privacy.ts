@@ -7,10 +7,9 @@
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { VENV_PYTHON } from '../../scripts/lib/paths.ts';
-import { accounts, server, serviceClient, uniqueLocalpart, TEST_PASSWORD, type TestUser } from './harness.ts';
+import { createUser, server, serviceClient, type TestUser } from './harness.ts';
 import { openCase } from './cases.ts';
-import { passwordLogin } from '../../src/lib/server/synapse-admin.ts';
-import { MatrixHttp, MatrixHttpError } from '../../src/lib/server/http.ts';
+import { MatrixHttpError } from '../../src/lib/server/http.ts';
 import type { Role } from '../../src/lib/directory/schema.ts';
 import * as me from '../../src/routes/api/privacy/me/+server.ts';
 import * as cases from '../../src/routes/api/privacy/cases/+server.ts';
@@ -85,11 +84,8 @@ export function callEndpoint(e: Endpoint, roomId: string, token?: string | null,
 }
 
 /** A user with a display name of our choosing (a canary), provisioned and signed in. */
-export async function createNamedUser(org: string, roles: Role[], displayName: string, prefix = org.toLowerCase()): Promise<TestUser> {
-	const localpart = uniqueLocalpart(prefix);
-	await (await accounts()).addUser({ localpart, org, roles, password: TEST_PASSWORD, displayName });
-	const login = await passwordLogin(server().info.homeserverUrl, localpart, TEST_PASSWORD, 'integration-test');
-	return { userId: login.user_id, localpart, password: TEST_PASSWORD, accessToken: login.access_token, deviceId: login.device_id, http: new MatrixHttp(server().info.homeserverUrl, login.access_token) };
+export function createNamedUser(org: string, roles: Role[], displayName: string, prefix = org.toLowerCase()): Promise<TestUser> {
+	return createUser(org, roles, prefix, displayName);
 }
 
 /** Opens a case as `regiehouder` and has each of `members` invited by them and joined. */

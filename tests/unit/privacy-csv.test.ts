@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { csvCell, parseCsv, toCsv } from '../../src/lib/privacy/csv.ts';
+import { csvCell, parseCsv, toCsv } from '../../src/lib/csv.ts';
 
 describe('CSV export', () => {
 	it('quotes separators, quotes and line breaks', () => {

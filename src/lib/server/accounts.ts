@@ -4,6 +4,7 @@
  * idempotent and fails with a message a beheerder can act on.
  */
 import { MatrixHttpError } from './http.ts';
+import { parseCsv } from '../csv.ts';
 import { registerWithSharedSecret, type ServiceClient } from './synapse-admin.ts';
 import { ensureDirectoryRoom, readDirectory, writeOrganisations, writeUserEntry } from './directory-admin.ts';
 import { ROLES, Role, OrganisationCode, type DirectoryUserContent } from '../directory/schema.ts';
@@ -202,20 +203,19 @@ function stripUserId(entry: DirectoryEntry): DirectoryUserContent {
 	return content;
 }
 
-/** Parses the import file: a header line, then localpart,org,roles,password[,display_name]; roles separated by ";". */
+/** Parses the import file: a header line, then localpart,org,roles,password[,display_name]; roles separated by ";". Lines starting with # are comments. */
 export function parseUserCsv(text: string): NewUser[] {
-	const lines = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
-	if (lines.length === 0) return [];
-	const header = splitCsvLine(lines[0]!).map((h) => h.trim().toLowerCase());
+	const rows = parseCsv(text).filter((r) => r.some((c) => c.trim()) && !(r[0] ?? '').trim().startsWith('#'));
+	if (rows.length === 0) return [];
+	const header = rows[0]!.map((h) => h.trim().toLowerCase());
 	const col = (name: string) => header.indexOf(name);
 	for (const required of ['localpart', 'org', 'roles', 'password']) {
 		if (col(required) < 0) throw new AdminError(`The CSV header must name the columns localpart,org,roles,password (and optionally display_name); "${required}" is missing.`);
 	}
-	return lines.slice(1).map((line, i) => {
-		const cells = splitCsvLine(line);
+	return rows.slice(1).map((cells, i) => {
 		const get = (name: string) => (col(name) >= 0 ? (cells[col(name)] ?? '').trim() : '');
 		const localpart = get('localpart');
-		if (!localpart) throw new AdminError(`Line ${i + 2}: the localpart is empty.`);
+		if (!localpart) throw new AdminError(`Row ${i + 2}: the localpart is empty.`);
 		return {
 			localpart,
 			org: get('org'),
@@ -224,26 +224,4 @@ export function parseUserCsv(text: string): NewUser[] {
 			displayName: get('display_name') || undefined
 		};
 	});
-}
-
-function splitCsvLine(line: string): string[] {
-	const cells: string[] = [];
-	let cell = '';
-	let quoted = false;
-	for (let i = 0; i < line.length; i++) {
-		const ch = line[i];
-		if (quoted) {
-			if (ch === '"' && line[i + 1] === '"') {
-				cell += '"';
-				i++;
-			} else if (ch === '"') quoted = false;
-			else cell += ch;
-		} else if (ch === '"') quoted = true;
-		else if (ch === ',') {
-			cells.push(cell);
-			cell = '';
-		} else cell += ch;
-	}
-	cells.push(cell);
-	return cells;
 }

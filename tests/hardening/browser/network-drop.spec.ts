@@ -16,7 +16,7 @@ import { passwordLogin } from '../../../src/lib/server/synapse-admin.ts';
 import { MatrixHttp } from '../../../src/lib/server/http.ts';
 import { probeCaseList } from '../../../bench/lib/case-list.ts';
 import { signIn } from '../../e2e/fixtures.ts';
-import { newCaseInput, uniqueLocalpart } from '../../../bench/lib/world.ts';
+import { newCaseInput, uniqueLocalpart } from '../../support/world.ts';
 
 test('the case list catches up by itself after the network was gone', async ({ page, context }) => {
 	const env = e2eEnvironment();

@@ -6,6 +6,7 @@
  * so encrypted records (m.room.encrypted) are never even fetched.
  */
 import { fetchRejections } from '../guard-log.ts';
+import type { AccountStatus, RawEvent } from '../../privacy/review.ts';
 import { MatrixHttpError, enc } from '../http.ts';
 import type { ServiceClient, StateEvent } from '../synapse-admin.ts';
 import { STATE_TYPES } from '../../case/event-types.ts';
@@ -17,21 +18,6 @@ export interface RoomListing {
 	creator?: string | null;
 }
 
-export interface TimelineEvent {
-	type: string;
-	state_key?: string;
-	sender: string;
-	origin_server_ts: number;
-	content: Record<string, unknown>;
-	unsigned?: { prev_content?: Record<string, unknown> };
-}
-
-export interface AccountStatus {
-	deactivated: boolean;
-	last_seen_ts: number | null;
-}
-
-/** Every room on the homeserver (Admin API, all pages). */
 export async function listRooms(service: ServiceClient): Promise<RoomListing[]> {
 	const rooms: RoomListing[] = [];
 	let from: number | undefined = 0;
@@ -56,12 +42,12 @@ export async function roomState(service: ServiceClient, roomId: string): Promise
 export const HISTORY_TYPES = ['m.room.create', 'm.room.member', ...STATE_TYPES];
 
 /** The room's membership and case-state events in order, oldest first (Admin API, filtered server-side). */
-export async function roomHistory(service: ServiceClient, roomId: string, types: readonly string[] = HISTORY_TYPES): Promise<TimelineEvent[]> {
+export async function roomHistory(service: ServiceClient, roomId: string, types: readonly string[] = HISTORY_TYPES): Promise<RawEvent[]> {
 	const filter = JSON.stringify({ types, lazy_load_members: false });
-	const events: TimelineEvent[] = [];
+	const events: RawEvent[] = [];
 	let from: string | undefined;
 	for (let page = 0; page < 1000; page++) {
-		const res: { chunk: TimelineEvent[]; end?: string } = await service.http.get(`/_synapse/admin/v1/rooms/${enc(roomId)}/messages`, { dir: 'f', limit: 500, filter, from });
+		const res: { chunk: RawEvent[]; end?: string } = await service.http.get(`/_synapse/admin/v1/rooms/${enc(roomId)}/messages`, { dir: 'f', limit: 500, filter, from });
 		// Synapse filters, but the type check here is what guarantees nothing else slips through.
 		events.push(...res.chunk.filter((e) => types.includes(e.type)));
 		if (!res.end || res.chunk.length === 0) break;

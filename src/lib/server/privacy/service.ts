@@ -47,7 +47,7 @@ import {
 	type ReviewContext
 } from '../../privacy/review.ts';
 import { computeFigures, dutchDay, type FigureCase } from '../../privacy/figures.ts';
-import { toCsv } from '../../privacy/csv.ts';
+import { toCsv } from '../../csv.ts';
 import { AuditLog } from './audit.ts';
 import { accountStatuses, guardRejections, listRooms, roomHistory, roomState } from './homeserver.ts';
 import { deleteCase, RETENTION_JOB_ACTOR } from './retention.ts';

@@ -1,8 +1,9 @@
 /**
- * A homeserver world for benchmarks and the hardening suite, free of vitest:
+ * A homeserver world, free of vitest, for the integration tests (through
+ * harness.ts and matrix-clients.ts), the hardening suite and the benchmarks:
  * the service account, the directory, the case service, provisioned users and
  * real matrix-js-sdk devices with Rust crypto (in memory), set up exactly as
- * tests/support/matrix-clients.ts and the web app do it.
+ * the web app does it.
  */
 import { randomBytes } from 'node:crypto';
 import type { MatrixClient } from 'matrix-js-sdk';
@@ -67,9 +68,9 @@ export function uniqueLocalpart(prefix: string): string {
 }
 
 /** Provisions a user like `npm run admin -- user add` and signs them in once. */
-export async function createUser(world: World, org: string, roles: Role[] = ['professional'], prefix = org.toLowerCase()): Promise<WorldUser> {
+export async function createUser(world: World, org: string, roles: Role[] = ['professional'], prefix = org.toLowerCase(), displayName?: string): Promise<WorldUser> {
 	const localpart = uniqueLocalpart(prefix);
-	await world.accounts.addUser({ localpart, org, roles, password: WORLD_PASSWORD });
+	await world.accounts.addUser({ localpart, org, roles, password: WORLD_PASSWORD, displayName });
 	const login = await passwordLogin(world.homeserverUrl, localpart, WORLD_PASSWORD, 'bench');
 	return {
 		userId: login.user_id,
@@ -197,4 +198,4 @@ export function waitUntil(subscribe: (cb: () => void) => () => void, check: () =
 	});
 }
 
-export { eventually } from '../../tests/support/eventually.ts';
+export { eventually } from './eventually.ts';

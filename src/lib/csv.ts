@@ -1,5 +1,5 @@
 /**
- * CSV for the console's exports: RFC 4180 quoting, CRLF line ends, and a guard
+ * CSV, one place for all of it: the privacy console's exports and the beheerder's user import: RFC 4180 quoting, CRLF line ends, and a guard
  * against formula injection (a cell that a spreadsheet would run as a formula
  * gets a leading apostrophe). Pure.
  */
@@ -18,7 +18,7 @@ export function toCsv(header: readonly string[], rows: readonly (readonly CsvVal
 	return [header, ...rows].map((r) => r.map(csvCell).join(',')).join('\r\n') + '\r\n';
 }
 
-/** Parses CSV produced by toCsv (and ordinary RFC 4180 CSV); used by the tests and for checking exports. */
+/** Parses RFC 4180 CSV (quoted cells may hold commas, quotes and line breaks). */
 export function parseCsv(text: string): string[][] {
 	const rows: string[][] = [];
 	let row: string[] = [];
