@@ -12,9 +12,9 @@
  * The two alternate (ABAB, then BABA) so drift in server load hits both alike.
  */
 import { MatrixEventEvent, RoomEvent, type MatrixClient, type MatrixEvent } from 'matrix-js-sdk';
-import { postUpdate, inviteMember } from '../src/lib/case/commands.ts';
+import { postUpdate } from '../src/lib/case/commands.ts';
 import type { UpdateInput } from '../src/lib/case/commands.ts';
-import { createUser, openCase, startDevice, waitUntil, eventually, type World } from '../tests/support/world.ts';
+import { createUser, openCase, startDevice, waitUntil, eventually, type World, inviteAndJoin } from '../tests/support/world.ts';
 import { now, ratio, sleep, summarise, type Summary } from './lib/stats.ts';
 
 export interface LatencyResult {
@@ -55,11 +55,8 @@ export async function measureLatency(world: World, sends: number, log: (s: strin
 	try {
 		const { roomId } = await openCase(world, sender.user);
 		const s = await sender.openSession(roomId);
-		await s.execute(inviteMember(s.view, sender.user.userId, s.context(), { userId: receiver.user.userId, reason: 'Benchmark' }));
-		await eventually(() => receiver.client.getRoom(roomId)?.getMyMembership() === 'invite', { message: 'receiver sees the invite' });
-		await receiver.client.joinRoom(roomId);
+		await inviteAndJoin(s, sender, receiver, 'Benchmark');
 		const r = await receiver.openSession(roomId);
-		await eventually(() => s.room?.getMember(receiver.user.userId)?.membership === 'join', { message: 'sender sees the join' });
 
 		const structured: number[] = [];
 		const baseline: number[] = [];

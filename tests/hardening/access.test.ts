@@ -7,8 +7,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hardeningWorld } from './support.ts';
-import { createUser, startDevice, openCase, eventually, WORLD_PASSWORD, type Device, type World, type WorldUser } from '../support/world.ts';
-import { inviteMember, postUpdate, removeMember } from '../../src/lib/case/commands.ts';
+import { createUser, startDevice, openCase, eventually, WORLD_PASSWORD, type Device, type World, type WorldUser, inviteAndJoin } from '../support/world.ts';
+import { postUpdate, removeMember } from '../../src/lib/case/commands.ts';
 import { MatrixHttp, MatrixHttpError } from '../../src/lib/server/http.ts';
 import { passwordLogin } from '../../src/lib/server/synapse-admin.ts';
 import { ApiError } from '../../src/lib/server/errors.ts';
@@ -47,12 +47,7 @@ beforeAll(async () => {
 	[regie, member, removed] = await Promise.all([startDevice(world, ru), startDevice(world, mu), startDevice(world, pu)]);
 	({ roomId } = await openCase(world, regie.user));
 	sR = await regie.openSession(roomId);
-	for (const d of [member, removed]) {
-		await sR.execute(inviteMember(sR.view, regie.user.userId, sR.context(), { userId: d.user.userId, reason: 'MDT' }));
-		await eventually(() => d.client.getRoom(roomId)?.getMyMembership() === 'invite');
-		await d.client.joinRoom(roomId);
-	}
-	await eventually(() => sR.room?.getMember(removed.user.userId)?.membership === 'join');
+	for (const d of [member, removed]) await inviteAndJoin(sR, regie, d);
 });
 
 afterAll(async () => {

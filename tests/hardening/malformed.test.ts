@@ -12,10 +12,10 @@ import { reduceCase } from '../../src/lib/case/reducer.ts';
 import { buildDirectory } from '../../src/lib/directory/directory.ts';
 import { USER_EVENT, userStateKey } from '../../src/lib/directory/schema.ts';
 import type { CaseEventInput, CaseView } from '../../src/lib/case/view.ts';
-import { inviteMember, recordIntake } from '../../src/lib/case/commands.ts';
+import { recordIntake } from '../../src/lib/case/commands.ts';
 import { MatrixHttpError } from '../../src/lib/server/http.ts';
 import { hardeningWorld } from './support.ts';
-import { createUser, startDevice, openCase, eventually, type Device, type World } from '../support/world.ts';
+import { createUser, startDevice, openCase, eventually, type Device, type World, inviteAndJoin } from '../support/world.ts';
 import { mapLimit } from '../../bench/lib/stats.ts';
 import { intakeInput } from '../support/sample-records.ts';
 import { REGIEHOUDER, SERVICE, VALID, isMalformed, malformedEvent, sampleMalformed } from './malformed-events.ts';
@@ -64,9 +64,7 @@ describe('malformed events sent to a real homeserver', () => {
 		({ roomId } = await openCase(world, regie.user));
 		const s = await regie.openSession(roomId);
 		await s.execute(recordIntake(s.view, regie.user.userId, s.context(), intakeInput('FUZZ')));
-		await s.execute(inviteMember(s.view, regie.user.userId, s.context(), { userId: member.user.userId, reason: 'MDT' }));
-		await eventually(() => member.client.getRoom(roomId)?.getMyMembership() === 'invite');
-		await member.client.joinRoom(roomId);
+		await inviteAndJoin(s, regie, member);
 	});
 
 	afterAll(async () => {

@@ -7,8 +7,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hardeningWorld, restartHomeserver } from './support.ts';
-import { createUser, startDevice, openCase, eventually, type Device, type World } from '../support/world.ts';
-import { inviteMember, postUpdate } from '../../src/lib/case/commands.ts';
+import { createUser, startDevice, openCase, eventually, type Device, type World, inviteAndJoin } from '../support/world.ts';
+import { postUpdate } from '../../src/lib/case/commands.ts';
 import type { CaseRoomSession } from '../../src/lib/matrix/case-room.ts';
 import { updateInput } from '../support/sample-records.ts';
 
@@ -26,11 +26,8 @@ beforeAll(async () => {
 	]);
 	({ roomId } = await openCase(world, regie.user));
 	sR = await regie.openSession(roomId);
-	await sR.execute(inviteMember(sR.view, regie.user.userId, sR.context(), { userId: member.user.userId, reason: 'MDT' }));
-	await eventually(() => member.client.getRoom(roomId)?.getMyMembership() === 'invite');
-	await member.client.joinRoom(roomId);
+	await inviteAndJoin(sR, regie, member);
 	sM = await member.openSession(roomId);
-	await eventually(() => sR.room?.getMember(member.user.userId)?.membership === 'join');
 });
 
 afterAll(async () => {

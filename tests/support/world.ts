@@ -21,7 +21,8 @@ import { DirectoryWatcher } from '../../src/lib/matrix/directory-watch.ts';
 import { CaseIndex } from '../../src/lib/matrix/case-index.ts';
 import { CaseRoomSession } from '../../src/lib/matrix/case-room.ts';
 import type { Role } from '../../src/lib/directory/schema.ts';
-import type { NewCaseInput } from '../../src/lib/case/commands.ts';
+import { inviteMember, type NewCaseInput } from '../../src/lib/case/commands.ts';
+import { eventually } from './eventually.ts';
 
 export const WORLD_PASSWORD = 'Bench-Password-2026';
 
@@ -174,6 +175,18 @@ export async function openCase(world: World, user: WorldUser, overrides: Partial
 	const created = await world.cases.createCase(user.accessToken, newCaseInput(overrides));
 	await user.http.post(`/_matrix/client/v3/rooms/${encodeURIComponent(created.roomId)}/join`, {});
 	return created;
+}
+
+/**
+ * The coordinator invites `member` through the domain command (the web app's path),
+ * the member joins, and the coordinator sees the join. Returns once both are in.
+ */
+export async function inviteAndJoin(session: CaseRoomSession, coordinator: Device, member: Device, reason = 'Besproken in MDT'): Promise<void> {
+	const roomId = session.roomId;
+	await session.execute(inviteMember(session.view, coordinator.user.userId, session.context(), { userId: member.user.userId, reason }));
+	await eventually(() => member.client.getRoom(roomId)?.getMyMembership() === 'invite', { message: `${member.user.userId} sees the invite` });
+	await member.client.joinRoom(roomId);
+	await eventually(() => session.room?.getMember(member.user.userId)?.membership === 'join', { message: `the coordinator sees ${member.user.userId} join` });
 }
 
 /** Waits until `check` holds, re-checking whenever `subscribe` reports a change (and on a slow poll as a safety net). */
