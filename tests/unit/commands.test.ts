@@ -115,3 +115,18 @@ describe('deadlines', () => {
 		expect(isAcute(undefined, '2026-11-20T09:00:00Z', 'within_7_days')).toBe(true);
 	});
 });
+
+describe('invitableUsers', () => {
+	it('offers exactly the people inviteMember accepts', async () => {
+		const { invitableUsers } = await import('../../src/lib/case/commands.ts');
+		const view = reduceCase(opening(), ctx());
+		const inRoom = new Set([CSG, VT]);
+		const offered = invitableUsers(directory, new Set(view.access.map((a) => a.org)), inRoom).map((u) => u.userId);
+		expect(offered.sort()).toEqual([CHAIR, POLITIE, SHN].sort());
+		const members = new Map<string, Membership>([...inRoom].map((u) => [u, 'join' as const]));
+		for (const entry of directory.users.values()) {
+			const accepted = inviteMember(view, CSG, { ...ctx(), members }, { userId: entry.userId, reason: 'MDT' }).ok;
+			expect(accepted).toBe(offered.includes(entry.userId));
+		}
+	});
+});

@@ -5,7 +5,7 @@
  * a message for the user. Pure: no Matrix, no clock except ctx.now.
  */
 import { z } from 'zod';
-import type { Directory } from '../directory/directory.ts';
+import type { Directory, DirectoryEntry } from '../directory/directory.ts';
 import { activeEntry, hasRole } from '../directory/directory.ts';
 import { RECORD, STATE } from './event-types.ts';
 import { canCoordinate } from './permissions.ts';
@@ -305,13 +305,29 @@ export function closeCase(view: CaseView, actor: string, ctx: CommandContext, in
 export const InviteInput = z.strictObject({ userId: MatrixUserId, reason: z.string().trim().min(3, 'Geef een reden op.').max(500) });
 export type InviteInput = z.infer<typeof InviteInput>;
 
+/** MDT members are the directory's active professionals and chairs; nobody else is ever invited. */
+export function isMdtMember(entry: DirectoryEntry): boolean {
+	return entry.active && (entry.roles.includes('professional') || entry.roles.includes('chair'));
+}
+
+/**
+ * Everyone who may be invited: active MDT members of a covered organisation who are
+ * not in the room yet (nor `exclude`d), by organisation and name. The forms offer
+ * exactly these; inviteMember refuses anyone else.
+ */
+export function invitableUsers(directory: Directory, covered: ReadonlySet<string>, inRoom: ReadonlySet<string> = new Set(), exclude: readonly string[] = []): DirectoryEntry[] {
+	return [...directory.users.values()]
+		.filter((u) => isMdtMember(u) && covered.has(u.org) && !inRoom.has(u.userId) && !exclude.includes(u.userId))
+		.sort((a, b) => a.org.localeCompare(b.org) || a.display_name.localeCompare(b.display_name));
+}
+
 /** Only members of organisations covered by the access basis can be invited. */
 export function inviteMember(view: CaseView, actor: string, ctx: CommandContext, input: InviteInput): CommandResult {
 	const refused = openOnly(view) ?? coordinatorOnly(view, actor, ctx);
 	if (refused) return refused;
 	const entry = activeEntry(ctx.directory, input.userId);
 	if (!entry) return fail('unknown-user', `${input.userId} staat niet (actief) in het adresboek.`);
-	if (!entry.roles.includes('professional') && !entry.roles.includes('chair')) {
+	if (!isMdtMember(entry)) {
 		return fail('not-allowed', `${entry.display_name} is geen MDT-lid; alleen professionals en voorzitters worden uitgenodigd.`);
 	}
 	if (!coveredOrganisations(view).has(entry.org)) {
