@@ -40,8 +40,11 @@ export type Effect =
 	| { kind: 'state'; type: (typeof STATE)[keyof typeof STATE]; content: unknown }
 	| { kind: 'invite'; userId: string; reason: string }
 	| { kind: 'remove'; userId: string; reason: string }
-	/** Done by the service account (regie state and power levels), through the server. */
-	| { kind: 'handover'; to: string; deputy: string | null; reason: string };
+	/**
+	 * Done by the service account (regie state and power levels), through the server.
+	 * The reason is not part of it: it stays in the encrypted handover record.
+	 */
+	| { kind: 'handover'; to: string; deputy: string | null };
 
 export type CommandErrorCode = 'not-allowed' | 'closed' | 'invalid' | 'not-covered' | 'not-member' | 'would-remove-regie' | 'unknown-user';
 
@@ -175,7 +178,7 @@ export function recordTriage(view: CaseView, actor: string, ctx: CommandContext,
 		const reason = `Gekozen in MDT-triage nr. ${seq}`;
 		effects.push(
 			{ kind: 'record', type: RECORD.handover, content: HandoverRecord.parse({ v: 1, from: view.regie.regiehouder, to: input.regiehouder, deputy: input.deputy, reason, at: decidedAt }) },
-			{ kind: 'handover', to: input.regiehouder, deputy: input.deputy, reason }
+			{ kind: 'handover', to: input.regiehouder, deputy: input.deputy }
 		);
 	}
 	return ok(effects);
@@ -245,6 +248,13 @@ export const HandoverInput = z.strictObject({
 });
 export type HandoverInput = z.infer<typeof HandoverInput>;
 
+/**
+ * What the server needs to carry out a handover: who, nothing else. The reason is
+ * case content (encrypted in the handover record) and never goes to the server.
+ */
+export const RegieChange = HandoverInput.omit({ reason: true });
+export type RegieChange = z.infer<typeof RegieChange>;
+
 export function handOverRegie(view: CaseView, actor: string, ctx: CommandContext, input: HandoverInput): CommandResult {
 	const refused = openOnly(view) ?? coordinatorOnly(view, actor, ctx);
 	if (refused) return refused;
@@ -259,7 +269,7 @@ export function handOverRegie(view: CaseView, actor: string, ctx: CommandContext
 	const record = HandoverRecord.parse({ v: 1, from: view.regie.regiehouder, to: input.to, deputy: input.deputy, reason: input.reason, at: iso(ctx.now) });
 	return ok([
 		{ kind: 'record', type: RECORD.handover, content: record },
-		{ kind: 'handover', to: input.to, deputy: input.deputy, reason: input.reason }
+		{ kind: 'handover', to: input.to, deputy: input.deputy }
 	]);
 }
 

@@ -70,7 +70,7 @@ export class LocalStorageOutboxStore implements OutboxStore {
 /** What the server side does for the outbox (regie handover as the service account). */
 export interface CaseServerApi {
 	createCase(input: unknown): Promise<{ roomId: string; reference: string }>;
-	handover(roomId: string, input: { to: string; deputy: string | null; reason: string }): Promise<unknown>;
+	handover(roomId: string, input: { to: string; deputy: string | null }): Promise<unknown>;
 }
 
 export class OutboxError extends Error {
@@ -279,7 +279,7 @@ export class Outbox {
 				return;
 			}
 			case 'handover':
-				await this.api.handover(item.roomId, { to: effect.to, deputy: effect.deputy, reason: effect.reason });
+				await this.api.handover(item.roomId, { to: effect.to, deputy: effect.deputy });
 				return;
 		}
 	}

@@ -39,7 +39,7 @@ export class HttpCaseServerApi implements CaseServerApi {
 		return this.post<{ roomId: string; reference: string }>('/api/cases', input);
 	}
 
-	handover(roomId: string, input: { to: string; deputy: string | null; reason: string }) {
+	handover(roomId: string, input: { to: string; deputy: string | null }) {
 		return this.post(`/api/cases/${encodeURIComponent(roomId)}/regie`, input);
 	}
 }

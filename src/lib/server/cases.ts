@@ -11,7 +11,7 @@ import type { ServerConfig } from './config.ts';
 import { ApiError, badRequest, forbidden, notFound, unauthenticated } from './errors.ts';
 import { ensureDirectoryRoom, readDirectory } from './directory-admin.ts';
 import { activeEntry, hasRole, type Directory } from '../directory/directory.ts';
-import { NewCaseInput, HandoverInput, CommandError, initialCaseState } from '../case/commands.ts';
+import { NewCaseInput, RegieChange, CommandError, initialCaseState } from '../case/commands.ts';
 import { AccessState, CaseState, RegieState } from '../case/state.ts';
 import { STATE } from '../case/event-types.ts';
 import { canCoordinate } from '../case/permissions.ts';
@@ -117,7 +117,7 @@ export class CaseService {
 	/** Hands regie over: records the new regiehouder and deputy in state and moves the power with them. */
 	async handover(token: string | null | undefined, roomId: string, body: unknown): Promise<RegieState> {
 		const requester = await this.authenticate(token);
-		const parsed = HandoverInput.safeParse(body);
+		const parsed = RegieChange.safeParse(body);
 		if (!parsed.success) throw badRequest(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
 		const input = parsed.data;
 		const [room, directory] = await Promise.all([this.snapshot(roomId), this.directory()]);
