@@ -5,8 +5,8 @@
  * keeps the interface from offering what would be refused.
  */
 import type { Directory } from '../directory/directory.ts';
-import { activeEntry, hasRole } from '../directory/directory.ts';
-import { canCoordinate } from './permissions.ts';
+import { activeEntry } from '../directory/directory.ts';
+import { canCoordinate, holdsRegie, partOf as partOfRegie, type Part } from './permissions.ts';
 import type { CaseView } from './view.ts';
 
 export interface Abilities {
@@ -27,14 +27,13 @@ export interface Abilities {
 export function abilities(view: CaseView, me: string, directory: Directory, serviceUserId: string): Abilities {
 	const coordinate = canCoordinate({ directory, serviceUserId, regiehouder: view.regie.regiehouder, deputy: view.regie.deputy }, me);
 	const open = view.phase !== 'closed';
-	const holdsRegie = me === view.regie.regiehouder || (view.regie.deputy !== null && me === view.regie.deputy);
 	const started = view.state.case !== null;
 	return {
 		coordinate,
 		triage: started && open && coordinate,
 		consent: started && coordinate,
 		handover: started && open && coordinate,
-		update: started && holdsRegie,
+		update: started && holdsRegie(view.regie, me),
 		close: started && open && coordinate,
 		invite: started && open && coordinate,
 		remove: started && coordinate,
@@ -43,9 +42,6 @@ export function abilities(view: CaseView, me: string, directory: Directory, serv
 }
 
 /** The part a user plays in a case, for labels. */
-export function partOf(view: CaseView, userId: string, directory: Directory): 'regiehouder' | 'deputy' | 'chair' | 'member' {
-	if (userId === view.regie.regiehouder) return 'regiehouder';
-	if (view.regie.deputy !== null && userId === view.regie.deputy) return 'deputy';
-	if (hasRole(directory, userId, 'chair')) return 'chair';
-	return 'member';
+export function partOf(view: CaseView, userId: string, directory: Directory): Part {
+	return partOfRegie(view.regie, userId, directory);
 }

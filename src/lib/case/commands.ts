@@ -8,7 +8,7 @@ import { z } from 'zod';
 import type { Directory, DirectoryEntry } from '../directory/directory.ts';
 import { activeEntry, hasRole } from '../directory/directory.ts';
 import { RECORD, STATE } from './event-types.ts';
-import { canCoordinate } from './permissions.ts';
+import { canCoordinate, holdsRegie } from './permissions.ts';
 import { retentionUntil } from './deadlines.ts';
 import {
 	ClosureRecord,
@@ -287,7 +287,7 @@ export const UpdateInput = UpdateRecord.omit({ v: true, at: true });
 export type UpdateInput = z.infer<typeof UpdateInput>;
 
 export function postUpdate(view: CaseView, actor: string, ctx: CommandContext, input: UpdateInput): CommandResult {
-	if (actor !== view.regie.regiehouder && actor !== view.regie.deputy) {
+	if (!holdsRegie(view.regie, actor)) {
 		return fail('not-allowed', 'Alleen de regiehouder (of diens vervanger) plaatst een regie-update.');
 	}
 	return ok([{ kind: 'record', type: RECORD.update, content: UpdateRecord.parse({ v: 1, at: iso(ctx.now), ...input }) }]);

@@ -17,9 +17,29 @@ export interface Actors {
 
 export type Capability = 'coordinate' | 'chair' | 'service';
 
+export interface Regie {
+	regiehouder: string | null;
+	deputy: string | null;
+}
+
+/** The regiehouder, or their deputy when one is named: who posts regiehouder updates. */
+export function holdsRegie(regie: Regie, userId: string): boolean {
+	return userId === regie.regiehouder || (regie.deputy !== null && userId === regie.deputy);
+}
+
 /** The regiehouder, their deputy when one is named, and the MDT chair coordinate a case. */
 export function canCoordinate(a: Actors, userId: string): boolean {
-	return userId === a.regiehouder || (a.deputy !== null && userId === a.deputy) || hasRole(a.directory, userId, 'chair');
+	return holdsRegie(a, userId) || hasRole(a.directory, userId, 'chair');
+}
+
+export type Part = 'regiehouder' | 'deputy' | 'chair' | 'member';
+
+/** The part someone plays in a case, for labels and the case list. */
+export function partOf(regie: Regie, userId: string, directory: Directory): Part {
+	if (userId === regie.regiehouder) return 'regiehouder';
+	if (regie.deputy !== null && userId === regie.deputy) return 'deputy';
+	if (hasRole(directory, userId, 'chair')) return 'chair';
+	return 'member';
 }
 
 export function isService(a: Actors, userId: string): boolean {
@@ -45,7 +65,7 @@ export function refusal(a: Actors, type: string, sender: string): string | null 
 		case RECORD.closure:
 			return canCoordinate(a, sender) ? null : 'only the regiehouder, the deputy or the MDT chair may record this';
 		case RECORD.update:
-			return sender === a.regiehouder || (a.deputy !== null && sender === a.deputy) ? null : 'only the regiehouder (or deputy) posts regiehouder updates';
+			return holdsRegie(a, sender) ? null : 'only the regiehouder (or deputy) posts regiehouder updates';
 		default:
 			return null;
 	}

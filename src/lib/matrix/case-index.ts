@@ -11,14 +11,14 @@
  */
 import { ClientEvent, NotificationCountType, RoomEvent, RoomStateEvent, type MatrixClient, type MatrixEvent, type Room } from 'matrix-js-sdk';
 import type { Directory } from '../directory/directory.ts';
-import { hasRole } from '../directory/directory.ts';
+import { partOf, type Part } from '../case/permissions.ts';
 import { STATE } from '../case/event-types.ts';
 import { CaseState, RegieState, TriageStatusState, type Phase } from '../case/state.ts';
 import { triageDeadline, reviewOverdue } from '../case/deadlines.ts';
 import { CASE_ROOM_TYPE } from './room-template.ts';
 import type { Outbox } from './outbox.ts';
 
-export type MyPart = 'regiehouder' | 'deputy' | 'chair' | 'member';
+export type MyPart = Part;
 
 export interface CaseSummary {
 	roomId: string;
@@ -57,7 +57,7 @@ export function summarise(room: Room, me: string, directory: Directory, now: num
 	const triage = state(STATE.triageStatus, (x) => TriageStatusState.safeParse(x));
 	const deadline = c ? triageDeadline(c.first_report_at) : null;
 	const phase = c?.phase ?? null;
-	const myPart: MyPart = regie?.regiehouder === me ? 'regiehouder' : regie?.deputy === me ? 'deputy' : hasRole(directory, me, 'chair') ? 'chair' : 'member';
+	const myPart: MyPart = partOf({ regiehouder: regie?.regiehouder ?? null, deputy: regie?.deputy ?? null }, me, directory);
 	const membership = room.getMyMembership() === 'invite' ? 'invite' : 'join';
 	return {
 		roomId: room.roomId,
