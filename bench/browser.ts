@@ -51,7 +51,11 @@ export async function launchChromium(): Promise<Browser> {
 
 export async function newContext(browser: Browser): Promise<BrowserContext> {
 	const use = playwrightConfig.use ?? {};
-	return browser.newContext({ locale: use.locale, timezoneId: use.timezoneId, viewport: use.viewport ?? { width: 1280, height: 800 } });
+	return browser.newContext({
+		locale: use.locale,
+		timezoneId: use.timezoneId,
+		viewport: use.viewport ?? { width: 1280, height: 800 }
+	});
 }
 
 async function heapMB(page: Page): Promise<number> {
@@ -111,7 +115,9 @@ export async function measureBrowser(
 			const times = await caseListTimes(page);
 			coldFirst.push(times.first - t0);
 			coldFull.push(times.full - t0);
-			opts.log(`  cold start ${run + 1}/${opts.coldRuns}: first row ${times.first - t0} ms, ${cases} cases ${times.full - t0} ms`);
+			opts.log(
+				`  cold start ${run + 1}/${opts.coldRuns}: first row ${times.first - t0} ms, ${cases} cases ${times.full - t0} ms`
+			);
 			// Let the sync cache reach IndexedDB before the tab goes away.
 			await page.waitForTimeout(3000);
 			await page.close();
@@ -126,7 +132,9 @@ export async function measureBrowser(
 			const times = await caseListTimes(page);
 			warmFirst.push(times.first - t0);
 			warmFull.push(times.full - t0);
-			opts.log(`  warm start ${run + 1}/${opts.warmRuns}: first row ${times.first - t0} ms, ${cases} cases ${times.full - t0} ms`);
+			opts.log(
+				`  warm start ${run + 1}/${opts.warmRuns}: first row ${times.first - t0} ms, ${cases} cases ${times.full - t0} ms`
+			);
 			if (run === opts.warmRuns - 1) {
 				await page.waitForTimeout(2000);
 				heapList = await heapMB(page);

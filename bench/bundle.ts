@@ -41,7 +41,8 @@ const kb = (bytes: number) => Math.round((bytes / 1024) * 10) / 10;
 
 export function measureBundle(): BundleResult {
 	const manifestFile = path.join(CLIENT, '.vite', 'manifest.json');
-	if (!existsSync(manifestFile)) throw new Error('No client manifest: build the app first (scripts/lib/build.ts ensureBuilt).');
+	if (!existsSync(manifestFile))
+		throw new Error('No client manifest: build the app first (scripts/lib/build.ts ensureBuilt).');
 	const manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as Record<string, ManifestEntry>;
 	const gz = new Map<string, number>();
 	const gzipOf = (file: string) => {
@@ -61,7 +62,8 @@ export function measureBundle(): BundleResult {
 			seen.add(key);
 			for (const i of manifest[key]!.imports ?? []) visit(i);
 			// The app entry lazily imports every route node; only follow the route's own dynamic imports.
-			if (dynamic && key !== `${GENERATED}/app.js`) for (const i of manifest[key]!.dynamicImports ?? []) if (!routeNodes.has(i)) visit(i);
+			if (dynamic && key !== `${GENERATED}/app.js`)
+				for (const i of manifest[key]!.dynamicImports ?? []) if (!routeNodes.has(i)) visit(i);
 		};
 		roots.forEach(visit);
 		return [...seen].map((k) => manifest[k]!.file).filter((f) => f.endsWith('.js'));
@@ -99,9 +101,13 @@ function routeDictionary(): [string, number, number[]][] {
 	const out: [string, number, number[]][] = [];
 	for (const m of body.matchAll(/"([^"]+)":\s*\[([^\n]*)\]/g)) {
 		// Entries look like [leaf] or [~leaf,[layouts],[errors]]; ~n marks a server load.
-		const parts = JSON.parse(`[${m[2]!.replace(/~(\d+)/g, (_, n) => String(Number(n)))}]`) as (number | (number | undefined)[])[];
+		const parts = JSON.parse(`[${m[2]!.replace(/~(\d+)/g, (_, n) => String(Number(n)))}]`) as (
+			number | (number | undefined)[]
+		)[];
 		const leaf = parts[0] as number;
-		const layouts = ((parts[1] as (number | undefined)[] | undefined) ?? []).filter((n): n is number => typeof n === 'number');
+		const layouts = ((parts[1] as (number | undefined)[] | undefined) ?? []).filter(
+			(n): n is number => typeof n === 'number'
+		);
 		out.push([m[1]!, leaf, layouts]);
 	}
 	return out;

@@ -22,7 +22,11 @@ export interface CreationCast {
 
 export async function creationCast(world: World): Promise<CreationCast> {
 	const opener = await createUser(world, 'CSG', ['professional'], 'create-csg');
-	const invitees = await Promise.all(['VT', 'SHN', 'POLITIE', 'OM', 'PH'].map((org) => createUser(world, org, ['professional'], `create-${org.toLowerCase()}`)));
+	const invitees = await Promise.all(
+		['VT', 'SHN', 'POLITIE', 'OM', 'PH'].map((org) =>
+			createUser(world, org, ['professional'], `create-${org.toLowerCase()}`)
+		)
+	);
 	return { opener, invitees };
 }
 
@@ -36,7 +40,10 @@ export async function measureCreation(world: World, cast: CreationCast, count: n
 		create.push(now() - t0);
 		await cast.opener.http.post(`/_matrix/client/v3/rooms/${enc(roomId)}/join`, {});
 		for (const m of cast.invitees) {
-			await cast.opener.http.post(`/_matrix/client/v3/rooms/${enc(roomId)}/invite`, { user_id: m.userId, reason: 'Besproken in MDT' });
+			await cast.opener.http.post(`/_matrix/client/v3/rooms/${enc(roomId)}/invite`, {
+				user_id: m.userId,
+				reason: 'Besproken in MDT'
+			});
 		}
 		total.push(now() - t0);
 	}

@@ -16,9 +16,15 @@ export interface InitialSyncResult {
 	minimalMB: number;
 }
 
-async function timedSync(world: World, user: WorldUser, limit: number): Promise<{ ms: number; mb: number; rooms: number }> {
+async function timedSync(
+	world: World,
+	user: WorldUser,
+	limit: number
+): Promise<{ ms: number; mb: number; rooms: number }> {
 	const login = await passwordLogin(world.homeserverUrl, user.localpart, user.password, `bench-sync-${limit}`);
-	const filter = encodeURIComponent(JSON.stringify({ room: { timeline: { limit }, state: { lazy_load_members: true } }, presence: { types: [] } }));
+	const filter = encodeURIComponent(
+		JSON.stringify({ room: { timeline: { limit }, state: { lazy_load_members: true } }, presence: { types: [] } })
+	);
 	const t0 = now();
 	const res = await fetch(`${world.homeserverUrl}/_matrix/client/v3/sync?timeout=0&filter=${filter}`, {
 		headers: { authorization: `Bearer ${login.access_token}` },
@@ -28,12 +34,21 @@ async function timedSync(world: World, user: WorldUser, limit: number): Promise<
 	const ms = now() - t0;
 	if (!res.ok) throw new Error(`initial sync: HTTP ${res.status}`);
 	const rooms = Object.keys((JSON.parse(text) as { rooms?: { join?: object } }).rooms?.join ?? {}).length;
-	await fetch(`${world.homeserverUrl}/_matrix/client/v3/logout`, { method: 'POST', headers: { authorization: `Bearer ${login.access_token}` } });
+	await fetch(`${world.homeserverUrl}/_matrix/client/v3/logout`, {
+		method: 'POST',
+		headers: { authorization: `Bearer ${login.access_token}` }
+	});
 	return { ms, mb: text.length / 2 ** 20, rooms };
 }
 
 export async function measureInitialSync(world: World, user: WorldUser): Promise<InitialSyncResult> {
 	const app = await timedSync(world, user, 20);
 	const minimal = await timedSync(world, user, 1);
-	return { rooms: app.rooms, appFilterMs: round(app.ms), appFilterMB: round(app.mb, 2), minimalMs: round(minimal.ms), minimalMB: round(minimal.mb, 2) };
+	return {
+		rooms: app.rooms,
+		appFilterMs: round(app.ms),
+		appFilterMB: round(app.mb, 2),
+		minimalMs: round(minimal.ms),
+		minimalMB: round(minimal.mb, 2)
+	};
 }

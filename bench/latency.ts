@@ -14,7 +14,15 @@
 import { MatrixEventEvent, RoomEvent, type MatrixClient, type MatrixEvent } from 'matrix-js-sdk';
 import { postUpdate } from '../src/lib/case/commands.ts';
 import type { UpdateInput } from '../src/lib/case/commands.ts';
-import { createUser, openCase, startDevice, waitUntil, eventually, type World, inviteAndJoin } from '../tests/support/world.ts';
+import {
+	createUser,
+	openCase,
+	startDevice,
+	waitUntil,
+	eventually,
+	type World,
+	inviteAndJoin
+} from '../tests/support/world.ts';
 import { now, ratio, sleep, summarise, type Summary } from './lib/stats.ts';
 
 export interface LatencyResult {
@@ -38,7 +46,8 @@ const update = (marker: string): UpdateInput => ({
 function receivedMessage(client: MatrixClient, roomId: string, marker: string): Promise<void> {
 	return new Promise((resolve) => {
 		const check = (event: MatrixEvent) => {
-			if (event.getRoomId() !== roomId || event.getType() !== 'm.room.message' || event.getContent().body !== marker) return;
+			if (event.getRoomId() !== roomId || event.getType() !== 'm.room.message' || event.getContent().body !== marker)
+				return;
 			client.off(RoomEvent.Timeline, onTimeline);
 			client.off(MatrixEventEvent.Decrypted, check);
 			resolve();
@@ -50,7 +59,10 @@ function receivedMessage(client: MatrixClient, roomId: string, marker: string): 
 }
 
 export async function measureLatency(world: World, sends: number, log: (s: string) => void): Promise<LatencyResult> {
-	const [csgUser, vtUser] = await Promise.all([createUser(world, 'CSG', ['professional'], 'lat-csg'), createUser(world, 'VT', ['professional'], 'lat-vt')]);
+	const [csgUser, vtUser] = await Promise.all([
+		createUser(world, 'CSG', ['professional'], 'lat-csg'),
+		createUser(world, 'VT', ['professional'], 'lat-vt')
+	]);
 	const [sender, receiver] = await Promise.all([startDevice(world, csgUser), startDevice(world, vtUser)]);
 	try {
 		const { roomId } = await openCase(world, sender.user);
@@ -63,7 +75,12 @@ export async function measureLatency(world: World, sends: number, log: (s: strin
 		const me = sender.user.userId;
 		const runStructured = async (marker: string) => {
 			const t0 = now();
-			const seen = waitUntil((cb) => r.subscribe(cb), () => r.view.updates.some((u) => u.record.next_steps === marker), 60_000, `update ${marker}`);
+			const seen = waitUntil(
+				(cb) => r.subscribe(cb),
+				() => r.view.updates.some((u) => u.record.next_steps === marker),
+				60_000,
+				`update ${marker}`
+			);
 			await s.execute(postUpdate(s.view, me, s.context(), update(marker)), { wait: false });
 			await seen;
 			return now() - t0;
@@ -92,7 +109,8 @@ export async function measureLatency(world: World, sends: number, log: (s: strin
 		// Every structured update arrived exactly once and none was flagged.
 		const counted = r.view.updates.filter((u) => /^u-\d+$/.test(u.record.next_steps)).length;
 		if (counted !== sends) throw new Error(`receiver holds ${counted} updates, expected ${sends}`);
-		if (r.view.flagged.length) throw new Error(`receiver flagged ${r.view.flagged.length} entries: ${r.view.flagged[0]?.problem}`);
+		if (r.view.flagged.length)
+			throw new Error(`receiver flagged ${r.view.flagged.length} entries: ${r.view.flagged[0]?.problem}`);
 		const st = summarise(structured);
 		const bl = summarise(baseline);
 		return { sends, structured: st, baseline: bl, ratioP50: ratio(st.p50, bl.p50), ratioP95: ratio(st.p95, bl.p95) };

@@ -36,13 +36,28 @@ const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z')
 
 /** Members and rooms: room r has `perRoom` members, spread round-robin over the N members. */
 export async function setUpLoad(world: World, n: number, m: number, perRoom: number): Promise<LoadSetup> {
-	const members = await mapLimit(Array.from({ length: n }, (_, i) => i), 4, (i) => createUser(world, ORGS[i % ORGS.length]!, ['professional'], `load${i}`));
-	const membership = Array.from({ length: m }, (_, r) => Array.from({ length: Math.min(perRoom, n) }, (_, k) => (r * perRoom + k) % n));
+	const members = await mapLimit(
+		Array.from({ length: n }, (_, i) => i),
+		4,
+		(i) => createUser(world, ORGS[i % ORGS.length]!, ['professional'], `load${i}`)
+	);
+	const membership = Array.from({ length: m }, (_, r) =>
+		Array.from({ length: Math.min(perRoom, n) }, (_, k) => (r * perRoom + k) % n)
+	);
 	const year = new Date().getUTCFullYear();
 	const rooms = await mapLimit(membership, 4, async (idx, r) => {
 		const first = members[idx[0]!]!;
 		const body = caseRoomCreateRequest({
-			case: { v: 1, reference: `OB-${year}-${String(50_000 + r).padStart(5, '0')}`, region: 'OB', phase: 'regie', first_report_at: iso(Date.now()), acute: false, closed_at: null, retention_until: null },
+			case: {
+				v: 1,
+				reference: `OB-${year}-${String(50_000 + r).padStart(5, '0')}`,
+				region: 'OB',
+				phase: 'regie',
+				first_report_at: iso(Date.now()),
+				acute: false,
+				closed_at: null,
+				retention_until: null
+			},
 			access: { v: 1, organisations: ORGS.map((org) => ({ org, since: iso(Date.now()), basis: 'consent' as const })) },
 			regie: { v: 1, regiehouder: first.userId, deputy: null, since: iso(Date.now()), handovers: 0 },
 			chairs: [],
@@ -51,7 +66,8 @@ export async function setUpLoad(world: World, n: number, m: number, perRoom: num
 		});
 		body.invite = idx.map((i) => members[i]!.userId);
 		const { room_id } = await world.service.createRoom(body);
-		for (const i of idx) await members[i]!.http.post(`/_matrix/client/v3/rooms/${encodeURIComponent(room_id)}/join`, {});
+		for (const i of idx)
+			await members[i]!.http.post(`/_matrix/client/v3/rooms/${encodeURIComponent(room_id)}/join`, {});
 		return room_id;
 	});
 	return { members, rooms, membership };
@@ -68,7 +84,12 @@ function fakeMegolm(deviceId: string) {
 	};
 }
 
-export async function runLoad(baseUrl: string, setup: LoadSetup, seconds: number, opts: { sync?: boolean } = {}): Promise<LoadResult> {
+export async function runLoad(
+	baseUrl: string,
+	setup: LoadSetup,
+	seconds: number,
+	opts: { sync?: boolean } = {}
+): Promise<LoadResult> {
 	const latencies: number[] = [];
 	const errorKinds: Record<string, number> = {};
 	let syncResponses = 0;
@@ -99,17 +120,22 @@ export async function runLoad(baseUrl: string, setup: LoadSetup, seconds: number
 	};
 	const filter = encodeURIComponent(JSON.stringify({ room: { timeline: { limit: 10 } }, presence: { types: [] } }));
 	const initialSync = async (member: WorldUser): Promise<string | undefined> => {
-		const res = await fetch(`${baseUrl}/_matrix/client/v3/sync?timeout=0&filter=${filter}`, { headers: { authorization: `Bearer ${member.accessToken}` } });
+		const res = await fetch(`${baseUrl}/_matrix/client/v3/sync?timeout=0&filter=${filter}`, {
+			headers: { authorization: `Bearer ${member.accessToken}` }
+		});
 		return ((await res.json()) as { next_batch?: string }).next_batch;
 	};
 	const syncer = async (member: WorldUser, from: string | undefined) => {
 		let since = from;
 		while (Date.now() < stopAt) {
 			try {
-				const res = await fetch(`${baseUrl}/_matrix/client/v3/sync?timeout=10000&filter=${filter}${since ? `&since=${encodeURIComponent(since)}` : ''}`, {
-					headers: { authorization: `Bearer ${member.accessToken}` },
-					signal: abort.signal
-				});
+				const res = await fetch(
+					`${baseUrl}/_matrix/client/v3/sync?timeout=10000&filter=${filter}${since ? `&since=${encodeURIComponent(since)}` : ''}`,
+					{
+						headers: { authorization: `Bearer ${member.accessToken}` },
+						signal: abort.signal
+					}
+				);
 				const body = (await res.json()) as { next_batch?: string };
 				if (res.ok && body.next_batch) {
 					since = body.next_batch;

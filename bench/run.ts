@@ -53,25 +53,43 @@ const knobs = {
 	loadPerRoom: int('BENCH_LOAD_PER_ROOM', 5),
 	loadSeconds: int('BENCH_LOAD_SECONDS', 30)
 };
-const skip = new Set((process.env.BENCH_SKIP ?? '').split(',').map((s) => s.trim()).filter(Boolean));
-const REDIS = { host: process.env.CASUS_REDIS_HOST ?? '127.0.0.1', port: int('CASUS_REDIS_PORT', 6379), dbid: int('BENCH_REDIS_DB', 13) };
+const skip = new Set(
+	(process.env.BENCH_SKIP ?? '')
+		.split(',')
+		.map((s) => s.trim())
+		.filter(Boolean)
+);
+const REDIS = {
+	host: process.env.CASUS_REDIS_HOST ?? '127.0.0.1',
+	port: int('CASUS_REDIS_PORT', 6379),
+	dbid: int('BENCH_REDIS_DB', 13)
+};
 
 const started = Date.now();
 const log = (s: string) => console.log(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${s}`);
 const results: Record<string, unknown> = {
 	when: new Date().toISOString(),
-	machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGB: Math.round(os.totalmem() / 2 ** 30), node: process.version },
+	machine: {
+		cpus: os.cpus().length,
+		cpuModel: os.cpus()[0]?.model,
+		memoryGB: Math.round(os.totalmem() / 2 ** 30),
+		node: process.version
+	},
 	knobs
 };
 const cleanups: (() => Promise<void> | void)[] = [];
 const cleanup = async () => {
-	for (const c of cleanups.splice(0).reverse()) await Promise.resolve(c()).catch((err) => console.error('cleanup:', err));
+	for (const c of cleanups.splice(0).reverse())
+		await Promise.resolve(c()).catch((err) => console.error('cleanup:', err));
 };
 process.on('SIGINT', () => void cleanup().then(() => process.exit(130)));
 
 async function main() {
 	generateSchemas();
-	if (!postgresAvailable()) throw new Error('The benchmarks need PostgreSQL at 127.0.0.1:5432 (user postgres, trust auth); see tests/support/postgres.ts.');
+	if (!postgresAvailable())
+		throw new Error(
+			'The benchmarks need PostgreSQL at 127.0.0.1:5432 (user postgres, trust auth); see tests/support/postgres.ts.'
+		);
 	if (!skip.has('browser') || !skip.has('bundle')) {
 		log('building the web app (when sources changed)…');
 		ensureBuilt(log);
@@ -106,7 +124,9 @@ async function main() {
 	await first.stop();
 	const seeded = await seedCaseRooms(world, benchUser, knobs.rooms, { log });
 	results.seeding = seeded.result;
-	log(`  ${seeded.result.rooms} rooms in ${seeded.result.seconds} s (${seeded.result.roomsPerSecond} rooms/s at concurrency ${seeded.result.concurrency})`);
+	log(
+		`  ${seeded.result.rooms} rooms in ${seeded.result.seconds} s (${seeded.result.roomsPerSecond} rooms/s at concurrency ${seeded.result.concurrency})`
+	);
 
 	if (cast) {
 		log(`case creation with ${knobs.rooms} case rooms on the server: ${knobs.create} cases…`);
@@ -114,16 +134,28 @@ async function main() {
 	}
 
 	if (!skip.has('browser')) {
-		const app = await startAppServer({ port: await freePort(), homeserverPublicUrl: synapse.info.publicBaseurl, dataDir: synapse.dataDir, quiet: true });
+		const app = await startAppServer({
+			port: await freePort(),
+			homeserverPublicUrl: synapse.info.publicBaseurl,
+			dataDir: synapse.dataDir,
+			quiet: true
+		});
 		cleanups.push(() => app.stop());
 		const listed = openCaseCount(knobs.rooms);
-		log(`browser: cold start ×${knobs.coldRuns}, warm start ×${knobs.warmRuns}, heap, for ${knobs.rooms} cases (${listed} open ones listed by default)…`);
-		results.browser = await measureBrowser(app.url, { username: benchUser.localpart, password: benchUser.password, recoveryKey }, listed, {
-			coldRuns: knobs.coldRuns,
-			warmRuns: knobs.warmRuns,
-			log,
-			timeoutMs: Math.max(180_000, knobs.rooms * 200)
-		});
+		log(
+			`browser: cold start ×${knobs.coldRuns}, warm start ×${knobs.warmRuns}, heap, for ${knobs.rooms} cases (${listed} open ones listed by default)…`
+		);
+		results.browser = await measureBrowser(
+			app.url,
+			{ username: benchUser.localpart, password: benchUser.password, recoveryKey },
+			listed,
+			{
+				coldRuns: knobs.coldRuns,
+				warmRuns: knobs.warmRuns,
+				log,
+				timeoutMs: Math.max(180_000, knobs.rooms * 200)
+			}
+		);
 		await app.stop();
 	}
 
@@ -135,7 +167,9 @@ async function main() {
 	if (!skip.has('bundle')) results.bundle = measureBundle();
 
 	if (!skip.has('load')) {
-		log(`server load (PostgreSQL, one process): ${knobs.loadMembers} members × ${knobs.loadRooms} rooms, ${knobs.loadSeconds} s…`);
+		log(
+			`server load (PostgreSQL, one process): ${knobs.loadMembers} members × ${knobs.loadRooms} rooms, ${knobs.loadSeconds} s…`
+		);
 		const setup = await setUpLoad(world, knobs.loadMembers, knobs.loadRooms, knobs.loadPerRoom);
 		results.load = await runLoad(world.homeserverUrl, setup, knobs.loadSeconds);
 	}
@@ -143,10 +177,13 @@ async function main() {
 
 	// --- the worker deployment -----------------------------------------------------------
 	if (!skip.has('workers') && !skip.has('load')) {
-		if (!(await redisAvailable(REDIS.host, REDIS.port))) throw new Error(`The worker benchmark needs Redis at ${REDIS.host}:${REDIS.port}.`);
+		if (!(await redisAvailable(REDIS.host, REDIS.port)))
+			throw new Error(`The worker benchmark needs Redis at ${REDIS.host}:${REDIS.port}.`);
 		const wDb = uniqueDatabaseName('casus_bench_workers');
 		const dataDir = mkdtempSync(path.join(os.tmpdir(), 'casus-bench-workers-'));
-		log(`starting the worker deployment (main, event persister, client and sync workers; PostgreSQL ${wDb}, Redis db ${REDIS.dbid})…`);
+		log(
+			`starting the worker deployment (main, event persister, client and sync workers; PostgreSQL ${wDb}, Redis db ${REDIS.dbid})…`
+		);
 		cleanups.push(() => flushRedisDb(REDIS.host, REDIS.port, REDIS.dbid));
 		cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
 		cleanups.push(() => dropDatabase(wDb));
@@ -178,28 +215,76 @@ function printTable(r: Record<string, any>): void {
 	const ms = (x: number) => `${Math.round(x)} ms`;
 	if (r.latency) {
 		const l = r.latency;
-		rows.push(['structured update → other member\'s case view', `p50 ${ms(l.structured.p50)}, p95 ${ms(l.structured.p95)}`, `n=${l.sends}`]);
-		rows.push(['bare encrypted m.room.message round trip (baseline)', `p50 ${ms(l.baseline.p50)}, p95 ${ms(l.baseline.p95)}`, `n=${l.sends}`]);
+		rows.push([
+			"structured update → other member's case view",
+			`p50 ${ms(l.structured.p50)}, p95 ${ms(l.structured.p95)}`,
+			`n=${l.sends}`
+		]);
+		rows.push([
+			'bare encrypted m.room.message round trip (baseline)',
+			`p50 ${ms(l.baseline.p50)}, p95 ${ms(l.baseline.p95)}`,
+			`n=${l.sends}`
+		]);
 		rows.push(['ratio structured / baseline', `p50 ×${l.ratioP50}, p95 ×${l.ratioP95}`, '']);
 	}
-	for (const [key, label] of [['creationEmpty', 'near-empty server'], ['creationSeeded', `${r.knobs.rooms} case rooms on server`]] as const) {
+	for (const [key, label] of [
+		['creationEmpty', 'near-empty server'],
+		['creationSeeded', `${r.knobs.rooms} case rooms on server`]
+	] as const) {
 		const c = r[key];
 		if (!c) continue;
-		rows.push([`case creation, room + state (${label})`, `p50 ${ms(c.create.p50)}, p95 ${ms(c.create.p95)}`, `n=${c.cases}`]);
-		rows.push([`case creation + join + 5 invites (${label})`, `p50 ${ms(c.total.p50)}, p95 ${ms(c.total.p95)}`, `n=${c.cases}`]);
+		rows.push([
+			`case creation, room + state (${label})`,
+			`p50 ${ms(c.create.p50)}, p95 ${ms(c.create.p95)}`,
+			`n=${c.cases}`
+		]);
+		rows.push([
+			`case creation + join + 5 invites (${label})`,
+			`p50 ${ms(c.total.p50)}, p95 ${ms(c.total.p95)}`,
+			`n=${c.cases}`
+		]);
 	}
-	if (r.seeding) rows.push([`seeding ${r.seeding.rooms} case rooms (create + join)`, `${r.seeding.roomsPerSecond} rooms/s`, `${r.seeding.seconds} s, concurrency ${r.seeding.concurrency}`]);
+	if (r.seeding)
+		rows.push([
+			`seeding ${r.seeding.rooms} case rooms (create + join)`,
+			`${r.seeding.roomsPerSecond} rooms/s`,
+			`${r.seeding.seconds} s, concurrency ${r.seeding.concurrency}`
+		]);
 	if (r.browser) {
 		const b = r.browser;
-		rows.push([`cold start → first case row (${b.cases} cases)`, `p50 ${ms(b.coldFirstRow.p50)}`, `n=${b.coldRuns}, max ${ms(b.coldFirstRow.max)}${b.recoveryStep ? ', incl. recovery key' : ''}`]);
-		rows.push([`cold start → full list (${b.cases} cases)`, `p50 ${ms(b.coldFullList.p50)}`, `n=${b.coldRuns}, max ${ms(b.coldFullList.max)}`]);
-		rows.push([`warm start → first case row`, `p50 ${ms(b.warmFirstRow.p50)}`, `n=${b.warmRuns}, max ${ms(b.warmFirstRow.max)}`]);
-		rows.push([`warm start → full list`, `p50 ${ms(b.warmFullList.p50)}`, `n=${b.warmRuns}; ×${ratio(b.warmFullList.p50, b.coldFullList.p50)} of cold`]);
-		rows.push([`JS heap with ${b.cases} cases listed (after GC)`, `${b.heapListMB} MB`, `sign-in page ${b.heapLoginMB} MB (×${b.heapRatio})`]);
+		rows.push([
+			`cold start → first case row (${b.cases} cases)`,
+			`p50 ${ms(b.coldFirstRow.p50)}`,
+			`n=${b.coldRuns}, max ${ms(b.coldFirstRow.max)}${b.recoveryStep ? ', incl. recovery key' : ''}`
+		]);
+		rows.push([
+			`cold start → full list (${b.cases} cases)`,
+			`p50 ${ms(b.coldFullList.p50)}`,
+			`n=${b.coldRuns}, max ${ms(b.coldFullList.max)}`
+		]);
+		rows.push([
+			`warm start → first case row`,
+			`p50 ${ms(b.warmFirstRow.p50)}`,
+			`n=${b.warmRuns}, max ${ms(b.warmFirstRow.max)}`
+		]);
+		rows.push([
+			`warm start → full list`,
+			`p50 ${ms(b.warmFullList.p50)}`,
+			`n=${b.warmRuns}; ×${ratio(b.warmFullList.p50, b.coldFullList.p50)} of cold`
+		]);
+		rows.push([
+			`JS heap with ${b.cases} cases listed (after GC)`,
+			`${b.heapListMB} MB`,
+			`sign-in page ${b.heapLoginMB} MB (×${b.heapRatio})`
+		]);
 	}
 	if (r.initialSync) {
 		const s = r.initialSync;
-		rows.push([`initial /sync on the server, app filter (${s.rooms} rooms)`, ms(s.appFilterMs), `${s.appFilterMB} MB; 1 event per room: ${ms(s.minimalMs)}, ${s.minimalMB} MB`]);
+		rows.push([
+			`initial /sync on the server, app filter (${s.rooms} rooms)`,
+			ms(s.appFilterMs),
+			`${s.appFilterMB} MB; 1 event per room: ${ms(s.minimalMs)}, ${s.minimalMB} MB`
+		]);
 	}
 	if (r.bundle) {
 		const b = r.bundle;
@@ -207,16 +292,33 @@ function printTable(r: Record<string, any>): void {
 		const login = route('/login');
 		const caseView = b.routes.find((x: any) => /^\/cases\/\[/.test(x.route)) ?? route('/cases');
 		if (login) rows.push(['JS for the sign-in page (gzip)', `${login.initialGzipKB} KB`, 'static imports']);
-		if (caseView) rows.push([`JS for ${caseView.route} (gzip)`, `${caseView.withLazyGzipKB} KB`, `initial ${caseView.initialGzipKB} KB + lazy SDK/crypto`]);
+		if (caseView)
+			rows.push([
+				`JS for ${caseView.route} (gzip)`,
+				`${caseView.withLazyGzipKB} KB`,
+				`initial ${caseView.initialGzipKB} KB + lazy SDK/crypto`
+			]);
 		rows.push(['all JavaScript (gzip)', `${b.totalJsGzipKB} KB`, `${b.totalJsFiles} files`]);
 		rows.push(['crypto wasm (gzip)', `${b.wasmGzipKB} KB`, `raw ${b.wasmRawKB} KB`]);
 	}
-	for (const [key, label] of [['load', 'one process'], ['loadWorkers', 'workers']] as const) {
+	for (const [key, label] of [
+		['load', 'one process'],
+		['loadWorkers', 'workers']
+	] as const) {
 		const l = r[key];
 		if (!l) continue;
-		rows.push([`server load, ${label}: ${l.members} members × ${l.rooms} rooms`, `${l.eventsPerSecond} events/s, p95 ${ms(l.send.p95)}`, `p50 ${ms(l.send.p50)}, errors ${l.errors}, ${l.seconds} s`]);
+		rows.push([
+			`server load, ${label}: ${l.members} members × ${l.rooms} rooms`,
+			`${l.eventsPerSecond} events/s, p95 ${ms(l.send.p95)}`,
+			`p50 ${ms(l.send.p50)}, errors ${l.errors}, ${l.seconds} s`
+		]);
 	}
-	if (r.load && r.loadWorkers) rows.push(['workers / one process', `throughput ×${ratio(r.loadWorkers.eventsPerSecond, r.load.eventsPerSecond)}, p95 ×${ratio(r.loadWorkers.send.p95, r.load.send.p95)}`, '']);
+	if (r.load && r.loadWorkers)
+		rows.push([
+			'workers / one process',
+			`throughput ×${ratio(r.loadWorkers.eventsPerSecond, r.load.eventsPerSecond)}, p95 ×${ratio(r.loadWorkers.send.p95, r.load.send.p95)}`,
+			''
+		]);
 	const w = [Math.max(...rows.map((x) => x[0].length)), Math.max(...rows.map((x) => x[1].length))];
 	console.log('\n' + rows.map(([a, b, c]) => `${a.padEnd(w[0]!)}  ${b.padEnd(w[1]!)}  ${c}`).join('\n'));
 }

@@ -41,40 +41,58 @@ export async function seedCaseRooms(
 	const offset = opts.referenceOffset ?? 10_000;
 	const t0 = now();
 	let done = 0;
-	const roomIds = await mapLimit(Array.from({ length: count }, (_, i) => i), concurrency, async (i) => {
-		const reportedAt = Date.now() - (i % 400) * 6 * 3600_000;
-		const phase = PHASES[i % PHASES.length]!;
-		const closedAt = phase === 'closed' ? iso(reportedAt + 30 * 86_400_000) : null;
-		const body = caseRoomCreateRequest({
-			case: {
-				v: 1,
-				reference: `DH-${year}-${String(offset + i).padStart(5, '0')}`,
-				region: 'DH',
-				phase,
-				first_report_at: iso(reportedAt),
-				acute: i % 3 === 0,
-				closed_at: closedAt,
-				retention_until: closedAt ? iso(reportedAt + 400 * 86_400_000) : null
-			},
-			access: { v: 1, organisations: [{ org: 'CSG', since: iso(reportedAt), basis: 'consent' }, { org: 'VT', since: iso(reportedAt), basis: 'statutory', ground: 'wmo2015-vt' }] },
-			regie: { v: 1, regiehouder: member.userId, deputy: null, since: iso(reportedAt), handovers: 0 },
-			chairs: [],
-			requester: member.userId,
-			serviceUserId: world.service.userId
-		});
-		if (phase === 'regie' || phase === 'closed') {
-			(body.initial_state as unknown[]).push({
-				type: STATE.triageStatus,
-				state_key: '',
-				content: { v: 1, seq: 1, decided_at: iso(reportedAt + 20 * 3600_000), next_review: iso(reportedAt + 14 * 86_400_000).slice(0, 10) }
+	const roomIds = await mapLimit(
+		Array.from({ length: count }, (_, i) => i),
+		concurrency,
+		async (i) => {
+			const reportedAt = Date.now() - (i % 400) * 6 * 3600_000;
+			const phase = PHASES[i % PHASES.length]!;
+			const closedAt = phase === 'closed' ? iso(reportedAt + 30 * 86_400_000) : null;
+			const body = caseRoomCreateRequest({
+				case: {
+					v: 1,
+					reference: `DH-${year}-${String(offset + i).padStart(5, '0')}`,
+					region: 'DH',
+					phase,
+					first_report_at: iso(reportedAt),
+					acute: i % 3 === 0,
+					closed_at: closedAt,
+					retention_until: closedAt ? iso(reportedAt + 400 * 86_400_000) : null
+				},
+				access: {
+					v: 1,
+					organisations: [
+						{ org: 'CSG', since: iso(reportedAt), basis: 'consent' },
+						{ org: 'VT', since: iso(reportedAt), basis: 'statutory', ground: 'wmo2015-vt' }
+					]
+				},
+				regie: { v: 1, regiehouder: member.userId, deputy: null, since: iso(reportedAt), handovers: 0 },
+				chairs: [],
+				requester: member.userId,
+				serviceUserId: world.service.userId
 			});
+			if (phase === 'regie' || phase === 'closed') {
+				(body.initial_state as unknown[]).push({
+					type: STATE.triageStatus,
+					state_key: '',
+					content: {
+						v: 1,
+						seq: 1,
+						decided_at: iso(reportedAt + 20 * 3600_000),
+						next_review: iso(reportedAt + 14 * 86_400_000).slice(0, 10)
+					}
+				});
+			}
+			const { room_id } = await retry(() => world.service.createRoom(body));
+			await retry(() => member.http.post(`/_matrix/client/v3/rooms/${encodeURIComponent(room_id)}/join`, {}));
+			done++;
+			if (opts.log && done % 250 === 0) opts.log(`  seeded ${done}/${count} case rooms`);
+			return room_id;
 		}
-		const { room_id } = await retry(() => world.service.createRoom(body));
-		await retry(() => member.http.post(`/_matrix/client/v3/rooms/${encodeURIComponent(room_id)}/join`, {}));
-		done++;
-		if (opts.log && done % 250 === 0) opts.log(`  seeded ${done}/${count} case rooms`);
-		return room_id;
-	});
+	);
 	const seconds = (now() - t0) / 1000;
-	return { roomIds, result: { rooms: count, seconds: round(seconds), roomsPerSecond: round(count / seconds, 2), concurrency } };
+	return {
+		roomIds,
+		result: { rooms: count, seconds: round(seconds), roomsPerSecond: round(count / seconds, 2), concurrency }
+	};
 }

@@ -19,7 +19,10 @@ import { Accounts, AdminError, parseUserCsv } from '../src/lib/server/accounts.t
 import { HomeserverUnreachableError, MatrixHttpError } from '../src/lib/server/http.ts';
 import { DEMO_DATA_DIR } from './lib/paths.ts';
 
-const USAGE = readFileSync(new URL(import.meta.url), 'utf8').split('*/')[0]!.replace(/^\/\*\*|^ \* ?/gm, '').trim();
+const USAGE = readFileSync(new URL(import.meta.url), 'utf8')
+	.split('*/')[0]!
+	.replace(/^\/\*\*|^ \* ?/gm, '')
+	.trim();
 
 export async function runAdmin(argv: string[], env: Record<string, string | undefined> = process.env): Promise<number> {
 	const { values, positionals } = parseArgs({
@@ -38,9 +41,15 @@ export async function runAdmin(argv: string[], env: Record<string, string | unde
 		console.log(USAGE);
 		return values.help ? 0 : 2;
 	}
-	const config = configFromEnv({ ...env, CASUS_DATA_DIR: env.CASUS_DATA_DIR ?? (env.CASUS_HOMESERVER_URL ? undefined : DEMO_DATA_DIR) });
+	const config = configFromEnv({
+		...env,
+		CASUS_DATA_DIR: env.CASUS_DATA_DIR ?? (env.CASUS_HOMESERVER_URL ? undefined : DEMO_DATA_DIR)
+	});
 	const accounts = new Accounts(config, await connectService(config));
-	const roles = values.role?.split(',').map((r) => r.trim()).filter(Boolean);
+	const roles = values.role
+		?.split(',')
+		.map((r) => r.trim())
+		.filter(Boolean);
 	const need = (value: string | undefined, what: string): string => {
 		if (!value) throw new AdminError(`Missing ${what}.\n\n${USAGE}`);
 		return value;
@@ -56,23 +65,41 @@ export async function runAdmin(argv: string[], env: Record<string, string | unde
 				password: need(values.password, '--password <password>'),
 				displayName: values.name
 			});
-			console.log(outcome === 'created' ? `Added ${accounts.userId(localpart)}.` : `${accounts.userId(localpart)} already exists with that organisation and those roles; nothing changed.`);
+			console.log(
+				outcome === 'created'
+					? `Added ${accounts.userId(localpart)}.`
+					: `${accounts.userId(localpart)} already exists with that organisation and those roles; nothing changed.`
+			);
 			return 0;
 		}
 		case 'user set': {
-			const entry = await accounts.setUser(need(arg, '<localpart>'), { org: values.org, roles, displayName: values.name });
+			const entry = await accounts.setUser(need(arg, '<localpart>'), {
+				org: values.org,
+				roles,
+				displayName: values.name
+			});
 			console.log(`${entry.userId}: ${entry.org}, ${entry.roles.join(',')}.`);
 			return 0;
 		}
 		case 'user disable': {
 			const localpart = need(arg, '<localpart>');
 			const outcome = await accounts.disableUser(localpart);
-			console.log(outcome === 'disabled' ? `Disabled ${accounts.userId(localpart)}: signed out everywhere and removed from all rooms.` : `${accounts.userId(localpart)} was already disabled.`);
+			console.log(
+				outcome === 'disabled'
+					? `Disabled ${accounts.userId(localpart)}: signed out everywhere and removed from all rooms.`
+					: `${accounts.userId(localpart)} was already disabled.`
+			);
 			return 0;
 		}
 		case 'user list': {
 			const users = await accounts.listUsers();
-			const rows = users.map((u) => [u.userId, u.org, u.roles.join(','), u.active ? 'active' : 'disabled', u.display_name]);
+			const rows = users.map((u) => [
+				u.userId,
+				u.org,
+				u.roles.join(','),
+				u.active ? 'active' : 'disabled',
+				u.display_name
+			]);
 			printTable(['user', 'org', 'roles', 'status', 'name'], rows);
 			return 0;
 		}
@@ -101,7 +128,10 @@ export async function runAdmin(argv: string[], env: Record<string, string | unde
 		}
 		case 'org list': {
 			const directory = await accounts.directory();
-			printTable(['code', 'name'], directory.organisations.map((o) => [o.code, o.name]));
+			printTable(
+				['code', 'name'],
+				directory.organisations.map((o) => [o.code, o.name])
+			);
 			return 0;
 		}
 		default:
@@ -111,13 +141,18 @@ export async function runAdmin(argv: string[], env: Record<string, string | unde
 
 function printTable(header: string[], rows: string[][]): void {
 	const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-	const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+	const line = (cells: string[]) =>
+		cells
+			.map((c, i) => c.padEnd(widths[i]!))
+			.join('  ')
+			.trimEnd();
 	console.log(line(header));
 	for (const row of rows) console.log(line(row));
 }
 
 export function describeError(err: unknown): string {
-	if (err instanceof AdminError || err instanceof ConfigError || err instanceof HomeserverUnreachableError) return err.message;
+	if (err instanceof AdminError || err instanceof ConfigError || err instanceof HomeserverUnreachableError)
+		return err.message;
 	if (err instanceof MatrixHttpError) return `The homeserver refused: ${err.errcode}: ${err.message}`;
 	if (err instanceof Error && err.name === 'TypeError' && /parseArgs|option/i.test(err.message)) return err.message;
 	return err instanceof Error ? (err.stack ?? err.message) : String(err);

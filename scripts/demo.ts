@@ -52,9 +52,14 @@ try {
 	const { created } = await provisionDemoWorld(accounts);
 	if (created) console.log(`casusruimte: provisioned ${created} demo accounts.`);
 	const seeded = await seedDemoCases(new CaseService(config, service), config.homeserverUrl);
-	if (seeded) console.log(`casusruimte: opened ${seeded} demo cases (invitations waiting for csg.mulder and vt.devries).`);
+	if (seeded)
+		console.log(`casusruimte: opened ${seeded} demo cases (invitations waiting for csg.mulder and vt.devries).`);
 	await ensureBuilt();
-	web = await startAppServer({ port: appPort, homeserverPublicUrl: synapse.info.publicBaseurl, dataDir: DEMO_DATA_DIR });
+	web = await startAppServer({
+		port: appPort,
+		homeserverPublicUrl: synapse.info.publicBaseurl,
+		dataDir: DEMO_DATA_DIR
+	});
 
 	const width = Math.max(...DEMO_USERS.map((u) => u.localpart.length));
 	console.log(`

@@ -22,15 +22,27 @@ import { runRetention } from '../src/lib/server/privacy/retention.ts';
 import { DEMO_DATA_DIR } from './lib/paths.ts';
 import { describeError } from './admin.ts';
 
-const USAGE = readFileSync(new URL(import.meta.url), 'utf8').split('*/')[0]!.replace(/^\/\*\*|^ \* ?/gm, '').trim();
+const USAGE = readFileSync(new URL(import.meta.url), 'utf8')
+	.split('*/')[0]!
+	.replace(/^\/\*\*|^ \* ?/gm, '')
+	.trim();
 
-export async function runRetentionCommand(argv: string[], env: Record<string, string | undefined> = process.env): Promise<number> {
-	const { values } = parseArgs({ args: argv, options: { 'dry-run': { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
+export async function runRetentionCommand(
+	argv: string[],
+	env: Record<string, string | undefined> = process.env
+): Promise<number> {
+	const { values } = parseArgs({
+		args: argv,
+		options: { 'dry-run': { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }
+	});
 	if (values.help) {
 		console.log(USAGE);
 		return 0;
 	}
-	const fullEnv = { ...env, CASUS_DATA_DIR: env.CASUS_DATA_DIR ?? (env.CASUS_HOMESERVER_URL ? undefined : DEMO_DATA_DIR) };
+	const fullEnv = {
+		...env,
+		CASUS_DATA_DIR: env.CASUS_DATA_DIR ?? (env.CASUS_HOMESERVER_URL ? undefined : DEMO_DATA_DIR)
+	};
 	const config = configFromEnv(fullEnv);
 	const settings = privacySettings(fullEnv);
 	const service = await connectService(config);
@@ -39,10 +51,20 @@ export async function runRetentionCommand(argv: string[], env: Record<string, st
 	if (values.json) {
 		console.log(JSON.stringify(result, null, 2));
 	} else {
-		console.log(dryRun ? `Dry run: ${result.due.length} case(s) past retention; nothing deleted.` : `${result.due.length} case(s) past retention.`);
+		console.log(
+			dryRun
+				? `Dry run: ${result.due.length} case(s) past retention; nothing deleted.`
+				: `${result.due.length} case(s) past retention.`
+		);
 		for (const c of result.due) {
-			const status = dryRun ? 'would delete' : result.deleted.includes(c) ? 'deleted' : (result.failed.find((f) => f.room_id === c.room_id)?.error ?? 'skipped (retention changed)');
-			console.log(`  ${(c.reference ?? '?').padEnd(14)} closed ${c.closed_at ?? '?'}  retention until ${c.retention_until ?? '?'}  ${c.room_id}  ${status}`);
+			const status = dryRun
+				? 'would delete'
+				: result.deleted.includes(c)
+					? 'deleted'
+					: (result.failed.find((f) => f.room_id === c.room_id)?.error ?? 'skipped (retention changed)');
+			console.log(
+				`  ${(c.reference ?? '?').padEnd(14)} closed ${c.closed_at ?? '?'}  retention until ${c.retention_until ?? '?'}  ${c.room_id}  ${status}`
+			);
 		}
 	}
 	return result.failed.length ? 1 : 0;

@@ -33,11 +33,19 @@ const stages: Stage[] = [
 			return 0;
 		}
 	},
-	{ name: 'types (svelte-check)', run: () => sh('npx', ['svelte-kit', 'sync']) || sh('npx', ['svelte-check', '--tsconfig', './tsconfig.json', '--fail-on-warnings']) },
+	{
+		name: 'types (svelte-check)',
+		run: () =>
+			sh('npx', ['svelte-kit', 'sync']) ||
+			sh('npx', ['svelte-check', '--tsconfig', './tsconfig.json', '--fail-on-warnings'])
+	},
 	{
 		name: 'guard (pytest)',
 		when: () => existsSync(path.join(ROOT, 'synapse-config', 'guard', 'tests')),
-		run: () => sh(VENV_PYTHON, ['-m', 'pytest', '-q', '-p', 'no:cacheprovider', 'synapse-config/guard/tests'], { PYTHONPATH: path.join(ROOT, 'synapse-config', 'guard') })
+		run: () =>
+			sh(VENV_PYTHON, ['-m', 'pytest', '-q', '-p', 'no:cacheprovider', 'synapse-config/guard/tests'], {
+				PYTHONPATH: path.join(ROOT, 'synapse-config', 'guard')
+			})
 	},
 	{ name: 'unit (vitest)', run: () => sh('npx', ['vitest', 'run', '--project', 'unit']) },
 	{ name: 'integration (vitest + Synapse)', run: () => sh('npx', ['vitest', 'run', '--project', 'integration']) },
@@ -74,7 +82,8 @@ for (const stage of stages) {
 }
 
 console.log('\n━━━ summary ━━━');
-for (const r of results) console.log(`  ${r.status.padEnd(7)}  ${r.name}${r.seconds ? `  (${r.seconds.toFixed(0)} s)` : ''}`);
+for (const r of results)
+	console.log(`  ${r.status.padEnd(7)}  ${r.name}${r.seconds ? `  (${r.seconds.toFixed(0)} s)` : ''}`);
 const failed = results.some((r) => r.status === 'FAILED');
 console.log(failed ? '\nSome tests FAILED.' : '\nAll tests passed.');
 process.exit(failed ? 1 : 0);

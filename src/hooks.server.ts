@@ -18,7 +18,10 @@ export const handle: Handle = async ({ event, resolve }) => {
 	const csp = headers.get('content-security-policy');
 	const homeserver = homeserverOrigin();
 	if (csp && homeserver) {
-		headers.set('content-security-policy', csp.replace(/connect-src ([^;]*)/, (_m, sources: string) => `connect-src ${sources} ${homeserver}`));
+		headers.set(
+			'content-security-policy',
+			csp.replace(/connect-src ([^;]*)/, (_m, sources: string) => `connect-src ${sources} ${homeserver}`)
+		);
 	}
 	headers.set('x-content-type-options', 'nosniff');
 	headers.set('x-frame-options', 'DENY');

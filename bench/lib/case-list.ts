@@ -53,7 +53,9 @@ export async function installCaseListRecorder(page: Page, expected: number): Pro
 	})();`);
 }
 
-export async function caseListTimes(page: Page): Promise<{ first: number; full: number; rows: number; declared: number }> {
+export async function caseListTimes(
+	page: Page
+): Promise<{ first: number; full: number; rows: number; declared: number }> {
 	return page.evaluate('window.__caseList');
 }
 
@@ -64,7 +66,15 @@ export async function caseListTimes(page: Page): Promise<{ first: number; full: 
  */
 export async function signInAndWaitForList(
 	page: Page,
-	opts: { appUrl: string; username: string; password: string; recoveryKey?: string | null; expected: number; timeoutMs?: number; onSubmit?: () => void }
+	opts: {
+		appUrl: string;
+		username: string;
+		password: string;
+		recoveryKey?: string | null;
+		expected: number;
+		timeoutMs?: number;
+		onSubmit?: () => void;
+	}
 ): Promise<{ recoveryStep: boolean }> {
 	await page.goto(`${opts.appUrl}/login`);
 	await page.getByLabel(/Gebruikersnaam|User ?name/i).fill(opts.username);
@@ -74,7 +84,10 @@ export async function signInAndWaitForList(
 	return waitForFullList(page, opts);
 }
 
-export async function waitForFullList(page: Page, opts: { recoveryKey?: string | null; expected: number; timeoutMs?: number }): Promise<{ recoveryStep: boolean }> {
+export async function waitForFullList(
+	page: Page,
+	opts: { recoveryKey?: string | null; expected: number; timeoutMs?: number }
+): Promise<{ recoveryStep: boolean }> {
 	const deadline = Date.now() + (opts.timeoutMs ?? 180_000);
 	let recoveryStep = false;
 	for (;;) {
@@ -85,10 +98,16 @@ export async function waitForFullList(page: Page, opts: { recoveryKey?: string |
 			if (await field.isVisible().catch(() => false)) {
 				recoveryStep = true;
 				await field.fill(opts.recoveryKey);
-				await page.getByRole('button', { name: /verifi|bevestig|doorgaan|ontgrendel|verify|continue|unlock/i }).first().click();
+				await page
+					.getByRole('button', { name: /verifi|bevestig|doorgaan|ontgrendel|verify|continue|unlock/i })
+					.first()
+					.click();
 			}
 		}
-		if (Date.now() > deadline) throw new Error(`the case list did not reach ${opts.expected} cases in time (rows ${times?.rows ?? '?'}, declared ${times?.declared ?? '?'}, at ${page.url()})`);
+		if (Date.now() > deadline)
+			throw new Error(
+				`the case list did not reach ${opts.expected} cases in time (rows ${times?.rows ?? '?'}, declared ${times?.declared ?? '?'}, at ${page.url()})`
+			);
 		await page.waitForTimeout(100);
 	}
 }

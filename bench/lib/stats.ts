@@ -45,7 +45,11 @@ export const now = () => performance.now();
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Runs `fn` over `items` with at most `limit` at a time; returns results in order. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export async function mapLimit<T, R>(
+	items: readonly T[],
+	limit: number,
+	fn: (item: T, index: number) => Promise<R>
+): Promise<R[]> {
 	const results = new Array<R>(items.length);
 	let next = 0;
 	const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
@@ -67,7 +71,8 @@ export async function retry<T>(fn: () => Promise<T>, attempts = 5, delayMs = 500
 			return await fn();
 		} catch (err) {
 			last = err;
-			const status = (err as { status?: number; httpStatus?: number }).status ?? (err as { httpStatus?: number }).httpStatus;
+			const status =
+				(err as { status?: number; httpStatus?: number }).status ?? (err as { httpStatus?: number }).httpStatus;
 			if (status !== undefined && status < 500 && status !== 429) throw err;
 			await sleep(delayMs * (i + 1));
 		}

@@ -27,7 +27,9 @@ export interface RunningApp {
 export async function startAppServer(opts: AppServerOptions): Promise<RunningApp> {
 	const host = opts.host ?? 'localhost';
 	if (await portInUse(opts.port)) {
-		throw new Error(`Port ${opts.port} is already in use. Stop whatever listens there, or choose another port (CASUS_APP_PORT).`);
+		throw new Error(
+			`Port ${opts.port} is already in use. Stop whatever listens there, or choose another port (CASUS_APP_PORT).`
+		);
 	}
 	const url = `http://${host}:${opts.port}`;
 	const child = spawn(process.execPath, [path.join(ROOT, 'build', 'index.js')], {

@@ -32,7 +32,8 @@ export function sourceHash(): string {
 /** Builds when needed. Asynchronous, so Ctrl-C during a build is handled at once. */
 export async function ensureBuilt(log: (line: string) => void = console.log): Promise<void> {
 	const want = sourceHash();
-	if (existsSync(STAMP) && readFileSync(STAMP, 'utf8') === want && existsSync(path.join(ROOT, 'build', 'index.js'))) return;
+	if (existsSync(STAMP) && readFileSync(STAMP, 'utf8') === want && existsSync(path.join(ROOT, 'build', 'index.js')))
+		return;
 	log('casusruimte: building the web app…');
 	// Vite's own entry point, not npx: a signal must reach the process that does the work.
 	const vite = path.join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js');

@@ -11,21 +11,99 @@ import type { NewCaseInput } from '../../src/lib/case/commands.ts';
 export const DEMO_PASSWORD = 'Demo-Casus-2026';
 
 export const DEMO_USERS: readonly (Omit<NewUser, 'password'> & { what: string })[] = [
-	{ localpart: 'mdt.voorzitter', org: 'VT', roles: ['professional', 'chair'], displayName: 'Sanne Voorzitter (VT, MDT-voorzitter)', what: 'MDT chair' },
-	{ localpart: 'csg.mulder', org: 'CSG', roles: ['professional'], displayName: 'Eva Mulder (CSG)', what: 'casemanager CSG, typical regiehouder' },
+	{
+		localpart: 'mdt.voorzitter',
+		org: 'VT',
+		roles: ['professional', 'chair'],
+		displayName: 'Sanne Voorzitter (VT, MDT-voorzitter)',
+		what: 'MDT chair'
+	},
+	{
+		localpart: 'csg.mulder',
+		org: 'CSG',
+		roles: ['professional'],
+		displayName: 'Eva Mulder (CSG)',
+		what: 'casemanager CSG, typical regiehouder'
+	},
 	{ localpart: 'csg.bos', org: 'CSG', roles: ['professional'], displayName: 'Noor Bos (CSG)', what: 'professional' },
-	{ localpart: 'vt.devries', org: 'VT', roles: ['professional'], displayName: 'Lotte de Vries (Veilig Thuis)', what: 'professional' },
-	{ localpart: 'vt.visser', org: 'VT', roles: ['professional'], displayName: 'Daan Visser (Veilig Thuis)', what: 'professional' },
-	{ localpart: 'shn.smit', org: 'SHN', roles: ['professional'], displayName: 'Fatima Smit (Slachtofferhulp)', what: 'professional' },
-	{ localpart: 'shn.meijer', org: 'SHN', roles: ['professional'], displayName: 'Joris Meijer (Slachtofferhulp)', what: 'professional' },
-	{ localpart: 'politie.jansen', org: 'POLITIE', roles: ['professional'], displayName: 'Rachid Jansen (Politie, zedenrecherche)', what: 'professional' },
-	{ localpart: 'politie.bakker', org: 'POLITIE', roles: ['professional'], displayName: 'Ilse Bakker (Politie)', what: 'professional' },
+	{
+		localpart: 'vt.devries',
+		org: 'VT',
+		roles: ['professional'],
+		displayName: 'Lotte de Vries (Veilig Thuis)',
+		what: 'professional'
+	},
+	{
+		localpart: 'vt.visser',
+		org: 'VT',
+		roles: ['professional'],
+		displayName: 'Daan Visser (Veilig Thuis)',
+		what: 'professional'
+	},
+	{
+		localpart: 'shn.smit',
+		org: 'SHN',
+		roles: ['professional'],
+		displayName: 'Fatima Smit (Slachtofferhulp)',
+		what: 'professional'
+	},
+	{
+		localpart: 'shn.meijer',
+		org: 'SHN',
+		roles: ['professional'],
+		displayName: 'Joris Meijer (Slachtofferhulp)',
+		what: 'professional'
+	},
+	{
+		localpart: 'politie.jansen',
+		org: 'POLITIE',
+		roles: ['professional'],
+		displayName: 'Rachid Jansen (Politie, zedenrecherche)',
+		what: 'professional'
+	},
+	{
+		localpart: 'politie.bakker',
+		org: 'POLITIE',
+		roles: ['professional'],
+		displayName: 'Ilse Bakker (Politie)',
+		what: 'professional'
+	},
 	{ localpart: 'om.vos', org: 'OM', roles: ['professional'], displayName: 'Pieter Vos (OM)', what: 'professional' },
-	{ localpart: 'om.peters', org: 'OM', roles: ['professional'], displayName: 'Anouk Peters (OM)', what: 'professional' },
-	{ localpart: 'ph.hendriks', org: 'PH', roles: ['professional'], displayName: 'Tim Hendriks (Perspectief Herstelbemiddeling)', what: 'professional' },
-	{ localpart: 'ph.dekker', org: 'PH', roles: ['professional'], displayName: 'Mila Dekker (Perspectief Herstelbemiddeling)', what: 'professional' },
-	{ localpart: 'privacy.officer', org: 'CSG', roles: ['privacy-officer'], displayName: 'Karin de Wit (privacy officer)', what: 'privacy officer' },
-	{ localpart: 'beheerder', org: 'CSG', roles: ['admin'], displayName: 'Beheerder Casusruimte', what: 'beheerder (administrator)' }
+	{
+		localpart: 'om.peters',
+		org: 'OM',
+		roles: ['professional'],
+		displayName: 'Anouk Peters (OM)',
+		what: 'professional'
+	},
+	{
+		localpart: 'ph.hendriks',
+		org: 'PH',
+		roles: ['professional'],
+		displayName: 'Tim Hendriks (Perspectief Herstelbemiddeling)',
+		what: 'professional'
+	},
+	{
+		localpart: 'ph.dekker',
+		org: 'PH',
+		roles: ['professional'],
+		displayName: 'Mila Dekker (Perspectief Herstelbemiddeling)',
+		what: 'professional'
+	},
+	{
+		localpart: 'privacy.officer',
+		org: 'CSG',
+		roles: ['privacy-officer'],
+		displayName: 'Karin de Wit (privacy officer)',
+		what: 'privacy officer'
+	},
+	{
+		localpart: 'beheerder',
+		org: 'CSG',
+		roles: ['admin'],
+		displayName: 'Beheerder Casusruimte',
+		what: 'beheerder (administrator)'
+	}
 ];
 
 export async function provisionDemoWorld(accounts: Accounts): Promise<{ created: number }> {
@@ -76,14 +154,20 @@ export const DEMO_CASES: readonly { opener: string; input: NewCaseInput }[] = [
 ];
 
 export async function seedDemoCases(cases: CaseService, homeserverUrl: string): Promise<number> {
-	const existing = await cases.service.http.get<{ total_rooms: number }>('/_synapse/admin/v1/rooms', { search_term: 'DH-', limit: 1 });
+	const existing = await cases.service.http.get<{ total_rooms: number }>('/_synapse/admin/v1/rooms', {
+		search_term: 'DH-',
+		limit: 1
+	});
 	if (existing.total_rooms > 0) return 0;
 	let seeded = 0;
 	for (const demo of DEMO_CASES) {
 		const login = await passwordLogin(homeserverUrl, demo.opener, DEMO_PASSWORD, 'demo-seed');
 		await cases.createCase(login.access_token, demo.input);
 		// The seeding session ends here; the demo user signs in on their own device.
-		await fetch(`${homeserverUrl}/_matrix/client/v3/logout`, { method: 'POST', headers: { authorization: `Bearer ${login.access_token}` } });
+		await fetch(`${homeserverUrl}/_matrix/client/v3/logout`, {
+			method: 'POST',
+			headers: { authorization: `Bearer ${login.access_token}` }
+		});
 		seeded++;
 	}
 	return seeded;

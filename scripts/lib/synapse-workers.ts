@@ -16,7 +16,14 @@ import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from 'no
 import path from 'node:path';
 import { SYNAPSE_CONFIG, VENV_PYTHON } from './paths.ts';
 import { freePort, portInUse } from './ports.ts';
-import { ensureVenv, readInstance, stopProcess, synapsePythonPath, waitForHealth, type InstanceInfo } from './synapse.ts';
+import {
+	ensureVenv,
+	readInstance,
+	stopProcess,
+	synapsePythonPath,
+	waitForHealth,
+	type InstanceInfo
+} from './synapse.ts';
 
 export interface WorkersOptions {
 	dataDir: string;
@@ -52,11 +59,18 @@ export const ROUTES: { pattern: RegExp; worker: string }[] = [
 	{ pattern: /^\/_matrix\/client\/(api\/v1|r0|v3)\/(events|initialSync)$/, worker: 'sync1' },
 	// Sending events and changing state/membership: persisted through the event persister.
 	{ pattern: /^\/_matrix\/client\/(api\/v1|r0|v3|unstable)\/rooms\/[^/]+\/(send|state|redact)\//, worker: 'client1' },
-	{ pattern: /^\/_matrix\/client\/(api\/v1|r0|v3|unstable)\/rooms\/[^/]+\/(join|invite|leave|kick|ban|unban)$/, worker: 'client1' },
+	{
+		pattern: /^\/_matrix\/client\/(api\/v1|r0|v3|unstable)\/rooms\/[^/]+\/(join|invite|leave|kick|ban|unban)$/,
+		worker: 'client1'
+	},
 	{ pattern: /^\/_matrix\/client\/(api\/v1|r0|v3|unstable)\/join\//, worker: 'client1' },
 	{ pattern: /^\/_matrix\/client\/(api\/v1|r0|v3|unstable)\/createRoom$/, worker: 'client1' },
 	// Room reads.
-	{ pattern: /^\/_matrix\/client\/(api\/v1|r0|v3|unstable)\/rooms\/[^/]+\/(messages|members|joined_members|state|context\/.*|event\/.*)$/, worker: 'client1' },
+	{
+		pattern:
+			/^\/_matrix\/client\/(api\/v1|r0|v3|unstable)\/rooms\/[^/]+\/(messages|members|joined_members|state|context\/.*|event\/.*)$/,
+		worker: 'client1'
+	},
 	{ pattern: /^\/_matrix\/client\/(r0|v3|unstable)\/(joined_rooms|account\/whoami|capabilities)$/, worker: 'client1' },
 	// Sign-in and end-to-end keys.
 	{ pattern: /^\/_matrix\/client\/(api\/v1|r0|v3|unstable)\/login$/, worker: 'client1' },
@@ -81,9 +95,16 @@ function workerLogConfig(dataDir: string, name: string): string {
 		file,
 		{
 			version: 1,
-			formatters: { precise: { format: `%(asctime)s - ${name} - %(name)s - %(lineno)d - %(levelname)s - %(request)s - %(message)s` } },
+			formatters: {
+				precise: { format: `%(asctime)s - ${name} - %(name)s - %(lineno)d - %(levelname)s - %(request)s - %(message)s` }
+			},
 			handlers: {
-				file: { class: 'logging.FileHandler', formatter: 'precise', filename: path.join(dataDir, `${name}.log`), encoding: 'utf8' },
+				file: {
+					class: 'logging.FileHandler',
+					formatter: 'precise',
+					filename: path.join(dataDir, `${name}.log`),
+					encoding: 'utf8'
+				},
 				console: { class: 'logging.StreamHandler', formatter: 'precise', level: 'WARNING' }
 			},
 			root: { level: 'INFO', handlers: ['file', 'console'] },
@@ -96,7 +117,8 @@ function workerLogConfig(dataDir: string, name: string): string {
 
 export async function startSynapseWorkers(opts: WorkersOptions): Promise<RunningWorkers> {
 	ensureVenv();
-	if (await portInUse(opts.port)) throw new Error(`Port ${opts.port} is already in use. Choose another port (CASUS_HS_PORT).`);
+	if (await portInUse(opts.port))
+		throw new Error(`Port ${opts.port} is already in use. Choose another port (CASUS_HS_PORT).`);
 	const dataDir = opts.dataDir;
 	const processes: WorkerProcess[] = [
 		{ name: 'main', app: 'synapse.app.homeserver', port: await freePort() },
@@ -122,10 +144,28 @@ export async function startSynapseWorkers(opts: WorkersOptions): Promise<Running
 			event_persister1: { host: '127.0.0.1', port: port('event_persister1') }
 		},
 		worker_replication_secret_path: secretFile,
-		redis: { enabled: true, host: opts.redis?.host ?? '127.0.0.1', port: opts.redis?.port ?? 6379, ...(opts.redis?.dbid !== undefined ? { dbid: opts.redis.dbid } : {}) },
+		redis: {
+			enabled: true,
+			host: opts.redis?.host ?? '127.0.0.1',
+			port: opts.redis?.port ?? 6379,
+			...(opts.redis?.dbid !== undefined ? { dbid: opts.redis.dbid } : {})
+		},
 		listeners: [
-			{ port: port('main'), bind_addresses: loopback, type: 'http', tls: false, x_forwarded: true, resources: [{ names: ['client'], compress: false }] },
-			{ port: mainReplication, bind_addresses: loopback, type: 'http', tls: false, resources: [{ names: ['replication'] }] }
+			{
+				port: port('main'),
+				bind_addresses: loopback,
+				type: 'http',
+				tls: false,
+				x_forwarded: true,
+				resources: [{ names: ['client'], compress: false }]
+			},
+			{
+				port: mainReplication,
+				bind_addresses: loopback,
+				type: 'http',
+				tls: false,
+				resources: [{ names: ['replication'] }]
+			}
 		]
 	});
 
@@ -137,14 +177,22 @@ export async function startSynapseWorkers(opts: WorkersOptions): Promise<Running
 		VENV_PYTHON,
 		[
 			path.join(SYNAPSE_CONFIG, 'generate.py'),
-			'--data-dir', dataDir,
-			'--profile', opts.profile,
-			'--port', String(port('main')),
-			'--server-name', serverName,
-			'--public-baseurl', `${publicUrl}/`,
-			'--database-url', opts.databaseUrl,
-			'--extra', path.join(SYNAPSE_CONFIG, 'profiles', 'workers.yaml'),
-			'--extra', generated
+			'--data-dir',
+			dataDir,
+			'--profile',
+			opts.profile,
+			'--port',
+			String(port('main')),
+			'--server-name',
+			serverName,
+			'--public-baseurl',
+			`${publicUrl}/`,
+			'--database-url',
+			opts.databaseUrl,
+			'--extra',
+			path.join(SYNAPSE_CONFIG, 'profiles', 'workers.yaml'),
+			'--extra',
+			generated
 		],
 		{ stdio: ['ignore', 'inherit', 'inherit'], env }
 	);
@@ -198,7 +246,9 @@ export async function startSynapseWorkers(opts: WorkersOptions): Promise<Running
 		launch(processes[0]!);
 		await waitForHealth(`http://127.0.0.1:${port('main')}`, opts.startTimeout ?? 120, processes[0]!.child);
 		for (const p of processes.slice(1)) launch(p);
-		await Promise.all(processes.slice(1).map((p) => waitForHealth(`http://127.0.0.1:${p.port}`, opts.startTimeout ?? 120, p.child)));
+		await Promise.all(
+			processes.slice(1).map((p) => waitForHealth(`http://127.0.0.1:${p.port}`, opts.startTimeout ?? 120, p.child))
+		);
 		await waitForHealth(info.homeserverUrl, 10);
 	} catch (err) {
 		await stopAll();
@@ -223,7 +273,14 @@ function startProxy(listenPort: number, portOf: (worker: string) => number): htt
 		const url = req.url ?? '/';
 		const worker = routeFor(url.split('?')[0]!);
 		const upstream = http.request(
-			{ host: '127.0.0.1', port: portOf(worker), method: req.method, path: url, headers: { ...req.headers, 'x-forwarded-for': req.socket.remoteAddress ?? '127.0.0.1' }, agent },
+			{
+				host: '127.0.0.1',
+				port: portOf(worker),
+				method: req.method,
+				path: url,
+				headers: { ...req.headers, 'x-forwarded-for': req.socket.remoteAddress ?? '127.0.0.1' },
+				agent
+			},
 			(up) => {
 				res.writeHead(up.statusCode ?? 502, up.headers);
 				up.pipe(res);

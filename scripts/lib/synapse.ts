@@ -50,11 +50,16 @@ export function ensureVenv(): void {
 export function generateConfig(opts: SynapseOptions): InstanceInfo {
 	const args = [
 		path.join(SYNAPSE_CONFIG, 'generate.py'),
-		'--data-dir', opts.dataDir,
-		'--profile', opts.profile,
-		'--port', String(opts.port),
-		'--server-name', opts.serverName ?? 'localhost',
-		'--bind-address', opts.bindAddress ?? '127.0.0.1'
+		'--data-dir',
+		opts.dataDir,
+		'--profile',
+		opts.profile,
+		'--port',
+		String(opts.port),
+		'--server-name',
+		opts.serverName ?? 'localhost',
+		'--bind-address',
+		opts.bindAddress ?? '127.0.0.1'
 	];
 	if (opts.databaseUrl) args.push('--database-url', opts.databaseUrl);
 	for (const extra of opts.extraConfig ?? []) args.push('--extra', extra);

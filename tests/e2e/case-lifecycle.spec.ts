@@ -20,7 +20,11 @@ test('a case from intake to closure, seen by every member', async ({ browser, en
 	let caseUrl = '';
 
 	await test.step('three professionals sign in, each on their own device', async () => {
-		[csg, chair, vt] = await Promise.all([openAs(browser, env, 'e2e.csg'), openAs(browser, env, 'e2e.chair'), openAs(browser, env, 'e2e.vt')]);
+		[csg, chair, vt] = await Promise.all([
+			openAs(browser, env, 'e2e.csg'),
+			openAs(browser, env, 'e2e.chair'),
+			openAs(browser, env, 'e2e.vt')
+		]);
 		await expectAccessible(csg.page, 'case list');
 	});
 
@@ -75,7 +79,9 @@ test('a case from intake to closure, seen by every member', async ({ browser, en
 		// A member, not a coordinator: no forms for triage, consent or closure.
 		await expect(p.getByRole('link', { name: 'Triage' })).toHaveCount(0);
 		await p.getByRole('navigation', { name: 'Hoofdmenu' }).getByRole('link', { name: 'Mijn casussen' }).click();
-		await expect(p.getByTestId('case-row').filter({ hasText: reference }).getByTestId('triage-deadline')).toContainText('Triage binnen');
+		await expect(p.getByTestId('case-row').filter({ hasText: reference }).getByTestId('triage-deadline')).toContainText(
+			'Triage binnen'
+		);
 	});
 
 	await test.step('the MDT chair records the triage decision before the deadline, keeping regie with CSG and VT as deputy', async () => {
@@ -92,7 +98,10 @@ test('a case from intake to closure, seen by every member', async ({ browser, en
 		await p.locator('fieldset[data-domain=veiligheid]').getByLabel('VT', { exact: true }).check();
 		await p.locator('fieldset[data-domain=veiligheid]').getByLabel('Urgentie').selectOption('within_24h');
 		await p.locator('fieldset[data-domain=hulp]').getByLabel('CSG', { exact: true }).check();
-		await p.locator('fieldset[data-domain=hulp]').getByLabel('Wat gebeurt er').fill(`Forensisch-medisch onderzoek ${marker}`);
+		await p
+			.locator('fieldset[data-domain=hulp]')
+			.getByLabel('Wat gebeurt er')
+			.fill(`Forensisch-medisch onderzoek ${marker}`);
 		await p.getByLabel('Regiehouder', { exact: true }).selectOption({ label: 'Eva CSG (CSG)' });
 		await p.getByLabel('Vervanger').selectOption({ label: 'Lotte VT (VT)' });
 		await p.getByRole('button', { name: 'Triagebesluit vastleggen' }).click();
@@ -103,7 +112,9 @@ test('a case from intake to closure, seen by every member', async ({ browser, en
 		// Everyone reads the decision decrypted.
 		await vt.page.getByTestId('case-row').filter({ hasText: reference }).getByRole('link', { name: reference }).click();
 		await expect(vt.page.getByTestId('summary-domain-veiligheid')).toContainText('VT', { timeout: 60_000 });
-		await expect(vt.page.getByTestId('summary-domain-hulp')).toContainText(`Forensisch-medisch onderzoek ${marker}`, { timeout: 60_000 });
+		await expect(vt.page.getByTestId('summary-domain-hulp')).toContainText(`Forensisch-medisch onderzoek ${marker}`, {
+			timeout: 60_000
+		});
 		await expect(vt.page.getByTestId('summary-deputy')).toContainText('Lotte VT');
 	});
 
@@ -144,7 +155,9 @@ test('a case from intake to closure, seen by every member', async ({ browser, en
 		await row.getByRole('link', { name: reference }).click();
 		await expect(csg.page.getByTestId('update-next-steps')).toContainText(marker);
 		await csg.page.getByRole('navigation', { name: 'Hoofdmenu' }).getByRole('link', { name: 'Mijn casussen' }).click();
-		await expect(csg.page.getByTestId('case-row').filter({ hasText: reference }).getByTestId('unread')).toHaveCount(0, { timeout: 30_000 });
+		await expect(csg.page.getByTestId('case-row').filter({ hasText: reference }).getByTestId('unread')).toHaveCount(0, {
+			timeout: 30_000
+		});
 	});
 
 	await test.step('consent is withdrawn for the police: its member loses access, with the reason recorded', async () => {
@@ -161,20 +174,34 @@ test('a case from intake to closure, seen by every member', async ({ browser, en
 		await p.getByRole('link', { name: 'Leden' }).click();
 		await expect(p.getByText('Eerdere leden')).toBeVisible({ timeout: 60_000 });
 		await expect(p.locator('.former-list')).toContainText('Toestemming ingetrokken voor POLITIE');
-		await expect(p.getByTestId('member-row').filter({ hasText: 'Sanne Voorzitter' })).toContainText('Besproken in MDT-overleg');
+		await expect(p.getByTestId('member-row').filter({ hasText: 'Sanne Voorzitter' })).toContainText(
+			'Besproken in MDT-overleg'
+		);
 		await expectAccessible(p, 'members');
 		await snap(p, testInfo, 'members after withdrawal');
 	});
 
 	await test.step('an event nobody can decrypt is shown and flagged, and changes nothing', async () => {
 		const p = chair.page;
-		const session = JSON.parse((await p.evaluate(() => localStorage.getItem('casusruimte.session')))!) as { accessToken: string; homeserverUrl: string };
+		const session = JSON.parse((await p.evaluate(() => localStorage.getItem('casusruimte.session')))!) as {
+			accessToken: string;
+			homeserverUrl: string;
+		};
 		const roomId = decodeURIComponent(caseUrl.split('/cases/')[1]!);
-		const res = await fetch(`${env.homeserverUrl}/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/send/m.room.encrypted/bogus${Date.now()}`, {
-			method: 'PUT',
-			headers: { authorization: `Bearer ${session.accessToken}`, 'content-type': 'application/json' },
-			body: JSON.stringify({ algorithm: 'm.megolm.v1.aes-sha2', ciphertext: 'AwgAEnAA', sender_key: 'x', session_id: 'no-such-session', device_id: 'NOPE' })
-		});
+		const res = await fetch(
+			`${env.homeserverUrl}/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/send/m.room.encrypted/bogus${Date.now()}`,
+			{
+				method: 'PUT',
+				headers: { authorization: `Bearer ${session.accessToken}`, 'content-type': 'application/json' },
+				body: JSON.stringify({
+					algorithm: 'm.megolm.v1.aes-sha2',
+					ciphertext: 'AwgAEnAA',
+					sender_key: 'x',
+					session_id: 'no-such-session',
+					device_id: 'NOPE'
+				})
+			}
+		);
 		expect(res.ok).toBe(true);
 		const flaggedLink = p.getByRole('link', { name: /gemarkeerde gebeurtenis/ });
 		await expect(flaggedLink).toBeVisible({ timeout: 60_000 });
@@ -202,7 +229,10 @@ test('a case from intake to closure, seen by every member', async ({ browser, en
 			await expect(u.page.getByTestId('summary')).toContainText('Bewaren tot');
 		}
 		await snap(chair.page, testInfo, 'closed case as the chair sees it');
-		await csg.page.getByRole('navigation', { name: 'Hoofdmenu' }).getByRole('link', { name: 'Account en apparaat' }).click();
+		await csg.page
+			.getByRole('navigation', { name: 'Hoofdmenu' })
+			.getByRole('link', { name: 'Account en apparaat' })
+			.click();
 		await expect(csg.page.getByTestId('encryption-status')).toContainText('Ja');
 		await expectAccessible(csg.page, 'account');
 	});
@@ -231,9 +261,15 @@ test('a case from intake to closure, seen by every member', async ({ browser, en
 		await expect(outsider.page.getByText(marker)).toHaveCount(0);
 		await expectAccessible(outsider.page, 'no access');
 		// The homeserver itself refuses to let them in.
-		const session = JSON.parse((await outsider.page.evaluate(() => localStorage.getItem('casusruimte.session')))!) as { accessToken: string };
+		const session = JSON.parse((await outsider.page.evaluate(() => localStorage.getItem('casusruimte.session')))!) as {
+			accessToken: string;
+		};
 		const roomId = decodeURIComponent(caseUrl.split('/cases/')[1]!);
-		const join = await fetch(`${env.homeserverUrl}/_matrix/client/v3/join/${encodeURIComponent(roomId)}`, { method: 'POST', headers: { authorization: `Bearer ${session.accessToken}`, 'content-type': 'application/json' }, body: '{}' });
+		const join = await fetch(`${env.homeserverUrl}/_matrix/client/v3/join/${encodeURIComponent(roomId)}`, {
+			method: 'POST',
+			headers: { authorization: `Bearer ${session.accessToken}`, 'content-type': 'application/json' },
+			body: '{}'
+		});
 		expect(join.status).toBe(403);
 		await snap(outsider.page, testInfo, 'no access');
 		await outsider.context.close();

@@ -33,10 +33,16 @@ export function keepRecoveryKey(env: E2EEnvironment, localpart: string, key: str
 	writeFileSync(file, JSON.stringify({ ...keys, [localpart]: key }));
 }
 
-const LANDING = /^(Beveiliging instellen|Dit apparaat verifiëren|Mijn casussen|Privacyconsole: toegang en bewaartermijnen)$/;
+const LANDING =
+	/^(Beveiliging instellen|Dit apparaat verifiëren|Mijn casussen|Privacyconsole: toegang en bewaartermijnen)$/;
 
 /** Submits the sign-in form; stops on the first page after it (set-up, verification or the case list). */
-export async function submitSignIn(page: Page, env: E2EEnvironment, localpart: string, password = E2E_PASSWORD): Promise<void> {
+export async function submitSignIn(
+	page: Page,
+	env: E2EEnvironment,
+	localpart: string,
+	password = E2E_PASSWORD
+): Promise<void> {
 	await page.goto(`${env.appUrl}/login`);
 	await page.getByLabel('Gebruikersnaam').fill(localpart);
 	await page.getByLabel('Wachtwoord').fill(password);
@@ -49,7 +55,13 @@ export async function submitSignIn(page: Page, env: E2EEnvironment, localpart: s
  * encryption set-up (the recovery key is kept for later devices), on a new one
  * through verification with that key. Ends on the case list.
  */
-export async function signIn(page: Page, env: E2EEnvironment, localpart: string, password = E2E_PASSWORD, landing: RegExp = /\/cases$/): Promise<void> {
+export async function signIn(
+	page: Page,
+	env: E2EEnvironment,
+	localpart: string,
+	password = E2E_PASSWORD,
+	landing: RegExp = /\/cases$/
+): Promise<void> {
 	await submitSignIn(page, env, localpart, password);
 	// Privacy officers read no case content: they go straight to their console, without device set-up.
 	if (!landing.test('/cases')) {
@@ -81,8 +93,17 @@ export interface UserSession {
 }
 
 /** A user in a browser context of their own (their own device, their own keys). */
-export async function openAs(browser: Browser, env: E2EEnvironment, localpart: string, opts: { signIn?: boolean } = {}): Promise<UserSession> {
-	const context = await browser.newContext({ locale: 'nl-NL', timezoneId: 'Europe/Amsterdam', viewport: { width: 1280, height: 800 } });
+export async function openAs(
+	browser: Browser,
+	env: E2EEnvironment,
+	localpart: string,
+	opts: { signIn?: boolean } = {}
+): Promise<UserSession> {
+	const context = await browser.newContext({
+		locale: 'nl-NL',
+		timezoneId: 'Europe/Amsterdam',
+		viewport: { width: 1280, height: 800 }
+	});
 	const page = await context.newPage();
 	if (opts.signIn !== false) await signIn(page, env, localpart);
 	return { localpart, context, page };
@@ -96,7 +117,9 @@ export async function snap(page: Page, testInfo: TestInfo, name: string): Promis
 export async function expectAccessible(page: Page, label: string): Promise<void> {
 	const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
 	const serious = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-	expect(serious.map((v) => `${label}: ${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
+	expect(
+		serious.map((v) => `${label}: ${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)
+	).toEqual([]);
 }
 
 /** Waits until the case room has loaded and decrypted (its reference heading shows). */

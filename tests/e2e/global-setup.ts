@@ -19,7 +19,13 @@ export default async function globalSetup() {
 	const accounts = new Accounts(config, await connectService(config));
 	for (const user of E2E_USERS) await accounts.addUser({ ...user, password: E2E_PASSWORD });
 	// The daily retention job stays off: tests run it themselves (npm run retention).
-	const web = await startAppServer({ port: await freePort(), homeserverPublicUrl: synapse.info.publicBaseurl, dataDir: synapse.dataDir, quiet: true, env: { CASUS_RETENTION_JOB_HOURS: '0' } });
+	const web = await startAppServer({
+		port: await freePort(),
+		homeserverPublicUrl: synapse.info.publicBaseurl,
+		dataDir: synapse.dataDir,
+		quiet: true,
+		env: { CASUS_RETENTION_JOB_HOURS: '0' }
+	});
 	const environment: E2EEnvironment = {
 		appUrl: web.url,
 		homeserverUrl: synapse.info.homeserverUrl,

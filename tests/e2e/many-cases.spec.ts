@@ -16,15 +16,36 @@ test('the case list stays fast with hundreds of cases', async ({ browser, env },
 	// Provisioning as the server does it (service account), then the user joins each room.
 	const config = configFromDataDir(env.dataDir);
 	const service = new CaseService(config, await connectService(config));
-	const login = (await (await fetch(`${env.homeserverUrl}/_matrix/client/v3/login`, { method: 'POST', body: JSON.stringify({ type: 'm.login.password', identifier: { type: 'm.id.user', user: 'e2e.many' }, password: E2E_PASSWORD }) })).json()) as { access_token: string };
+	const login = (await (
+		await fetch(`${env.homeserverUrl}/_matrix/client/v3/login`, {
+			method: 'POST',
+			body: JSON.stringify({
+				type: 'm.login.password',
+				identifier: { type: 'm.id.user', user: 'e2e.many' },
+				password: E2E_PASSWORD
+			})
+		})
+	).json()) as { access_token: string };
 	const token = login.access_token;
 	const hour = 3_600_000;
 	const work: Promise<void>[] = [];
 	for (let i = 0; i < CASES; i++) {
 		const reference = `${i % 4 === 0 ? 'OB' : 'DH'}-2025-${String(i + 1).padStart(4, '0')}`;
 		const firstReport = new Date(Date.now() - (i % 30) * 2 * hour).toISOString().replace(/\.\d{3}Z$/, 'Z');
-		const { roomId } = await service.createCase(token, { reference, region: reference.slice(0, 2), first_report_at: firstReport, acute: i % 5 === 0, access: [{ org: 'CSG', basis: 'consent' }] });
-		work.push(fetch(`${env.homeserverUrl}/_matrix/client/v3/join/${encodeURIComponent(roomId)}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{}' }).then((r) => expect(r.ok).toBe(true)));
+		const { roomId } = await service.createCase(token, {
+			reference,
+			region: reference.slice(0, 2),
+			first_report_at: firstReport,
+			acute: i % 5 === 0,
+			access: [{ org: 'CSG', basis: 'consent' }]
+		});
+		work.push(
+			fetch(`${env.homeserverUrl}/_matrix/client/v3/join/${encodeURIComponent(roomId)}`, {
+				method: 'POST',
+				headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+				body: '{}'
+			}).then((r) => expect(r.ok).toBe(true))
+		);
 		if (work.length >= 10) await Promise.all(work.splice(0));
 	}
 	await Promise.all(work);
@@ -60,6 +81,8 @@ test('the case list stays fast with hundreds of cases', async ({ browser, env },
 	const warmMs = Date.now() - t1;
 	testInfo.annotations.push({ type: 'warm start to list', description: `${warmMs} ms` });
 	expect(warmMs).toBeLessThan(10_000);
-	console.log(`${CASES} cases: cold start (with first-run set-up) ${coldMs} ms, search ${searchMs} ms, warm start ${warmMs} ms`);
+	console.log(
+		`${CASES} cases: cold start (with first-run set-up) ${coldMs} ms, search ${searchMs} ms, warm start ${warmMs} ms`
+	);
 	await user.context.close();
 });

@@ -47,7 +47,12 @@ test('offline and reload: queued sends survive and go out exactly once', async (
 		await writer.context.setOffline(false);
 		await expect(r.getByText(`Offline ${marker}`)).toBeVisible({ timeout: 60_000 });
 		await expect(w.getByTestId('offline-banner')).toHaveCount(0, { timeout: 60_000 });
-		await expect(w.getByTestId('timeline-entry').filter({ hasText: `Offline ${marker}` }).getByTestId('pending')).toHaveCount(0, { timeout: 60_000 });
+		await expect(
+			w
+				.getByTestId('timeline-entry')
+				.filter({ hasText: `Offline ${marker}` })
+				.getByTestId('pending')
+		).toHaveCount(0, { timeout: 60_000 });
 		await r.waitForTimeout(2_000);
 		await expect(r.getByText(`Offline ${marker}`)).toHaveCount(1);
 		await expect(w.getByText(`Offline ${marker}`)).toHaveCount(1);
@@ -58,15 +63,30 @@ test('offline and reload: queued sends survive and go out exactly once', async (
 		await w.route(blocked, (route) => route.abort('internetdisconnected'));
 		await w.getByLabel('Bericht aan het team').fill(`Herladen ${marker}`);
 		await w.getByRole('button', { name: 'Versturen' }).click();
-		await expect(w.getByTestId('timeline-entry').filter({ hasText: `Herladen ${marker}` }).getByTestId('pending')).toBeVisible();
+		await expect(
+			w
+				.getByTestId('timeline-entry')
+				.filter({ hasText: `Herladen ${marker}` })
+				.getByTestId('pending')
+		).toBeVisible();
 		await w.waitForTimeout(1_000); // at least one attempt has failed
 		await w.reload();
 		await expectCaseOpen(w, reference);
-		await expect(w.getByTestId('timeline-entry').filter({ hasText: `Herladen ${marker}` }).getByTestId('pending')).toBeVisible({ timeout: 60_000 });
+		await expect(
+			w
+				.getByTestId('timeline-entry')
+				.filter({ hasText: `Herladen ${marker}` })
+				.getByTestId('pending')
+		).toBeVisible({ timeout: 60_000 });
 		await snap(w, testInfo, 'queued message after reload');
 		await w.unroute(blocked);
 		await expect(r.getByText(`Herladen ${marker}`)).toBeVisible({ timeout: 60_000 });
-		await expect(w.getByTestId('timeline-entry').filter({ hasText: `Herladen ${marker}` }).getByTestId('pending')).toHaveCount(0, { timeout: 60_000 });
+		await expect(
+			w
+				.getByTestId('timeline-entry')
+				.filter({ hasText: `Herladen ${marker}` })
+				.getByTestId('pending')
+		).toHaveCount(0, { timeout: 60_000 });
 		await r.waitForTimeout(2_000);
 		await expect(r.getByText(`Herladen ${marker}`)).toHaveCount(1);
 		await expect(w.getByText(`Herladen ${marker}`)).toHaveCount(1);

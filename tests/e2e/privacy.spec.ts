@@ -30,7 +30,12 @@ async function caseWithMembers(env: E2EEnvironment) {
 		const localpart = `e2e.po-${org.toLowerCase()}.${suffix}`;
 		await accounts.addUser({ localpart, org, roles: ['professional'], password: E2E_PASSWORD });
 		const l = await passwordLogin(env.homeserverUrl, localpart, E2E_PASSWORD, 'e2e-setup');
-		return { userId: l.user_id, localpart, token: l.access_token, http: new MatrixHttp(env.homeserverUrl, l.access_token) };
+		return {
+			userId: l.user_id,
+			localpart,
+			token: l.access_token,
+			http: new MatrixHttp(env.homeserverUrl, l.access_token)
+		};
 	};
 	const csg = await login('CSG');
 	const others = [await login('VT'), await login('POLITIE')];
@@ -46,18 +51,27 @@ async function caseWithMembers(env: E2EEnvironment) {
 	});
 	await csg.http.post(`/_matrix/client/v3/rooms/${enc(created.roomId)}/join`, {});
 	for (const u of others) {
-		await csg.http.post(`/_matrix/client/v3/rooms/${enc(created.roomId)}/invite`, { user_id: u.userId, reason: 'Besproken in het MDT-overleg' });
+		await csg.http.post(`/_matrix/client/v3/rooms/${enc(created.roomId)}/invite`, {
+			user_id: u.userId,
+			reason: 'Besproken in het MDT-overleg'
+		});
 		await u.http.post(`/_matrix/client/v3/rooms/${enc(created.roomId)}/join`, {});
 	}
 	return { ...created, politie: others[1]!.userId, vt: others[0]!, csg };
 }
 
-test('a privacy officer reviews a case, removes a member with a reason and exports the report', async ({ page, env }) => {
+test('a privacy officer reviews a case, removes a member with a reason and exports the report', async ({
+	page,
+	env
+}) => {
 	const c = await caseWithMembers(env);
 
 	await signIn(page, env, 'e2e.privacy', E2E_PASSWORD, /\/privacy$/);
 	await expect(page.getByRole('heading', { level: 1, name: /Privacyconsole/ })).toBeVisible();
-	const row = page.getByTestId('privacy-cases').getByRole('row').filter({ has: page.getByRole('link', { name: c.reference }) });
+	const row = page
+		.getByTestId('privacy-cases')
+		.getByRole('row')
+		.filter({ has: page.getByRole('link', { name: c.reference }) });
 	await expect(row).toContainText('POLITIE: 1');
 	await expect(page.getByRole('link', { name: 'Privacyconsole' })).toBeVisible();
 	await expectAccessible(page, 'privacy overview');
@@ -82,15 +96,21 @@ test('a privacy officer reviews a case, removes a member with a reason and expor
 	await form.getByRole('button', { name: 'Verwijderen', exact: true }).click();
 	await expect(page.getByRole('status').filter({ hasText: 'is verwijderd' })).toBeVisible();
 	await expect(members).not.toContainText(c.politie);
-	await expect(page.getByTestId('membership-history')).toContainText('Verwijderd door de privacy officer. Reden: Toestemming voor de politie is ingetrokken');
+	await expect(page.getByTestId('membership-history')).toContainText(
+		'Verwijderd door de privacy officer. Reden: Toestemming voor de politie is ingetrokken'
+	);
 	// The homeserver agrees.
-	const member = await c.csg.http.get<{ membership: string }>(`/_matrix/client/v3/rooms/${enc(c.roomId)}/state/m.room.member/${enc(c.politie)}`);
+	const member = await c.csg.http.get<{ membership: string }>(
+		`/_matrix/client/v3/rooms/${enc(c.roomId)}/state/m.room.member/${enc(c.politie)}`
+	);
 	expect(member.membership).toBe('leave');
 
 	// The audit log shows the removal with its reason.
 	await page.getByRole('link', { name: 'Auditlog' }).click();
 	await expect(page.getByTestId('audit-chain')).toContainText('De keten is intact');
-	await expect(page.getByTestId('audit-log').getByRole('row').filter({ hasText: 'Lid verwijderd' }).first()).toContainText('Toestemming voor de politie is ingetrokken');
+	await expect(
+		page.getByTestId('audit-log').getByRole('row').filter({ hasText: 'Lid verwijderd' }).first()
+	).toContainText('Toestemming voor de politie is ingetrokken');
 	await expectAccessible(page, 'privacy audit');
 
 	// The access-review report for this period: on screen, printable, and as CSV.
@@ -101,7 +121,10 @@ test('a privacy officer reviews a case, removes a member with a reason and expor
 	await expect(reportRow).toBeVisible();
 	await expect(page.getByTestId('report-table')).not.toContainText('@');
 	await expectAccessible(page, 'privacy report');
-	const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download CSV' }).click()]);
+	const [download] = await Promise.all([
+		page.waitForEvent('download'),
+		page.getByRole('button', { name: 'Download CSV' }).click()
+	]);
 	expect(download.suggestedFilename()).toMatch(/^toegangsreview-\d{4}-\d{2}-\d{2}-\d{4}-\d{2}-\d{2}\.csv$/);
 	const csv = readFileSync((await download.path())!, 'utf8');
 	const header = csv.split('\r\n')[0]!.split(',');

@@ -1,4 +1,13 @@
-import { test, expect, submitSignIn, openAs, snap, expectAccessible, recoveryKeyOf, keepRecoveryKey } from './fixtures.ts';
+import {
+	test,
+	expect,
+	submitSignIn,
+	openAs,
+	snap,
+	expectAccessible,
+	recoveryKeyOf,
+	keepRecoveryKey
+} from './fixtures.ts';
 
 test('the sign-in page loads, is accessible and refuses a wrong password', async ({ page, env }) => {
 	await page.goto(env.appUrl);
@@ -20,7 +29,11 @@ test('the sign-in page stays light: no Matrix SDK, no crypto wasm', async ({ pag
 		if (res.request().resourceType() === 'script') {
 			const body = await res.text().catch(() => '');
 			// Strings only the SDK and its crypto carry.
-			scripts.push({ url, bytes: body.length, sdk: /matrix-sdk-crypto|FetchHttpApi|m\.megolm\.v1\.aes-sha2/.test(body) });
+			scripts.push({
+				url,
+				bytes: body.length,
+				sdk: /matrix-sdk-crypto|FetchHttpApi|m\.megolm\.v1\.aes-sha2/.test(body)
+			});
 		}
 	});
 	await page.goto(`${env.appUrl}/login`);
@@ -32,7 +45,10 @@ test('the sign-in page stays light: no Matrix SDK, no crypto wasm', async ({ pag
 	expect(total).toBeLessThan(400_000);
 });
 
-test('first sign-in sets up encryption: the recovery key is shown once, with copy and download', async ({ browser, env }, testInfo) => {
+test('first sign-in sets up encryption: the recovery key is shown once, with copy and download', async ({
+	browser,
+	env
+}, testInfo) => {
 	const context = await browser.newContext({ locale: 'nl-NL' });
 	await context.grantPermissions(['clipboard-read', 'clipboard-write']);
 	const page = await context.newPage();
@@ -70,7 +86,9 @@ test('a new device is verified with the recovery key; a wrong key is refused', a
 	await submitSignIn(page, env, 'e2e.shn');
 	await expect(page.getByRole('heading', { level: 1, name: 'Dit apparaat verifiëren' })).toBeVisible();
 	await expectAccessible(page, 'verify');
-	await page.getByLabel('Herstelsleutel', { exact: true }).fill('EsTA AAAA BBBB CCCC DDDD EEEE FFFF GGGG HHHH IIII JJJJ KKKK');
+	await page
+		.getByLabel('Herstelsleutel', { exact: true })
+		.fill('EsTA AAAA BBBB CCCC DDDD EEEE FFFF GGGG HHHH IIII JJJJ KKKK');
 	await page.getByRole('button', { name: 'Verifiëren met herstelsleutel' }).click();
 	await expect(page.getByRole('alert')).toContainText('hoort niet bij uw account');
 	await page.getByLabel('Herstelsleutel', { exact: true }).fill(key);
@@ -82,7 +100,10 @@ test('a new device is verified with the recovery key; a wrong key is refused', a
 	await first.context.close();
 });
 
-test('a new device is verified with another signed-in device by comparing emoji', async ({ browser, env }, testInfo) => {
+test('a new device is verified with another signed-in device by comparing emoji', async ({
+	browser,
+	env
+}, testInfo) => {
 	const first = await openAs(browser, env, 'e2e.twodev');
 	const second = await browser.newContext({ locale: 'nl-NL' });
 	const page = await second.newPage();
@@ -145,4 +166,3 @@ test('the app sends a strict Content Security Policy and security headers', asyn
 	expect(res.headers()['x-content-type-options']).toBe('nosniff');
 	expect(res.headers()['referrer-policy']).toBe('no-referrer');
 });
-

@@ -38,7 +38,11 @@ export default async function setup(project: TestProject) {
 	await new Promise<void>((r) => control.listen(0, '127.0.0.1', r));
 	const address = control.address();
 	const port = typeof address === 'object' && address ? address.port : 0;
-	project.provide('hardening', { dataDir: synapse.dataDir, homeserverUrl: synapse.info.homeserverUrl, control: `http://127.0.0.1:${port}` });
+	project.provide('hardening', {
+		dataDir: synapse.dataDir,
+		homeserverUrl: synapse.info.homeserverUrl,
+		control: `http://127.0.0.1:${port}`
+	});
 	return async () => {
 		control.close();
 		await synapse.cleanup();

@@ -28,8 +28,27 @@ export const VALID: Record<string, { schema: z.ZodType; state: boolean; content:
 		state: false,
 		content: {
 			v: 1,
-			facts: { reference: 'DH-2026-0001', region: 'DH', first_report_at: at, receiving_org: 'CSG', incident_date: '2026-11-21', incident_band: 'within_7_days', acute: true, kind: 'sexual_violence', setting: 'offline', minor: false },
-			person: { name: 'Naam', birth_date: '1999-04-01', address: 'Straat 1', phone: '0600000000', email: 'x@example.org', contact_preferences: 'Bellen', representative: 'Moeder' },
+			facts: {
+				reference: 'DH-2026-0001',
+				region: 'DH',
+				first_report_at: at,
+				receiving_org: 'CSG',
+				incident_date: '2026-11-21',
+				incident_band: 'within_7_days',
+				acute: true,
+				kind: 'sexual_violence',
+				setting: 'offline',
+				minor: false
+			},
+			person: {
+				name: 'Naam',
+				birth_date: '1999-04-01',
+				address: 'Straat 1',
+				phone: '0600000000',
+				email: 'x@example.org',
+				contact_preferences: 'Bellen',
+				representative: 'Moeder'
+			},
 			summary: 'Het verhaal.',
 			reporter: 'Slachtoffer'
 		}
@@ -37,12 +56,33 @@ export const VALID: Record<string, { schema: z.ZodType; state: boolean; content:
 	[RECORD.triage]: {
 		schema: RECORD_SCHEMAS[RECORD.triage],
 		state: false,
-		content: { v: 1, seq: 1, supersedes: null, decided_at: at, domains: { veiligheid: decision, strafrecht: decision, hulp: decision, herstel: decision }, participants, regiehouder: REGIEHOUDER, deputy: null, next_review: day, reason: 'initial', notes: 'MDT' }
+		content: {
+			v: 1,
+			seq: 1,
+			supersedes: null,
+			decided_at: at,
+			domains: { veiligheid: decision, strafrecht: decision, hulp: decision, herstel: decision },
+			participants,
+			regiehouder: REGIEHOUDER,
+			deputy: null,
+			next_review: day,
+			reason: 'initial',
+			notes: 'MDT'
+		}
 	},
 	[RECORD.consent]: {
 		schema: RECORD_SCHEMAS[RECORD.consent],
 		state: false,
-		content: { v: 1, status: 'given', organisations: ['SHN'], purposes: ['care'], basis: { kind: 'consent' }, given_by: 'victim', recorded_at: at, notes: 'Mondeling' }
+		content: {
+			v: 1,
+			status: 'given',
+			organisations: ['SHN'],
+			purposes: ['care'],
+			basis: { kind: 'consent' },
+			given_by: 'victim',
+			recorded_at: at,
+			notes: 'Mondeling'
+		}
 	},
 	[RECORD.update]: {
 		schema: RECORD_SCHEMAS[RECORD.update],
@@ -58,24 +98,59 @@ export const VALID: Record<string, { schema: z.ZodType; state: boolean; content:
 			retriage_requested: false
 		}
 	},
-	[RECORD.handover]: { schema: RECORD_SCHEMAS[RECORD.handover], state: false, content: { v: 1, from: REGIEHOUDER, to: '@ander:hardening.test', deputy: null, reason: 'Verlof', at } },
+	[RECORD.handover]: {
+		schema: RECORD_SCHEMAS[RECORD.handover],
+		state: false,
+		content: { v: 1, from: REGIEHOUDER, to: '@ander:hardening.test', deputy: null, reason: 'Verlof', at }
+	},
 	[RECORD.closure]: {
 		schema: RECORD_SCHEMAS[RECORD.closure],
 		state: false,
-		content: { v: 1, decided_at: at, reason: 'help_completed', explanation: 'Afgerond', participants, follow_up: [{ date: day, org: 'CSG' }], retention_months: 12 }
+		content: {
+			v: 1,
+			decided_at: at,
+			reason: 'help_completed',
+			explanation: 'Afgerond',
+			participants,
+			follow_up: [{ date: day, org: 'CSG' }],
+			retention_months: 12
+		}
 	},
 	[STATE.case]: {
 		schema: CaseState,
 		state: true,
-		content: { v: 1, reference: 'DH-2026-0001', region: 'DH', phase: 'regie', first_report_at: at, acute: true, closed_at: null, retention_until: null }
+		content: {
+			v: 1,
+			reference: 'DH-2026-0001',
+			region: 'DH',
+			phase: 'regie',
+			first_report_at: at,
+			acute: true,
+			closed_at: null,
+			retention_until: null
+		}
 	},
 	[STATE.access]: {
 		schema: AccessState,
 		state: true,
-		content: { v: 1, organisations: [{ org: 'CSG', since: at, basis: 'consent' }, { org: 'VT', since: at, basis: 'statutory', ground: 'wmo2015-vt' }] }
+		content: {
+			v: 1,
+			organisations: [
+				{ org: 'CSG', since: at, basis: 'consent' },
+				{ org: 'VT', since: at, basis: 'statutory', ground: 'wmo2015-vt' }
+			]
+		}
 	},
-	[STATE.regie]: { schema: RegieState, state: true, content: { v: 1, regiehouder: REGIEHOUDER, deputy: null, since: at, handovers: 0 } },
-	[STATE.triageStatus]: { schema: TriageStatusState, state: true, content: { v: 1, seq: 1, decided_at: at, next_review: day } }
+	[STATE.regie]: {
+		schema: RegieState,
+		state: true,
+		content: { v: 1, regiehouder: REGIEHOUDER, deputy: null, since: at, handovers: 0 }
+	},
+	[STATE.triageStatus]: {
+		schema: TriageStatusState,
+		state: true,
+		content: { v: 1, seq: 1, decided_at: at, next_review: day }
+	}
 };
 
 type Json = { [k: string]: unknown };
@@ -91,7 +166,8 @@ interface Slot {
 function branchFor(schema: Json, value: unknown): Json {
 	const branches = (schema.anyOf ?? schema.oneOf) as Json[] | undefined;
 	if (!branches) return schema;
-	const typeOf = value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value === 'number' ? 'number' : typeof value;
+	const typeOf =
+		value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value === 'number' ? 'number' : typeof value;
 	const fits = branches.filter((b) => b.type === typeOf || (b.type === 'integer' && typeOf === 'number'));
 	const byConst = fits.find((b) => {
 		const props = b.properties as Record<string, Json> | undefined;
@@ -102,11 +178,15 @@ function branchFor(schema: Json, value: unknown): Json {
 
 function slots(value: unknown, schema: Json, path: (string | number)[] = [], required = true): Slot[] {
 	const s = branchFor(schema, value);
-	const out: Slot[] = [{ path, schema: s, required, isObject: !!value && typeof value === 'object' && !Array.isArray(value) }];
-	if (Array.isArray(value) && s.items) value.forEach((v, i) => out.push(...slots(v, s.items as Json, [...path, i], true)));
+	const out: Slot[] = [
+		{ path, schema: s, required, isObject: !!value && typeof value === 'object' && !Array.isArray(value) }
+	];
+	if (Array.isArray(value) && s.items)
+		value.forEach((v, i) => out.push(...slots(v, s.items as Json, [...path, i], true)));
 	else if (value && typeof value === 'object' && s.properties) {
 		const req = new Set((s.required as string[] | undefined) ?? []);
-		for (const [k, v] of Object.entries(value)) out.push(...slots(v, (s.properties as Record<string, Json>)[k] ?? {}, [...path, k], req.has(k)));
+		for (const [k, v] of Object.entries(value))
+			out.push(...slots(v, (s.properties as Record<string, Json>)[k] ?? {}, [...path, k], req.has(k)));
 	}
 	return out;
 }
@@ -116,14 +196,27 @@ const REMOVE = Symbol('remove');
 function breakers(slot: Slot, current: unknown): fc.Arbitrary<unknown>[] {
 	const s = slot.schema;
 	const list: fc.Arbitrary<unknown>[] = [];
-	const wrongType = current === null ? {} : Array.isArray(current) ? { not: 'an array' } : typeof current === 'string' ? 12345 : typeof current === 'number' ? '12' : typeof current === 'boolean' ? 'true' : [];
+	const wrongType =
+		current === null
+			? {}
+			: Array.isArray(current)
+				? { not: 'an array' }
+				: typeof current === 'string'
+					? 12345
+					: typeof current === 'number'
+						? '12'
+						: typeof current === 'boolean'
+							? 'true'
+							: [];
 	list.push(fc.constant(wrongType));
 	if (s.enum) list.push(fc.constantFrom('niet-bestaand', 'PHONE', ''));
 	if (s.const !== undefined) list.push(fc.constantFrom(2, 0, '1'));
-	if (s.pattern || s.format) list.push(fc.constantFrom('ongeldig', '2026-13-45', '23-11-2026', 'dh-2026-1', '@', 'x'.repeat(3)));
+	if (s.pattern || s.format)
+		list.push(fc.constantFrom('ongeldig', '2026-13-45', '23-11-2026', 'dh-2026-1', '@', 'x'.repeat(3)));
 	if (typeof s.maxLength === 'number') list.push(fc.constant('x'.repeat(s.maxLength + 1)));
 	if (typeof s.minLength === 'number' && s.minLength > 0) list.push(fc.constantFrom('', '   '));
-	if (typeof s.maxItems === 'number' && Array.isArray(current) && current.length) list.push(fc.constant(Array.from({ length: s.maxItems + 1 }, () => current[0])));
+	if (typeof s.maxItems === 'number' && Array.isArray(current) && current.length)
+		list.push(fc.constant(Array.from({ length: s.maxItems + 1 }, () => current[0])));
 	if (typeof s.minItems === 'number' && s.minItems > 0) list.push(fc.constant([]));
 	if (typeof s.minimum === 'number') list.push(fc.constantFrom(s.minimum - 1, 1.5, -1e9));
 	if (s.type === 'integer') list.push(fc.constant(1.5));
@@ -175,12 +268,24 @@ export const malformedEvent: fc.Arbitrary<MalformedEvent> = fc.constantFrom(...O
 		const extra = slot.isObject ? [fc.constant({ [Symbol.for('extra')]: true })] : [];
 		return fc.oneof(...breakers(slot, current), ...extra).map((bad) => {
 			if (bad && typeof bad === 'object' && Symbol.for('extra') in (bad as object)) {
-				return { type, state: entry.state, content: setAt(entry.content, [...slot.path, 'onbekend_veld'], 'x'), how: `unknown field at ${slot.path.join('.') || '(root)'}` };
+				return {
+					type,
+					state: entry.state,
+					content: setAt(entry.content, [...slot.path, 'onbekend_veld'], 'x'),
+					how: `unknown field at ${slot.path.join('.') || '(root)'}`
+				};
 			}
-			return { type, state: entry.state, content: setAt(entry.content, slot.path, bad), how: `${bad === REMOVE ? 'removed' : 'broke'} ${slot.path.join('.') || '(root)'}` };
+			return {
+				type,
+				state: entry.state,
+				content: setAt(entry.content, slot.path, bad),
+				how: `${bad === REMOVE ? 'removed' : 'broke'} ${slot.path.join('.') || '(root)'}`
+			};
 		});
 	});
-	const whole = fc.anything({ maxDepth: 3 }).map((content) => ({ type, state: entry.state, content, how: 'arbitrary content' }));
+	const whole = fc
+		.anything({ maxDepth: 3 })
+		.map((content) => ({ type, state: entry.state, content, how: 'arbitrary content' }));
 	return fc.oneof({ weight: 9, arbitrary: spot }, { weight: 1, arbitrary: whole });
 });
 
@@ -188,7 +293,8 @@ export const malformedEvent: fc.Arbitrary<MalformedEvent> = fc.constantFrom(...O
 export function sampleMalformed(count: number, seed: number): MalformedEvent[] {
 	const out: MalformedEvent[] = [];
 	for (let round = 0; out.length < count; round++) {
-		for (const e of fc.sample(malformedEvent, { numRuns: count, seed: seed + round })) if (isMalformed(e) && out.length < count) out.push(e);
+		for (const e of fc.sample(malformedEvent, { numRuns: count, seed: seed + round }))
+			if (isMalformed(e) && out.length < count) out.push(e);
 	}
 	return out;
 }

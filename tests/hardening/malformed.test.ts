@@ -15,7 +15,15 @@ import type { CaseEventInput, CaseView } from '../../src/lib/case/view.ts';
 import { recordIntake } from '../../src/lib/case/commands.ts';
 import { MatrixHttpError } from '../../src/lib/server/http.ts';
 import { hardeningWorld } from './support.ts';
-import { createUser, startDevice, openCase, eventually, type Device, type World, inviteAndJoin } from '../support/world.ts';
+import {
+	createUser,
+	startDevice,
+	openCase,
+	eventually,
+	type Device,
+	type World,
+	inviteAndJoin
+} from '../support/world.ts';
 import { mapLimit } from '../../bench/lib/stats.ts';
 import { intakeInput } from '../support/sample-records.ts';
 import { REGIEHOUDER, SERVICE, VALID, isMalformed, malformedEvent, sampleMalformed } from './malformed-events.ts';
@@ -25,12 +33,27 @@ const COUNT = Number(process.env.HARDENING_MALFORMED ?? 1000);
 const derived = (v: CaseView) => JSON.stringify({ ...v, timeline: undefined, flagged: undefined });
 
 describe('malformed events in the reducer', () => {
-	const directory = buildDirectory([{ type: USER_EVENT, state_key: userStateKey(REGIEHOUDER), content: { v: 1, org: 'CSG', roles: ['professional'], display_name: 'R', active: true, updated_at: 1 } }]);
+	const directory = buildDirectory([
+		{
+			type: USER_EVENT,
+			state_key: userStateKey(REGIEHOUDER),
+			content: { v: 1, org: 'CSG', roles: ['professional'], display_name: 'R', active: true, updated_at: 1 }
+		}
+	]);
 	const ctx = { directory, serviceUserId: SERVICE, now: Date.parse('2026-11-23T10:00:00Z') };
-	const base: CaseEventInput[] = [STATE.case, STATE.access, STATE.regie].map((type, i) => ({ id: `$base${i}`, type, sender: SERVICE, ts: i, stateKey: '', content: VALID[type]!.content, encrypted: false }));
+	const base: CaseEventInput[] = [STATE.case, STATE.access, STATE.regie].map((type, i) => ({
+		id: `$base${i}`,
+		type,
+		sender: SERVICE,
+		ts: i,
+		stateKey: '',
+		content: VALID[type]!.content,
+		encrypted: false
+	}));
 
 	it('starts from valid examples of every type', () => {
-		for (const [type, entry] of Object.entries(VALID)) expect(entry.schema.safeParse(entry.content).success, type).toBe(true);
+		for (const [type, entry] of Object.entries(VALID))
+			expect(entry.schema.safeParse(entry.content).success, type).toBe(true);
 		expect(reduceCase(base, ctx).flagged).toEqual([]);
 	});
 
@@ -41,7 +64,15 @@ describe('malformed events in the reducer', () => {
 			fc.property(malformedEvent, (e) => {
 				fc.pre(isMalformed(e));
 				checked++;
-				const bad: CaseEventInput = { id: '$bad', type: e.type, sender: REGIEHOUDER, ts: 99, stateKey: e.state ? '' : undefined, content: JSON.parse(JSON.stringify(e.content ?? null)), encrypted: !e.state };
+				const bad: CaseEventInput = {
+					id: '$bad',
+					type: e.type,
+					sender: REGIEHOUDER,
+					ts: 99,
+					stateKey: e.state ? '' : undefined,
+					content: JSON.parse(JSON.stringify(e.content ?? null)),
+					encrypted: !e.state
+				};
 				const view = reduceCase([...base, bad], ctx);
 				expect(view.flagged.map((f) => f.id)).toContain('$bad');
 				expect(derived(view)).toBe(before);
@@ -59,7 +90,10 @@ describe('malformed events sent to a real homeserver', () => {
 
 	beforeAll(async () => {
 		world = await hardeningWorld();
-		const [ru, mu] = await Promise.all([createUser(world, 'CSG', ['professional'], 'fuzz-csg'), createUser(world, 'VT', ['professional'], 'fuzz-vt')]);
+		const [ru, mu] = await Promise.all([
+			createUser(world, 'CSG', ['professional'], 'fuzz-csg'),
+			createUser(world, 'VT', ['professional'], 'fuzz-vt')
+		]);
 		[regie, member] = await Promise.all([startDevice(world, ru), startDevice(world, mu)]);
 		({ roomId } = await openCase(world, regie.user));
 		const s = await regie.openSession(roomId);
@@ -86,21 +120,34 @@ describe('malformed events sent to a real homeserver', () => {
 			try {
 				if (e.state) {
 					// As the regiehouder, who may change case state (power 50) but never regie (100).
-					const res = await regie.user.http.put<{ event_id: string }>(`/_matrix/client/v3/rooms/${enc(roomId)}/state/${enc(e.type)}/`, e.content ?? null);
+					const res = await regie.user.http.put<{ event_id: string }>(
+						`/_matrix/client/v3/rooms/${enc(roomId)}/state/${enc(e.type)}/`,
+						e.content ?? null
+					);
 					accepted.push(res.event_id);
 				} else if (i % 10 === 0) {
 					// Through the real client: encrypted, as a rogue client would send it.
-					const res = await regie.client.sendEvent(roomId, e.type as never, (e.content && typeof e.content === 'object' && !Array.isArray(e.content) ? e.content : { value: e.content }) as never);
+					const res = await regie.client.sendEvent(
+						roomId,
+						e.type as never,
+						(e.content && typeof e.content === 'object' && !Array.isArray(e.content)
+							? e.content
+							: { value: e.content }) as never
+					);
 					accepted.push(res.event_id);
 				} else {
 					// Raw HTTP in plaintext: the homeserver's guard (when loaded) refuses records in plaintext.
-					const res = await regie.user.http.put<{ event_id: string }>(`/_matrix/client/v3/rooms/${enc(roomId)}/send/${enc(e.type)}/fuzz-${i}`, e.content ?? null);
+					const res = await regie.user.http.put<{ event_id: string }>(
+						`/_matrix/client/v3/rooms/${enc(roomId)}/send/${enc(e.type)}/fuzz-${i}`,
+						e.content ?? null
+					);
 					accepted.push(res.event_id);
 				}
 			} catch (err) {
 				// Refused with a clear 4xx (power levels, a non-object body, the guard) counts; anything else is a failure.
 				if (err instanceof MatrixHttpError && err.status >= 400 && err.status < 500) refused++;
-				else if ((err as { httpStatus?: number }).httpStatus && (err as { httpStatus: number }).httpStatus < 500) refused++;
+				else if ((err as { httpStatus?: number }).httpStatus && (err as { httpStatus: number }).httpStatus < 500)
+					refused++;
 				else throw err;
 			}
 		});
@@ -117,6 +164,8 @@ describe('malformed events sent to a real homeserver', () => {
 		// The homeserver is still healthy and the room still works.
 		expect((await fetch(`${world.homeserverUrl}/health`)).ok).toBe(true);
 		await sm.sendMessage('nog-steeds-in-orde');
-		console.log(`malformed events: ${COUNT} sent, ${refused} refused by the homeserver, ${accepted.length} accepted and flagged by the client`);
+		console.log(
+			`malformed events: ${COUNT} sent, ${refused} refused by the homeserver, ${accepted.length} accepted and flagged by the client`
+		);
 	});
 });

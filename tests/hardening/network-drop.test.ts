@@ -8,7 +8,15 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FaultProxy, hardeningWorld } from './support.ts';
-import { createUser, startDevice, openCase, eventually, type Device, type World, inviteAndJoin } from '../support/world.ts';
+import {
+	createUser,
+	startDevice,
+	openCase,
+	eventually,
+	type Device,
+	type World,
+	inviteAndJoin
+} from '../support/world.ts';
 import { postUpdate } from '../../src/lib/case/commands.ts';
 import type { CaseRoomSession } from '../../src/lib/matrix/case-room.ts';
 import { updateInput } from '../support/sample-records.ts';
@@ -24,7 +32,10 @@ beforeAll(async () => {
 	world = await hardeningWorld();
 	proxy = new FaultProxy(Number(new URL(world.homeserverUrl).port));
 	const viaProxy = await proxy.start();
-	const [ru, mu] = await Promise.all([createUser(world, 'CSG', ['professional'], 'drop-csg'), createUser(world, 'SHN', ['professional'], 'drop-shn')]);
+	const [ru, mu] = await Promise.all([
+		createUser(world, 'CSG', ['professional'], 'drop-csg'),
+		createUser(world, 'SHN', ['professional'], 'drop-shn')
+	]);
 	[regie, member] = await Promise.all([startDevice(world, ru, { homeserverUrl: viaProxy }), startDevice(world, mu)]);
 	({ roomId } = await openCase(world, regie.user));
 	sR = await regie.openSession(roomId);
@@ -41,7 +52,10 @@ afterAll(async () => {
 describe('the network drops mid-queue', () => {
 	it('sends every queued update exactly once, in order, after reconnecting', async () => {
 		const markers = Array.from({ length: 8 }, (_, i) => `netwerk-update-${i}`);
-		const post = (marker: string) => sR.execute(postUpdate(sR.view, regie.user.userId, sR.context(), { ...updateInput(marker), next_steps: marker }), { wait: false });
+		const post = (marker: string) =>
+			sR.execute(postUpdate(sR.view, regie.user.userId, sR.context(), { ...updateInput(marker), next_steps: marker }), {
+				wait: false
+			});
 		const seen = () => sM.view.updates.map((u) => u.record.next_steps).filter((s) => s.startsWith('netwerk-update-'));
 
 		await post(markers[0]!);
@@ -74,8 +88,13 @@ describe('the network drops mid-queue', () => {
 		expect(new Set(sM.view.updates.map((u) => u.eventId)).size).toBe(sM.view.updates.length);
 		expect(sM.view.flagged).toEqual([]);
 		// The regiehouder's own view agrees, and its sync is live again.
-		await eventually(() => sR.view.updates.filter((u) => u.record.next_steps.startsWith('netwerk-update-')).length === markers.length);
+		await eventually(
+			() => sR.view.updates.filter((u) => u.record.next_steps.startsWith('netwerk-update-')).length === markers.length
+		);
 		await sM.sendMessage('weer-verbonden');
-		await eventually(() => sR.view.timeline.some((t) => t.text === 'weer-verbonden' && !t.local), { timeout: 60_000, message: 'the regiehouder syncs again' });
+		await eventually(() => sR.view.timeline.some((t) => t.text === 'weer-verbonden' && !t.local), {
+			timeout: 60_000,
+			message: 'the regiehouder syncs again'
+		});
 	});
 });

@@ -7,7 +7,15 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hardeningWorld, restartHomeserver } from './support.ts';
-import { createUser, startDevice, openCase, eventually, type Device, type World, inviteAndJoin } from '../support/world.ts';
+import {
+	createUser,
+	startDevice,
+	openCase,
+	eventually,
+	type Device,
+	type World,
+	inviteAndJoin
+} from '../support/world.ts';
 import { postUpdate } from '../../src/lib/case/commands.ts';
 import type { CaseRoomSession } from '../../src/lib/matrix/case-room.ts';
 import { updateInput } from '../support/sample-records.ts';
@@ -41,15 +49,22 @@ describe('a homeserver restart in the middle of work', () => {
 		const messages = Array.from({ length: 6 }, (_, i) => `herstart-bericht-${i}`);
 		let restart: Promise<void> | null = null;
 		for (let i = 0; i < updates.length; i++) {
-			await sR.execute(postUpdate(sR.view, regie.user.userId, sR.context(), { ...updateInput(updates[i]!), next_steps: updates[i]! }), { wait: false });
+			await sR.execute(
+				postUpdate(sR.view, regie.user.userId, sR.context(), { ...updateInput(updates[i]!), next_steps: updates[i]! }),
+				{ wait: false }
+			);
 			if (i < messages.length) await sM.sendMessage(messages[i]!, { wait: false });
 			if (i === 3) restart = restartHomeserver(); // the rest is queued while the homeserver is down
 			await sleep(150);
 		}
 		await restart;
 
-		const seenUpdates = () => sM.view.updates.map((u) => u.record.next_steps).filter((s) => s.startsWith('herstart-update-'));
-		const seenMessages = () => sR.view.timeline.filter((t) => t.kind === 'message' && !t.local && t.text?.startsWith('herstart-bericht-')).map((t) => t.text);
+		const seenUpdates = () =>
+			sM.view.updates.map((u) => u.record.next_steps).filter((s) => s.startsWith('herstart-update-'));
+		const seenMessages = () =>
+			sR.view.timeline
+				.filter((t) => t.kind === 'message' && !t.local && t.text?.startsWith('herstart-bericht-'))
+				.map((t) => t.text);
 		const status = () =>
 			JSON.stringify({
 				updates: seenUpdates(),
@@ -58,7 +73,10 @@ describe('a homeserver restart in the middle of work', () => {
 				memberOutbox: member.outbox.pending().map((i) => [i.effect.kind, i.status, i.attempts, i.error]),
 				sync: [regie.client.getSyncState(), member.client.getSyncState()],
 				flagged: sM.view.flagged.map((f) => f.problem),
-				memberTimeline: sM.room?.getLiveTimeline().getEvents().map((e) => e.getType()),
+				memberTimeline: sM.room
+					?.getLiveTimeline()
+					.getEvents()
+					.map((e) => e.getType()),
 				memberToken: sM.room?.getLiveTimeline().getPaginationToken('b' as never),
 				memberTimelines: sM.room?.getUnfilteredTimelineSet().getTimelines().length
 			});
@@ -80,8 +98,16 @@ describe('a homeserver restart in the middle of work', () => {
 
 		// Both clients keep working after the restart, in both directions.
 		await sM.sendMessage('na-herstart');
-		await eventually(() => sR.view.timeline.some((t) => t.text === 'na-herstart' && !t.local), { timeout: 60_000, message: 'regiehouder receives after restart' });
-		await sR.execute(postUpdate(sR.view, regie.user.userId, sR.context(), { ...updateInput('x'), next_steps: 'na-herstart-update' }));
-		await eventually(() => sM.view.updates.some((u) => u.record.next_steps === 'na-herstart-update'), { timeout: 60_000, message: 'member receives after restart' });
+		await eventually(() => sR.view.timeline.some((t) => t.text === 'na-herstart' && !t.local), {
+			timeout: 60_000,
+			message: 'regiehouder receives after restart'
+		});
+		await sR.execute(
+			postUpdate(sR.view, regie.user.userId, sR.context(), { ...updateInput('x'), next_steps: 'na-herstart-update' })
+		);
+		await eventually(() => sM.view.updates.some((u) => u.record.next_steps === 'na-herstart-update'), {
+			timeout: 60_000,
+			message: 'member receives after restart'
+		});
 	});
 });

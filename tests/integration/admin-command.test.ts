@@ -50,11 +50,41 @@ describe('npm run admin -- user …', () => {
 	it('refuses a duplicate with a different organisation, an unknown organisation, an unknown role and a weak password', async () => {
 		const lp = uniqueLocalpart('om');
 		await admin('user', 'add', lp, '--org', 'OM', '--role', 'professional', '--password', PASSWORD);
-		expect(await failure('user', 'add', lp, '--org', 'VT', '--role', 'professional', '--password', PASSWORD)).toMatch(/already exists.*user set/s);
-		expect(await failure('user', 'add', uniqueLocalpart('x'), '--org', 'NASA', '--role', 'professional', '--password', PASSWORD)).toMatch(/Unknown organisation "NASA".*POLITIE/);
-		expect(await failure('user', 'add', uniqueLocalpart('x'), '--org', 'CSG', '--role', 'professional,boss', '--password', PASSWORD)).toMatch(/Unknown role "boss"/);
-		expect(await failure('user', 'add', uniqueLocalpart('x'), '--org', 'CSG', '--role', 'professional', '--password', 'weak')).toMatch(/Password refused/);
-		expect(await failure('user', 'add', 'Bad Name', '--org', 'CSG', '--role', 'professional', '--password', PASSWORD)).toMatch(/not a valid user name/);
+		expect(await failure('user', 'add', lp, '--org', 'VT', '--role', 'professional', '--password', PASSWORD)).toMatch(
+			/already exists.*user set/s
+		);
+		expect(
+			await failure(
+				'user',
+				'add',
+				uniqueLocalpart('x'),
+				'--org',
+				'NASA',
+				'--role',
+				'professional',
+				'--password',
+				PASSWORD
+			)
+		).toMatch(/Unknown organisation "NASA".*POLITIE/);
+		expect(
+			await failure(
+				'user',
+				'add',
+				uniqueLocalpart('x'),
+				'--org',
+				'CSG',
+				'--role',
+				'professional,boss',
+				'--password',
+				PASSWORD
+			)
+		).toMatch(/Unknown role "boss"/);
+		expect(
+			await failure('user', 'add', uniqueLocalpart('x'), '--org', 'CSG', '--role', 'professional', '--password', 'weak')
+		).toMatch(/Password refused/);
+		expect(
+			await failure('user', 'add', 'Bad Name', '--org', 'CSG', '--role', 'professional', '--password', PASSWORD)
+		).toMatch(/not a valid user name/);
 	});
 
 	it('changes roles with user set, and lists users', async () => {
@@ -63,7 +93,9 @@ describe('npm run admin -- user …', () => {
 		await admin('user', 'set', lp, '--role', 'professional,chair');
 		out = [];
 		await admin('user', 'list');
-		expect(out.join('\n')).toMatch(new RegExp(`@${lp.replace('.', '\\.')}:localhost\\s+VT\\s+professional,chair\\s+active`));
+		expect(out.join('\n')).toMatch(
+			new RegExp(`@${lp.replace('.', '\\.')}:localhost\\s+VT\\s+professional,chair\\s+active`)
+		);
 	});
 
 	it('disables a user: no more sign-in, marked inactive in the directory', async () => {
@@ -72,7 +104,9 @@ describe('npm run admin -- user …', () => {
 		const before = await passwordLogin(server().info.homeserverUrl, lp, PASSWORD);
 		await admin('user', 'disable', lp);
 		await expect(passwordLogin(server().info.homeserverUrl, lp, PASSWORD)).rejects.toMatchObject({ status: 403 });
-		const whoami = await fetch(`${server().info.homeserverUrl}/_matrix/client/v3/account/whoami`, { headers: { authorization: `Bearer ${before.access_token}` } });
+		const whoami = await fetch(`${server().info.homeserverUrl}/_matrix/client/v3/account/whoami`, {
+			headers: { authorization: `Bearer ${before.access_token}` }
+		});
 		expect(whoami.status).toBe(401);
 		const entry = (await (await accounts()).directory()).users.get(before.user_id);
 		expect(entry?.active).toBe(false);
@@ -85,7 +119,10 @@ describe('npm run admin -- user …', () => {
 		const file = path.join(dir, 'users.csv');
 		const a = uniqueLocalpart('ph');
 		const b = uniqueLocalpart('ph');
-		writeFileSync(file, `localpart,org,roles,password,display_name\n${a},PH,professional,${PASSWORD},"Hendriks, T."\n${b},XX,professional,${PASSWORD},\n`);
+		writeFileSync(
+			file,
+			`localpart,org,roles,password,display_name\n${a},PH,professional,${PASSWORD},"Hendriks, T."\n${b},XX,professional,${PASSWORD},\n`
+		);
 		expect(await admin('user', 'import', file)).toBe(1);
 		expect(out.join('\n')).toMatch(/1 of 2 users imported/);
 		expect(out.join('\n')).toMatch(/Unknown organisation "XX"/);
@@ -103,10 +140,14 @@ describe('npm run admin -- user …', () => {
 describe('the admin command as a process', () => {
 	const tsx = path.join(ROOT, 'node_modules', '.bin', 'tsx');
 	it('exits 1 with a clear message for an unknown organisation', async () => {
-		const result = await run(tsx, ['scripts/admin.ts', 'user', 'add', 'x.y', '--org', 'FOO', '--role', 'professional', '--password', PASSWORD], {
-			cwd: ROOT,
-			env: { ...process.env, CASUS_DATA_DIR: server().dataDir }
-		}).catch((e: { code: number; stderr: string }) => e);
+		const result = await run(
+			tsx,
+			['scripts/admin.ts', 'user', 'add', 'x.y', '--org', 'FOO', '--role', 'professional', '--password', PASSWORD],
+			{
+				cwd: ROOT,
+				env: { ...process.env, CASUS_DATA_DIR: server().dataDir }
+			}
+		).catch((e: { code: number; stderr: string }) => e);
 		expect(result).toMatchObject({ code: 1 });
 		expect((result as { stderr: string }).stderr).toMatch(/admin: Unknown organisation "FOO"/);
 	});
@@ -115,7 +156,13 @@ describe('the admin command as a process', () => {
 		const port = await freePort();
 		const result = await run(tsx, ['scripts/admin.ts', 'user', 'list'], {
 			cwd: ROOT,
-			env: { ...process.env, CASUS_DATA_DIR: '', CASUS_HOMESERVER_URL: `http://127.0.0.1:${port}`, CASUS_SERVER_NAME: 'localhost', CASUS_SERVICE_PASSWORD: 'x' }
+			env: {
+				...process.env,
+				CASUS_DATA_DIR: '',
+				CASUS_HOMESERVER_URL: `http://127.0.0.1:${port}`,
+				CASUS_SERVER_NAME: 'localhost',
+				CASUS_SERVICE_PASSWORD: 'x'
+			}
 		}).catch((e: { code: number; stderr: string }) => e);
 		expect(result).toMatchObject({ code: 1 });
 		expect((result as { stderr: string }).stderr).toMatch(/not reachable.*npm start/);

@@ -17,8 +17,17 @@ describe('case index', () => {
 		const { roomId, reference } = await openCase(csg.user);
 		const keep = await openCase(csg.user);
 		const index = csg.index;
-		await eventually(() => index.cases.some((c) => c.roomId === roomId) && index.cases.some((c) => c.roomId === keep.roomId), { message: 'both cases listed' });
-		expect(index.cases.find((c) => c.roomId === roomId)).toMatchObject({ reference, phase: 'first_contact', myPart: 'regiehouder', membership: 'join', triaged: false });
+		await eventually(
+			() => index.cases.some((c) => c.roomId === roomId) && index.cases.some((c) => c.roomId === keep.roomId),
+			{ message: 'both cases listed' }
+		);
+		expect(index.cases.find((c) => c.roomId === roomId)).toMatchObject({
+			reference,
+			phase: 'first_contact',
+			myPart: 'regiehouder',
+			membership: 'join',
+			triaged: false
+		});
 
 		// Offline: the device stops syncing; meanwhile the room is deleted on the homeserver.
 		// (Coming back, sync says nothing about a purged room; reconciling needs only plain HTTP.)
@@ -31,7 +40,8 @@ describe('case index', () => {
 		const realNow = Date.now;
 		Date.now = () => realNow() + 5 * 60_000; // …so look again five minutes later
 		try {
-			(index as unknown as { deps: { onForgotten: (id: string) => void } }).deps.onForgotten = (id) => forgotten.push(id);
+			(index as unknown as { deps: { onForgotten: (id: string) => void } }).deps.onForgotten = (id) =>
+				forgotten.push(id);
 			expect(await index.reconcile()).toEqual([roomId]);
 		} finally {
 			Date.now = realNow;

@@ -28,7 +28,13 @@ describe('opening a case', () => {
 		expect(get('m.room.name')?.content.name).toBe(reference);
 		expect(get('m.room.topic')).toBeUndefined();
 		expect(get('m.room.canonical_alias')).toBeUndefined();
-		expect(get('nl.casusruimte.case')?.content).toMatchObject({ reference, region: 'DH', phase: 'first_contact', acute: true, closed_at: null });
+		expect(get('nl.casusruimte.case')?.content).toMatchObject({
+			reference,
+			region: 'DH',
+			phase: 'first_contact',
+			acute: true,
+			closed_at: null
+		});
 		expect(get('nl.casusruimte.regie')?.content).toMatchObject({ regiehouder: csg.userId, deputy: null, handovers: 0 });
 		const users = get('m.room.power_levels')?.content.users as Record<string, number>;
 		expect(users[csg.userId]).toBe(50);
@@ -44,7 +50,9 @@ describe('opening a case', () => {
 		const a = await openCase(csg, { region: 'ZL' });
 		const b = await openCase(csg, { region: 'ZL' });
 		expect(Number(b.reference.slice(-4))).toBe(Number(a.reference.slice(-4)) + 1);
-		await expect((await caseService()).createCase(csg.accessToken, newCaseInput({ reference: a.reference }))).rejects.toMatchObject({ status: 409 });
+		await expect(
+			(await caseService()).createCase(csg.accessToken, newCaseInput({ reference: a.reference }))
+		).rejects.toMatchObject({ status: 409 });
 	});
 
 	it('refuses a forged token, a non-MDT account, bad input and an access basis without the own organisation', async () => {
@@ -53,14 +61,20 @@ describe('opening a case', () => {
 		const officer = await createUser('CSG', ['privacy-officer']);
 		await expect(service.createCase(officer.accessToken, newCaseInput())).rejects.toMatchObject({ status: 403 });
 		const csg = await createUser('CSG');
-		await expect(service.createCase(csg.accessToken, { ...newCaseInput(), region: 'XX' })).rejects.toBeInstanceOf(ApiError);
-		await expect(service.createCase(csg.accessToken, { ...newCaseInput(), name: 'Jan Jansen' })).rejects.toMatchObject({ status: 400 });
-		await expect(service.createCase(csg.accessToken, newCaseInput({ access: [{ org: 'POLITIE', basis: 'consent' }] }))).rejects.toMatchObject({ status: 403 });
+		await expect(service.createCase(csg.accessToken, { ...newCaseInput(), region: 'XX' })).rejects.toBeInstanceOf(
+			ApiError
+		);
+		await expect(service.createCase(csg.accessToken, { ...newCaseInput(), name: 'Jan Jansen' })).rejects.toMatchObject({
+			status: 400
+		});
+		await expect(
+			service.createCase(csg.accessToken, newCaseInput({ access: [{ org: 'POLITIE', basis: 'consent' }] }))
+		).rejects.toMatchObject({ status: 403 });
 	});
 });
 
 describe('regie handover', () => {
-	it('moves the regie state and the power to the new regiehouder, only at a coordinator\'s request', async () => {
+	it("moves the regie state and the power to the new regiehouder, only at a coordinator's request", async () => {
 		const csg = await createUser('CSG');
 		const shn = await createUser('SHN');
 		const politie = await createUser('POLITIE');
@@ -71,26 +85,41 @@ describe('regie handover', () => {
 		}
 		const service = await caseService();
 		// a member without regie may not hand it over
-		await expect(service.handover(politie.accessToken, roomId, { to: politie.userId, deputy: null })).rejects.toMatchObject({ status: 403 });
+		await expect(
+			service.handover(politie.accessToken, roomId, { to: politie.userId, deputy: null })
+		).rejects.toMatchObject({ status: 403 });
 		// The reason is case content: it stays in the encrypted record and the server refuses to be sent it.
-		await expect(service.handover(csg.accessToken, roomId, { to: shn.userId, deputy: csg.userId, reason: 'SHN neemt regie' })).rejects.toMatchObject({ status: 400 });
+		await expect(
+			service.handover(csg.accessToken, roomId, { to: shn.userId, deputy: csg.userId, reason: 'SHN neemt regie' })
+		).rejects.toMatchObject({ status: 400 });
 		const regie = await service.handover(csg.accessToken, roomId, { to: shn.userId, deputy: csg.userId });
 		expect(regie).toMatchObject({ regiehouder: shn.userId, deputy: csg.userId, handovers: 1 });
-		const pl = await csg.http.get<{ users: Record<string, number> }>(`/_matrix/client/v3/rooms/${enc(roomId)}/state/m.room.power_levels/`);
+		const pl = await csg.http.get<{ users: Record<string, number> }>(
+			`/_matrix/client/v3/rooms/${enc(roomId)}/state/m.room.power_levels/`
+		);
 		expect(pl.users[shn.userId]).toBe(50);
 		expect(pl.users[csg.userId]).toBe(50);
 		const again = await service.handover(shn.accessToken, roomId, { to: shn.userId, deputy: null });
 		expect(again.handovers).toBe(1);
-		const pl2 = await csg.http.get<{ users: Record<string, number> }>(`/_matrix/client/v3/rooms/${enc(roomId)}/state/m.room.power_levels/`);
+		const pl2 = await csg.http.get<{ users: Record<string, number> }>(
+			`/_matrix/client/v3/rooms/${enc(roomId)}/state/m.room.power_levels/`
+		);
 		expect(pl2.users[csg.userId]).toBeUndefined();
 		// the regie state itself is the service account's: members cannot write it
-		await expect(shn.http.put(`/_matrix/client/v3/rooms/${enc(roomId)}/state/nl.casusruimte.regie/`, { ...again, regiehouder: politie.userId })).rejects.toMatchObject({ status: 403 });
+		await expect(
+			shn.http.put(`/_matrix/client/v3/rooms/${enc(roomId)}/state/nl.casusruimte.regie/`, {
+				...again,
+				regiehouder: politie.userId
+			})
+		).rejects.toMatchObject({ status: 403 });
 	});
 
 	it('refuses a regiehouder from an organisation the access basis does not cover', async () => {
 		const csg = await createUser('CSG');
 		const om = await createUser('OM');
 		const { roomId } = await openCase(csg);
-		await expect((await caseService()).handover(csg.accessToken, roomId, { to: om.userId, deputy: null })).rejects.toMatchObject({ status: 403 });
+		await expect(
+			(await caseService()).handover(csg.accessToken, roomId, { to: om.userId, deputy: null })
+		).rejects.toMatchObject({ status: 403 });
 	});
 });

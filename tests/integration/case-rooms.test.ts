@@ -13,7 +13,15 @@ import { member, startDevice, stopAllDevices, eventually, type TestDevice } from
 import { openCase } from '../support/cases.ts';
 import { server } from '../support/harness.ts';
 import { intakeInput, triageInput, updateInput, consentInput, closureInput } from '../support/sample-records.ts';
-import { recordIntake, inviteMember, recordTriage, postUpdate, handOverRegie, recordConsent, closeCase } from '../../src/lib/case/commands.ts';
+import {
+	recordIntake,
+	inviteMember,
+	recordTriage,
+	postUpdate,
+	handOverRegie,
+	recordConsent,
+	closeCase
+} from '../../src/lib/case/commands.ts';
 import type { CaseRoomSession } from '../../src/lib/matrix/case-room.ts';
 import type { CaseView } from '../../src/lib/case/view.ts';
 
@@ -57,7 +65,9 @@ describe('a case room through its life', () => {
 			expect(refused.error.message).toMatch(/OM valt niet onder de grondslag/);
 		}
 		for (const m of [vt, politie, shn, chair]) {
-			await eventually(() => m.client.getRoom(roomId)?.getMyMembership() === 'invite', { message: `${id(m)} sees the invite` });
+			await eventually(() => m.client.getRoom(roomId)?.getMyMembership() === 'invite', {
+				message: `${id(m)} sees the invite`
+			});
 			expect(m.index.cases.find((c) => c.roomId === roomId)?.membership ?? 'invite').toBe('invite');
 			await m.client.joinRoom(roomId);
 		}
@@ -73,10 +83,15 @@ describe('a case room through its life', () => {
 	it('the MDT chair records triage before the deadline, choosing the regiehouder; everyone sees it decrypted', async () => {
 		const s = await session(chair);
 		await eventually(() => s.view.intake !== null, { message: 'chair sees the intake' });
-		const participants = [csg, vt, politie, shn, chair].map((d) => ({ org: d.directory.directory.users.get(id(d))!.org, user_id: id(d) }));
+		const participants = [csg, vt, politie, shn, chair].map((d) => ({
+			org: d.directory.directory.users.get(id(d))!.org,
+			user_id: id(d)
+		}));
 		await s.execute(recordTriage(s.view, id(chair), s.context(), triageInput(marker, id(shn), participants, id(csg))));
 		const sv = await session(vt);
-		await eventually(() => sv.view.triage.latest !== null && sv.view.regie.regiehouder === id(shn), { message: 'VT sees the triage and the new regiehouder' });
+		await eventually(() => sv.view.triage.latest !== null && sv.view.regie.regiehouder === id(shn), {
+			message: 'VT sees the triage and the new regiehouder'
+		});
 		expect(sv.view.phase).toBe('regie');
 		expect(sv.view.triagedWithinDeadline).toBe(true);
 		expect(sv.view.triageOverdue).toBe(false);
@@ -84,7 +99,9 @@ describe('a case room through its life', () => {
 		expect(sv.view.regie.deputy).toBe(id(csg));
 		expect(sv.view.regie.history.at(-1)?.record.reason).toMatch(/MDT-triage nr. 1/);
 		// the case list, from plaintext state only, knows it too
-		await eventually(() => vt.index.cases.find((c) => c.roomId === roomId)?.triaged, { message: 'index shows triaged' });
+		await eventually(() => vt.index.cases.find((c) => c.roomId === roomId)?.triaged, {
+			message: 'index shows triaged'
+		});
 	});
 
 	it('the regiehouder posts an update that another member receives decrypted and validated', async () => {
@@ -102,9 +119,17 @@ describe('a case room through its life', () => {
 
 	it('hands regie over with a recorded reason', async () => {
 		const s = await session(shn);
-		await s.execute(handOverRegie(s.view, id(shn), s.context(), { to: id(vt), deputy: id(shn), reason: `Overdracht naar VT ${marker}` }));
+		await s.execute(
+			handOverRegie(s.view, id(shn), s.context(), {
+				to: id(vt),
+				deputy: id(shn),
+				reason: `Overdracht naar VT ${marker}`
+			})
+		);
 		const sp = await session(politie);
-		await eventually(() => sp.view.regie.regiehouder === id(vt) && sp.view.regie.history.length === 2, { message: 'police sees the handover' });
+		await eventually(() => sp.view.regie.regiehouder === id(vt) && sp.view.regie.history.length === 2, {
+			message: 'police sees the handover'
+		});
 		expect(sp.view.regie.handovers).toBe(2);
 		expect(sp.view.regie.history.at(-1)?.record.reason).toBe(`Overdracht naar VT ${marker}`);
 	});
@@ -115,18 +140,34 @@ describe('a case room through its life', () => {
 		await eventually(() => s.view.regie.regiehouder === id(vt));
 		await s.execute(recordConsent(s.view, id(vt), s.context(), consentInput('withdrawn', ['POLITIE'], marker)));
 		await eventually(() => politie.client.getRoom(roomId)?.getMyMembership() !== 'join', { message: 'police removed' });
-		await eventually(() => !s.view.access.some((a) => a.org === 'POLITIE'), { message: 'access no longer covers the police' });
+		await eventually(() => !s.view.access.some((a) => a.org === 'POLITIE'), {
+			message: 'access no longer covers the police'
+		});
 		expect(s.view.consent.POLITIE?.status).toBe('withdrawn');
 		const kick = s.members.find((m) => m.userId === id(politie));
-		expect(kick?.history.at(-1)).toMatchObject({ membership: 'leave', by: id(vt), reason: 'Toestemming ingetrokken voor POLITIE' });
+		expect(kick?.history.at(-1)).toMatchObject({
+			membership: 'leave',
+			by: id(vt),
+			reason: 'Toestemming ingetrokken voor POLITIE'
+		});
 
 		await s.execute(postUpdate(s.view, id(vt), s.context(), updateInput(`${marker}-NA-VERWIJDERING`)));
-		const mine = await eventually(() => s.room?.getLiveTimeline().getEvents().find((e) => e.getType() === 'nl.casusruimte.update' && JSON.stringify(e.getContent()).includes('NA-VERWIJDERING')));
+		const mine = await eventually(() =>
+			s.room
+				?.getLiveTimeline()
+				.getEvents()
+				.find(
+					(e) => e.getType() === 'nl.casusruimte.update' && JSON.stringify(e.getContent()).includes('NA-VERWIJDERING')
+				)
+		);
 		afterRemoval = mine;
 		// The homeserver no longer serves the room's new events to the removed member…
-		const res = await fetch(`${server().info.homeserverUrl}/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/event/${encodeURIComponent(mine.getId()!)}`, {
-			headers: { authorization: `Bearer ${politie.user.accessToken}` }
-		});
+		const res = await fetch(
+			`${server().info.homeserverUrl}/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/event/${encodeURIComponent(mine.getId()!)}`,
+			{
+				headers: { authorization: `Bearer ${politie.user.accessToken}` }
+			}
+		);
 		expect(res.ok).toBe(false);
 		// …and even with the ciphertext in hand they hold no key for it (the session rotated).
 		const stolen = new MatrixEvent(structuredClone(mine.getEffectiveEvent()) as never);
@@ -134,7 +175,9 @@ describe('a case room through its life', () => {
 		await politie.client.decryptEventIfNeeded(stolen);
 		expect(stolen.isDecryptionFailure()).toBe(true);
 		// and the police's case list has forgotten the case
-		await eventually(() => !politie.index.cases.some((c) => c.roomId === roomId), { message: 'police index forgot the case' });
+		await eventually(() => !politie.index.cases.some((c) => c.roomId === roomId), {
+			message: 'police index forgot the case'
+		});
 	});
 
 	it("a member's new device recovers the history it needs from key backup with the recovery key", async () => {
@@ -160,15 +203,32 @@ describe('a case room through its life', () => {
 		const rogue = csg.client; // a member who no longer holds regie (nor is deputy)
 		const attempts: Promise<unknown>[] = [
 			rogue.sendEvent(roomId, 'nl.casusruimte.triage' as never, { body: 'x', v: 1, seq: 'two', domains: {} } as never),
-			rogue.sendEvent(roomId, 'nl.casusruimte.update' as never, { body: 'x', v: 1, at: '2026-01-01T00:00:00Z', contact: null, actions_agreed: [], actions_done: [], signals: [], next_steps: '', retriage_requested: false } as never),
+			rogue.sendEvent(
+				roomId,
+				'nl.casusruimte.update' as never,
+				{
+					body: 'x',
+					v: 1,
+					at: '2026-01-01T00:00:00Z',
+					contact: null,
+					actions_agreed: [],
+					actions_done: [],
+					signals: [],
+					next_steps: '',
+					retriage_requested: false
+				} as never
+			),
 			rogue.sendEvent(roomId, 'nl.casusruimte.closure' as never, { body: 'x', v: 2 } as never),
 			rogue.sendEvent(roomId, 'nl.casusruimte.unknown' as never, { body: 'x' } as never),
 			// plaintext over raw HTTP: the guard (when loaded) refuses it, otherwise the client flags it
-			fetch(`${server().info.homeserverUrl}/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/send/nl.casusruimte.consent/raw${Date.now()}`, {
-				method: 'PUT',
-				headers: { authorization: `Bearer ${csg.user.accessToken}`, 'content-type': 'application/json' },
-				body: JSON.stringify({ v: 1, status: 'given', organisations: ['OM'] })
-			})
+			fetch(
+				`${server().info.homeserverUrl}/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/send/nl.casusruimte.consent/raw${Date.now()}`,
+				{
+					method: 'PUT',
+					headers: { authorization: `Bearer ${csg.user.accessToken}`, 'content-type': 'application/json' },
+					body: JSON.stringify({ v: 1, status: 'given', organisations: ['OM'] })
+				}
+			)
 		];
 		await Promise.allSettled(attempts);
 		await eventually(() => s.view.flagged.length >= flaggedBefore + 4, { message: 'four flagged entries' });
@@ -181,7 +241,17 @@ describe('a case room through its life', () => {
 
 	it('closes the case, which sets the retention date in plaintext state', async () => {
 		const s = await session(vt);
-		await s.execute(closeCase(s.view, id(vt), s.context(), closureInput(marker, [{ org: 'VT', user_id: id(vt) }, { org: 'SHN', user_id: id(shn) }])));
+		await s.execute(
+			closeCase(
+				s.view,
+				id(vt),
+				s.context(),
+				closureInput(marker, [
+					{ org: 'VT', user_id: id(vt) },
+					{ org: 'SHN', user_id: id(shn) }
+				])
+			)
+		);
 		await eventually(() => s.view.phase === 'closed', { message: 'the closure arrives' });
 		await eventually(() => s.view.retentionUntil, { message: 'retention date arrives with the state' });
 		expect(s.view.retentionUntil).toMatch(/^\d{4}-\d\d-\d\dT/);

@@ -17,7 +17,9 @@ describe('rust crypto in node', () => {
 		const sa = await a.openSession(roomId);
 		await sa.sendMessage('hallo vanuit CSG');
 		const sb = await b.openSession(roomId);
-		const msg = await eventually(() => sb.view.timeline.find((e) => e.kind === 'message' && e.text === 'hallo vanuit CSG'));
+		const msg = await eventually(() =>
+			sb.view.timeline.find((e) => e.kind === 'message' && e.text === 'hallo vanuit CSG')
+		);
 		expect(msg.sender).toBe(a.user.userId);
 	});
 });

@@ -25,7 +25,11 @@ async function raw(token: string | null, method: string, path: string, body?: un
 	const headers: Record<string, string> = {};
 	if (token) headers.authorization = `Bearer ${token}`;
 	if (body !== undefined) headers['content-type'] = 'application/json';
-	const res = await fetch(new URL(path, server().info.homeserverUrl), { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+	const res = await fetch(new URL(path, server().info.homeserverUrl), {
+		method,
+		headers,
+		body: body === undefined ? undefined : JSON.stringify(body)
+	});
 	const text = await res.text();
 	return { status: res.status, body: text ? JSON.parse(text) : {} };
 }
@@ -34,7 +38,8 @@ const putState = (token: string, roomId: string, type: string, content: unknown,
 	raw(token, 'PUT', `/_matrix/client/v3/rooms/${enc(roomId)}/state/${enc(type)}/${enc(stateKey)}`, content);
 const send = (token: string, roomId: string, type: string, content: unknown) =>
 	raw(token, 'PUT', `/_matrix/client/v3/rooms/${enc(roomId)}/send/${enc(type)}/${randomUUID()}`, content);
-const invite = (token: string, roomId: string, userId: string) => raw(token, 'POST', `/_matrix/client/v3/rooms/${enc(roomId)}/invite`, { user_id: userId });
+const invite = (token: string, roomId: string, userId: string) =>
+	raw(token, 'POST', `/_matrix/client/v3/rooms/${enc(roomId)}/invite`, { user_id: userId });
 const join = (token: string, roomId: string) => raw(token, 'POST', `/_matrix/client/v3/rooms/${enc(roomId)}/join`, {});
 
 function refused(reply: Reply, status: number, errcode: string, message: string) {
@@ -97,39 +102,106 @@ beforeAll(async () => {
 
 describe('case content arrives encrypted', () => {
 	it('refuses a plaintext message sent with a stolen member token, and accepts an encrypted one', async () => {
-		refused(await send(member.accessToken, roomId, 'm.room.message', { msgtype: 'm.text', body: SECRET }), 403, 'M_FORBIDDEN', 'must be end-to-end encrypted');
+		refused(
+			await send(member.accessToken, roomId, 'm.room.message', { msgtype: 'm.text', body: SECRET }),
+			403,
+			'M_FORBIDDEN',
+			'must be end-to-end encrypted'
+		);
 		// a notice is plaintext only when the service composes it
-		refused(await send(regiehouder.accessToken, roomId, 'm.room.message', { msgtype: 'm.notice', body: SECRET }), 403, 'M_FORBIDDEN', 'must be end-to-end encrypted');
-		allowed(await send(service.http.accessToken!, roomId, 'm.room.message', { msgtype: 'm.notice', body: 'Verzoek om toegangsreview.' }));
+		refused(
+			await send(regiehouder.accessToken, roomId, 'm.room.message', { msgtype: 'm.notice', body: SECRET }),
+			403,
+			'M_FORBIDDEN',
+			'must be end-to-end encrypted'
+		);
+		allowed(
+			await send(service.http.accessToken!, roomId, 'm.room.message', {
+				msgtype: 'm.notice',
+				body: 'Verzoek om toegangsreview.'
+			})
+		);
 		allowed(await send(member.accessToken, roomId, 'm.room.encrypted', envelope()));
 	});
 
 	it('refuses plaintext records, reactions and plaintext beside the ciphertext in a case room', async () => {
-		refused(await send(regiehouder.accessToken, roomId, 'nl.casusruimte.update', { v: 1, text: SECRET }), 403, 'M_FORBIDDEN', 'nl.casusruimte.update must be sent end-to-end encrypted');
-		refused(await send(member.accessToken, roomId, 'm.reaction', { 'm.relates_to': { rel_type: 'm.annotation', event_id: '$x', key: '👍' } }), 403, 'M_FORBIDDEN', 'm.reaction must be sent end-to-end encrypted');
-		refused(await send(member.accessToken, roomId, 'm.room.encrypted', { ...envelope(), body: SECRET }), 403, 'M_FORBIDDEN', 'it has another, plaintext field');
+		refused(
+			await send(regiehouder.accessToken, roomId, 'nl.casusruimte.update', { v: 1, text: SECRET }),
+			403,
+			'M_FORBIDDEN',
+			'nl.casusruimte.update must be sent end-to-end encrypted'
+		);
+		refused(
+			await send(member.accessToken, roomId, 'm.reaction', {
+				'm.relates_to': { rel_type: 'm.annotation', event_id: '$x', key: '👍' }
+			}),
+			403,
+			'M_FORBIDDEN',
+			'm.reaction must be sent end-to-end encrypted'
+		);
+		refused(
+			await send(member.accessToken, roomId, 'm.room.encrypted', { ...envelope(), body: SECRET }),
+			403,
+			'M_FORBIDDEN',
+			'it has another, plaintext field'
+		);
 	});
 
 	it('refuses an unencrypted nl.casusruimte.triage event in an ordinary room, where other messages pass', async () => {
-		const { body } = await raw(member.accessToken, 'POST', '/_matrix/client/v3/createRoom', { preset: 'private_chat', name: 'overleg' });
+		const { body } = await raw(member.accessToken, 'POST', '/_matrix/client/v3/createRoom', {
+			preset: 'private_chat',
+			name: 'overleg'
+		});
 		const other = body.room_id as string;
-		refused(await send(member.accessToken, other, 'nl.casusruimte.triage', { v: 1, domains: SECRET }), 403, 'M_FORBIDDEN', 'nl.casusruimte.triage must be sent end-to-end encrypted');
+		refused(
+			await send(member.accessToken, other, 'nl.casusruimte.triage', { v: 1, domains: SECRET }),
+			403,
+			'M_FORBIDDEN',
+			'nl.casusruimte.triage must be sent end-to-end encrypted'
+		);
 		allowed(await send(member.accessToken, other, 'm.room.encrypted', envelope()));
 		allowed(await send(member.accessToken, other, 'm.room.message', { msgtype: 'm.text', body: 'gewoon overleg' }));
 		// plaintext case state outside a case room too
-		refused(await putState(member.accessToken, other, 'nl.casusruimte.case', caseContent()), 403, 'M_FORBIDDEN', 'plaintext casusruimte state exists only in case rooms');
+		refused(
+			await putState(member.accessToken, other, 'nl.casusruimte.case', caseContent()),
+			403,
+			'M_FORBIDDEN',
+			'plaintext casusruimte state exists only in case rooms'
+		);
 	});
 
 	it('lets only the service redact', async () => {
 		const { body } = await send(member.accessToken, roomId, 'm.room.encrypted', envelope());
-		refused(await raw(regiehouder.accessToken, 'PUT', `/_matrix/client/v3/rooms/${enc(roomId)}/redact/${enc(body.event_id as string)}/${randomUUID()}`, {}), 403, 'M_FORBIDDEN', 'only the casusruimte service redacts');
-		allowed(await raw(serviceToken, 'PUT', `/_matrix/client/v3/rooms/${enc(roomId)}/redact/${enc(body.event_id as string)}/${randomUUID()}`, {}));
+		refused(
+			await raw(
+				regiehouder.accessToken,
+				'PUT',
+				`/_matrix/client/v3/rooms/${enc(roomId)}/redact/${enc(body.event_id as string)}/${randomUUID()}`,
+				{}
+			),
+			403,
+			'M_FORBIDDEN',
+			'only the casusruimte service redacts'
+		);
+		allowed(
+			await raw(
+				serviceToken,
+				'PUT',
+				`/_matrix/client/v3/rooms/${enc(roomId)}/redact/${enc(body.event_id as string)}/${randomUUID()}`,
+				{}
+			)
+		);
 	});
 });
 
 describe('who gets in', () => {
 	it('refuses to invite someone from an organisation the access basis does not cover, and invites a covered one', async () => {
-		refused(await invite(regiehouder.accessToken, roomId, outsider.userId), 403, 'M_FORBIDDEN', `${outsider.userId} works for OM, which this case's access basis`);
+		refused(
+			await invite(regiehouder.accessToken, roomId, outsider.userId),
+			403,
+			'M_FORBIDDEN',
+			`${outsider.userId} works for OM, which this case's access basis`
+		);
 		// not even the service account may
 		refused(await invite(serviceToken, roomId, outsider.userId), 403, 'M_FORBIDDEN', 'works for OM');
 		const vt = await createUser('VT', ['professional'], 'guard.vt');
@@ -138,7 +210,12 @@ describe('who gets in', () => {
 	});
 
 	it('refuses someone without a directory entry', async () => {
-		refused(await invite(regiehouder.accessToken, roomId, `@nobody.${randomUUID().slice(0, 8)}:${server().info.serverName}`), 403, 'M_FORBIDDEN', 'is not an active user in the casusruimte directory');
+		refused(
+			await invite(regiehouder.accessToken, roomId, `@nobody.${randomUUID().slice(0, 8)}:${server().info.serverName}`),
+			403,
+			'M_FORBIDDEN',
+			'is not an active user in the casusruimte directory'
+		);
 	});
 
 	it('refuses a join without an invitation with a message that says how to get in', async () => {
@@ -152,7 +229,12 @@ describe('who gets in', () => {
 		const shn = await createUser('SHN', ['professional'], 'guard.leaver');
 		allowed(await invite(regiehouder.accessToken, roomId, shn.userId));
 		allowed(await join(shn.accessToken, roomId));
-		allowed(await raw(regiehouder.accessToken, 'POST', `/_matrix/client/v3/rooms/${enc(roomId)}/kick`, { user_id: shn.userId, reason: 'niet meer nodig' }));
+		allowed(
+			await raw(regiehouder.accessToken, 'POST', `/_matrix/client/v3/rooms/${enc(roomId)}/kick`, {
+				user_id: shn.userId,
+				reason: 'niet meer nodig'
+			})
+		);
 		const vt = await createUser('VT', ['professional'], 'guard.leaver');
 		allowed(await invite(regiehouder.accessToken, roomId, vt.userId));
 		allowed(await join(vt.accessToken, roomId));
@@ -170,27 +252,66 @@ describe('who gets in', () => {
 
 describe('the room stays closed', () => {
 	it('refuses, even to the service account, a world-readable history, a public join rule and guest access', async () => {
-		refused(await putState(serviceToken, roomId, 'm.room.history_visibility', { history_visibility: 'world_readable' }), 403, 'M_FORBIDDEN', 'never world-readable');
+		refused(
+			await putState(serviceToken, roomId, 'm.room.history_visibility', { history_visibility: 'world_readable' }),
+			403,
+			'M_FORBIDDEN',
+			'never world-readable'
+		);
 		allowed(await putState(serviceToken, roomId, 'm.room.history_visibility', { history_visibility: 'shared' }));
-		refused(await putState(serviceToken, roomId, 'm.room.join_rules', { join_rule: 'public' }), 403, 'M_FORBIDDEN', 'join rule stays invite');
+		refused(
+			await putState(serviceToken, roomId, 'm.room.join_rules', { join_rule: 'public' }),
+			403,
+			'M_FORBIDDEN',
+			'join rule stays invite'
+		);
 		allowed(await putState(serviceToken, roomId, 'm.room.join_rules', { join_rule: 'invite' }));
-		refused(await putState(serviceToken, roomId, 'm.room.guest_access', { guest_access: 'can_join' }), 403, 'M_FORBIDDEN', 'guests may not join');
+		refused(
+			await putState(serviceToken, roomId, 'm.room.guest_access', { guest_access: 'can_join' }),
+			403,
+			'M_FORBIDDEN',
+			'guests may not join'
+		);
 		allowed(await putState(serviceToken, roomId, 'm.room.guest_access', { guest_access: 'forbidden' }));
 	});
 
 	it('refuses aliases for a case room, while the directory alias resolves', async () => {
 		const alias = `#${reference.toLowerCase()}:${server().info.serverName}`;
-		refused(await raw(serviceToken, 'PUT', `/_matrix/client/v3/directory/room/${enc(alias)}`, { room_id: roomId }), 403, 'M_FORBIDDEN', 'a case room never gets one');
-		refused(await raw(regiehouder.accessToken, 'PUT', `/_matrix/client/v3/directory/room/${enc(alias)}`, { room_id: roomId }), 403, 'M_FORBIDDEN', 'a case room never gets one');
-		refused(await putState(serviceToken, roomId, 'm.room.canonical_alias', { alias }), 403, 'M_FORBIDDEN', 'a case room has no alias');
+		refused(
+			await raw(serviceToken, 'PUT', `/_matrix/client/v3/directory/room/${enc(alias)}`, { room_id: roomId }),
+			403,
+			'M_FORBIDDEN',
+			'a case room never gets one'
+		);
+		refused(
+			await raw(regiehouder.accessToken, 'PUT', `/_matrix/client/v3/directory/room/${enc(alias)}`, { room_id: roomId }),
+			403,
+			'M_FORBIDDEN',
+			'a case room never gets one'
+		);
+		refused(
+			await putState(serviceToken, roomId, 'm.room.canonical_alias', { alias }),
+			403,
+			'M_FORBIDDEN',
+			'a case room has no alias'
+		);
 		expect((await raw(member.accessToken, 'GET', `/_matrix/client/v3/directory/room/${enc(alias)}`)).status).toBe(404);
-		const directory = await raw(member.accessToken, 'GET', `/_matrix/client/v3/directory/room/${enc(`#casusruimte-directory:${server().info.serverName}`)}`);
+		const directory = await raw(
+			member.accessToken,
+			'GET',
+			`/_matrix/client/v3/directory/room/${enc(`#casusruimte-directory:${server().info.serverName}`)}`
+		);
 		allowed(directory);
 	});
 
 	it('refuses to publish a case room in the room directory', async () => {
 		for (const token of [serviceToken, regiehouder.accessToken]) {
-			refused(await raw(token, 'PUT', `/_matrix/client/v3/directory/list/room/${enc(roomId)}`, { visibility: 'public' }), 403, 'M_FORBIDDEN', 'never published in the room directory');
+			refused(
+				await raw(token, 'PUT', `/_matrix/client/v3/directory/list/room/${enc(roomId)}`, { visibility: 'public' }),
+				403,
+				'M_FORBIDDEN',
+				'never published in the room directory'
+			);
 		}
 		const listed = await raw(member.accessToken, 'GET', `/_matrix/client/v3/directory/list/room/${enc(roomId)}`);
 		expect(listed.body.visibility).toBe('private');
@@ -200,7 +321,12 @@ describe('the room stays closed', () => {
 describe('case state', () => {
 	it('lets the regiehouder and an MDT chair change case state, and refuses a member with power 0', async () => {
 		const triage = { v: 1, seq: 1, decided_at: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'), next_review: null };
-		refused(await putState(member.accessToken, roomId, 'nl.casusruimte.triage.status', triage), 403, 'M_FORBIDDEN', 'only the regiehouder, the deputy or an MDT chair may change nl.casusruimte.triage.status');
+		refused(
+			await putState(member.accessToken, roomId, 'nl.casusruimte.triage.status', triage),
+			403,
+			'M_FORBIDDEN',
+			'only the regiehouder, the deputy or an MDT chair may change nl.casusruimte.triage.status'
+		);
 		allowed(await putState(regiehouder.accessToken, roomId, 'nl.casusruimte.triage.status', triage));
 		allowed(await putState(chair.accessToken, roomId, 'nl.casusruimte.case', caseContent({ phase: 'triage' })));
 	});
@@ -214,37 +340,102 @@ describe('case state', () => {
 		allowed(await join(former.accessToken, room));
 		await (await accounts()).setUser(former.localpart, { roles: ['professional'] });
 		const state = await raw(serviceToken, 'GET', `/_matrix/client/v3/rooms/${enc(room)}/state/nl.casusruimte.case/`);
-		refused(await putState(former.accessToken, room, 'nl.casusruimte.case', { ...state.body, phase: 'triage' }), 403, 'M_FORBIDDEN', 'only the regiehouder, the deputy or an MDT chair');
+		refused(
+			await putState(former.accessToken, room, 'nl.casusruimte.case', { ...state.body, phase: 'triage' }),
+			403,
+			'M_FORBIDDEN',
+			'only the regiehouder, the deputy or an MDT chair'
+		);
 		expect(state.body.reference).toBe(ref);
 	});
 
 	it('refuses regie changes by anyone but the service, which hands regie over', async () => {
 		const regie = await raw(serviceToken, 'GET', `/_matrix/client/v3/rooms/${enc(roomId)}/state/nl.casusruimte.regie/`);
 		for (const who of [regiehouder, chair]) {
-			refused(await putState(who.accessToken, roomId, 'nl.casusruimte.regie', { ...regie.body, regiehouder: member.userId }), 403, 'M_FORBIDDEN', 'changes only through the service');
+			refused(
+				await putState(who.accessToken, roomId, 'nl.casusruimte.regie', { ...regie.body, regiehouder: member.userId }),
+				403,
+				'M_FORBIDDEN',
+				'changes only through the service'
+			);
 		}
-		const handedOver = await (await caseService()).handover(regiehouder.accessToken, roomId, { to: regiehouder.userId, deputy: member.userId });
+		const handedOver = await (
+			await caseService()
+		).handover(regiehouder.accessToken, roomId, { to: regiehouder.userId, deputy: member.userId });
 		expect(handedOver.deputy).toBe(member.userId);
 	});
 
 	it('refuses schema-invalid state with 400 M_BAD_JSON and says what is wrong without repeating it', async () => {
-		refused(await putState(regiehouder.accessToken, roomId, 'nl.casusruimte.case', { ...caseContent({ phase: 'triage' }), name: SECRET }), 400, 'M_BAD_JSON', 'nl.casusruimte.case: the content has a field that is not allowed here');
-		refused(await putState(regiehouder.accessToken, roomId, 'nl.casusruimte.case', caseContent({ phase: 'triage', reference: SECRET })), 400, 'M_BAD_JSON', 'nl.casusruimte.case: reference: a case reference looks like DH-2026-0142');
 		refused(
-			await putState(regiehouder.accessToken, roomId, 'nl.casusruimte.access', { v: 1, organisations: [{ org: 'CSG', since: '2026-11-20T10:00:00Z', basis: 'statutory' }] }),
+			await putState(regiehouder.accessToken, roomId, 'nl.casusruimte.case', {
+				...caseContent({ phase: 'triage' }),
+				name: SECRET
+			}),
+			400,
+			'M_BAD_JSON',
+			'nl.casusruimte.case: the content has a field that is not allowed here'
+		);
+		refused(
+			await putState(
+				regiehouder.accessToken,
+				roomId,
+				'nl.casusruimte.case',
+				caseContent({ phase: 'triage', reference: SECRET })
+			),
+			400,
+			'M_BAD_JSON',
+			'nl.casusruimte.case: reference: a case reference looks like DH-2026-0142'
+		);
+		refused(
+			await putState(regiehouder.accessToken, roomId, 'nl.casusruimte.access', {
+				v: 1,
+				organisations: [{ org: 'CSG', since: '2026-11-20T10:00:00Z', basis: 'statutory' }]
+			}),
 			400,
 			'M_BAD_JSON',
 			'organisations[0].ground: is missing'
 		);
-		refused(await putState(regiehouder.accessToken, roomId, 'nl.casusruimte.notes', { v: 1 }), 403, 'M_FORBIDDEN', 'is not plaintext case state');
-		allowed(await putState(regiehouder.accessToken, roomId, 'nl.casusruimte.case', caseContent({ phase: 'triage', acute: false })));
+		refused(
+			await putState(regiehouder.accessToken, roomId, 'nl.casusruimte.notes', { v: 1 }),
+			403,
+			'M_FORBIDDEN',
+			'is not plaintext case state'
+		);
+		allowed(
+			await putState(
+				regiehouder.accessToken,
+				roomId,
+				'nl.casusruimte.case',
+				caseContent({ phase: 'triage', acute: false })
+			)
+		);
 	});
 
 	it('refuses a change of reference and a phase going back', async () => {
-		refused(await putState(regiehouder.accessToken, roomId, 'nl.casusruimte.case', caseContent({ phase: 'triage', reference: 'DH-2026-9999' })), 403, 'M_FORBIDDEN', 'reference never changes once set');
-		refused(await putState(serviceToken, roomId, 'nl.casusruimte.case', caseContent({ phase: 'triage', region: 'OB' })), 403, 'M_FORBIDDEN', 'region never changes once set');
+		refused(
+			await putState(
+				regiehouder.accessToken,
+				roomId,
+				'nl.casusruimte.case',
+				caseContent({ phase: 'triage', reference: 'DH-2026-9999' })
+			),
+			403,
+			'M_FORBIDDEN',
+			'reference never changes once set'
+		);
+		refused(
+			await putState(serviceToken, roomId, 'nl.casusruimte.case', caseContent({ phase: 'triage', region: 'OB' })),
+			403,
+			'M_FORBIDDEN',
+			'region never changes once set'
+		);
 		allowed(await putState(regiehouder.accessToken, roomId, 'nl.casusruimte.case', caseContent({ phase: 'regie' })));
-		refused(await putState(regiehouder.accessToken, roomId, 'nl.casusruimte.case', caseContent({ phase: 'triage' })), 403, 'M_FORBIDDEN', 'the phase never goes back');
+		refused(
+			await putState(regiehouder.accessToken, roomId, 'nl.casusruimte.case', caseContent({ phase: 'triage' })),
+			403,
+			'M_FORBIDDEN',
+			'the phase never goes back'
+		);
 	});
 });
 
@@ -259,7 +450,20 @@ describe('the rejection log', () => {
 			from = page.next_from;
 		}
 		const rules = new Set(all.map((r) => r.rule));
-		for (const rule of ['schema', 'unencrypted', 'invite_not_covered', 'join_not_invited', 'join_rule', 'history_visibility', 'guest_access', 'alias', 'publish', 'role', 'immutable', 'phase']) {
+		for (const rule of [
+			'schema',
+			'unencrypted',
+			'invite_not_covered',
+			'join_not_invited',
+			'join_rule',
+			'history_visibility',
+			'guest_access',
+			'alias',
+			'publish',
+			'role',
+			'immutable',
+			'phase'
+		]) {
 			expect(rules, rule).toContain(rule);
 		}
 		for (const r of all) {

@@ -21,7 +21,11 @@ describe('homeserver configuration', () => {
 	});
 
 	it('refuses guest registration', async () => {
-		const res = await fetch(`${base()}/_matrix/client/v3/register?kind=guest`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+		const res = await fetch(`${base()}/_matrix/client/v3/register?kind=guest`, {
+			method: 'POST',
+			headers: { 'content-type': 'application/json' },
+			body: '{}'
+		});
 		expect(res.status).toBe(403);
 	});
 
@@ -34,30 +38,45 @@ describe('homeserver configuration', () => {
 
 	it('encrypts a room created through the raw client API without asking for encryption', async () => {
 		const user = await createUser('CSG');
-		const { room_id } = await user.http.post<{ room_id: string }>('/_matrix/client/v3/createRoom', { preset: 'private_chat', name: 'plain?' });
-		const enc = await user.http.get<{ algorithm: string }>(`/_matrix/client/v3/rooms/${encodeURIComponent(room_id)}/state/m.room.encryption/`);
+		const { room_id } = await user.http.post<{ room_id: string }>('/_matrix/client/v3/createRoom', {
+			preset: 'private_chat',
+			name: 'plain?'
+		});
+		const enc = await user.http.get<{ algorithm: string }>(
+			`/_matrix/client/v3/rooms/${encodeURIComponent(room_id)}/state/m.room.encryption/`
+		);
 		expect(enc.algorithm).toBe('m.megolm.v1.aes-sha2');
 	});
 
 	it('encrypts even a public_chat room', async () => {
 		const user = await createUser('CSG');
-		const { room_id } = await user.http.post<{ room_id: string }>('/_matrix/client/v3/createRoom', { preset: 'public_chat' });
-		const enc = await user.http.get<{ algorithm: string }>(`/_matrix/client/v3/rooms/${encodeURIComponent(room_id)}/state/m.room.encryption/`);
+		const { room_id } = await user.http.post<{ room_id: string }>('/_matrix/client/v3/createRoom', {
+			preset: 'public_chat'
+		});
+		const enc = await user.http.get<{ algorithm: string }>(
+			`/_matrix/client/v3/rooms/${encodeURIComponent(room_id)}/state/m.room.encryption/`
+		);
 		expect(enc.algorithm).toBe('m.megolm.v1.aes-sha2');
 	});
 
 	it('lets no ordinary user publish a room in the directory or create an alias', async () => {
 		const user = await createUser('VT');
-		const attempt = user.http.post('/_matrix/client/v3/createRoom', { visibility: 'public', room_alias_name: `leak-${Date.now()}` });
+		const attempt = user.http.post('/_matrix/client/v3/createRoom', {
+			visibility: 'public',
+			room_alias_name: `leak-${Date.now()}`
+		});
 		await expect(attempt).rejects.toBeInstanceOf(MatrixHttpError);
 		await expect(attempt).rejects.toMatchObject({ status: 403 });
 	});
 
 	it('offers no URL previews', async () => {
 		const user = await createUser('VT');
-		const res = await fetch(`${base()}/_matrix/client/v1/media/preview_url?url=${encodeURIComponent('https://example.org')}`, {
-			headers: { authorization: `Bearer ${user.accessToken}` }
-		});
+		const res = await fetch(
+			`${base()}/_matrix/client/v1/media/preview_url?url=${encodeURIComponent('https://example.org')}`,
+			{
+				headers: { authorization: `Bearer ${user.accessToken}` }
+			}
+		);
 		expect(res.ok).toBe(false);
 	});
 
@@ -70,7 +89,11 @@ describe('homeserver configuration', () => {
 		expect(retention).toMatch(/allowed_lifetime_max: \d+d/);
 		// and a room may carry its own policy
 		const user = await createUser('VT');
-		const { room_id } = await user.http.post<{ room_id: string }>('/_matrix/client/v3/createRoom', { preset: 'private_chat' });
-		await user.http.put(`/_matrix/client/v3/rooms/${encodeURIComponent(room_id)}/state/m.room.retention/`, { max_lifetime: 86_400_000 * 30 });
+		const { room_id } = await user.http.post<{ room_id: string }>('/_matrix/client/v3/createRoom', {
+			preset: 'private_chat'
+		});
+		await user.http.put(`/_matrix/client/v3/rooms/${encodeURIComponent(room_id)}/state/m.room.retention/`, {
+			max_lifetime: 86_400_000 * 30
+		});
 	});
 });

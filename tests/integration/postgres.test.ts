@@ -26,7 +26,11 @@ afterAll(async () => {
 
 describe('Synapse on PostgreSQL', () => {
 	it('created the database as UTF8 with C collation', () => {
-		const [row] = pgQuery('postgres', 'SELECT pg_encoding_to_char(encoding), datcollate, datctype FROM pg_database WHERE datname = %s', [name]);
+		const [row] = pgQuery(
+			'postgres',
+			'SELECT pg_encoding_to_char(encoding), datcollate, datctype FROM pg_database WHERE datname = %s',
+			[name]
+		);
 		expect(row).toEqual(['UTF8', 'C', 'C']);
 		expect(synapse.info.database).toBe('psycopg2');
 	});
@@ -45,8 +49,12 @@ describe('Synapse on PostgreSQL', () => {
 		const config = configFromDataDir(synapse.dataDir);
 		const login = await passwordLogin(config.homeserverUrl, 'pg.user', 'Postgres-Pass-1');
 		const http = new MatrixHttp(config.homeserverUrl, login.access_token);
-		const { room_id } = await http.post<{ room_id: string }>('/_matrix/client/v3/createRoom', { preset: 'private_chat' });
-		await expect(http.put(`/_matrix/client/v3/rooms/${encodeURIComponent(room_id)}/send/nl.casusruimte.triage/t1`, { v: 1 })).rejects.toMatchObject({ status: 403, errcode: 'M_FORBIDDEN' });
+		const { room_id } = await http.post<{ room_id: string }>('/_matrix/client/v3/createRoom', {
+			preset: 'private_chat'
+		});
+		await expect(
+			http.put(`/_matrix/client/v3/rooms/${encodeURIComponent(room_id)}/send/nl.casusruimte.triage/t1`, { v: 1 })
+		).rejects.toMatchObject({ status: 403, errcode: 'M_FORBIDDEN' });
 		const rows = pgQuery(name, 'SELECT user_id, room_id, rule, event_type FROM casusruimte_guard_rejections');
 		expect(rows).toEqual([['@pg.user:localhost', room_id, 'unencrypted', 'nl.casusruimte.triage']]);
 		const page = await fetchRejections(await connectService(config));

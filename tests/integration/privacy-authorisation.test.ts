@@ -24,14 +24,24 @@ beforeAll(async () => {
 	({ roomId } = await caseWithMembers(csg, [vt]));
 });
 
-const membershipOf = async (userId: string) => (await csg.http.get<{ membership: string }>(`/_matrix/client/v3/rooms/${enc(roomId)}/state/m.room.member/${enc(userId)}`)).membership;
+const membershipOf = async (userId: string) =>
+	(
+		await csg.http.get<{ membership: string }>(
+			`/_matrix/client/v3/rooms/${enc(roomId)}/state/m.room.member/${enc(userId)}`
+		)
+	).membership;
 
 describe('privacy console authorisation', () => {
 	it('refuses a missing, forged or expired token on every endpoint with 401', async () => {
 		const loggedOut = await createUser('CSG', ['privacy-officer'], 'po');
 		await loggedOut.http.post('/_matrix/client/v3/logout', {});
 		for (const e of ENDPOINTS) {
-			for (const token of [null, 'syt_Zm9yZ2Vk_forgedforgedforged_1a2b3c', `${officer.accessToken}x`, loggedOut.accessToken]) {
+			for (const token of [
+				null,
+				'syt_Zm9yZ2Vk_forgedforgedforged_1a2b3c',
+				`${officer.accessToken}x`,
+				loggedOut.accessToken
+			]) {
 				const res = await callEndpoint(e, roomId, token);
 				expect(res.status, `${e.name} with ${token ? 'a bad token' : 'no token'}`).toBe(401);
 				expect(res.json()).toMatchObject({ errcode: 'M_UNKNOWN_TOKEN' });
@@ -44,7 +54,11 @@ describe('privacy console authorisation', () => {
 		const beheerder = await createUser('CSG', ['admin'], 'beheer');
 		// A homeserver administrator (Synapse admin flag) who is not a privacy officer.
 		const hsAdmin = await createUser('CSG', ['professional'], 'hsadmin');
-		await (await import('../support/harness.ts')).serviceClient().then((s) => s.http.put(`/_synapse/admin/v2/users/${enc(hsAdmin.userId)}`, { admin: true }));
+		await (
+			await import('../support/harness.ts')
+		)
+			.serviceClient()
+			.then((s) => s.http.put(`/_synapse/admin/v2/users/${enc(hsAdmin.userId)}`, { admin: true }));
 		for (const who of [csg, vt, chair, beheerder, hsAdmin]) {
 			for (const e of ENDPOINTS.filter((x) => !x.anyUser)) {
 				const body = e.name === 'remove' ? { user_id: vt.userId, reason: 'should never happen' } : undefined;
@@ -61,7 +75,14 @@ describe('privacy console authorisation', () => {
 		const acc = await accounts();
 		const entry = (await acc.directory()).users.get(former.userId)!;
 		const { writeUserEntry } = await import('../../src/lib/server/directory-admin.ts');
-		await writeUserEntry(acc.service, await acc.directoryRoom(), former.userId, { v: 1, org: entry.org, roles: entry.roles, display_name: entry.display_name, active: false, updated_at: Date.now() });
+		await writeUserEntry(acc.service, await acc.directoryRoom(), former.userId, {
+			v: 1,
+			org: entry.org,
+			roles: entry.roles,
+			display_name: entry.display_name,
+			active: false,
+			updated_at: Date.now()
+		});
 		const overview = ENDPOINTS.find((e) => e.name === 'overview')!;
 		expect((await callEndpoint(overview, roomId, former.accessToken)).status).toBe(403);
 	});
@@ -72,8 +93,15 @@ describe('privacy console authorisation', () => {
 			expect(res.status, e.name).toBe(200);
 		}
 		const me = ENDPOINTS.find((e) => e.name === 'me')!;
-		expect((await callEndpoint(me, roomId, officer.accessToken)).json()).toMatchObject({ user_id: officer.userId, privacy_officer: true });
-		expect((await callEndpoint(me, roomId, csg.accessToken)).json()).toMatchObject({ user_id: csg.userId, privacy_officer: false, retention: { default_months: 12, min_months: 1, max_months: 60 } });
+		expect((await callEndpoint(me, roomId, officer.accessToken)).json()).toMatchObject({
+			user_id: officer.userId,
+			privacy_officer: true
+		});
+		expect((await callEndpoint(me, roomId, csg.accessToken)).json()).toMatchObject({
+			user_id: csg.userId,
+			privacy_officer: false,
+			retention: { default_months: 12, min_months: 1, max_months: 60 }
+		});
 	});
 
 	it('never hands the browser a homeserver credential: the officer is no member and no admin', async () => {
@@ -83,6 +111,8 @@ describe('privacy console authorisation', () => {
 		expect(joined.joined_rooms).not.toContain(roomId);
 		// and a fresh sign-in of the officer is just as unprivileged
 		const again = await passwordLogin(server().info.homeserverUrl, officer.localpart, officer.password);
-		await expect(new MatrixHttp(server().info.homeserverUrl, again.access_token).get('/_synapse/admin/v1/rooms')).rejects.toMatchObject({ status: 403 });
+		await expect(
+			new MatrixHttp(server().info.homeserverUrl, again.access_token).get('/_synapse/admin/v1/rooms')
+		).rejects.toMatchObject({ status: 403 });
 	});
 });

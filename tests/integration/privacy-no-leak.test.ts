@@ -10,9 +10,29 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { accounts, createUser, server, type TestUser } from '../support/harness.ts';
-import { ENDPOINTS, attempt, auditFile, call, callEndpoint, caseWithMembers, closeCaseAt, createNamedUser, enc, useTestHomeserver, type Reply } from '../support/privacy.ts';
+import {
+	ENDPOINTS,
+	attempt,
+	auditFile,
+	call,
+	callEndpoint,
+	caseWithMembers,
+	closeCaseAt,
+	createNamedUser,
+	enc,
+	useTestHomeserver,
+	type Reply
+} from '../support/privacy.ts';
 import { MatrixHttp } from '../../src/lib/server/http.ts';
-import { ActionResponse, AuditResponse, CaseDetailResponse, FiguresResponse, MeResponse, OverviewResponse, ReportResponse } from '../../src/lib/privacy/schemas.ts';
+import {
+	ActionResponse,
+	AuditResponse,
+	CaseDetailResponse,
+	FiguresResponse,
+	MeResponse,
+	OverviewResponse,
+	ReportResponse
+} from '../../src/lib/privacy/schemas.ts';
 
 const CANARY = {
 	ciphertext: 'CANARYCIPHERTEXT7731',
@@ -26,7 +46,19 @@ const CANARY = {
 	deviceKey: 'CANARYSENDERKEY',
 	topic: 'CANARY-TOPIC'
 };
-const FORBIDDEN_KEYS = ['"content"', '"ciphertext"', '"displayname"', '"display_name"', '"avatar_url"', '"body"', '"sender_key"', '"session_id"', '"unsigned"', '"prev_content"', '"name"'];
+const FORBIDDEN_KEYS = [
+	'"content"',
+	'"ciphertext"',
+	'"displayname"',
+	'"display_name"',
+	'"avatar_url"',
+	'"body"',
+	'"sender_key"',
+	'"session_id"',
+	'"unsigned"',
+	'"prev_content"',
+	'"name"'
+];
 
 const schemas: Record<string, z.ZodType> = {
 	me: MeResponse,
@@ -56,21 +88,50 @@ beforeAll(async () => {
 	named = await createNamedUser('VT', ['professional'], CANARY.directoryName);
 	const extra = await createUser('SHN');
 	// Profile name and avatar end up in every member event of the user.
-	await named.http.put(`/_matrix/client/v3/profile/${enc(named.userId)}/displayname`, { displayname: CANARY.displayname });
+	await named.http.put(`/_matrix/client/v3/profile/${enc(named.userId)}/displayname`, {
+		displayname: CANARY.displayname
+	});
 	await named.http.put(`/_matrix/client/v3/profile/${enc(named.userId)}/avatar_url`, { avatar_url: CANARY.avatar });
 	({ roomId } = await caseWithMembers(csg, [named, extra]));
-	const send = (type: string, content: unknown) => csg.http.put(`/_matrix/client/v3/rooms/${enc(roomId)}/send/${type}/${Math.random().toString(36).slice(2)}`, content);
-	await send('m.room.encrypted', { algorithm: 'm.megolm.v1.aes-sha2', ciphertext: CANARY.ciphertext, sender_key: CANARY.deviceKey, session_id: 'CANARYSESSION', device_id: 'CANARYDEV' });
+	const send = (type: string, content: unknown) =>
+		csg.http.put(
+			`/_matrix/client/v3/rooms/${enc(roomId)}/send/${type}/${Math.random().toString(36).slice(2)}`,
+			content
+		);
+	await send('m.room.encrypted', {
+		algorithm: 'm.megolm.v1.aes-sha2',
+		ciphertext: CANARY.ciphertext,
+		sender_key: CANARY.deviceKey,
+		session_id: 'CANARYSESSION',
+		device_id: 'CANARYDEV'
+	});
 	// The guard refuses these (and records the refusal); without it they get in. Either way the console must not show them.
 	planted.message = await attempt(() => send('m.room.message', { msgtype: 'm.text', body: CANARY.message }));
 	planted.record = await attempt(() => send('nl.casusruimte.intake', { v: 1, summary: CANARY.record }));
 	// An access state with an extra field fails its schema: shown as invalid, never its content.
-	const access = await csg.http.get<Record<string, unknown>>(`/_matrix/client/v3/rooms/${enc(roomId)}/state/nl.casusruimte.access/`);
-	planted.stateExtra = await attempt(() => csg.http.put(`/_matrix/client/v3/rooms/${enc(roomId)}/state/nl.casusruimte.access/`, { ...access, note: CANARY.stateExtra }));
+	const access = await csg.http.get<Record<string, unknown>>(
+		`/_matrix/client/v3/rooms/${enc(roomId)}/state/nl.casusruimte.access/`
+	);
+	planted.stateExtra = await attempt(() =>
+		csg.http.put(`/_matrix/client/v3/rooms/${enc(roomId)}/state/nl.casusruimte.access/`, {
+			...access,
+			note: CANARY.stateExtra
+		})
+	);
 	await csg.http.put(`/_matrix/client/v3/rooms/${enc(roomId)}/state/nl.casusruimte.access/`, access);
 	// A room that is not a case room, with a telling name, holding case state.
-	const { room_id: stray } = await csg.http.post<{ room_id: string }>('/_matrix/client/v3/createRoom', { name: CANARY.roomName, topic: CANARY.topic, preset: 'private_chat' });
-	planted.stray = await attempt(() => csg.http.put(`/_matrix/client/v3/rooms/${enc(stray)}/state/nl.casusruimte.case/`, { v: 1, reference: 'DH-2026-0998', victim: CANARY.stateExtra }));
+	const { room_id: stray } = await csg.http.post<{ room_id: string }>('/_matrix/client/v3/createRoom', {
+		name: CANARY.roomName,
+		topic: CANARY.topic,
+		preset: 'private_chat'
+	});
+	planted.stray = await attempt(() =>
+		csg.http.put(`/_matrix/client/v3/rooms/${enc(stray)}/state/nl.casusruimte.case/`, {
+			v: 1,
+			reference: 'DH-2026-0998',
+			victim: CANARY.stateExtra
+		})
+	);
 	// A closed case past retention, so the delete endpoint really runs.
 	closedRoom = await caseWithMembers(csg, [named]);
 	await closeCaseAt(csg, closedRoom.roomId, '2024-01-01T00:00:00Z', '2025-01-01T00:00:00Z');
@@ -78,14 +139,27 @@ beforeAll(async () => {
 	for (const e of ENDPOINTS) {
 		const target = e.name === 'delete' || e.name === 'retention' ? closedRoom.roomId : roomId;
 		const body =
-			e.name === 'remove' ? { user_id: extra.userId, reason: 'Niet meer nodig voor de hulpverlening' } : e.name === 'delete' ? { reason: 'Bewaartermijn verstreken', confirm_reference: closedRoom.reference } : undefined;
+			e.name === 'remove'
+				? { user_id: extra.userId, reason: 'Niet meer nodig voor de hulpverlening' }
+				: e.name === 'delete'
+					? { reason: 'Bewaartermijn verstreken', confirm_reference: closedRoom.reference }
+					: undefined;
 		replies.push({ name: e.name, reply: await callEndpoint(e, target, officer.accessToken, body) });
 		// and what a refused caller gets
 		replies.push({ name: `${e.name} (refused)`, reply: await callEndpoint(e, target, csg.accessToken, body) });
 		const bad =
 			e.method === 'GET'
-				? await call(e.handler, 'GET', `${e.path(target)}${e.path(target).includes('?') ? '&' : '?'}from=${enc(CANARY.message)}`, officer.accessToken)
-				: await callEndpoint(e, target, officer.accessToken, { user_id: CANARY.message, reason: 1, months: CANARY.message });
+				? await call(
+						e.handler,
+						'GET',
+						`${e.path(target)}${e.path(target).includes('?') ? '&' : '?'}from=${enc(CANARY.message)}`,
+						officer.accessToken
+					)
+				: await callEndpoint(e, target, officer.accessToken, {
+						user_id: CANARY.message,
+						reason: 1,
+						months: CANARY.message
+					});
 		replies.push({ name: `${e.name} (bad input)`, reply: bad });
 	}
 });
@@ -102,17 +176,24 @@ describe('privacy console responses', () => {
 		// What the guard refused is on the case page, by rule and event type only; without a guard it got in.
 		const detail = CaseDetailResponse.parse(replies.find((x) => x.name === 'case')!.reply.json());
 		for (const [what, outcome] of Object.entries(planted)) {
-			if (outcome === 'refused') expect(detail.guard_rejections.available, `${what} refused without a guard?`).toBe(true);
+			if (outcome === 'refused')
+				expect(detail.guard_rejections.available, `${what} refused without a guard?`).toBe(true);
 		}
 		if (detail.guard_rejections.available && planted.message === 'refused') {
-			expect(detail.guard_rejections.items).toContainEqual({ ts: expect.any(String), user_id: csg.userId, rule: 'unencrypted', event_type: 'm.room.message' });
+			expect(detail.guard_rejections.items).toContainEqual({
+				ts: expect.any(String),
+				user_id: csg.userId,
+				rule: 'unencrypted',
+				event_type: 'm.room.message'
+			});
 		}
 		if (planted.stray === 'planted') expect(overview.stray_rooms.length).toBeGreaterThan(0);
 	});
 
 	it('contain no canary and no content field, in any response', () => {
 		for (const { name, reply } of replies) {
-			for (const [what, canary] of Object.entries(CANARY)) expect(reply.text, `${name} leaks ${what}`).not.toContain(canary);
+			for (const [what, canary] of Object.entries(CANARY))
+				expect(reply.text, `${name} leaks ${what}`).not.toContain(canary);
 			expect(reply.text.toLowerCase(), `${name}`).not.toContain('canary');
 			if (reply.headers.get('content-type')?.startsWith('application/json') && reply.status === 200) {
 				for (const key of FORBIDDEN_KEYS) expect(reply.text, `${name} has ${key}`).not.toContain(key);
@@ -142,7 +223,9 @@ describe('privacy console responses', () => {
 
 	it('the officer cannot read the case through the homeserver either', async () => {
 		const hs = new MatrixHttp(server().info.homeserverUrl, officer.accessToken);
-		await expect(hs.get(`/_matrix/client/v3/rooms/${enc(roomId)}/messages`, { dir: 'b' })).rejects.toMatchObject({ status: 403 });
+		await expect(hs.get(`/_matrix/client/v3/rooms/${enc(roomId)}/messages`, { dir: 'b' })).rejects.toMatchObject({
+			status: 403
+		});
 		await expect(hs.get(`/_synapse/admin/v1/rooms/${enc(roomId)}/messages`)).rejects.toMatchObject({ status: 403 });
 		expect((await accounts()).config.registrationSharedSecret).toBeDefined(); // the secret exists, on the server only
 	});

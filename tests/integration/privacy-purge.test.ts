@@ -8,7 +8,18 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createUser, server, serviceClient, type TestUser } from '../support/harness.ts';
-import { ENDPOINTS, PURGE_LEFTOVERS, auditFile, callEndpoint, caseWithMembers, closeCaseAt, enc, roomRows, tablesMentioning, useTestHomeserver } from '../support/privacy.ts';
+import {
+	ENDPOINTS,
+	PURGE_LEFTOVERS,
+	auditFile,
+	callEndpoint,
+	caseWithMembers,
+	closeCaseAt,
+	enc,
+	roomRows,
+	tablesMentioning,
+	useTestHomeserver
+} from '../support/privacy.ts';
 import { roomExists } from '../../src/lib/server/privacy/homeserver.ts';
 import { deletionNotice } from '../../src/lib/server/privacy/retention.ts';
 import { verifyChain } from '../../src/lib/server/privacy/audit.ts';
@@ -31,18 +42,54 @@ beforeAll(async () => {
 
 interface SyncResponse {
 	next_batch: string;
-	rooms?: { join?: Record<string, unknown>; leave?: Record<string, { timeline?: { events: { type: string; state_key?: string; sender: string; content: { membership?: string; reason?: string } }[] } }> };
+	rooms?: {
+		join?: Record<string, unknown>;
+		leave?: Record<
+			string,
+			{
+				timeline?: {
+					events: {
+						type: string;
+						state_key?: string;
+						sender: string;
+						content: { membership?: string; reason?: string };
+					}[];
+				};
+			}
+		>;
+	};
 }
 
 describe('deleting a case', () => {
 	it('refuses an open case, a case still within retention and a wrong confirmation', async () => {
 		const { roomId, reference } = await caseWithMembers(csg, [vt]);
 		const del = endpoint('delete');
-		expect((await callEndpoint(del, roomId, officer.accessToken, { reason: 'Opschonen volgens protocol', confirm_reference: reference })).status).toBe(403);
+		expect(
+			(
+				await callEndpoint(del, roomId, officer.accessToken, {
+					reason: 'Opschonen volgens protocol',
+					confirm_reference: reference
+				})
+			).status
+		).toBe(403);
 		await closeCaseAt(csg, roomId, ago(30), new Date(Date.now() + 300 * DAY).toISOString().replace(/\.\d{3}Z$/, 'Z'));
-		expect((await callEndpoint(del, roomId, officer.accessToken, { reason: 'Opschonen volgens protocol', confirm_reference: reference })).status).toBe(403);
+		expect(
+			(
+				await callEndpoint(del, roomId, officer.accessToken, {
+					reason: 'Opschonen volgens protocol',
+					confirm_reference: reference
+				})
+			).status
+		).toBe(403);
 		await closeCaseAt(csg, roomId, ago(400), ago(35));
-		expect((await callEndpoint(del, roomId, officer.accessToken, { reason: 'Opschonen volgens protocol', confirm_reference: 'DH-2026-9999' })).status).toBe(400);
+		expect(
+			(
+				await callEndpoint(del, roomId, officer.accessToken, {
+					reason: 'Opschonen volgens protocol',
+					confirm_reference: 'DH-2026-9999'
+				})
+			).status
+		).toBe(400);
 		expect((await callEndpoint(del, roomId, officer.accessToken, { confirm_reference: reference })).status).toBe(400);
 		expect(await roomExists(await serviceClient(), roomId)).toBe(true);
 		expect(roomRows(roomId).events).toBeGreaterThan(0);
@@ -51,7 +98,13 @@ describe('deleting a case', () => {
 	it('purges a closed case past retention from the database, and its members see why they left', async () => {
 		const { roomId, reference } = await caseWithMembers(csg, [vt]);
 		const ciphertext = `AwgAEpAB${Math.random().toString(36).slice(2)}PurgeCanary`;
-		await csg.http.put(`/_matrix/client/v3/rooms/${enc(roomId)}/send/m.room.encrypted/t1`, { algorithm: 'm.megolm.v1.aes-sha2', ciphertext, sender_key: 'k', session_id: 's', device_id: 'D' });
+		await csg.http.put(`/_matrix/client/v3/rooms/${enc(roomId)}/send/m.room.encrypted/t1`, {
+			algorithm: 'm.megolm.v1.aes-sha2',
+			ciphertext,
+			sender_key: 'k',
+			session_id: 's',
+			device_id: 'D'
+		});
 		expect(tablesMentioning(ciphertext).map((h) => h.table)).toContain('event_json');
 		await closeCaseAt(csg, roomId, ago(400), ago(35));
 		const before = roomRows(roomId);
@@ -60,17 +113,26 @@ describe('deleting a case', () => {
 		const first = await vt.http.get<SyncResponse>('/_matrix/client/v3/sync', { timeout: 0 });
 		expect(Object.keys(first.rooms?.join ?? {})).toContain(roomId);
 
-		const res = await callEndpoint(endpoint('delete'), roomId, officer.accessToken, { reason: 'Bewaartermijn verstreken, verwijderd na controle', confirm_reference: reference });
+		const res = await callEndpoint(endpoint('delete'), roomId, officer.accessToken, {
+			reason: 'Bewaartermijn verstreken, verwijderd na controle',
+			confirm_reference: reference
+		});
 		expect(res.status, res.text).toBe(200);
 		expect(res.json()).toEqual({ ok: true, action: 'delete-case', room_id: roomId, outcome: 'purged' });
 
 		// Gone for the homeserver and gone from its database.
 		expect(await roomExists(await serviceClient(), roomId)).toBe(false);
-		expect(Object.values(roomRows(roomId)).every((n) => n === 0), JSON.stringify(roomRows(roomId))).toBe(true);
+		expect(
+			Object.values(roomRows(roomId)).every((n) => n === 0),
+			JSON.stringify(roomRows(roomId))
+		).toBe(true);
 		// The whole database: the ciphertext is nowhere, and the room ID only where Synapse keeps bare metadata.
 		expect(tablesMentioning(ciphertext)).toEqual([]);
 		const leftovers = tablesMentioning(roomId);
-		expect(leftovers.filter((h) => !PURGE_LEFTOVERS.includes(h.table)), JSON.stringify(leftovers)).toEqual([]);
+		expect(
+			leftovers.filter((h) => !PURGE_LEFTOVERS.includes(h.table)),
+			JSON.stringify(leftovers)
+		).toEqual([]);
 		// Gone for the members.
 		for (const u of [csg, vt]) {
 			const joined = await u.http.get<{ joined_rooms: string[] }>('/_matrix/client/v3/joined_rooms');
@@ -82,7 +144,9 @@ describe('deleting a case', () => {
 		// A client syncing during the deletion receives the removal with the deletion notice.
 		const next = await vt.http.get<SyncResponse>('/_matrix/client/v3/sync', { since: first.next_batch, timeout: 0 });
 		expect(Object.keys(next.rooms?.join ?? {})).not.toContain(roomId);
-		const left = next.rooms?.leave?.[roomId]?.timeline?.events.find((e) => e.type === 'm.room.member' && e.state_key === vt.userId);
+		const left = next.rooms?.leave?.[roomId]?.timeline?.events.find(
+			(e) => e.type === 'm.room.member' && e.state_key === vt.userId
+		);
 		if (left) expect(left.content).toMatchObject({ membership: 'leave', reason: deletionNotice(reference) });
 		// The overview no longer lists it; the case page says it does not exist.
 		const overview = await callEndpoint(endpoint('overview'), roomId, officer.accessToken);
@@ -91,7 +155,12 @@ describe('deleting a case', () => {
 		// The audit log has the request and the confirmed outcome, in an intact chain.
 		const text = readFileSync(auditFile(), 'utf8');
 		expect(verifyChain(text).ok).toBe(true);
-		const lines = text.trim().split('\n').map((l) => JSON.parse(l) as { action: string; room_id: string; outcome: string; actor: string; reference: string });
+		const lines = text
+			.trim()
+			.split('\n')
+			.map(
+				(l) => JSON.parse(l) as { action: string; room_id: string; outcome: string; actor: string; reference: string }
+			);
 		const mine = lines.filter((l) => l.room_id === roomId && l.action === 'delete-case');
 		expect(mine.map((l) => l.outcome)).toEqual(['started', 'purged']);
 		expect(mine[1]).toMatchObject({ actor: officer.userId, reference });
@@ -99,8 +168,16 @@ describe('deleting a case', () => {
 });
 
 describe('the retention job', () => {
-	function retentionCommand(args: string[]): { due: { room_id: string }[]; deleted: { room_id: string }[]; failed: unknown[] } {
-		const out = execFileSync('npx', ['tsx', 'scripts/retention.ts', '--json', ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, CASUS_DATA_DIR: server().dataDir } });
+	function retentionCommand(args: string[]): {
+		due: { room_id: string }[];
+		deleted: { room_id: string }[];
+		failed: unknown[];
+	} {
+		const out = execFileSync('npx', ['tsx', 'scripts/retention.ts', '--json', ...args], {
+			cwd: ROOT,
+			encoding: 'utf8',
+			env: { ...process.env, CASUS_DATA_DIR: server().dataDir }
+		});
 		return JSON.parse(out);
 	}
 
@@ -129,7 +206,10 @@ describe('the retention job', () => {
 			expect(await roomExists(await serviceClient(), r.roomId)).toBe(false);
 		}
 		for (const r of [kept, open]) expect(roomRows(r.roomId).events).toBeGreaterThan(0);
-		const lines = readFileSync(auditFile(), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { actor: string; room_id: string; outcome: string });
+		const lines = readFileSync(auditFile(), 'utf8')
+			.trim()
+			.split('\n')
+			.map((l) => JSON.parse(l) as { actor: string; room_id: string; outcome: string });
 		expect(lines.filter((l) => l.room_id === due1.roomId).map((l) => [l.actor, l.outcome])).toEqual([
 			['system:retention-job', 'started'],
 			['system:retention-job', 'purged']

@@ -33,13 +33,17 @@ describe('device verification with another device (SAS)', () => {
 		expect((await encryptionStatus(second.client)).deviceVerified).toBe(false);
 
 		const incoming = new Promise<DeviceVerification>((resolve) =>
-			first.client.on(CryptoEvent.VerificationRequestReceived, (r: VerificationRequest) => resolve(DeviceVerification.incoming(r)))
+			first.client.on(CryptoEvent.VerificationRequestReceived, (r: VerificationRequest) =>
+				resolve(DeviceVerification.incoming(r))
+			)
 		);
 		const asking = await DeviceVerification.requestFromOtherDevice(second.client);
 		const answering = await incoming;
 		expect(answering.stage).toBe('incoming');
 		await answering.accept();
-		await eventually(() => asking.stage === 'compare' && answering.stage === 'compare', { message: 'both sides show the emoji' });
+		await eventually(() => asking.stage === 'compare' && answering.stage === 'compare', {
+			message: 'both sides show the emoji'
+		});
 		expect(asking.emoji).toHaveLength(7);
 		expect(asking.emoji.map((e) => e.name)).toEqual(answering.emoji.map((e) => e.name));
 		await Promise.all([asking.confirm(), answering.confirm()]);
@@ -53,7 +57,10 @@ describe('device verification with another device (SAS)', () => {
 		await eventually(
 			async () => {
 				if (s2.view.person?.name === 'Naam SAS-HISTORY') return true;
-				await second.client.getCrypto()!.restoreKeyBackup().catch(() => undefined);
+				await second.client
+					.getCrypto()!
+					.restoreKeyBackup()
+					.catch(() => undefined);
 				return false;
 			},
 			{ timeout: 40_000, interval: 1000, message: 'the new device reads the intake' }
@@ -64,7 +71,9 @@ describe('device verification with another device (SAS)', () => {
 		const first = await member('CSG');
 		const second = await startDevice(first.user, { firstDevice: false });
 		const incoming = new Promise<DeviceVerification>((resolve) =>
-			first.client.on(CryptoEvent.VerificationRequestReceived, (r: VerificationRequest) => resolve(DeviceVerification.incoming(r)))
+			first.client.on(CryptoEvent.VerificationRequestReceived, (r: VerificationRequest) =>
+				resolve(DeviceVerification.incoming(r))
+			)
 		);
 		const asking = await DeviceVerification.requestFromOtherDevice(second.client);
 		const answering = await incoming;
@@ -85,14 +94,21 @@ describe('history for someone invited before they had a device', () => {
 		const { roomId } = await openCase(opener.user);
 		const s = await opener.openSession(roomId);
 		await s.execute(recordIntake(s.view, opener.user.userId, s.context(), intakeInput('LATE-DEVICE')));
-		await s.execute(inviteMember(s.view, opener.user.userId, s.context(), { userId: newcomer.userId, reason: 'Besproken in MDT' }));
+		await s.execute(
+			inviteMember(s.view, opener.user.userId, s.context(), { userId: newcomer.userId, reason: 'Besproken in MDT' })
+		);
 
 		// Only now does the newcomer get a device with keys, and join.
 		const device = await startDevice(newcomer);
-		await eventually(() => device.client.getRoom(roomId)?.getMyMembership() === 'invite', { message: 'the invite arrives' });
+		await eventually(() => device.client.getRoom(roomId)?.getMyMembership() === 'invite', {
+			message: 'the invite arrives'
+		});
 		await device.client.joinRoom(roomId);
 		const view = await device.openSession(roomId);
-		await eventually(() => view.view.person?.name === 'Naam LATE-DEVICE', { timeout: 30_000, message: 'the newcomer reads the intake' });
+		await eventually(() => view.view.person?.name === 'Naam LATE-DEVICE', {
+			timeout: 30_000,
+			message: 'the newcomer reads the intake'
+		});
 		expect(view.view.flagged.filter((f) => f.kind === 'undecryptable')).toEqual([]);
 	});
 });
@@ -103,7 +119,12 @@ describe('outbox', () => {
 		const reader = await member('VT');
 		const { roomId } = await openCase(regiehouder.user);
 		const s = await regiehouder.openSession(roomId);
-		await s.execute(inviteMember(s.view, regiehouder.user.userId, s.context(), { userId: reader.user.userId, reason: 'Besproken in MDT' }));
+		await s.execute(
+			inviteMember(s.view, regiehouder.user.userId, s.context(), {
+				userId: reader.user.userId,
+				reason: 'Besproken in MDT'
+			})
+		);
 		await eventually(() => reader.client.getRoom(roomId)?.getMyMembership() === 'invite');
 		await reader.client.joinRoom(roomId);
 
@@ -119,7 +140,9 @@ describe('outbox', () => {
 			return realFetch(input, init);
 		}) as typeof fetch;
 		try {
-			const group = await s.execute(postUpdate(s.view, regiehouder.user.userId, s.context(), updateInput('ONCE')), { wait: false });
+			const group = await s.execute(postUpdate(s.view, regiehouder.user.userId, s.context(), updateInput('ONCE')), {
+				wait: false
+			});
 			await regiehouder.outbox.settled(group);
 		} finally {
 			http.opts.fetchFn = realFetch;

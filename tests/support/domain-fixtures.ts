@@ -58,30 +58,64 @@ export const caseState = (over: Record<string, unknown> = {}) => ({
 
 export const accessState = (orgs: string[] = ['CSG', 'VT', 'SHN', 'POLITIE']) => ({
 	v: 1,
-	organisations: orgs.map((org) => (org === 'VT' ? { org, since: '2026-11-20T09:00:00Z', basis: 'statutory', ground: 'wmo2015-vt' } : { org, since: '2026-11-20T09:00:00Z', basis: 'consent' }))
+	organisations: orgs.map((org) =>
+		org === 'VT'
+			? { org, since: '2026-11-20T09:00:00Z', basis: 'statutory', ground: 'wmo2015-vt' }
+			: { org, since: '2026-11-20T09:00:00Z', basis: 'consent' }
+	)
 });
 
-export const regieState = (regiehouder: string | null = CSG, deputy: string | null = null, handovers = 0) => ({ v: 1, regiehouder, deputy, since: '2026-11-20T09:00:00Z', handovers });
+export const regieState = (regiehouder: string | null = CSG, deputy: string | null = null, handovers = 0) => ({
+	v: 1,
+	regiehouder,
+	deputy,
+	since: '2026-11-20T09:00:00Z',
+	handovers
+});
 
 /** The three state events the service account writes when it creates the room. */
 export function opening(): CaseEventInput[] {
-	return [stateEvent(STATE.case, caseState()), stateEvent(STATE.access, accessState()), stateEvent(STATE.regie, regieState())];
+	return [
+		stateEvent(STATE.case, caseState()),
+		stateEvent(STATE.access, accessState()),
+		stateEvent(STATE.regie, regieState())
+	];
 }
 
 export const intakeRecord = () => ({
 	v: 1,
-	facts: { reference: 'DH-2026-0142', region: 'DH', first_report_at: '2026-11-20T09:00:00Z', receiving_org: 'CSG', incident_band: 'within_7_days', acute: true, kind: 'sexual_violence', setting: 'offline', minor: false },
+	facts: {
+		reference: 'DH-2026-0142',
+		region: 'DH',
+		first_report_at: '2026-11-20T09:00:00Z',
+		receiving_org: 'CSG',
+		incident_band: 'within_7_days',
+		acute: true,
+		kind: 'sexual_violence',
+		setting: 'offline',
+		minor: false
+	},
 	person: { name: 'A. Slachtoffer' },
 	summary: 'Het verhaal.'
 });
 
 const decision = (assigned: string[]) => ({ assigned, action: 'actie', urgency: 'within_24h', rationale: 'reden' });
-export const triageRecord = (seq: number, supersedes: string | null, regiehouder = SHN, decidedAt = '2026-11-20T15:00:00Z') => ({
+export const triageRecord = (
+	seq: number,
+	supersedes: string | null,
+	regiehouder = SHN,
+	decidedAt = '2026-11-20T15:00:00Z'
+) => ({
 	v: 1,
 	seq,
 	supersedes,
 	decided_at: decidedAt,
-	domains: { veiligheid: decision(['VT']), strafrecht: decision(['POLITIE']), hulp: decision(['CSG']), herstel: decision([]) },
+	domains: {
+		veiligheid: decision(['VT']),
+		strafrecht: decision(['POLITIE']),
+		hulp: decision(['CSG']),
+		herstel: decision([])
+	},
 	participants: [{ org: 'VT', user_id: CHAIR }],
 	regiehouder,
 	deputy: null,
@@ -89,8 +123,33 @@ export const triageRecord = (seq: number, supersedes: string | null, regiehouder
 	reason: seq === 1 ? 'initial' : 'changed_situation'
 });
 
-export const updateRecord = () => ({ v: 1, at: '2026-11-21T10:00:00Z', contact: null, actions_agreed: [], actions_done: [], signals: ['signaal'], next_steps: 'verder', retriage_requested: false });
-export const consentRecord = (status: string, organisations: string[]) => ({ v: 1, status, organisations, purposes: ['care'], basis: { kind: 'consent' }, given_by: 'victim', recorded_at: '2026-11-20T10:00:00Z' });
-export const closureRecord = () => ({ v: 1, decided_at: '2026-12-20T10:00:00Z', reason: 'help_completed', explanation: 'klaar', participants: [{ org: 'VT' }], follow_up: [], retention_months: 12 });
+export const updateRecord = () => ({
+	v: 1,
+	at: '2026-11-21T10:00:00Z',
+	contact: null,
+	actions_agreed: [],
+	actions_done: [],
+	signals: ['signaal'],
+	next_steps: 'verder',
+	retriage_requested: false
+});
+export const consentRecord = (status: string, organisations: string[]) => ({
+	v: 1,
+	status,
+	organisations,
+	purposes: ['care'],
+	basis: { kind: 'consent' },
+	given_by: 'victim',
+	recorded_at: '2026-11-20T10:00:00Z'
+});
+export const closureRecord = () => ({
+	v: 1,
+	decided_at: '2026-12-20T10:00:00Z',
+	reason: 'help_completed',
+	explanation: 'klaar',
+	participants: [{ org: 'VT' }],
+	follow_up: [],
+	retention_months: 12
+});
 
 export { STATE, RECORD };

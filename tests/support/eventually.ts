@@ -3,7 +3,10 @@
  * asynchronous by nature. Shared by the integration tests, the hardening suite
  * and the benchmarks.
  */
-export async function eventually<T>(fn: () => T | Promise<T>, opts: { timeout?: number; interval?: number; message?: string } = {}): Promise<NonNullable<T>> {
+export async function eventually<T>(
+	fn: () => T | Promise<T>,
+	opts: { timeout?: number; interval?: number; message?: string } = {}
+): Promise<NonNullable<T>> {
 	// Generous: on a loaded 2-core machine crypto and sync can take a while; a timeout here is a failure, not a measurement.
 	const deadline = Date.now() + (opts.timeout ?? 45_000);
 	let last: unknown;
@@ -14,7 +17,8 @@ export async function eventually<T>(fn: () => T | Promise<T>, opts: { timeout?: 
 		} catch (err) {
 			last = err;
 		}
-		if (Date.now() > deadline) throw new Error(`${opts.message ?? 'condition not met in time'}${last ? `: ${String(last)}` : ''}`);
+		if (Date.now() > deadline)
+			throw new Error(`${opts.message ?? 'condition not met in time'}${last ? `: ${String(last)}` : ''}`);
 		await new Promise((r) => setTimeout(r, opts.interval ?? 100));
 	}
 }

@@ -36,6 +36,11 @@ export async function accounts(): Promise<Accounts> {
 }
 
 /** Provisions a user through the same code path as `npm run admin -- user add`, and signs them in. */
-export async function createUser(org: string, roles: Role[] = ['professional'], prefix = org.toLowerCase(), displayName?: string): Promise<TestUser> {
+export async function createUser(
+	org: string,
+	roles: Role[] = ['professional'],
+	prefix = org.toLowerCase(),
+	displayName?: string
+): Promise<TestUser> {
 	return createWorldUser(await testWorld(), org, roles, prefix, displayName);
 }

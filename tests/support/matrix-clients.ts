@@ -17,7 +17,10 @@ const started: Device[] = [];
  * up encryption (recovery key in `recoveryKey`); `recoveryKey` verifies a further
  * device with it; `firstDevice: false` signs in a further device and leaves it unverified.
  */
-export async function startDevice(user: TestUser, opts: { firstDevice?: boolean; recoveryKey?: string } = {}): Promise<Device> {
+export async function startDevice(
+	user: TestUser,
+	opts: { firstDevice?: boolean; recoveryKey?: string } = {}
+): Promise<Device> {
 	const device = await startWorldDevice(await testWorld(), user, {
 		recoveryKey: opts.recoveryKey,
 		newLogin: opts.firstDevice === false,

@@ -29,7 +29,11 @@ cur = conn.cursor()
 cur.execute(sys.argv[5], json.loads(sys.argv[6]))
 print(json.dumps(cur.fetchall() if cur.description else [], default=str))
 `;
-	const out = execFileSync(VENV_PYTHON, ['-c', script, database, PG_USER, PG_HOST, String(PG_PORT), sql, JSON.stringify(params)], { encoding: 'utf8' });
+	const out = execFileSync(
+		VENV_PYTHON,
+		['-c', script, database, PG_USER, PG_HOST, String(PG_PORT), sql, JSON.stringify(params)],
+		{ encoding: 'utf8' }
+	);
 	return JSON.parse(out) as unknown[][];
 }
 

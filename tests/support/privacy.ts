@@ -49,14 +49,58 @@ export const ENDPOINTS: Endpoint[] = [
 	{ name: 'overview', method: 'GET', handler: cases.GET as Handler, path: () => '/api/privacy/cases' },
 	{ name: 'case', method: 'GET', handler: detail.GET as Handler, path: (r) => `/api/privacy/cases/${enc(r)}` },
 	{ name: 'audit', method: 'GET', handler: audit.GET as Handler, path: () => '/api/privacy/audit' },
-	{ name: 'report', method: 'GET', handler: report.GET as Handler, path: () => '/api/privacy/report?from=2020-01-01&to=2030-12-31' },
-	{ name: 'report.csv', method: 'GET', handler: report.GET as Handler, path: () => '/api/privacy/report?from=2020-01-01&to=2030-12-31&format=csv' },
-	{ name: 'figures', method: 'GET', handler: figures.GET as Handler, path: () => '/api/privacy/figures?from=2020-01-01&to=2030-12-31' },
-	{ name: 'figures.csv', method: 'GET', handler: figures.GET as Handler, path: () => '/api/privacy/figures?from=2020-01-01&to=2030-12-31&format=csv' },
-	{ name: 'remove', method: 'POST', handler: remove.POST as Handler, path: (r) => `/api/privacy/cases/${enc(r)}/remove`, body: () => ({ user_id: '@nobody:localhost', reason: 'test of the authorisation' }) },
-	{ name: 'review-request', method: 'POST', handler: review.POST as Handler, path: (r) => `/api/privacy/cases/${enc(r)}/review-request`, body: () => ({ reason: 'test of the authorisation' }) },
-	{ name: 'retention', method: 'POST', handler: retention.POST as Handler, path: (r) => `/api/privacy/cases/${enc(r)}/retention`, body: () => ({ months: 24, reason: 'test of the authorisation' }) },
-	{ name: 'delete', method: 'POST', handler: del.POST as Handler, path: (r) => `/api/privacy/cases/${enc(r)}/delete`, body: () => ({ reason: 'test of the authorisation', confirm_reference: 'X' }) }
+	{
+		name: 'report',
+		method: 'GET',
+		handler: report.GET as Handler,
+		path: () => '/api/privacy/report?from=2020-01-01&to=2030-12-31'
+	},
+	{
+		name: 'report.csv',
+		method: 'GET',
+		handler: report.GET as Handler,
+		path: () => '/api/privacy/report?from=2020-01-01&to=2030-12-31&format=csv'
+	},
+	{
+		name: 'figures',
+		method: 'GET',
+		handler: figures.GET as Handler,
+		path: () => '/api/privacy/figures?from=2020-01-01&to=2030-12-31'
+	},
+	{
+		name: 'figures.csv',
+		method: 'GET',
+		handler: figures.GET as Handler,
+		path: () => '/api/privacy/figures?from=2020-01-01&to=2030-12-31&format=csv'
+	},
+	{
+		name: 'remove',
+		method: 'POST',
+		handler: remove.POST as Handler,
+		path: (r) => `/api/privacy/cases/${enc(r)}/remove`,
+		body: () => ({ user_id: '@nobody:localhost', reason: 'test of the authorisation' })
+	},
+	{
+		name: 'review-request',
+		method: 'POST',
+		handler: review.POST as Handler,
+		path: (r) => `/api/privacy/cases/${enc(r)}/review-request`,
+		body: () => ({ reason: 'test of the authorisation' })
+	},
+	{
+		name: 'retention',
+		method: 'POST',
+		handler: retention.POST as Handler,
+		path: (r) => `/api/privacy/cases/${enc(r)}/retention`,
+		body: () => ({ months: 24, reason: 'test of the authorisation' })
+	},
+	{
+		name: 'delete',
+		method: 'POST',
+		handler: del.POST as Handler,
+		path: (r) => `/api/privacy/cases/${enc(r)}/delete`,
+		body: () => ({ reason: 'test of the authorisation', confirm_reference: 'X' })
+	}
 ];
 
 export interface Reply {
@@ -67,14 +111,24 @@ export interface Reply {
 }
 
 /** Calls an endpoint handler as SvelteKit would for `method path` with the given bearer token. */
-export async function call(handler: Handler, method: string, urlPath: string, token?: string | null, body?: unknown): Promise<Reply> {
+export async function call(
+	handler: Handler,
+	method: string,
+	urlPath: string,
+	token?: string | null,
+	body?: unknown
+): Promise<Reply> {
 	const url = new URL(urlPath, 'http://casusruimte.test');
 	const headers: Record<string, string> = {};
 	if (token) headers.authorization = `Bearer ${token}`;
 	if (body !== undefined) headers['content-type'] = 'application/json';
 	const request = new Request(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
 	const roomId = /^\/api\/privacy\/cases\/([^/?]+)/.exec(url.pathname)?.[1];
-	const response = await handler({ request, url, params: roomId ? { roomId: decodeURIComponent(roomId) } : {} } as never);
+	const response = await handler({
+		request,
+		url,
+		params: roomId ? { roomId: decodeURIComponent(roomId) } : {}
+	} as never);
 	const text = await response.text();
 	return { status: response.status, text, headers: response.headers, json: <T>() => JSON.parse(text) as T };
 }
@@ -84,15 +138,27 @@ export function callEndpoint(e: Endpoint, roomId: string, token?: string | null,
 }
 
 /** A user with a display name of our choosing (a canary), provisioned and signed in. */
-export function createNamedUser(org: string, roles: Role[], displayName: string, prefix = org.toLowerCase()): Promise<TestUser> {
+export function createNamedUser(
+	org: string,
+	roles: Role[],
+	displayName: string,
+	prefix = org.toLowerCase()
+): Promise<TestUser> {
 	return createUser(org, roles, prefix, displayName);
 }
 
 /** Opens a case as `regiehouder` and has each of `members` invited by them and joined. */
-export async function caseWithMembers(regiehouder: TestUser, members: TestUser[], overrides: Parameters<typeof openCase>[1] = {}) {
+export async function caseWithMembers(
+	regiehouder: TestUser,
+	members: TestUser[],
+	overrides: Parameters<typeof openCase>[1] = {}
+) {
 	const created = await openCase(regiehouder, overrides);
 	for (const m of members) {
-		await regiehouder.http.post(`/_matrix/client/v3/rooms/${enc(created.roomId)}/invite`, { user_id: m.userId, reason: 'Besproken in het MDT-overleg' });
+		await regiehouder.http.post(`/_matrix/client/v3/rooms/${enc(created.roomId)}/invite`, {
+			user_id: m.userId,
+			reason: 'Besproken in het MDT-overleg'
+		});
 		await m.http.post(`/_matrix/client/v3/rooms/${enc(created.roomId)}/join`, {});
 	}
 	return created;
@@ -103,9 +169,19 @@ export async function caseState(user: TestUser, roomId: string): Promise<Record<
 }
 
 /** Closes a case as its regiehouder, as the client's closeCase command does, with dates of our choosing. */
-export async function closeCaseAt(regiehouder: TestUser, roomId: string, closedAt: string, retentionUntil: string): Promise<void> {
+export async function closeCaseAt(
+	regiehouder: TestUser,
+	roomId: string,
+	closedAt: string,
+	retentionUntil: string
+): Promise<void> {
 	const current = await caseState(regiehouder, roomId);
-	await regiehouder.http.put(`/_matrix/client/v3/rooms/${enc(roomId)}/state/nl.casusruimte.case/`, { ...current, phase: 'closed', closed_at: closedAt, retention_until: retentionUntil });
+	await regiehouder.http.put(`/_matrix/client/v3/rooms/${enc(roomId)}/state/nl.casusruimte.case/`, {
+		...current,
+		phase: 'closed',
+		closed_at: closedAt,
+		retention_until: retentionUntil
+	});
 }
 
 /**
@@ -130,7 +206,11 @@ conn = sqlite3.connect(sys.argv[1])
 rows = conn.execute(sys.argv[2], json.loads(sys.argv[3])).fetchall()
 print(json.dumps(rows, default=str))
 `;
-	const out = execFileSync(VENV_PYTHON, ['-c', script, path.join(server().dataDir, 'homeserver.db'), sql, JSON.stringify(params)], { encoding: 'utf8' });
+	const out = execFileSync(
+		VENV_PYTHON,
+		['-c', script, path.join(server().dataDir, 'homeserver.db'), sql, JSON.stringify(params)],
+		{ encoding: 'utf8' }
+	);
 	return JSON.parse(out) as unknown[][];
 }
 
@@ -151,7 +231,9 @@ for (table,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table
             hits.append({"table": table, "column": col[1], "rows": n})
 print(json.dumps(hits))
 `;
-	const out = execFileSync(VENV_PYTHON, ['-c', script, path.join(server().dataDir, 'homeserver.db'), needle], { encoding: 'utf8' });
+	const out = execFileSync(VENV_PYTHON, ['-c', script, path.join(server().dataDir, 'homeserver.db'), needle], {
+		encoding: 'utf8'
+	});
 	return JSON.parse(out) as { table: string; column: string; rows: number }[];
 }
 
@@ -165,7 +247,17 @@ export const PURGE_LEFTOVERS = ['blocked_rooms', 'current_state_delta_stream', '
 
 /** Rows per table that still mention a room: the proof a purge really deleted it. */
 export function roomRows(roomId: string): Record<string, number> {
-	const tables = ['events', 'event_json', 'state_events', 'current_state_events', 'room_memberships', 'rooms', 'event_edges', 'local_current_membership', 'room_stats_state'];
+	const tables = [
+		'events',
+		'event_json',
+		'state_events',
+		'current_state_events',
+		'room_memberships',
+		'rooms',
+		'event_edges',
+		'local_current_membership',
+		'room_stats_state'
+	];
 	const out: Record<string, number> = {};
 	for (const t of tables) out[t] = Number(synapseDb(`SELECT count(*) FROM ${t} WHERE room_id = ?`, [roomId])[0]![0]);
 	return out;

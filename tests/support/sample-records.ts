@@ -8,7 +8,15 @@ const day = (offsetDays: number) => new Date(Date.now() + offsetDays * 86_400_00
 
 export function intakeInput(marker: string, receivingOrg = 'CSG'): IntakeInput {
 	return {
-		facts: { receiving_org: receivingOrg, incident_band: 'within_7_days', incident_date: day(-2), acute: true, kind: 'sexual_violence', setting: 'offline', minor: false },
+		facts: {
+			receiving_org: receivingOrg,
+			incident_band: 'within_7_days',
+			incident_date: day(-2),
+			acute: true,
+			kind: 'sexual_violence',
+			setting: 'offline',
+			minor: false
+		},
 		person: {
 			name: `Naam ${marker}`,
 			birth_date: '1999-04-01',
@@ -23,8 +31,18 @@ export function intakeInput(marker: string, receivingOrg = 'CSG'): IntakeInput {
 	};
 }
 
-export function triageInput(marker: string, regiehouder: string, participants: { org: string; user_id?: string }[], deputy: string | null = null): TriageInput {
-	const decision = (assigned: string[], action: string) => ({ assigned, action: `${action} ${marker}`, urgency: 'within_24h' as const, rationale: `Omdat ${marker}` });
+export function triageInput(
+	marker: string,
+	regiehouder: string,
+	participants: { org: string; user_id?: string }[],
+	deputy: string | null = null
+): TriageInput {
+	const decision = (assigned: string[], action: string) => ({
+		assigned,
+		action: `${action} ${marker}`,
+		urgency: 'within_24h' as const,
+		rationale: `Omdat ${marker}`
+	});
 	return {
 		domains: {
 			veiligheid: decision(['VT'], 'Veiligheidsplan opstellen'),
@@ -52,8 +70,19 @@ export function updateInput(marker: string): UpdateInput {
 	};
 }
 
-export function consentInput(status: 'given' | 'withdrawn' | 'refused', organisations: string[], marker: string): ConsentInput {
-	return { status, organisations, purposes: ['care', 'coordination'], basis: { kind: 'consent' }, given_by: 'victim', notes: `Toestemming ${marker}` };
+export function consentInput(
+	status: 'given' | 'withdrawn' | 'refused',
+	organisations: string[],
+	marker: string
+): ConsentInput {
+	return {
+		status,
+		organisations,
+		purposes: ['care', 'coordination'],
+		basis: { kind: 'consent' },
+		given_by: 'victim',
+		notes: `Toestemming ${marker}`
+	};
 }
 
 export function closureInput(marker: string, participants: { org: string; user_id?: string }[]): ClosureInput {

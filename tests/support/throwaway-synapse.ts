@@ -15,11 +15,19 @@ export interface ThrowawayOptions {
 	label?: string;
 }
 
-export async function startThrowawaySynapse(opts: ThrowawayOptions = {}): Promise<RunningSynapse & { cleanup(): Promise<void> }> {
+export async function startThrowawaySynapse(
+	opts: ThrowawayOptions = {}
+): Promise<RunningSynapse & { cleanup(): Promise<void> }> {
 	generateSchemas();
 	const dataDir = mkdtempSync(path.join(os.tmpdir(), `casus-${opts.label ?? 'test'}-`));
 	const port = await freePort();
-	const synapse = await startSynapse({ dataDir, profile: 'test', port, databaseUrl: opts.databaseUrl, extraConfig: opts.extraConfig });
+	const synapse = await startSynapse({
+		dataDir,
+		profile: 'test',
+		port,
+		databaseUrl: opts.databaseUrl,
+		extraConfig: opts.extraConfig
+	});
 	return Object.assign(synapse, {
 		async cleanup() {
 			await synapse.stop();

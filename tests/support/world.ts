@@ -69,7 +69,13 @@ export function uniqueLocalpart(prefix: string): string {
 }
 
 /** Provisions a user like `npm run admin -- user add` and signs them in once. */
-export async function createUser(world: World, org: string, roles: Role[] = ['professional'], prefix = org.toLowerCase(), displayName?: string): Promise<WorldUser> {
+export async function createUser(
+	world: World,
+	org: string,
+	roles: Role[] = ['professional'],
+	prefix = org.toLowerCase(),
+	displayName?: string
+): Promise<WorldUser> {
 	const localpart = uniqueLocalpart(prefix);
 	await world.accounts.addUser({ localpart, org, roles, password: WORLD_PASSWORD, displayName });
 	const login = await passwordLogin(world.homeserverUrl, localpart, WORLD_PASSWORD, 'bench');
@@ -115,10 +121,16 @@ export function serverApi(world: World, token: () => string): CaseServerApi {
 
 export async function startDevice(world: World, user: WorldUser, opts: DeviceOptions = {}): Promise<Device> {
 	const baseUrl = opts.homeserverUrl ?? world.homeserverUrl;
-	const login = opts.newLogin || opts.recoveryKey
-		? await passwordLogin(world.homeserverUrl, user.localpart, user.password, 'bench')
-		: { access_token: user.accessToken, device_id: user.deviceId, user_id: user.userId };
-	const session = { homeserverUrl: baseUrl, userId: user.userId, deviceId: login.device_id, accessToken: login.access_token };
+	const login =
+		opts.newLogin || opts.recoveryKey
+			? await passwordLogin(world.homeserverUrl, user.localpart, user.password, 'bench')
+			: { access_token: user.accessToken, device_id: user.deviceId, user_id: user.userId };
+	const session = {
+		homeserverUrl: baseUrl,
+		userId: user.userId,
+		deviceId: login.device_id,
+		accessToken: login.access_token
+	};
 	const keyHolder = new SecretStorageKeyHolder();
 	const client = await createMatrixClient(session, { persistent: false, keyHolder });
 	await startSyncing(client);
@@ -127,7 +139,11 @@ export async function startDevice(world: World, user: WorldUser, opts: DeviceOpt
 	else if (opts.setUpEncryption !== false) recoveryKey = await setUpEncryption(client, keyHolder, user.password);
 	const directory = new DirectoryWatcher(client);
 	await directory.start();
-	const outbox = new Outbox(client, opts.outboxStore ?? new MemoryOutboxStore(), serverApi(world, () => session.accessToken));
+	const outbox = new Outbox(
+		client,
+		opts.outboxStore ?? new MemoryOutboxStore(),
+		serverApi(world, () => session.accessToken)
+	);
 	const index = new CaseIndex(client, { directory: () => directory.directory, outbox });
 	const sessions: CaseRoomSession[] = [];
 	return {
@@ -138,7 +154,11 @@ export async function startDevice(world: World, user: WorldUser, opts: DeviceOpt
 		index,
 		recoveryKey,
 		async openSession(roomId) {
-			const s = new CaseRoomSession(client, roomId, { directory: () => directory.directory, serviceUserId: world.config.serviceUserId, outbox });
+			const s = new CaseRoomSession(client, roomId, {
+				directory: () => directory.directory,
+				serviceUserId: world.config.serviceUserId,
+				outbox
+			});
 			sessions.push(s);
 			await s.load();
 			return s;
@@ -181,16 +201,32 @@ export async function openCase(world: World, user: WorldUser, overrides: Partial
  * The coordinator invites `member` through the domain command (the web app's path),
  * the member joins, and the coordinator sees the join. Returns once both are in.
  */
-export async function inviteAndJoin(session: CaseRoomSession, coordinator: Device, member: Device, reason = 'Besproken in MDT'): Promise<void> {
+export async function inviteAndJoin(
+	session: CaseRoomSession,
+	coordinator: Device,
+	member: Device,
+	reason = 'Besproken in MDT'
+): Promise<void> {
 	const roomId = session.roomId;
-	await session.execute(inviteMember(session.view, coordinator.user.userId, session.context(), { userId: member.user.userId, reason }));
-	await eventually(() => member.client.getRoom(roomId)?.getMyMembership() === 'invite', { message: `${member.user.userId} sees the invite` });
+	await session.execute(
+		inviteMember(session.view, coordinator.user.userId, session.context(), { userId: member.user.userId, reason })
+	);
+	await eventually(() => member.client.getRoom(roomId)?.getMyMembership() === 'invite', {
+		message: `${member.user.userId} sees the invite`
+	});
 	await member.client.joinRoom(roomId);
-	await eventually(() => session.room?.getMember(member.user.userId)?.membership === 'join', { message: `the coordinator sees ${member.user.userId} join` });
+	await eventually(() => session.room?.getMember(member.user.userId)?.membership === 'join', {
+		message: `the coordinator sees ${member.user.userId} join`
+	});
 }
 
 /** Waits until `check` holds, re-checking whenever `subscribe` reports a change (and on a slow poll as a safety net). */
-export function waitUntil(subscribe: (cb: () => void) => () => void, check: () => boolean, timeoutMs = 60_000, what = 'condition'): Promise<void> {
+export function waitUntil(
+	subscribe: (cb: () => void) => () => void,
+	check: () => boolean,
+	timeoutMs = 60_000,
+	what = 'condition'
+): Promise<void> {
 	return new Promise((resolve, reject) => {
 		if (check()) return resolve();
 		let done = false;

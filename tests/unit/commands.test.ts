@@ -1,11 +1,46 @@
 import { describe, expect, it } from 'vitest';
 import { reduceCase } from '../../src/lib/case/reducer.ts';
-import { recordConsent, inviteMember, handOverRegie, postUpdate, closeCase, recordTriage, recordIntake, removeMember, initialCaseState, CommandError, type Membership } from '../../src/lib/case/commands.ts';
+import {
+	recordConsent,
+	inviteMember,
+	handOverRegie,
+	postUpdate,
+	closeCase,
+	recordTriage,
+	recordIntake,
+	removeMember,
+	initialCaseState,
+	CommandError,
+	type Membership
+} from '../../src/lib/case/commands.ts';
 import { retentionUntil, isAcute } from '../../src/lib/case/deadlines.ts';
-import { CHAIR, CSG, SHN, VT, POLITIE, OUTSIDER, SERVICE, T0, ctx, directory, opening, recordEvent, RECORD, triageRecord } from '../support/domain-fixtures.ts';
+import {
+	CHAIR,
+	CSG,
+	SHN,
+	VT,
+	POLITIE,
+	OUTSIDER,
+	SERVICE,
+	T0,
+	ctx,
+	directory,
+	opening,
+	recordEvent,
+	RECORD,
+	triageRecord
+} from '../support/domain-fixtures.ts';
 
 const members = (entries: [string, Membership][]) => new Map(entries);
-const cctx = (m: [string, Membership][] = [[CSG, 'join'], [VT, 'join'], [SHN, 'join'], [POLITIE, 'join'], [CHAIR, 'join']]) => ({ ...ctx(), members: members(m) });
+const cctx = (
+	m: [string, Membership][] = [
+		[CSG, 'join'],
+		[VT, 'join'],
+		[SHN, 'join'],
+		[POLITIE, 'join'],
+		[CHAIR, 'join']
+	]
+) => ({ ...ctx(), members: members(m) });
 
 describe('commands', () => {
 	const view = reduceCase(opening(), ctx());
@@ -20,16 +55,36 @@ describe('commands', () => {
 	});
 
 	it('records intake and moves the plaintext phase to triage', () => {
-		const r = recordIntake(view, CSG, cctx(), { facts: { receiving_org: 'CSG', incident_band: 'unknown', acute: false, kind: 'sexual_abuse', setting: 'online', minor: true }, person: { name: 'X' }, summary: 'S' });
+		const r = recordIntake(view, CSG, cctx(), {
+			facts: {
+				receiving_org: 'CSG',
+				incident_band: 'unknown',
+				acute: false,
+				kind: 'sexual_abuse',
+				setting: 'online',
+				minor: true
+			},
+			person: { name: 'X' },
+			summary: 'S'
+		});
 		expect(r.ok).toBe(true);
 		if (r.ok) {
-			expect(r.effects.map((e) => `${e.kind}:${'type' in e ? e.type : ''}`)).toEqual(['record:nl.casusruimte.intake', 'state:nl.casusruimte.case']);
+			expect(r.effects.map((e) => `${e.kind}:${'type' in e ? e.type : ''}`)).toEqual([
+				'record:nl.casusruimte.intake',
+				'state:nl.casusruimte.case'
+			]);
 			expect(r.effects[1]).toMatchObject({ content: { phase: 'triage', acute: false, reference: 'DH-2026-0142' } });
 		}
 	});
 
 	it('numbers triage decisions and hands regie over when the MDT picks someone else', () => {
-		const input = { ...triageRecord(1, null), v: undefined, seq: undefined, supersedes: undefined, decided_at: undefined };
+		const input = {
+			...triageRecord(1, null),
+			v: undefined,
+			seq: undefined,
+			supersedes: undefined,
+			decided_at: undefined
+		};
 		const { v: _v, seq: _s, supersedes: _p, decided_at: _d, ...clean } = input;
 		const r = recordTriage(view, CHAIR, cctx(), clean as never);
 		expect(r.ok).toBe(true);
@@ -39,28 +94,57 @@ describe('commands', () => {
 	});
 
 	it('withdrawing consent removes the organisation from access and its members from the room', () => {
-		const r = recordConsent(view, CSG, cctx(), { status: 'withdrawn', organisations: ['POLITIE'], purposes: ['investigation'], basis: { kind: 'consent' }, given_by: 'victim' });
+		const r = recordConsent(view, CSG, cctx(), {
+			status: 'withdrawn',
+			organisations: ['POLITIE'],
+			purposes: ['investigation'],
+			basis: { kind: 'consent' },
+			given_by: 'victim'
+		});
 		expect(r.ok).toBe(true);
 		if (!r.ok) return;
 		expect(r.effects[0]).toMatchObject({ kind: 'record' });
 		expect(r.effects[1]).toMatchObject({ kind: 'state', type: 'nl.casusruimte.access' });
-		expect((r.effects[1] as { content: { organisations: { org: string }[] } }).content.organisations.map((o) => o.org)).toEqual(['CSG', 'VT', 'SHN']);
+		expect(
+			(r.effects[1] as { content: { organisations: { org: string }[] } }).content.organisations.map((o) => o.org)
+		).toEqual(['CSG', 'VT', 'SHN']);
 		expect(r.effects[2]).toEqual({ kind: 'remove', userId: POLITIE, reason: 'Toestemming ingetrokken voor POLITIE' });
 	});
 
 	it('keeps an organisation that has its own statutory basis when consent is withdrawn', () => {
-		const r = recordConsent(view, CSG, cctx(), { status: 'withdrawn', organisations: ['VT'], purposes: ['care'], basis: { kind: 'consent' }, given_by: 'victim' });
+		const r = recordConsent(view, CSG, cctx(), {
+			status: 'withdrawn',
+			organisations: ['VT'],
+			purposes: ['care'],
+			basis: { kind: 'consent' },
+			given_by: 'victim'
+		});
 		expect(r.ok && r.effects.map((e) => e.kind)).toEqual(['record']);
 	});
 
 	it('refuses a withdrawal that would remove the regiehouder', () => {
-		const r = recordConsent(view, CHAIR, cctx(), { status: 'withdrawn', organisations: ['CSG'], purposes: ['care'], basis: { kind: 'consent' }, given_by: 'victim' });
+		const r = recordConsent(view, CHAIR, cctx(), {
+			status: 'withdrawn',
+			organisations: ['CSG'],
+			purposes: ['care'],
+			basis: { kind: 'consent' },
+			given_by: 'victim'
+		});
 		expect(r.ok || r.error.code).toBe('would-remove-regie');
 	});
 
 	it('giving consent (or a statutory basis) extends access', () => {
-		const r = recordConsent(view, CSG, cctx(), { status: 'given', organisations: ['OM'], purposes: ['investigation'], basis: { kind: 'statutory', ground: 'wjsg' }, given_by: 'not_applicable' });
-		expect(r.ok && (r.effects[1] as { content: { organisations: { org: string; basis: string }[] } }).content.organisations.at(-1)).toMatchObject({ org: 'OM', basis: 'statutory', ground: 'wjsg' });
+		const r = recordConsent(view, CSG, cctx(), {
+			status: 'given',
+			organisations: ['OM'],
+			purposes: ['investigation'],
+			basis: { kind: 'statutory', ground: 'wjsg' },
+			given_by: 'not_applicable'
+		});
+		expect(
+			r.ok &&
+				(r.effects[1] as { content: { organisations: { org: string; basis: string }[] } }).content.organisations.at(-1)
+		).toMatchObject({ org: 'OM', basis: 'statutory', ground: 'wjsg' });
 	});
 
 	it('hands over regie only to a joined member of a covered organisation', () => {
@@ -72,20 +156,57 @@ describe('commands', () => {
 	});
 
 	it('lets only the regiehouder post updates', () => {
-		const input = { contact: null, actions_agreed: [], actions_done: [], signals: [], next_steps: '', retriage_requested: false };
+		const input = {
+			contact: null,
+			actions_agreed: [],
+			actions_done: [],
+			signals: [],
+			next_steps: '',
+			retriage_requested: false
+		};
 		expect(postUpdate(view, CSG, cctx(), input).ok).toBe(true);
 		expect(postUpdate(view, CHAIR, cctx(), input).ok).toBe(false);
 	});
 
 	it('closes with a retention date in the plaintext state, and refuses twice', () => {
-		const r = closeCase(view, CSG, cctx(), { reason: 'help_completed', explanation: 'klaar', participants: [{ org: 'CSG' }], follow_up: [], retention_months: 12 });
+		const r = closeCase(view, CSG, cctx(), {
+			reason: 'help_completed',
+			explanation: 'klaar',
+			participants: [{ org: 'CSG' }],
+			follow_up: [],
+			retention_months: 12
+		});
 		expect(r.ok).toBe(true);
 		if (!r.ok) return;
 		const state = r.effects[1] as { content: { phase: string; closed_at: string; retention_until: string } };
 		expect(state.content.phase).toBe('closed');
 		expect(state.content.retention_until.slice(0, 10)).toBe(retentionUntil(state.content.closed_at, 12).slice(0, 10));
-		const closed = reduceCase([...opening(), recordEvent(RECORD.closure, { v: 1, decided_at: '2026-12-01T00:00:00Z', reason: 'other', explanation: 'x', participants: [{ org: 'VT' }], follow_up: [], retention_months: 6 }, CSG)], ctx());
-		const again = closeCase(closed, CSG, cctx(), { reason: 'help_completed', explanation: 'klaar', participants: [{ org: 'CSG' }], follow_up: [], retention_months: 12 });
+		const closed = reduceCase(
+			[
+				...opening(),
+				recordEvent(
+					RECORD.closure,
+					{
+						v: 1,
+						decided_at: '2026-12-01T00:00:00Z',
+						reason: 'other',
+						explanation: 'x',
+						participants: [{ org: 'VT' }],
+						follow_up: [],
+						retention_months: 6
+					},
+					CSG
+				)
+			],
+			ctx()
+		);
+		const again = closeCase(closed, CSG, cctx(), {
+			reason: 'help_completed',
+			explanation: 'klaar',
+			participants: [{ org: 'CSG' }],
+			follow_up: [],
+			retention_months: 12
+		});
 		expect(again.ok || again.error.code).toBe('closed');
 	});
 
@@ -94,10 +215,21 @@ describe('commands', () => {
 		expect(removeMember(view, CHAIR, cctx(), { userId: POLITIE, reason: 'weg' }).ok).toBe(true);
 	});
 
-	it('opens a case only when the requester\'s own organisation is covered', () => {
-		const input = { region: 'DH' as const, first_report_at: '2026-11-20T09:00:00Z', acute: true, access: [{ org: 'POLITIE', basis: 'consent' as const }] };
+	it("opens a case only when the requester's own organisation is covered", () => {
+		const input = {
+			region: 'DH' as const,
+			first_report_at: '2026-11-20T09:00:00Z',
+			acute: true,
+			access: [{ org: 'POLITIE', basis: 'consent' as const }]
+		};
 		expect(() => initialCaseState(input, 'DH-2026-0001', CSG, directory, T0)).toThrow(CommandError);
-		const init = initialCaseState({ ...input, access: [{ org: 'CSG', basis: 'consent' }] }, 'DH-2026-0001', CSG, directory, T0);
+		const init = initialCaseState(
+			{ ...input, access: [{ org: 'CSG', basis: 'consent' }] },
+			'DH-2026-0001',
+			CSG,
+			directory,
+			T0
+		);
 		expect(init.regie.regiehouder).toBe(CSG);
 		expect(init.case.phase).toBe('first_contact');
 		expect(SERVICE).toContain('service');

@@ -3,7 +3,14 @@ import { buildDirectory, hasRole, organisationOf } from '../../src/lib/directory
 import { USER_EVENT, ORGANISATIONS_EVENT, userStateKey, userIdFromStateKey } from '../../src/lib/directory/schema.ts';
 import { parseUserCsv, validatePassword, AdminError } from '../../src/lib/server/accounts.ts';
 
-const entry = (org: string, roles: string[], active = true) => ({ v: 1, org, roles, display_name: 'X', active, updated_at: 1 });
+const entry = (org: string, roles: string[], active = true) => ({
+	v: 1,
+	org,
+	roles,
+	display_name: 'X',
+	active,
+	updated_at: 1
+});
 
 describe('directory', () => {
 	it('maps users to organisation and roles, and ignores disabled users for decisions', () => {
@@ -30,7 +37,9 @@ describe('directory', () => {
 	});
 
 	it('uses the configured organisation list', () => {
-		const dir = buildDirectory([{ type: ORGANISATIONS_EVENT, state_key: '', content: { v: 1, organisations: [{ code: 'GGD', name: 'GGD' }] } }]);
+		const dir = buildDirectory([
+			{ type: ORGANISATIONS_EVENT, state_key: '', content: { v: 1, organisations: [{ code: 'GGD', name: 'GGD' }] } }
+		]);
 		expect(dir.organisations).toEqual([{ code: 'GGD', name: 'GGD' }]);
 	});
 
@@ -42,8 +51,18 @@ describe('directory', () => {
 
 describe('user import CSV', () => {
 	it('parses roles, quotes and display names', () => {
-		const users = parseUserCsv('localpart,org,roles,password,display_name\n# comment\na.b,CSG,professional;chair,Secret-Pass-123,"Bos, Noor"\n');
-		expect(users).toEqual([{ localpart: 'a.b', org: 'CSG', roles: ['professional', 'chair'], password: 'Secret-Pass-123', displayName: 'Bos, Noor' }]);
+		const users = parseUserCsv(
+			'localpart,org,roles,password,display_name\n# comment\na.b,CSG,professional;chair,Secret-Pass-123,"Bos, Noor"\n'
+		);
+		expect(users).toEqual([
+			{
+				localpart: 'a.b',
+				org: 'CSG',
+				roles: ['professional', 'chair'],
+				password: 'Secret-Pass-123',
+				displayName: 'Bos, Noor'
+			}
+		]);
 	});
 	it('refuses a file without the required columns', () => {
 		expect(() => parseUserCsv('name,org\nx,CSG')).toThrow(AdminError);

@@ -9,7 +9,12 @@ function fakeClient(script: (call: { kind: string; txnId?: string }) => void) {
 	const calls: { kind: string; txnId?: string; type?: string }[] = [];
 	const client = {
 		// A room with no earlier attempts: nothing in its timeline, no unsent echo to resend.
-		getRoom: () => ({ getPendingEvents: () => [], getMember: () => null, getLiveTimeline: () => ({ getEvents: () => [] }), getEventForTxnId: () => undefined }),
+		getRoom: () => ({
+			getPendingEvents: () => [],
+			getMember: () => null,
+			getLiveTimeline: () => ({ getEvents: () => [] }),
+			getEventForTxnId: () => undefined
+		}),
 		cancelPendingEvent: () => undefined,
 		sendEvent: vi.fn(async (_room: string, type: string, _content: unknown, txnId: string) => {
 			const call = { kind: 'event', type, txnId };
@@ -86,7 +91,8 @@ describe('outbox', () => {
 
 	it('marks a refused item failed, blocks the rest of its group, and lets other groups through', async () => {
 		const { client, calls } = fakeClient((call) => {
-			if (call.kind === 'state') throw Object.assign(new Error('forbidden'), { httpStatus: 403, errcode: 'M_FORBIDDEN' });
+			if (call.kind === 'state')
+				throw Object.assign(new Error('forbidden'), { httpStatus: 403, errcode: 'M_FORBIDDEN' });
 		});
 		const outbox = new Outbox(client, new MemoryOutboxStore(), api);
 		const refused = outbox.send('!r', [{ kind: 'state', type: 'nl.casusruimte.access', content: {} }, record(1)]);

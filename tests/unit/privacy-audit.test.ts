@@ -4,7 +4,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { AuditLog, GENESIS, chainLine, sha256, verifyChain } from '../../src/lib/server/privacy/audit.ts';
 
-const input = (n: number) => ({ actor: '@po:hs', action: 'remove-member' as const, room_id: '!r:hs', reference: 'DH-2026-0001', target: `@u${n}:hs`, reason: `reden ${n}`, outcome: 'removed' });
+const input = (n: number) => ({
+	actor: '@po:hs',
+	action: 'remove-member' as const,
+	room_id: '!r:hs',
+	reference: 'DH-2026-0001',
+	target: `@u${n}:hs`,
+	reason: `reden ${n}`,
+	outcome: 'removed'
+});
 
 describe('audit hash chain', () => {
 	it('links each line to the one before it', () => {
@@ -23,7 +31,11 @@ describe('audit hash chain', () => {
 		expect(verifyChain(edited.join('\n'))).toMatchObject({ ok: false, broken_at: 3 });
 		expect(verifyChain([lines[0], lines[2], lines[3]].join('\n'))).toMatchObject({ ok: false, broken_at: 2 });
 		expect(verifyChain([lines[1], lines[0]].join('\n'))).toMatchObject({ ok: false, broken_at: 1 });
-		expect(verifyChain([...lines, '{"hello":1}'].join('\n'))).toMatchObject({ ok: false, broken_at: 5, problem: 'line is not a valid audit entry' });
+		expect(verifyChain([...lines, '{"hello":1}'].join('\n'))).toMatchObject({
+			ok: false,
+			broken_at: 5,
+			problem: 'line is not a valid audit entry'
+		});
 		// the last line removed cannot be detected by the chain alone; the count is shown to officers
 		expect(verifyChain(lines.slice(0, 3).join('\n'))).toMatchObject({ ok: true, lines: 3 });
 	});

@@ -23,13 +23,16 @@ describe('CSV export', () => {
 
 	it('round-trips any text (property)', () => {
 		fc.assert(
-			fc.property(fc.array(fc.array(fc.string(), { minLength: 1, maxLength: 5 }), { minLength: 1, maxLength: 5 }), (rows) => {
-				const header = rows[0]!.map((_, i) => `c${i}`);
-				const body = rows.map((r) => header.map((_, i) => r[i] ?? ''));
-				const parsed = parseCsv(toCsv(header, body));
-				const unformula = (s: string) => (/^[=+\-@\t\r]/.test(s) ? `'${s}` : s);
-				return JSON.stringify(parsed) === JSON.stringify([header, ...body.map((r) => r.map(unformula))]);
-			})
+			fc.property(
+				fc.array(fc.array(fc.string(), { minLength: 1, maxLength: 5 }), { minLength: 1, maxLength: 5 }),
+				(rows) => {
+					const header = rows[0]!.map((_, i) => `c${i}`);
+					const body = rows.map((r) => header.map((_, i) => r[i] ?? ''));
+					const parsed = parseCsv(toCsv(header, body));
+					const unformula = (s: string) => (/^[=+\-@\t\r]/.test(s) ? `'${s}` : s);
+					return JSON.stringify(parsed) === JSON.stringify([header, ...body.map((r) => r.map(unformula))]);
+				}
+			)
 		);
 	});
 });

@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { computeFigures, count, median, mean, share, suppressionMask, dutchDay, type FigureCase } from '../../src/lib/privacy/figures.ts';
+import {
+	computeFigures,
+	count,
+	median,
+	mean,
+	share,
+	suppressionMask,
+	dutchDay,
+	type FigureCase
+} from '../../src/lib/privacy/figures.ts';
 import { FiguresResponse } from '../../src/lib/privacy/schemas.ts';
 
 const at = (day: string, hour = 10) => `${day}T${String(hour).padStart(2, '0')}:00:00Z`;
@@ -89,14 +98,22 @@ describe('pilot figures', () => {
 	it('only counts cases first reported in the period, by Dutch calendar day', () => {
 		// 23:30 UTC on 31 March is 1 April in the Netherlands
 		expect(dutchDay('2026-03-31T23:30:00Z')).toBe('2026-04-01');
-		const all = [...cases(5, { first_report_at: '2026-03-31T23:30:00Z' }), ...cases(5, { first_report_at: '2026-03-31T12:00:00Z' })];
+		const all = [
+			...cases(5, { first_report_at: '2026-03-31T23:30:00Z' }),
+			...cases(5, { first_report_at: '2026-03-31T12:00:00Z' })
+		];
 		const f = computeFigures(all, { from: '2026-04-01', to: '2026-04-30' });
 		expect(f.overall.cases).toBe(5);
 		expect(f.per_month.map((m) => m.month)).toEqual(['2026-04']);
 	});
 
 	it('time to closure and distributions, with small buckets hidden', () => {
-		const all = cases(10).map((c, i) => ({ ...c, closed_at: i < 6 ? new Date(Date.parse(c.first_report_at) + (10 + i) * 86_400_000).toISOString() : null, handovers: i < 7 ? 0 : 1, organisations: 3 }));
+		const all = cases(10).map((c, i) => ({
+			...c,
+			closed_at: i < 6 ? new Date(Date.parse(c.first_report_at) + (10 + i) * 86_400_000).toISOString() : null,
+			handovers: i < 7 ? 0 : 1,
+			organisations: 3
+		}));
 		const f = computeFigures(all, { from: '2026-03-01', to: '2026-03-31' });
 		expect(f.overall.closed).toBe(6);
 		expect(f.overall.closure_median_days).toBe(12.5);

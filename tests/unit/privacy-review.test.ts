@@ -1,25 +1,76 @@
 import { describe, expect, it } from 'vitest';
 import { buildDirectory } from '../../src/lib/directory/directory.ts';
 import { USER_EVENT, userStateKey } from '../../src/lib/directory/schema.ts';
-import { accessHistory, classifyMembership, membershipHistory, parseCaseRoom, strayRoom, summarise, type RawEvent, type ReviewContext } from '../../src/lib/privacy/review.ts';
+import {
+	accessHistory,
+	classifyMembership,
+	membershipHistory,
+	parseCaseRoom,
+	strayRoom,
+	summarise,
+	type RawEvent,
+	type ReviewContext
+} from '../../src/lib/privacy/review.ts';
 import { CaseDetailResponse, CaseSummary } from '../../src/lib/privacy/schemas.ts';
 
 const SERVICE = '@casusruimte-service:hs';
 const DAY = 86_400_000;
 const NOW = Date.parse('2026-06-01T12:00:00Z');
-const entry = (org: string, active = true) => ({ v: 1, org, roles: ['professional'], display_name: 'Naam Die Niet Mag Lekken', active, updated_at: 1 });
+const entry = (org: string, active = true) => ({
+	v: 1,
+	org,
+	roles: ['professional'],
+	display_name: 'Naam Die Niet Mag Lekken',
+	active,
+	updated_at: 1
+});
 
-const ev = (type: string, content: Record<string, unknown>, extra: Partial<RawEvent> = {}): RawEvent => ({ type, state_key: '', sender: SERVICE, origin_server_ts: NOW - 30 * DAY, content, ...extra });
+const ev = (type: string, content: Record<string, unknown>, extra: Partial<RawEvent> = {}): RawEvent => ({
+	type,
+	state_key: '',
+	sender: SERVICE,
+	origin_server_ts: NOW - 30 * DAY,
+	content,
+	...extra
+});
 const member = (userId: string, membership: string, extra: Partial<RawEvent> = {}) =>
-	ev('m.room.member', { membership, displayname: 'Naam Die Niet Mag Lekken', avatar_url: 'mxc://hs/secret' }, { state_key: userId, sender: userId, ...extra });
+	ev(
+		'm.room.member',
+		{ membership, displayname: 'Naam Die Niet Mag Lekken', avatar_url: 'mxc://hs/secret' },
+		{ state_key: userId, sender: userId, ...extra }
+	);
 
-function room(overrides: { case?: Record<string, unknown>; regiehouder?: string | null; extra?: RawEvent[] } = {}): RawEvent[] {
+function room(
+	overrides: { case?: Record<string, unknown>; regiehouder?: string | null; extra?: RawEvent[] } = {}
+): RawEvent[] {
 	return [
 		ev('m.room.create', { type: 'nl.casusruimte.case', 'm.federate': false, room_version: '12' }),
 		ev('m.room.name', { name: 'DH-2026-0007' }),
-		ev('nl.casusruimte.case', { v: 1, reference: 'DH-2026-0007', region: 'DH', phase: 'regie', first_report_at: '2026-05-01T08:00:00Z', acute: true, closed_at: null, retention_until: null, ...overrides.case }),
-		ev('nl.casusruimte.access', { v: 1, organisations: [{ org: 'CSG', basis: 'consent', since: '2026-05-01T08:00:00Z' }, { org: 'VT', basis: 'statutory', ground: 'wmo2015-vt', since: '2026-05-01T08:00:00Z' }] }),
-		ev('nl.casusruimte.regie', { v: 1, regiehouder: overrides.regiehouder === undefined ? '@csg:hs' : overrides.regiehouder, deputy: null, since: '2026-05-01T08:00:00Z', handovers: 0 }),
+		ev('nl.casusruimte.case', {
+			v: 1,
+			reference: 'DH-2026-0007',
+			region: 'DH',
+			phase: 'regie',
+			first_report_at: '2026-05-01T08:00:00Z',
+			acute: true,
+			closed_at: null,
+			retention_until: null,
+			...overrides.case
+		}),
+		ev('nl.casusruimte.access', {
+			v: 1,
+			organisations: [
+				{ org: 'CSG', basis: 'consent', since: '2026-05-01T08:00:00Z' },
+				{ org: 'VT', basis: 'statutory', ground: 'wmo2015-vt', since: '2026-05-01T08:00:00Z' }
+			]
+		}),
+		ev('nl.casusruimte.regie', {
+			v: 1,
+			regiehouder: overrides.regiehouder === undefined ? '@csg:hs' : overrides.regiehouder,
+			deputy: null,
+			since: '2026-05-01T08:00:00Z',
+			handovers: 0
+		}),
 		member(SERVICE, 'join'),
 		member('@csg:hs', 'join'),
 		member('@vt:hs', 'join'),
@@ -77,10 +128,16 @@ describe('access review', () => {
 		const leftRegie = summarise(parseCaseRoom('!r', room({ regiehouder: '@gone:hs' })), ctx).summary;
 		expect(leftRegie.flags).toContainEqual({ code: 'no_regiehouder' });
 		const closed = { phase: 'closed', closed_at: '2025-01-01T00:00:00Z' };
-		const overdue = summarise(parseCaseRoom('!r', room({ case: { ...closed, retention_until: '2026-01-01T00:00:00Z' } })), ctx).summary;
+		const overdue = summarise(
+			parseCaseRoom('!r', room({ case: { ...closed, retention_until: '2026-01-01T00:00:00Z' } })),
+			ctx
+		).summary;
 		expect(overdue).toMatchObject({ retention_overdue: true, deletable: true });
 		expect(overdue.flags).toContainEqual({ code: 'retention_overdue' });
-		const kept = summarise(parseCaseRoom('!r', room({ case: { ...closed, retention_until: '2027-01-01T00:00:00Z' } })), ctx).summary;
+		const kept = summarise(
+			parseCaseRoom('!r', room({ case: { ...closed, retention_until: '2027-01-01T00:00:00Z' } })),
+			ctx
+		).summary;
 		expect(kept).toMatchObject({ retention_overdue: false, deletable: false });
 		const noDate = summarise(parseCaseRoom('!r', room({ case: closed })), ctx).summary;
 		expect(noDate.flags).toContainEqual({ code: 'closed_without_retention' });
@@ -96,23 +153,65 @@ describe('access review', () => {
 
 	it('takes only membership, reason, sender and time from member events', () => {
 		const history = membershipHistory([
-			member('@vt:hs', 'invite', { sender: '@csg:hs', content: { membership: 'invite', reason: 'MDT 12 mei', displayname: 'Naam Die Niet Mag Lekken', 'nl.secret': 'x' } }),
-			member('@vt:hs', 'join', { unsigned: { prev_content: { membership: 'invite', displayname: 'Naam Die Niet Mag Lekken' } } }),
+			member('@vt:hs', 'invite', {
+				sender: '@csg:hs',
+				content: {
+					membership: 'invite',
+					reason: 'MDT 12 mei',
+					displayname: 'Naam Die Niet Mag Lekken',
+					'nl.secret': 'x'
+				}
+			}),
+			member('@vt:hs', 'join', {
+				unsigned: { prev_content: { membership: 'invite', displayname: 'Naam Die Niet Mag Lekken' } }
+			}),
 			member('@vt:hs', 'join', { unsigned: { prev_content: { membership: 'join' } } }),
-			member('@vt:hs', 'leave', { sender: SERVICE, content: { membership: 'leave', reason: 'Verwijderd door de privacy officer. Reden: niet meer nodig' }, unsigned: { prev_content: { membership: 'join' } } })
+			member('@vt:hs', 'leave', {
+				sender: SERVICE,
+				content: { membership: 'leave', reason: 'Verwijderd door de privacy officer. Reden: niet meer nodig' },
+				unsigned: { prev_content: { membership: 'join' } }
+			})
 		]);
 		expect(JSON.stringify(history)).not.toMatch(/Naam Die|secret|mxc:/);
 		expect(history.map(classifyMembership)).toEqual(['invite', 'join', null, 'removal']);
-		expect(history[0]).toEqual({ ts: expect.any(String), user_id: '@vt:hs', membership: 'invite', previous: null, sender: '@csg:hs', reason: 'MDT 12 mei' });
+		expect(history[0]).toEqual({
+			ts: expect.any(String),
+			user_id: '@vt:hs',
+			membership: 'invite',
+			previous: null,
+			sender: '@csg:hs',
+			reason: 'MDT 12 mei'
+		});
 	});
 
 	it('shows an access change that fails its schema without its content', () => {
-		const out = accessHistory([ev('nl.casusruimte.access', { v: 1, organisations: [{ org: 'CSG', basis: 'consent', since: '2026-05-01T08:00:00Z', note: 'slachtoffer Jan' }] })]);
+		const out = accessHistory([
+			ev('nl.casusruimte.access', {
+				v: 1,
+				organisations: [{ org: 'CSG', basis: 'consent', since: '2026-05-01T08:00:00Z', note: 'slachtoffer Jan' }]
+			})
+		]);
 		expect(out).toEqual([{ ts: expect.any(String), sender: SERVICE, organisations: null }]);
 	});
 
 	it('the detail schema refuses any field it does not list', () => {
-		expect(() => CaseDetailResponse.shape.members.parse([{ user_id: '@a:hs', org: null, membership: 'join', since: null, directory: 'active', account: 'active', last_seen_at: null, is_regiehouder: false, is_deputy: false, flags: [], displayname: 'X' }])).toThrow();
+		expect(() =>
+			CaseDetailResponse.shape.members.parse([
+				{
+					user_id: '@a:hs',
+					org: null,
+					membership: 'join',
+					since: null,
+					directory: 'active',
+					account: 'active',
+					last_seen_at: null,
+					is_regiehouder: false,
+					is_deputy: false,
+					flags: [],
+					displayname: 'X'
+				}
+			])
+		).toThrow();
 	});
 
 	it('lists a non-case room holding case state by ID, types and member count only', () => {
@@ -125,7 +224,17 @@ describe('access review', () => {
 			member('@vt:hs', 'invite'),
 			member(SERVICE, 'join')
 		];
-		expect(strayRoom('!s', state, SERVICE)).toEqual({ room_id: '!s', state_types: ['nl.casusruimte.access', 'nl.casusruimte.case'], member_count: 1 });
-		expect(strayRoom('!d', [ev('m.room.create', {}), ev('nl.casusruimte.directory.user', {}, { state_key: 'user:@a:hs' })], SERVICE)).toBeNull();
+		expect(strayRoom('!s', state, SERVICE)).toEqual({
+			room_id: '!s',
+			state_types: ['nl.casusruimte.access', 'nl.casusruimte.case'],
+			member_count: 1
+		});
+		expect(
+			strayRoom(
+				'!d',
+				[ev('m.room.create', {}), ev('nl.casusruimte.directory.user', {}, { state_key: 'user:@a:hs' })],
+				SERVICE
+			)
+		).toBeNull();
 	});
 });

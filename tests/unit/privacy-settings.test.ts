@@ -12,12 +12,17 @@ describe('privacy console settings', () => {
 			jobIntervalHours: 24
 		});
 		expect(privacySettings({}).auditLog).toBeNull();
-		expect(privacySettings({ CASUS_AUDIT_LOG: '/var/log/casus.jsonl', CASUS_RETENTION_JOB_HOURS: '0' })).toMatchObject({ auditLog: '/var/log/casus.jsonl', jobIntervalHours: 0 });
+		expect(privacySettings({ CASUS_AUDIT_LOG: '/var/log/casus.jsonl', CASUS_RETENTION_JOB_HOURS: '0' })).toMatchObject({
+			auditLog: '/var/log/casus.jsonl',
+			jobIntervalHours: 0
+		});
 	});
 
 	it('refuses limits that do not make sense, saying which variable', () => {
 		expect(() => privacySettings({ CASUS_RETENTION_MONTHS: 'twelve' })).toThrow(/CASUS_RETENTION_MONTHS/);
-		expect(() => privacySettings({ CASUS_RETENTION_MIN_MONTHS: '24', CASUS_RETENTION_MAX_MONTHS: '12' })).toThrow(ConfigError);
+		expect(() => privacySettings({ CASUS_RETENTION_MIN_MONTHS: '24', CASUS_RETENTION_MAX_MONTHS: '12' })).toThrow(
+			ConfigError
+		);
 		expect(() => privacySettings({ CASUS_RETENTION_MONTHS: '90' })).toThrow(/between/);
 		expect(() => privacySettings({ CASUS_INACTIVE_DAYS: '0' })).toThrow(/CASUS_INACTIVE_DAYS/);
 	});
@@ -25,7 +30,10 @@ describe('privacy console settings', () => {
 	it('reads a reporting period, defaulting to the last three months', () => {
 		const now = Date.parse('2026-05-20T10:00:00Z');
 		expect(parsePeriod(new URLSearchParams(), now)).toEqual({ from: '2026-03-01', to: '2026-05-20' });
-		expect(parsePeriod(new URLSearchParams('from=2026-01-01&to=2026-01-31'), now)).toEqual({ from: '2026-01-01', to: '2026-01-31' });
+		expect(parsePeriod(new URLSearchParams('from=2026-01-01&to=2026-01-31'), now)).toEqual({
+			from: '2026-01-01',
+			to: '2026-01-31'
+		});
 		expect(() => parsePeriod(new URLSearchParams('from=2026-02-01&to=2026-01-01'), now)).toThrow(/starts after/);
 		expect(() => parsePeriod(new URLSearchParams('from=1-1-2026'), now)).toThrow(/from/);
 	});

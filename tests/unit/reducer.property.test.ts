@@ -10,9 +10,27 @@ import { reduceCase } from '../../src/lib/case/reducer.ts';
 import { PHASES } from '../../src/lib/case/state.ts';
 import type { CaseEventInput, CaseView } from '../../src/lib/case/view.ts';
 import {
-	CHAIR, CSG, SHN, VT, POLITIE, OUTSIDER, SERVICE, T0, RECORD, STATE,
-	ctx, opening, recordEvent, stateEvent, regieState, caseState,
-	intakeRecord, triageRecord, updateRecord, consentRecord, closureRecord
+	CHAIR,
+	CSG,
+	SHN,
+	VT,
+	POLITIE,
+	OUTSIDER,
+	SERVICE,
+	T0,
+	RECORD,
+	STATE,
+	ctx,
+	opening,
+	recordEvent,
+	stateEvent,
+	regieState,
+	caseState,
+	intakeRecord,
+	triageRecord,
+	updateRecord,
+	consentRecord,
+	closureRecord
 } from '../support/domain-fixtures.ts';
 
 type Step = 'intake' | 'triage' | 'update' | 'consent' | 'handover' | 'message' | 'close';
@@ -48,7 +66,10 @@ function history(steps: Step[]): CaseEventInput[] {
 				events.push(stateEvent(STATE.regie, regieState(regiehouder, null, ++handovers)));
 				break;
 			case 'message':
-				events.push({ ...recordEvent('m.room.message', { msgtype: 'm.text' }, VT), content: { msgtype: 'm.text', body: 'overleg' } });
+				events.push({
+					...recordEvent('m.room.message', { msgtype: 'm.text' }, VT),
+					content: { msgtype: 'm.text', body: 'overleg' }
+				});
 				break;
 			case 'close':
 				events.push(recordEvent(RECORD.closure, closureRecord(), regiehouder));
@@ -59,21 +80,38 @@ function history(steps: Step[]): CaseEventInput[] {
 	return events;
 }
 
-const steps = fc.array(fc.constantFrom<Step>('intake', 'triage', 'update', 'consent', 'handover', 'message', 'close'), { maxLength: 25 });
+const steps = fc.array(fc.constantFrom<Step>('intake', 'triage', 'update', 'consent', 'handover', 'message', 'close'), {
+	maxLength: 25
+});
 
 /** Events that must be flagged: wrong schema, wrong sender, plaintext records, stale triage, foreign state. */
 const bad: fc.Arbitrary<CaseEventInput> = fc.oneof(
-	fc.record({ type: fc.constantFrom(...Object.values(RECORD)), content: fc.anything(), sender: fc.constantFrom(CSG, CHAIR, OUTSIDER) }).map((r) => ({
-		id: `$bad-${Math.random()}`, type: r.type, sender: r.sender, ts: T0, content: r.content, encrypted: true
-	})),
+	fc
+		.record({
+			type: fc.constantFrom(...Object.values(RECORD)),
+			content: fc.anything(),
+			sender: fc.constantFrom(CSG, CHAIR, OUTSIDER)
+		})
+		.map((r) => ({
+			id: `$bad-${Math.random()}`,
+			type: r.type,
+			sender: r.sender,
+			ts: T0,
+			content: r.content,
+			encrypted: true
+		})),
 	fc.constantFrom(...Object.values(RECORD)).map((type) => recordEvent(type, { v: 1 }, POLITIE)),
 	fc.constant(recordEvent(RECORD.update, updateRecord(), OUTSIDER)),
 	fc.constant(recordEvent(RECORD.intake, intakeRecord(), CSG, T0, false)),
 	fc.constant(recordEvent(RECORD.triage, triageRecord(99, '$nope'), CHAIR)),
-	fc.record({ type: fc.constantFrom(...Object.values(STATE)), content: fc.anything() }).map((r) => stateEvent(r.type, r.content, OUTSIDER)),
+	fc
+		.record({ type: fc.constantFrom(...Object.values(STATE)), content: fc.anything() })
+		.map((r) => stateEvent(r.type, r.content, OUTSIDER)),
 	fc.constant(stateEvent(STATE.regie, regieState(OUTSIDER), CHAIR)),
 	fc.constant(stateEvent(STATE.case, caseState({ first_report_at: '2020-01-01T00:00:00Z' }), SERVICE)),
-	fc.string().map((s) => ({ id: `$x${s}`, type: `nl.casusruimte.${s}`, sender: CSG, ts: T0, content: {}, encrypted: true }))
+	fc
+		.string()
+		.map((s) => ({ id: `$x${s}`, type: `nl.casusruimte.${s}`, sender: CSG, ts: T0, content: {}, encrypted: true }))
 );
 
 /** Everything except the timeline itself: what users and deadlines depend on. */
@@ -84,7 +122,20 @@ describe('reducer properties', () => {
 	it('is total: any sequence of arbitrary events yields a view', () => {
 		fc.assert(
 			fc.property(
-				fc.array(fc.record({ id: fc.string(), type: fc.oneof(fc.string(), fc.constantFrom(...Object.values(RECORD), ...Object.values(STATE), 'm.room.message')), sender: fc.string(), ts: fc.integer(), stateKey: fc.option(fc.string(), { nil: undefined }), content: fc.anything(), encrypted: fc.boolean() })),
+				fc.array(
+					fc.record({
+						id: fc.string(),
+						type: fc.oneof(
+							fc.string(),
+							fc.constantFrom(...Object.values(RECORD), ...Object.values(STATE), 'm.room.message')
+						),
+						sender: fc.string(),
+						ts: fc.integer(),
+						stateKey: fc.option(fc.string(), { nil: undefined }),
+						content: fc.anything(),
+						encrypted: fc.boolean()
+					})
+				),
 				(events) => {
 					const v = reduceCase(events as CaseEventInput[], ctx());
 					expect(v.timeline.length).toBeLessThanOrEqual(events.length);
@@ -114,7 +165,9 @@ describe('reducer properties', () => {
 		fc.assert(
 			fc.property(steps, steps, fc.constantFrom<'pending' | 'failed'>('pending', 'failed'), (s, unsent, status) => {
 				const sent = history(s);
-				const echoes = history(unsent).slice(3).map((e) => ({ ...e, id: `local-${e.id}`, local: status }));
+				const echoes = history(unsent)
+					.slice(3)
+					.map((e) => ({ ...e, id: `local-${e.id}`, local: status }));
 				expect(derived(reduceCase([...sent, ...echoes], ctx()))).toBe(derived(reduceCase(sent, ctx())));
 			}),
 			{ numRuns: 200 }

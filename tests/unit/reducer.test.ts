@@ -1,15 +1,41 @@
 import { describe, expect, it } from 'vitest';
 import { reduceCase } from '../../src/lib/case/reducer.ts';
 import {
-	CHAIR, CSG, OUTSIDER, SERVICE, SHN, VT, POLITIE, T0, RECORD, STATE,
-	ctx, opening, recordEvent, stateEvent, caseState, regieState, accessState,
-	intakeRecord, triageRecord, updateRecord, consentRecord, closureRecord
+	CHAIR,
+	CSG,
+	OUTSIDER,
+	SERVICE,
+	SHN,
+	VT,
+	POLITIE,
+	T0,
+	RECORD,
+	STATE,
+	ctx,
+	opening,
+	recordEvent,
+	stateEvent,
+	caseState,
+	regieState,
+	accessState,
+	intakeRecord,
+	triageRecord,
+	updateRecord,
+	consentRecord,
+	closureRecord
 } from '../support/domain-fixtures.ts';
 
 describe('reduceCase', () => {
 	it('derives phase, deadlines and regie from the opening state', () => {
 		const v = reduceCase(opening(), ctx());
-		expect(v).toMatchObject({ reference: 'DH-2026-0142', region: 'DH', phase: 'first_contact', acute: true, triageDeadline: '2026-11-21T09:00:00.000Z', triageOverdue: false });
+		expect(v).toMatchObject({
+			reference: 'DH-2026-0142',
+			region: 'DH',
+			phase: 'first_contact',
+			acute: true,
+			triageDeadline: '2026-11-21T09:00:00.000Z',
+			triageOverdue: false
+		});
 		expect(v.regie.regiehouder).toBe(CSG);
 		expect(v.access.map((a) => a.org)).toEqual(['CSG', 'VT', 'SHN', 'POLITIE']);
 	});
@@ -47,7 +73,11 @@ describe('reduceCase', () => {
 	it('flags a triage decision that does not build on the latest one (never overwrites)', () => {
 		const events = opening();
 		const t1 = recordEvent(RECORD.triage, triageRecord(1, null), CHAIR);
-		events.push(t1, recordEvent(RECORD.triage, triageRecord(2, t1.id), CHAIR), recordEvent(RECORD.triage, triageRecord(2, t1.id, VT), CHAIR));
+		events.push(
+			t1,
+			recordEvent(RECORD.triage, triageRecord(2, t1.id), CHAIR),
+			recordEvent(RECORD.triage, triageRecord(2, t1.id, VT), CHAIR)
+		);
 		const v = reduceCase(events, ctx());
 		expect(v.triage.decisions).toHaveLength(2);
 		expect(v.triage.latest?.record.regiehouder).toBe(SHN);
@@ -67,7 +97,16 @@ describe('reduceCase', () => {
 			stateEvent(STATE.case, caseState({ name: 'Jan' }), SERVICE)
 		];
 		const v = reduceCase(events, ctx());
-		expect(v.flagged.map((f) => f.kind)).toEqual(['unauthorised', 'unauthorised', 'invalid', 'invalid', 'invalid', 'unauthorised', 'invalid', 'invalid']);
+		expect(v.flagged.map((f) => f.kind)).toEqual([
+			'unauthorised',
+			'unauthorised',
+			'invalid',
+			'invalid',
+			'invalid',
+			'unauthorised',
+			'invalid',
+			'invalid'
+		]);
 		expect(v.triage.latest).toBeNull();
 		expect(v.person).toBeNull();
 		expect(v.regie.regiehouder).toBe(CSG);
@@ -75,7 +114,11 @@ describe('reduceCase', () => {
 	});
 
 	it('never lets the phase go back', () => {
-		const events = [...opening(), stateEvent(STATE.case, caseState({ phase: 'regie' })), stateEvent(STATE.case, caseState({ phase: 'triage' }))];
+		const events = [
+			...opening(),
+			stateEvent(STATE.case, caseState({ phase: 'regie' })),
+			stateEvent(STATE.case, caseState({ phase: 'triage' }))
+		];
 		const v = reduceCase(events, ctx());
 		expect(v.phase).toBe('regie');
 		expect(v.flagged[0]?.problem).toMatch(/cannot go back/);
@@ -84,9 +127,30 @@ describe('reduceCase', () => {
 	it('shows a service notice, and flags plaintext discussion', () => {
 		const events = [
 			...opening(),
-			{ id: '$n', type: 'm.room.message', sender: SERVICE, ts: T0, content: { msgtype: 'm.notice', body: 'Toegang herzien' }, encrypted: false },
-			{ id: '$p', type: 'm.room.message', sender: CSG, ts: T0, content: { msgtype: 'm.text', body: 'plain' }, encrypted: false },
-			{ id: '$m', type: 'm.room.message', sender: CSG, ts: T0, content: { msgtype: 'm.text', body: 'versleuteld' }, encrypted: true }
+			{
+				id: '$n',
+				type: 'm.room.message',
+				sender: SERVICE,
+				ts: T0,
+				content: { msgtype: 'm.notice', body: 'Toegang herzien' },
+				encrypted: false
+			},
+			{
+				id: '$p',
+				type: 'm.room.message',
+				sender: CSG,
+				ts: T0,
+				content: { msgtype: 'm.text', body: 'plain' },
+				encrypted: false
+			},
+			{
+				id: '$m',
+				type: 'm.room.message',
+				sender: CSG,
+				ts: T0,
+				content: { msgtype: 'm.text', body: 'versleuteld' },
+				encrypted: true
+			}
 		];
 		const v = reduceCase(events, ctx());
 		expect(v.timeline.filter((e) => e.kind === 'notice').map((e) => e.text)).toEqual(['Toegang herzien']);
@@ -97,7 +161,15 @@ describe('reduceCase', () => {
 	it('keeps undecryptable events and local echoes out of the derived state', () => {
 		const events = [
 			...opening(),
-			{ id: '$u', type: 'm.room.encrypted', sender: CSG, ts: T0, content: undefined, encrypted: true, undecryptable: 'no key' },
+			{
+				id: '$u',
+				type: 'm.room.encrypted',
+				sender: CSG,
+				ts: T0,
+				content: undefined,
+				encrypted: true,
+				undecryptable: 'no key'
+			},
 			{ ...recordEvent(RECORD.intake, intakeRecord(), CSG), local: 'pending' as const }
 		];
 		const v = reduceCase(events, ctx());
@@ -107,7 +179,12 @@ describe('reduceCase', () => {
 	});
 
 	it('lets the deputy post updates and the MDT chair coordinate', () => {
-		const events = [...opening(), stateEvent(STATE.regie, regieState(SHN, VT, 1)), recordEvent(RECORD.update, updateRecord(), VT), recordEvent(RECORD.consent, consentRecord('given', ['OM']), CHAIR)];
+		const events = [
+			...opening(),
+			stateEvent(STATE.regie, regieState(SHN, VT, 1)),
+			recordEvent(RECORD.update, updateRecord(), VT),
+			recordEvent(RECORD.consent, consentRecord('given', ['OM']), CHAIR)
+		];
 		const v = reduceCase(events, ctx());
 		expect(v.updates).toHaveLength(1);
 		expect(v.consent.OM?.status).toBe('given');
@@ -115,7 +192,12 @@ describe('reduceCase', () => {
 	});
 
 	it('refuses records after closure except consent and updates (follow-up)', () => {
-		const events = [...opening(), recordEvent(RECORD.closure, closureRecord(), CSG), recordEvent(RECORD.triage, triageRecord(1, null), CHAIR), recordEvent(RECORD.update, updateRecord(), CSG)];
+		const events = [
+			...opening(),
+			recordEvent(RECORD.closure, closureRecord(), CSG),
+			recordEvent(RECORD.triage, triageRecord(1, null), CHAIR),
+			recordEvent(RECORD.update, updateRecord(), CSG)
+		];
 		const v = reduceCase(events, ctx());
 		expect(v.flagged.map((f) => f.problem)).toEqual(['the case is closed']);
 		expect(v.updates).toHaveLength(1);

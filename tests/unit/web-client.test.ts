@@ -3,7 +3,14 @@
  * to offer, form error messages, countdowns.
  */
 import { describe, expect, it } from 'vitest';
-import { filterCases, filterFromParams, filterToParams, matchesFilter, DEFAULT_FILTER, regionsOf } from '../../src/lib/state/case-filter.ts';
+import {
+	filterCases,
+	filterFromParams,
+	filterToParams,
+	matchesFilter,
+	DEFAULT_FILTER,
+	regionsOf
+} from '../../src/lib/state/case-filter.ts';
 import type { CaseSummary } from '../../src/lib/matrix/case-index.ts';
 import { recordHistory, diffValues } from '../../src/lib/case/history.ts';
 import { abilities, partOf } from '../../src/lib/case/abilities.ts';
@@ -69,14 +76,26 @@ describe('case list filters', () => {
 	});
 
 	it('stays fast with thousands of cases', () => {
-		const many = Array.from({ length: 5000 }, (_, i) => summary({ roomId: `!${i}:hs`, reference: `DH-2026-${String(i).padStart(4, '0')}`, phase: i % 5 === 0 ? 'closed' : 'regie' }));
+		const many = Array.from({ length: 5000 }, (_, i) =>
+			summary({
+				roomId: `!${i}:hs`,
+				reference: `DH-2026-${String(i).padStart(4, '0')}`,
+				phase: i % 5 === 0 ? 'closed' : 'regie'
+			})
+		);
 		const t0 = performance.now();
 		for (let i = 0; i < 20; i++) filterCases(many, { ...DEFAULT_FILTER, q: `${i}1` });
 		expect((performance.now() - t0) / 20).toBeLessThan(15);
 	});
 });
 
-const entry = (id: string, type: string, data: unknown, kind: 'record' | 'state' = 'record', sender = '@a:hs'): TimelineEntry => ({ id, ts: 0, sender, type, kind, data });
+const entry = (
+	id: string,
+	type: string,
+	data: unknown,
+	kind: 'record' | 'state' = 'record',
+	sender = '@a:hs'
+): TimelineEntry => ({ id, ts: 0, sender, type, kind, data });
 const domain = (assigned: string[], urgency = 'regular') => ({ assigned, action: '', urgency, rationale: 'r' });
 const triage = (seq: number, supersedes: string | null, over: Record<string, unknown> = {}) => ({
 	v: 1,
@@ -95,7 +114,14 @@ const triage = (seq: number, supersedes: string | null, over: Record<string, unk
 describe('record history', () => {
 	it('compares a triage decision with the one it supersedes, not with the latest of its kind', () => {
 		const t1 = entry('$t1', RECORD.triage, triage(1, null));
-		const t2 = entry('$t2', RECORD.triage, triage(2, '$t1', { domains: { ...triage(1, null).domains, veiligheid: domain(['VT', 'POLITIE'], 'immediate') }, reason: 'changed_situation' }));
+		const t2 = entry(
+			'$t2',
+			RECORD.triage,
+			triage(2, '$t1', {
+				domains: { ...triage(1, null).domains, veiligheid: domain(['VT', 'POLITIE'], 'immediate') },
+				reason: 'changed_situation'
+			})
+		);
 		const h = recordHistory([t1, t2]);
 		expect(h.get('$t1')).toEqual({ previousId: null, changes: [] });
 		expect(h.get('$t2')?.previousId).toBe('$t1');
@@ -107,8 +133,23 @@ describe('record history', () => {
 	});
 
 	it('follows consent per organisation and regie from handover to handover', () => {
-		const consent = (status: string, organisations: string[]) => ({ v: 1, status, organisations, purposes: ['care'], basis: { kind: 'consent' }, given_by: 'victim', recorded_at: '2026-11-23T10:00:00Z' });
-		const handover = (from: string | null, to: string, deputy: string | null) => ({ v: 1, from, to, deputy, reason: 'x', at: '2026-11-23T10:00:00Z' });
+		const consent = (status: string, organisations: string[]) => ({
+			v: 1,
+			status,
+			organisations,
+			purposes: ['care'],
+			basis: { kind: 'consent' },
+			given_by: 'victim',
+			recorded_at: '2026-11-23T10:00:00Z'
+		});
+		const handover = (from: string | null, to: string, deputy: string | null) => ({
+			v: 1,
+			from,
+			to,
+			deputy,
+			reason: 'x',
+			at: '2026-11-23T10:00:00Z'
+		});
 		const h = recordHistory([
 			entry('$c1', RECORD.consent, consent('given', ['POLITIE', 'SHN'])),
 			entry('$h1', RECORD.handover, handover('@a:hs', '@b:hs', null)),
@@ -119,7 +160,10 @@ describe('record history', () => {
 			{ path: 'consent.POLITIE.status', before: null, after: 'given' },
 			{ path: 'consent.SHN.status', before: null, after: 'given' }
 		]);
-		expect(h.get('$c2')).toEqual({ previousId: '$c1', changes: [{ path: 'consent.POLITIE.status', before: 'given', after: 'withdrawn' }] });
+		expect(h.get('$c2')).toEqual({
+			previousId: '$c1',
+			changes: [{ path: 'consent.POLITIE.status', before: 'given', after: 'withdrawn' }]
+		});
 		expect(h.get('$h1')?.changes).toEqual([{ path: 'regiehouder', before: '@a:hs', after: '@b:hs' }]);
 		expect(h.get('$h2')).toEqual({
 			previousId: '$h1',
@@ -131,10 +175,31 @@ describe('record history', () => {
 	});
 
 	it('reads access changes per organisation, and a first state as set from nothing', () => {
-		const access = (orgs: [string, string][]) => ({ v: 1, organisations: orgs.map(([org, basis]) => (basis === 'consent' ? { org, basis, since: 'x' } : { org, basis: 'statutory', ground: basis, since: 'x' })) });
+		const access = (orgs: [string, string][]) => ({
+			v: 1,
+			organisations: orgs.map(([org, basis]) =>
+				basis === 'consent' ? { org, basis, since: 'x' } : { org, basis: 'statutory', ground: basis, since: 'x' }
+			)
+		});
 		const h = recordHistory([
-			entry('$a1', STATE.access, access([['CSG', 'consent'], ['POLITIE', 'consent']]), 'state'),
-			entry('$a2', STATE.access, access([['CSG', 'consent'], ['VT', 'wmo2015-vt']]), 'state')
+			entry(
+				'$a1',
+				STATE.access,
+				access([
+					['CSG', 'consent'],
+					['POLITIE', 'consent']
+				]),
+				'state'
+			),
+			entry(
+				'$a2',
+				STATE.access,
+				access([
+					['CSG', 'consent'],
+					['VT', 'wmo2015-vt']
+				]),
+				'state'
+			)
 		]);
 		expect(h.get('$a1')?.changes).toEqual([
 			{ path: 'access.CSG', before: null, after: 'consent' },
@@ -159,34 +224,79 @@ describe('abilities', () => {
 			['@dep:hs', 'VT', ['professional']],
 			['@chair:hs', 'VT', ['professional', 'chair']],
 			['@m:hs', 'POLITIE', ['professional']]
-		].map(([u, org, roles]) => ({ type: USER_EVENT, state_key: userStateKey(u as string), content: { v: 1, org, roles, display_name: u, active: true, updated_at: 1 } }))
+		].map(([u, org, roles]) => ({
+			type: USER_EVENT,
+			state_key: userStateKey(u as string),
+			content: { v: 1, org, roles, display_name: u, active: true, updated_at: 1 }
+		}))
 	);
 	const view = (phase: CaseView['phase']): CaseView => {
 		const v = emptyView();
 		v.phase = phase;
 		v.regie.regiehouder = '@rh:hs';
 		v.regie.deputy = '@dep:hs';
-		v.state.case = { v: 1, reference: 'DH-2026-0001', region: 'DH', phase, first_report_at: '2026-11-23T09:00:00Z', acute: false, closed_at: null, retention_until: null };
+		v.state.case = {
+			v: 1,
+			reference: 'DH-2026-0001',
+			region: 'DH',
+			phase,
+			first_report_at: '2026-11-23T09:00:00Z',
+			acute: false,
+			closed_at: null,
+			retention_until: null
+		};
 		return v;
 	};
 	it('offers coordinating forms to the regiehouder, deputy and chair; updates only to regiehouder and deputy', () => {
 		const v = view('regie');
-		expect(abilities(v, '@rh:hs', dir, '@svc:hs')).toMatchObject({ triage: true, consent: true, handover: true, update: true, close: true, invite: true });
+		expect(abilities(v, '@rh:hs', dir, '@svc:hs')).toMatchObject({
+			triage: true,
+			consent: true,
+			handover: true,
+			update: true,
+			close: true,
+			invite: true
+		});
 		expect(abilities(v, '@dep:hs', dir, '@svc:hs')).toMatchObject({ triage: true, update: true });
 		expect(abilities(v, '@chair:hs', dir, '@svc:hs')).toMatchObject({ triage: true, update: false, close: true });
-		expect(abilities(v, '@m:hs', dir, '@svc:hs')).toMatchObject({ coordinate: false, triage: false, update: false, invite: false, discuss: true });
+		expect(abilities(v, '@m:hs', dir, '@svc:hs')).toMatchObject({
+			coordinate: false,
+			triage: false,
+			update: false,
+			invite: false,
+			discuss: true
+		});
 		expect(partOf(v, '@chair:hs', dir)).toBe('chair');
 	});
 	it('offers nothing but consent, removal and discussion on a closed case', () => {
 		const a = abilities(view('closed'), '@rh:hs', dir, '@svc:hs');
-		expect(a).toMatchObject({ triage: false, handover: false, close: false, invite: false, consent: true, remove: true });
+		expect(a).toMatchObject({
+			triage: false,
+			handover: false,
+			close: false,
+			invite: false,
+			consent: true,
+			remove: true
+		});
 	});
 });
 
 describe('form errors', () => {
-	const t = (key: string, o?: { values?: Record<string, string | number> }) => (o?.values ? `${key}:${JSON.stringify(o.values)}` : key);
+	const t = (key: string, o?: { values?: Record<string, string | number> }) =>
+		o?.values ? `${key}:${JSON.stringify(o.values)}` : key;
 	it('names each field by its schema path, in words from the i18n files', () => {
-		const r = IntakeInput.safeParse({ facts: { receiving_org: 'CSG', incident_band: 'unknown', acute: false, kind: 'sexual_violence', setting: 'offline', minor: false }, person: { name: '  ', birth_date: '31-12-1999' }, summary: 'x'.repeat(20_001) });
+		const r = IntakeInput.safeParse({
+			facts: {
+				receiving_org: 'CSG',
+				incident_band: 'unknown',
+				acute: false,
+				kind: 'sexual_violence',
+				setting: 'offline',
+				minor: false
+			},
+			person: { name: '  ', birth_date: '31-12-1999' },
+			summary: 'x'.repeat(20_001)
+		});
 		expect(r.success).toBe(false);
 		if (r.success) return;
 		const errors = fieldErrors(r.error, t);
@@ -196,11 +306,19 @@ describe('form errors', () => {
 		expect(fieldId('person.birth_date')).toBe('f-person-birth_date');
 	});
 	it('asks for a choice where a list must not be empty, and prefixes nested forms', () => {
-		const triage = TriageInput.safeParse({ domains: {}, participants: [], regiehouder: '', deputy: null, next_review: '', reason: 'initial' });
+		const triage = TriageInput.safeParse({
+			domains: {},
+			participants: [],
+			regiehouder: '',
+			deputy: null,
+			next_review: '',
+			reason: 'initial'
+		});
 		expect(triage.success).toBe(false);
 		if (!triage.success) expect(fieldErrors(triage.error, t)['participants']).toBe('form.chooseOne');
 		const invite = InviteInput.safeParse({ userId: '@x:hs', reason: 'a' });
-		if (!invite.success) expect(fieldErrors(invite.error, t, 'invite')['invite.reason']).toBe('form.tooShort:{"min":3}');
+		if (!invite.success)
+			expect(fieldErrors(invite.error, t, 'invite')['invite.reason']).toBe('form.tooShort:{"min":3}');
 		else throw new Error('a one-letter reason must be refused');
 	});
 });
@@ -208,9 +326,19 @@ describe('form errors', () => {
 describe('countdowns and times', () => {
 	it('counts down to the triage deadline and reports overdue', () => {
 		const deadline = '2026-11-24T09:00:00Z';
-		expect(countdown(deadline, Date.parse('2026-11-23T09:30:00Z'))).toEqual({ overdue: false, hours: 23, minutes: 30, soon: false });
+		expect(countdown(deadline, Date.parse('2026-11-23T09:30:00Z'))).toEqual({
+			overdue: false,
+			hours: 23,
+			minutes: 30,
+			soon: false
+		});
 		expect(countdown(deadline, Date.parse('2026-11-24T06:00:00Z')).soon).toBe(true);
-		expect(countdown(deadline, Date.parse('2026-11-24T10:15:00Z'))).toEqual({ overdue: true, hours: 1, minutes: 15, soon: false });
+		expect(countdown(deadline, Date.parse('2026-11-24T10:15:00Z'))).toEqual({
+			overdue: true,
+			hours: 1,
+			minutes: 15,
+			soon: false
+		});
 	});
 	it('turns a datetime-local value into a UTC instant', () => {
 		expect(fromLocalInput('')).toBe('');

@@ -25,7 +25,10 @@ export interface Abilities {
 }
 
 export function abilities(view: CaseView, me: string, directory: Directory, serviceUserId: string): Abilities {
-	const coordinate = canCoordinate({ directory, serviceUserId, regiehouder: view.regie.regiehouder, deputy: view.regie.deputy }, me);
+	const coordinate = canCoordinate(
+		{ directory, serviceUserId, regiehouder: view.regie.regiehouder, deputy: view.regie.deputy },
+		me
+	);
 	const open = view.phase !== 'closed';
 	const started = view.state.case !== null;
 	return {

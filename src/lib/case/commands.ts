@@ -46,7 +46,8 @@ export type Effect =
 	 */
 	| { kind: 'handover'; to: string; deputy: string | null };
 
-export type CommandErrorCode = 'not-allowed' | 'closed' | 'invalid' | 'not-covered' | 'not-member' | 'would-remove-regie' | 'unknown-user';
+export type CommandErrorCode =
+	'not-allowed' | 'closed' | 'invalid' | 'not-covered' | 'not-member' | 'would-remove-regie' | 'unknown-user';
 
 export class CommandError extends Error {
 	constructor(
@@ -61,11 +62,24 @@ export class CommandError extends Error {
 export type CommandResult = { ok: true; effects: Effect[] } | { ok: false; error: CommandError };
 
 const ok = (effects: Effect[]): CommandResult => ({ ok: true, effects });
-const fail = (code: CommandErrorCode, message: string): CommandResult => ({ ok: false, error: new CommandError(code, message) });
+const fail = (code: CommandErrorCode, message: string): CommandResult => ({
+	ok: false,
+	error: new CommandError(code, message)
+});
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 function coordinatorOnly(view: CaseView, actor: string, ctx: CommandContext): CommandResult | null {
-	if (!canCoordinate({ directory: ctx.directory, serviceUserId: ctx.serviceUserId, regiehouder: view.regie.regiehouder, deputy: view.regie.deputy }, actor)) {
+	if (
+		!canCoordinate(
+			{
+				directory: ctx.directory,
+				serviceUserId: ctx.serviceUserId,
+				regiehouder: view.regie.regiehouder,
+				deputy: view.regie.deputy
+			},
+			actor
+		)
+	) {
 		return fail('not-allowed', 'Alleen de regiehouder, diens vervanger of de MDT-voorzitter kan dit vastleggen.');
 	}
 	return null;
@@ -100,24 +114,44 @@ export const NewCaseInput = z.strictObject({
 	acute: z.boolean(),
 	/** The organisations covered from the start, each with its basis. */
 	access: z
-		.array(z.discriminatedUnion('basis', [
-			z.strictObject({ org: OrganisationCode, basis: z.literal('consent') }),
-			z.strictObject({ org: OrganisationCode, basis: z.literal('statutory'), ground: StatutoryGround })
-		]))
+		.array(
+			z.discriminatedUnion('basis', [
+				z.strictObject({ org: OrganisationCode, basis: z.literal('consent') }),
+				z.strictObject({ org: OrganisationCode, basis: z.literal('statutory'), ground: StatutoryGround })
+			])
+		)
 		.min(1)
 });
 export type NewCaseInput = z.infer<typeof NewCaseInput>;
 
 /** The initial plaintext state of a new case room; the requester holds regie until the MDT chooses. */
-export function initialCaseState(input: NewCaseInput, reference: string, requester: string, directory: Directory, now: number) {
+export function initialCaseState(
+	input: NewCaseInput,
+	reference: string,
+	requester: string,
+	directory: Directory,
+	now: number
+) {
 	const requesterOrg = activeEntry(directory, requester)?.org;
 	if (!requesterOrg) throw new CommandError('unknown-user', 'Uw account staat niet (meer) in het adresboek.');
 	if (!input.access.some((a) => a.org === requesterOrg)) {
-		throw new CommandError('not-covered', `Uw eigen organisatie (${requesterOrg}) moet onder de grondslag vallen, anders kunt u de casus niet openen.`);
+		throw new CommandError(
+			'not-covered',
+			`Uw eigen organisatie (${requesterOrg}) moet onder de grondslag vallen, anders kunt u de casus niet openen.`
+		);
 	}
 	const since = iso(now);
 	return {
-		case: CaseState.parse({ v: 1, reference, region: input.region, phase: 'first_contact', first_report_at: input.first_report_at, acute: input.acute, closed_at: null, retention_until: null }),
+		case: CaseState.parse({
+			v: 1,
+			reference,
+			region: input.region,
+			phase: 'first_contact',
+			first_report_at: input.first_report_at,
+			acute: input.acute,
+			closed_at: null,
+			retention_until: null
+		}),
 		access: { v: 1 as const, organisations: input.access.map((a) => AccessEntry.parse({ ...a, since })) },
 		regie: RegieState.parse({ v: 1, regiehouder: requester, deputy: null, since, handovers: 0 })
 	};
@@ -139,14 +173,26 @@ export function recordIntake(view: CaseView, actor: string, ctx: CommandContext,
 	if (!view.state.case) return fail('invalid', 'De casus heeft nog geen kenmerk.');
 	const record = IntakeRecord.parse({
 		v: 1,
-		facts: { ...input.facts, reference: view.state.case.reference, region: view.state.case.region, first_report_at: view.state.case.first_report_at },
+		facts: {
+			...input.facts,
+			reference: view.state.case.reference,
+			region: view.state.case.region,
+			first_report_at: view.state.case.first_report_at
+		},
 		person: input.person,
 		summary: input.summary,
 		reporter: input.reporter
 	});
 	const effects: Effect[] = [{ kind: 'record', type: RECORD.intake, content: record }];
 	if (view.state.case.acute !== record.facts.acute || view.state.case.phase === 'first_contact') {
-		effects.push({ kind: 'state', type: STATE.case, content: nextCaseState(view, { acute: record.facts.acute, phase: view.state.case.phase === 'first_contact' ? 'triage' : view.state.case.phase }) });
+		effects.push({
+			kind: 'state',
+			type: STATE.case,
+			content: nextCaseState(view, {
+				acute: record.facts.acute,
+				phase: view.state.case.phase === 'first_contact' ? 'triage' : view.state.case.phase
+			})
+		});
 	}
 	return ok(effects);
 }
@@ -165,19 +211,41 @@ export function recordTriage(view: CaseView, actor: string, ctx: CommandContext,
 		const problem = memberProblem(who, view, ctx, covered);
 		if (problem) return problem;
 	}
-	if (input.deputy && input.deputy === input.regiehouder) return fail('invalid', 'De vervanger moet iemand anders zijn dan de regiehouder.');
+	if (input.deputy && input.deputy === input.regiehouder)
+		return fail('invalid', 'De vervanger moet iemand anders zijn dan de regiehouder.');
 	const seq = (view.triage.latest?.record.seq ?? 0) + 1;
 	const decidedAt = iso(ctx.now);
-	const record = TriageRecord.parse({ v: 1, seq, supersedes: view.triage.latest?.eventId ?? null, decided_at: decidedAt, ...input });
+	const record = TriageRecord.parse({
+		v: 1,
+		seq,
+		supersedes: view.triage.latest?.eventId ?? null,
+		decided_at: decidedAt,
+		...input
+	});
 	const effects: Effect[] = [
 		{ kind: 'record', type: RECORD.triage, content: record },
-		{ kind: 'state', type: STATE.triageStatus, content: TriageStatusState.parse({ v: 1, seq, decided_at: decidedAt, next_review: input.next_review }) },
+		{
+			kind: 'state',
+			type: STATE.triageStatus,
+			content: TriageStatusState.parse({ v: 1, seq, decided_at: decidedAt, next_review: input.next_review })
+		},
 		...phaseEffect(view, 'regie')
 	];
 	if (input.regiehouder !== view.regie.regiehouder || input.deputy !== view.regie.deputy) {
 		const reason = `Gekozen in MDT-triage nr. ${seq}`;
 		effects.push(
-			{ kind: 'record', type: RECORD.handover, content: HandoverRecord.parse({ v: 1, from: view.regie.regiehouder, to: input.regiehouder, deputy: input.deputy, reason, at: decidedAt }) },
+			{
+				kind: 'record',
+				type: RECORD.handover,
+				content: HandoverRecord.parse({
+					v: 1,
+					from: view.regie.regiehouder,
+					to: input.regiehouder,
+					deputy: input.deputy,
+					reason,
+					at: decidedAt
+				})
+			},
 			{ kind: 'handover', to: input.regiehouder, deputy: input.deputy }
 		);
 	}
@@ -207,7 +275,10 @@ export function recordConsent(view: CaseView, actor: string, ctx: CommandContext
 	if (record.status === 'given') {
 		next = [...current];
 		for (const org of record.organisations) {
-			const entry: AccessEntry = record.basis.kind === 'consent' ? { org, basis: 'consent', since: now } : { org, basis: 'statutory', ground: record.basis.ground, since: now };
+			const entry: AccessEntry =
+				record.basis.kind === 'consent'
+					? { org, basis: 'consent', since: now }
+					: { org, basis: 'statutory', ground: record.basis.ground, since: now };
 			const at = next.findIndex((a) => a.org === org);
 			if (at < 0) next.push(entry);
 			else if (next[at]!.basis !== entry.basis) next[at] = entry;
@@ -215,20 +286,30 @@ export function recordConsent(view: CaseView, actor: string, ctx: CommandContext
 	} else if (record.basis.kind === 'consent') {
 		// Refused or withdrawn consent ends sharing with organisations that relied on consent;
 		// an organisation with its own statutory basis keeps it.
-		const ending = new Set(record.organisations.filter((org) => current.some((a) => a.org === org && a.basis === 'consent')));
+		const ending = new Set(
+			record.organisations.filter((org) => current.some((a) => a.org === org && a.basis === 'consent'))
+		);
 		next = current.filter((a) => !ending.has(a.org));
 		for (const [userId, membership] of ctx.members) {
 			if (membership !== 'join' && membership !== 'invite') continue;
 			const org = activeEntry(ctx.directory, userId)?.org ?? ctx.directory.users.get(userId)?.org;
 			if (!org || !ending.has(org)) continue;
 			if (userId === view.regie.regiehouder || userId === view.regie.deputy) {
-				return fail('would-remove-regie', `${userId} (${org}) is regiehouder of vervanger. Draag eerst de regie over voordat de toestemming voor ${org} wordt ingetrokken.`);
+				return fail(
+					'would-remove-regie',
+					`${userId} (${org}) is regiehouder of vervanger. Draag eerst de regie over voordat de toestemming voor ${org} wordt ingetrokken.`
+				);
 			}
-			effects.push({ kind: 'remove', userId, reason: `Toestemming ${record.status === 'withdrawn' ? 'ingetrokken' : 'geweigerd'} voor ${org}` });
+			effects.push({
+				kind: 'remove',
+				userId,
+				reason: `Toestemming ${record.status === 'withdrawn' ? 'ingetrokken' : 'geweigerd'} voor ${org}`
+			});
 		}
 	}
 	if (next !== current && !sameAccess(next, current)) {
-		if (next.length === 0) return fail('invalid', 'Er moet minstens één organisatie onder de grondslag blijven vallen.');
+		if (next.length === 0)
+			return fail('invalid', 'Er moet minstens één organisatie onder de grondslag blijven vallen.');
 		// Access changes before removals so the guard and the privacy officer see the basis first.
 		effects.splice(1, 0, { kind: 'state', type: STATE.access, content: { v: 1, organisations: next } });
 	}
@@ -265,19 +346,34 @@ export function handOverRegie(view: CaseView, actor: string, ctx: CommandContext
 		if (problem) return problem;
 	}
 	if (input.deputy === input.to) return fail('invalid', 'De vervanger moet iemand anders zijn dan de regiehouder.');
-	if (input.to === view.regie.regiehouder && input.deputy === view.regie.deputy) return fail('invalid', 'Er verandert niets.');
-	const record = HandoverRecord.parse({ v: 1, from: view.regie.regiehouder, to: input.to, deputy: input.deputy, reason: input.reason, at: iso(ctx.now) });
+	if (input.to === view.regie.regiehouder && input.deputy === view.regie.deputy)
+		return fail('invalid', 'Er verandert niets.');
+	const record = HandoverRecord.parse({
+		v: 1,
+		from: view.regie.regiehouder,
+		to: input.to,
+		deputy: input.deputy,
+		reason: input.reason,
+		at: iso(ctx.now)
+	});
 	return ok([
 		{ kind: 'record', type: RECORD.handover, content: record },
 		{ kind: 'handover', to: input.to, deputy: input.deputy }
 	]);
 }
 
-function memberProblem(userId: string, view: CaseView, ctx: CommandContext, covered: Set<string>): CommandResult | null {
+function memberProblem(
+	userId: string,
+	view: CaseView,
+	ctx: CommandContext,
+	covered: Set<string>
+): CommandResult | null {
 	const entry = activeEntry(ctx.directory, userId);
 	if (!entry) return fail('unknown-user', `${userId} staat niet (actief) in het adresboek.`);
-	if (!covered.has(entry.org)) return fail('not-covered', `${entry.display_name} (${entry.org}) valt niet onder de grondslag van deze casus.`);
-	if (ctx.members.get(userId) !== 'join') return fail('not-member', `${entry.display_name} is (nog) geen lid van deze casus.`);
+	if (!covered.has(entry.org))
+		return fail('not-covered', `${entry.display_name} (${entry.org}) valt niet onder de grondslag van deze casus.`);
+	if (ctx.members.get(userId) !== 'join')
+		return fail('not-member', `${entry.display_name} is (nog) geen lid van deze casus.`);
 	return null;
 }
 
@@ -290,7 +386,9 @@ export function postUpdate(view: CaseView, actor: string, ctx: CommandContext, i
 	if (!holdsRegie(view.regie, actor)) {
 		return fail('not-allowed', 'Alleen de regiehouder (of diens vervanger) plaatst een regie-update.');
 	}
-	return ok([{ kind: 'record', type: RECORD.update, content: UpdateRecord.parse({ v: 1, at: iso(ctx.now), ...input }) }]);
+	return ok([
+		{ kind: 'record', type: RECORD.update, content: UpdateRecord.parse({ v: 1, at: iso(ctx.now), ...input }) }
+	]);
 }
 
 // --- Closure -------------------------------------------------------------------------
@@ -303,7 +401,11 @@ export function closeCase(view: CaseView, actor: string, ctx: CommandContext, in
 	if (refused) return refused;
 	const decidedAt = iso(ctx.now);
 	const record = ClosureRecord.parse({ v: 1, decided_at: decidedAt, ...input });
-	const state = nextCaseState(view, { phase: 'closed', closed_at: decidedAt, retention_until: retentionUntil(decidedAt, record.retention_months).replace(/\.\d{3}Z$/, 'Z') });
+	const state = nextCaseState(view, {
+		phase: 'closed',
+		closed_at: decidedAt,
+		retention_until: retentionUntil(decidedAt, record.retention_months).replace(/\.\d{3}Z$/, 'Z')
+	});
 	return ok([
 		{ kind: 'record', type: RECORD.closure, content: record },
 		...(state ? [{ kind: 'state' as const, type: STATE.case, content: state }] : [])
@@ -312,7 +414,10 @@ export function closeCase(view: CaseView, actor: string, ctx: CommandContext, in
 
 // --- Membership ------------------------------------------------------------------------
 
-export const InviteInput = z.strictObject({ userId: MatrixUserId, reason: z.string().trim().min(3, 'Geef een reden op.').max(500) });
+export const InviteInput = z.strictObject({
+	userId: MatrixUserId,
+	reason: z.string().trim().min(3, 'Geef een reden op.').max(500)
+});
 export type InviteInput = z.infer<typeof InviteInput>;
 
 /** MDT members are the directory's active professionals and chairs; nobody else is ever invited. */
@@ -325,7 +430,12 @@ export function isMdtMember(entry: DirectoryEntry): boolean {
  * not in the room yet (nor `exclude`d), by organisation and name. The forms offer
  * exactly these; inviteMember refuses anyone else.
  */
-export function invitableUsers(directory: Directory, covered: ReadonlySet<string>, inRoom: ReadonlySet<string> = new Set(), exclude: readonly string[] = []): DirectoryEntry[] {
+export function invitableUsers(
+	directory: Directory,
+	covered: ReadonlySet<string>,
+	inRoom: ReadonlySet<string> = new Set(),
+	exclude: readonly string[] = []
+): DirectoryEntry[] {
 	return [...directory.users.values()]
 		.filter((u) => isMdtMember(u) && covered.has(u.org) && !inRoom.has(u.userId) && !exclude.includes(u.userId))
 		.sort((a, b) => a.org.localeCompare(b.org) || a.display_name.localeCompare(b.display_name));
@@ -338,13 +448,20 @@ export function inviteMember(view: CaseView, actor: string, ctx: CommandContext,
 	const entry = activeEntry(ctx.directory, input.userId);
 	if (!entry) return fail('unknown-user', `${input.userId} staat niet (actief) in het adresboek.`);
 	if (!isMdtMember(entry)) {
-		return fail('not-allowed', `${entry.display_name} is geen MDT-lid; alleen professionals en voorzitters worden uitgenodigd.`);
+		return fail(
+			'not-allowed',
+			`${entry.display_name} is geen MDT-lid; alleen professionals en voorzitters worden uitgenodigd.`
+		);
 	}
 	if (!coveredOrganisations(view).has(entry.org)) {
-		return fail('not-covered', `${entry.display_name} werkt bij ${entry.org}, en ${entry.org} valt niet onder de grondslag van deze casus. Leg eerst toestemming of een wettelijke grondslag vast.`);
+		return fail(
+			'not-covered',
+			`${entry.display_name} werkt bij ${entry.org}, en ${entry.org} valt niet onder de grondslag van deze casus. Leg eerst toestemming of een wettelijke grondslag vast.`
+		);
 	}
 	const membership = ctx.members.get(input.userId);
-	if (membership === 'join' || membership === 'invite') return fail('invalid', `${entry.display_name} is al lid of uitgenodigd.`);
+	if (membership === 'join' || membership === 'invite')
+		return fail('invalid', `${entry.display_name} is al lid of uitgenodigd.`);
 	return ok([{ kind: 'invite', userId: input.userId, reason: input.reason }]);
 }
 
@@ -364,7 +481,12 @@ export function removeMember(view: CaseView, actor: string, ctx: CommandContext,
 export function regieCandidates(view: CaseView, ctx: CommandContext): string[] {
 	const covered = coveredOrganisations(view);
 	return [...ctx.members]
-		.filter(([userId, m]) => m === 'join' && covered.has(activeEntry(ctx.directory, userId)?.org ?? '') && hasRole(ctx.directory, userId, 'professional'))
+		.filter(
+			([userId, m]) =>
+				m === 'join' &&
+				covered.has(activeEntry(ctx.directory, userId)?.org ?? '') &&
+				hasRole(ctx.directory, userId, 'professional')
+		)
 		.map(([userId]) => userId);
 }
 

@@ -39,7 +39,9 @@ export function diffValues(before: unknown, after: unknown, path = ''): FieldCha
 	if (after == null && isPlainObject(before)) after = {};
 	if (isPlainObject(before) && isPlainObject(after)) {
 		const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])];
-		return keys.filter((k) => !(path === '' && BOOKKEEPING.has(k))).flatMap((k) => diffValues(before[k], after[k], path ? `${path}.${k}` : k));
+		return keys
+			.filter((k) => !(path === '' && BOOKKEEPING.has(k)))
+			.flatMap((k) => diffValues(before[k], after[k], path ? `${path}.${k}` : k));
 	}
 	if (Array.isArray(before) && Array.isArray(after) && before.some(isPlainObject) && before.length === after.length) {
 		return before.flatMap((b, i) => diffValues(b, after[i], `${path}.${i}`));
@@ -62,7 +64,10 @@ export function recordHistory(timeline: readonly TimelineEntry[]): Map<string, E
 			const prev = lastState.get(entry.type) ?? null;
 			const shape = entry.type === STATE.access ? accessByOrg : (d: unknown) => d;
 			// The first state of its kind reads as "— → value" for every field.
-			result.set(entry.id, { previousId: prev?.id ?? null, changes: diffValues(prev ? shape(prev.data) : {}, shape(entry.data)) });
+			result.set(entry.id, {
+				previousId: prev?.id ?? null,
+				changes: diffValues(prev ? shape(prev.data) : {}, shape(entry.data))
+			});
 			lastState.set(entry.type, entry);
 			continue;
 		}
@@ -74,7 +79,10 @@ export function recordHistory(timeline: readonly TimelineEntry[]): Map<string, E
 				break;
 			}
 			case RECORD.intake: {
-				result.set(entry.id, { previousId: lastIntake?.id ?? null, changes: lastIntake ? diffValues(lastIntake.data, entry.data) : [] });
+				result.set(entry.id, {
+					previousId: lastIntake?.id ?? null,
+					changes: lastIntake ? diffValues(lastIntake.data, entry.data) : []
+				});
 				lastIntake = entry;
 				break;
 			}
@@ -85,9 +93,25 @@ export function recordHistory(timeline: readonly TimelineEntry[]): Map<string, E
 				for (const org of record.organisations) {
 					const prev = consentOf.get(org);
 					previousId ??= prev?.entryId ?? null;
-					const before = prev ? { status: prev.record.status, purposes: prev.record.purposes, basis: basisText(prev.record.basis), given_by: prev.record.given_by } : undefined;
-					const after = { status: record.status, purposes: record.purposes, basis: basisText(record.basis), given_by: record.given_by };
-					changes.push(...(before ? diffValues(before, after, `consent.${org}`) : [{ path: `consent.${org}.status`, before: null, after: record.status }]));
+					const before = prev
+						? {
+								status: prev.record.status,
+								purposes: prev.record.purposes,
+								basis: basisText(prev.record.basis),
+								given_by: prev.record.given_by
+							}
+						: undefined;
+					const after = {
+						status: record.status,
+						purposes: record.purposes,
+						basis: basisText(record.basis),
+						given_by: record.given_by
+					};
+					changes.push(
+						...(before
+							? diffValues(before, after, `consent.${org}`)
+							: [{ path: `consent.${org}.status`, before: null, after: record.status }])
+					);
 					consentOf.set(org, { entryId: entry.id, record });
 				}
 				result.set(entry.id, { previousId, changes });
@@ -96,7 +120,10 @@ export function recordHistory(timeline: readonly TimelineEntry[]): Map<string, E
 			case RECORD.handover: {
 				const record = entry.data as HandoverRecord;
 				const before = { regiehouder: lastRegie?.regiehouder ?? record.from, deputy: lastRegie?.deputy ?? null };
-				result.set(entry.id, { previousId: lastRegie?.entryId ?? null, changes: diffValues(before, { regiehouder: record.to, deputy: record.deputy }) });
+				result.set(entry.id, {
+					previousId: lastRegie?.entryId ?? null,
+					changes: diffValues(before, { regiehouder: record.to, deputy: record.deputy })
+				});
 				lastRegie = { entryId: entry.id, regiehouder: record.to, deputy: record.deputy };
 				break;
 			}
@@ -110,7 +137,9 @@ export function recordHistory(timeline: readonly TimelineEntry[]): Map<string, E
 /** Access as "which organisation on which basis", so a change reads per organisation. */
 function accessByOrg(data: unknown): unknown {
 	const orgs = (data as { organisations?: AccessEntry[] })?.organisations ?? [];
-	return { access: Object.fromEntries(orgs.map((a) => [a.org, a.basis === 'statutory' ? `statutory:${a.ground}` : 'consent'])) };
+	return {
+		access: Object.fromEntries(orgs.map((a) => [a.org, a.basis === 'statutory' ? `statutory:${a.ground}` : 'consent']))
+	};
 }
 
 /** A basis as one value: "consent" or "statutory:<ground>". */

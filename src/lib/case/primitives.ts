@@ -60,5 +60,7 @@ export const STATUTORY_GROUNDS = {
 	wjsg: 'Wet justitiële en strafvorderlijke gegevens',
 	'conflict-of-duties': 'Conflict van plichten (acuut gevaar)'
 } as const;
-export const StatutoryGround = z.enum(Object.keys(STATUTORY_GROUNDS) as [keyof typeof STATUTORY_GROUNDS, ...(keyof typeof STATUTORY_GROUNDS)[]]);
+export const StatutoryGround = z.enum(
+	Object.keys(STATUTORY_GROUNDS) as [keyof typeof STATUTORY_GROUNDS, ...(keyof typeof STATUTORY_GROUNDS)[]]
+);
 export type StatutoryGround = z.infer<typeof StatutoryGround>;

@@ -7,7 +7,15 @@
  * These never appear in plaintext: the homeserver only sees m.room.encrypted.
  */
 import { z } from 'zod';
-import { CaseReference, Day, Instant, MatrixUserId, OrganisationCode, RegionCode, StatutoryGround } from './primitives.ts';
+import {
+	CaseReference,
+	Day,
+	Instant,
+	MatrixUserId,
+	OrganisationCode,
+	RegionCode,
+	StatutoryGround
+} from './primitives.ts';
 
 const Text = (max: number) => z.string().trim().min(1).max(max);
 const OptionalText = (max: number) => z.string().trim().max(max).optional();
@@ -162,7 +170,9 @@ export const UpdateRecord = z.strictObject({
 			summary: Text(4000)
 		})
 		.nullable(),
-	actions_agreed: z.array(z.strictObject({ what: Text(1000), org: OrganisationCode.optional(), due: Day.optional() })).max(50),
+	actions_agreed: z
+		.array(z.strictObject({ what: Text(1000), org: OrganisationCode.optional(), due: Day.optional() }))
+		.max(50),
 	actions_done: z.array(z.strictObject({ what: Text(1000), org: OrganisationCode.optional() })).max(50),
 	signals: z.array(Text(2000)).max(50),
 	next_steps: z.string().trim().max(4000),

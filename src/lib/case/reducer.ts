@@ -15,7 +15,16 @@ import type { Directory } from '../directory/directory.ts';
 import { NAMESPACE, RECORD, STATE } from './event-types.ts';
 import { refusal } from './permissions.ts';
 import { AccessState, CaseState, PHASES, RegieState, TriageStatusState, type Phase } from './state.ts';
-import { RECORD_SCHEMAS, DOMAINS, type IntakeRecord, type TriageRecord, type ConsentRecord, type UpdateRecord, type HandoverRecord, type ClosureRecord } from './records.ts';
+import {
+	RECORD_SCHEMAS,
+	DOMAINS,
+	type IntakeRecord,
+	type TriageRecord,
+	type ConsentRecord,
+	type UpdateRecord,
+	type HandoverRecord,
+	type ClosureRecord
+} from './records.ts';
 import { triageDeadline, reviewOverdue } from './deadlines.ts';
 import type { CaseEventInput, CaseView, TimelineEntry } from './view.ts';
 
@@ -67,10 +76,17 @@ export function reduceCase(events: readonly CaseEventInput[], ctx: ReduceContext
 /** Recomputes the clock-dependent fields (deadlines) for another moment. */
 export function finish(view: CaseView, now: number): CaseView {
 	view.triageDeadline = view.firstReportAt ? triageDeadline(view.firstReportAt) : null;
-	view.triageOverdue = view.triageDeadline !== null && view.triagedAt === null && view.phase !== 'closed' && Date.parse(view.triageDeadline) < now;
+	view.triageOverdue =
+		view.triageDeadline !== null &&
+		view.triagedAt === null &&
+		view.phase !== 'closed' &&
+		Date.parse(view.triageDeadline) < now;
 	view.triagedWithinDeadline =
-		view.triageDeadline === null || view.triagedAt === null ? null : Date.parse(view.triagedAt) <= Date.parse(view.triageDeadline);
-	view.triage.reviewOverdue = view.phase === 'regie' && view.triage.nextReview !== null && reviewOverdue(view.triage.nextReview, now);
+		view.triageDeadline === null || view.triagedAt === null
+			? null
+			: Date.parse(view.triagedAt) <= Date.parse(view.triageDeadline);
+	view.triage.reviewOverdue =
+		view.phase === 'regie' && view.triage.nextReview !== null && reviewOverdue(view.triage.nextReview, now);
 	return view;
 }
 
@@ -87,7 +103,12 @@ export function applyEvent(view: CaseView, event: CaseEventInput, ctx: ReduceCon
 	if (event.redacted) return void view.timeline.push({ ...base, kind: 'message', text: '' });
 	if (event.local) {
 		// Shown, but not folded in: only what the homeserver accepted counts.
-		return void view.timeline.push({ ...base, kind: event.type.startsWith(NAMESPACE) ? 'record' : 'message', data: event.content, text: textOf(event.content) });
+		return void view.timeline.push({
+			...base,
+			kind: event.type.startsWith(NAMESPACE) ? 'record' : 'message',
+			data: event.content,
+			text: textOf(event.content)
+		});
 	}
 
 	const isState = event.stateKey !== undefined;
@@ -100,7 +121,12 @@ export function applyEvent(view: CaseView, event: CaseEventInput, ctx: ReduceCon
 	}
 	if (!event.type.startsWith(NAMESPACE)) return; // other Matrix events (membership, power levels…) are not case records
 
-	const actors = { directory: ctx.directory, serviceUserId: ctx.serviceUserId, regiehouder: view.regie.regiehouder, deputy: view.regie.deputy };
+	const actors = {
+		directory: ctx.directory,
+		serviceUserId: ctx.serviceUserId,
+		regiehouder: view.regie.regiehouder,
+		deputy: view.regie.deputy
+	};
 
 	if (isState) {
 		if (event.stateKey !== '') return flag('invalid', `unexpected state key "${event.stateKey}"`);
@@ -123,8 +149,22 @@ export function applyEvent(view: CaseView, event: CaseEventInput, ctx: ReduceCon
 
 type Problem = { kind: 'invalid' | 'unauthorised'; message: string } | null;
 
-function applyState(view: CaseView, event: CaseEventInput, actors: Parameters<typeof refusal>[0], _ctx: ReduceContext): Problem {
-	const schema = event.type === STATE.case ? CaseState : event.type === STATE.regie ? RegieState : event.type === STATE.access ? AccessState : event.type === STATE.triageStatus ? TriageStatusState : null;
+function applyState(
+	view: CaseView,
+	event: CaseEventInput,
+	actors: Parameters<typeof refusal>[0],
+	_ctx: ReduceContext
+): Problem {
+	const schema =
+		event.type === STATE.case
+			? CaseState
+			: event.type === STATE.regie
+				? RegieState
+				: event.type === STATE.access
+					? AccessState
+					: event.type === STATE.triageStatus
+						? TriageStatusState
+						: null;
 	if (!schema) return { kind: 'invalid', message: `unknown state type ${event.type}` };
 	const parsed = schema.safeParse(event.content);
 	if (!parsed.success) return { kind: 'invalid', message: describeIssues(parsed.error.issues) };
@@ -135,7 +175,12 @@ function applyState(view: CaseView, event: CaseEventInput, actors: Parameters<ty
 		case STATE.case: {
 			const next = parsed.data as CaseState;
 			const prev = view.state.case;
-			if (prev && (prev.reference !== next.reference || prev.region !== next.region || prev.first_report_at !== next.first_report_at)) {
+			if (
+				prev &&
+				(prev.reference !== next.reference ||
+					prev.region !== next.region ||
+					prev.first_report_at !== next.first_report_at)
+			) {
 				return { kind: 'invalid', message: 'the reference, region and time of first report of a case never change' };
 			}
 			if (prev && phaseRank(next.phase) < phaseRank(prev.phase)) {
@@ -181,7 +226,8 @@ function applyRecord(view: CaseView, event: CaseEventInput, record: unknown): st
 		case RECORD.intake: {
 			const r = record as IntakeRecord;
 			if (closed) return 'the case is closed';
-			if (view.reference && r.facts.reference !== view.reference) return `the intake is for ${r.facts.reference}, not for this case (${view.reference})`;
+			if (view.reference && r.facts.reference !== view.reference)
+				return `the intake is for ${r.facts.reference}, not for this case (${view.reference})`;
 			view.intake = { ...meta, record: r };
 			view.facts = r.facts;
 			view.person = r.person;
@@ -201,7 +247,12 @@ function applyRecord(view: CaseView, event: CaseEventInput, record: unknown): st
 			view.triage.latest = { ...meta, record: r };
 			view.triage.decisions.push({ ...meta, record: r });
 			for (const domain of DOMAINS) {
-				view.triage.perDomain[domain] = { decision: r.domains[domain], decidedAt: r.decided_at, eventId: event.id, seq: r.seq };
+				view.triage.perDomain[domain] = {
+					decision: r.domains[domain],
+					decidedAt: r.decided_at,
+					eventId: event.id,
+					seq: r.seq
+				};
 			}
 			view.triage.nextReview = r.next_review;
 			view.triagedAt ??= r.decided_at;
@@ -257,7 +308,8 @@ function isNotice(content: unknown): boolean {
 }
 
 function textOf(content: unknown): string {
-	if (content && typeof content === 'object' && 'body' in content && typeof content.body === 'string') return content.body;
+	if (content && typeof content === 'object' && 'body' in content && typeof content.body === 'string')
+		return content.body;
 	return '';
 }
 

@@ -5,7 +5,15 @@
  * Schema (scripts/generate-schemas.ts) for the homeserver's guard module.
  */
 import { z } from 'zod';
-import { CaseReference, Instant, Day, MatrixUserId, OrganisationCode, RegionCode, StatutoryGround } from './primitives.ts';
+import {
+	CaseReference,
+	Instant,
+	Day,
+	MatrixUserId,
+	OrganisationCode,
+	RegionCode,
+	StatutoryGround
+} from './primitives.ts';
 
 export const PHASES = ['first_contact', 'triage', 'regie', 'closed'] as const;
 export const Phase = z.enum(PHASES);

@@ -102,7 +102,13 @@ export interface CaseView {
 	summary: string | null;
 	intake: { eventId: string; sender: string; record: IntakeRecord } | null;
 
-	regie: { regiehouder: string | null; deputy: string | null; since: string | null; handovers: number; history: HandoverEntry[] };
+	regie: {
+		regiehouder: string | null;
+		deputy: string | null;
+		since: string | null;
+		handovers: number;
+		history: HandoverEntry[];
+	};
 	access: AccessEntry[];
 	consent: Record<string, ConsentScope>;
 
@@ -122,5 +128,10 @@ export interface CaseView {
 	flagged: TimelineEntry[];
 
 	/** The plaintext state as last accepted (for the command layer). */
-	state: { case: CaseState | null; regie: RegieState | null; access: { v: 1; organisations: AccessEntry[] } | null; triageStatus: TriageStatusState | null };
+	state: {
+		case: CaseState | null;
+		regie: RegieState | null;
+		access: { v: 1; organisations: AccessEntry[] } | null;
+		triageStatus: TriageStatusState | null;
+	};
 }

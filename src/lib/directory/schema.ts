@@ -29,7 +29,8 @@ export const Role = z.enum(ROLES);
 export type Role = z.infer<typeof Role>;
 
 // The messages double as descriptions in the JSON Schema the homeserver's guard validates with.
-const ORGANISATION_CODE_HINT = 'an organisation code is 2 to 16 capitals, digits or underscores, starting with a letter';
+const ORGANISATION_CODE_HINT =
+	'an organisation code is 2 to 16 capitals, digits or underscores, starting with a letter';
 export const OrganisationCode = z
 	.string()
 	.regex(/^[A-Z][A-Z0-9_]{1,15}$/, ORGANISATION_CODE_HINT)

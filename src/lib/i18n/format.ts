@@ -35,7 +35,12 @@ export function countdown(deadline: string, now: number): Countdown {
 	const ms = Date.parse(deadline) - now;
 	const abs = Math.abs(ms);
 	const totalMinutes = Math.floor(abs / 60_000);
-	return { overdue: ms < 0, hours: Math.floor(totalMinutes / 60), minutes: totalMinutes % 60, soon: ms >= 0 && ms < 4 * 3_600_000 };
+	return {
+		overdue: ms < 0,
+		hours: Math.floor(totalMinutes / 60),
+		minutes: totalMinutes % 60,
+		soon: ms >= 0 && ms < 4 * 3_600_000
+	};
 }
 
 /** Local "YYYY-MM-DDTHH:MM" for a datetime-local input, from an instant. */

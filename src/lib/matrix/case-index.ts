@@ -9,7 +9,15 @@
  * leave event), so the index also reconciles its rooms with the homeserver's
  * list of joined rooms after start and periodically.
  */
-import { ClientEvent, NotificationCountType, RoomEvent, RoomStateEvent, type MatrixClient, type MatrixEvent, type Room } from 'matrix-js-sdk';
+import {
+	ClientEvent,
+	NotificationCountType,
+	RoomEvent,
+	RoomStateEvent,
+	type MatrixClient,
+	type MatrixEvent,
+	type Room
+} from 'matrix-js-sdk';
 import type { Directory } from '../directory/directory.ts';
 import { partOf, type Part } from '../case/permissions.ts';
 import { STATE } from '../case/event-types.ts';
@@ -57,7 +65,11 @@ export function summarise(room: Room, me: string, directory: Directory, now: num
 	const triage = state(STATE.triageStatus, (x) => TriageStatusState.safeParse(x));
 	const deadline = c ? triageDeadline(c.first_report_at) : null;
 	const phase = c?.phase ?? null;
-	const myPart: MyPart = partOf({ regiehouder: regie?.regiehouder ?? null, deputy: regie?.deputy ?? null }, me, directory);
+	const myPart: MyPart = partOf(
+		{ regiehouder: regie?.regiehouder ?? null, deputy: regie?.deputy ?? null },
+		me,
+		directory
+	);
 	const membership = room.getMyMembership() === 'invite' ? 'invite' : 'join';
 	return {
 		roomId: room.roomId,
@@ -206,6 +218,21 @@ export class CaseIndex {
 
 /** Overdue first, then deadlines soonest, then most recent activity. */
 export function byUrgency(a: CaseSummary, b: CaseSummary): number {
-	const rank = (c: CaseSummary) => (c.membership === 'invite' ? 0 : c.triageOverdue ? 1 : c.reviewOverdue ? 2 : c.phase === 'closed' ? 5 : !c.triaged ? 3 : 4);
-	return rank(a) - rank(b) || (a.triageDeadline ?? '').localeCompare(b.triageDeadline ?? '') || b.lastActivity - a.lastActivity;
+	const rank = (c: CaseSummary) =>
+		c.membership === 'invite'
+			? 0
+			: c.triageOverdue
+				? 1
+				: c.reviewOverdue
+					? 2
+					: c.phase === 'closed'
+						? 5
+						: !c.triaged
+							? 3
+							: 4;
+	return (
+		rank(a) - rank(b) ||
+		(a.triageDeadline ?? '').localeCompare(b.triageDeadline ?? '') ||
+		b.lastActivity - a.lastActivity
+	);
 }

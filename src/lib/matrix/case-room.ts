@@ -254,7 +254,11 @@ export class CaseRoomSession {
 export function historyOf(room: Room): MatrixEvent[] {
 	const chunks: MatrixEvent[][] = [];
 	const seen = new Set<EventTimeline>();
-	for (let t: EventTimeline | null = room.getLiveTimeline(); t && !seen.has(t); t = t.getNeighbouringTimeline(EventTimeline.BACKWARDS)) {
+	for (
+		let t: EventTimeline | null = room.getLiveTimeline();
+		t && !seen.has(t);
+		t = t.getNeighbouringTimeline(EventTimeline.BACKWARDS)
+	) {
 		seen.add(t);
 		chunks.unshift(t.getEvents());
 	}
@@ -268,10 +272,16 @@ function memberInfo(room: Room, directory: Directory): MemberInfo[] {
 		const userId = event.getStateKey()!;
 		const content = event.getContent();
 		const list = history.get(userId) ?? [];
-		list.push({ membership: content.membership as Membership, by: event.getSender() ?? '', reason: typeof content.reason === 'string' ? content.reason : null, ts: event.getTs() });
+		list.push({
+			membership: content.membership as Membership,
+			by: event.getSender() ?? '',
+			reason: typeof content.reason === 'string' ? content.reason : null,
+			ts: event.getTs()
+		});
 		history.set(userId, list);
 	}
-	const power = room.currentState.getStateEvents('m.room.power_levels', '')?.getContent() as { users?: Record<string, number>; users_default?: number } | undefined;
+	const power = room.currentState.getStateEvents('m.room.power_levels', '')?.getContent() as
+		{ users?: Record<string, number>; users_default?: number } | undefined;
 	return room
 		.getMembers()
 		.map((m) => {
@@ -287,7 +297,7 @@ function memberInfo(room: Room, directory: Directory): MemberInfo[] {
 				roles: entry?.roles ?? [],
 				active: entry?.active ?? false,
 				powerLevel: power?.users?.[m.userId] ?? power?.users_default ?? 0,
-				since: current?.ts ?? (m.events.member?.getTs() ?? null),
+				since: current?.ts ?? m.events.member?.getTs() ?? null,
 				invitedBy: lastInvite?.by ?? null,
 				inviteReason: lastInvite?.reason ?? null,
 				history: changes

@@ -18,7 +18,11 @@ export async function createMatrixClient(session: Session, options: ClientOption
 	let store;
 	if (options.persistent && typeof indexedDB !== 'undefined') {
 		// A warm start shows the case list from the cached sync before the network answers.
-		store = new sdk.IndexedDBStore({ indexedDB, dbName: syncDatabaseName(session.userId), localStorage: globalThis.localStorage });
+		store = new sdk.IndexedDBStore({
+			indexedDB,
+			dbName: syncDatabaseName(session.userId),
+			localStorage: globalThis.localStorage
+		});
 		await store.startup();
 	}
 	const client = sdk.createClient({
@@ -54,7 +58,12 @@ export async function startSyncing(client: MatrixClient, opts: { initialSyncLimi
 			if (state === SyncState.Prepared || state === SyncState.Syncing) {
 				client.off(ClientEvent.Sync, onSync);
 				resolve();
-			} else if (state === SyncState.Error && data?.error && 'errcode' in data.error && data.error.errcode === 'M_UNKNOWN_TOKEN') {
+			} else if (
+				state === SyncState.Error &&
+				data?.error &&
+				'errcode' in data.error &&
+				data.error.errcode === 'M_UNKNOWN_TOKEN'
+			) {
 				client.off(ClientEvent.Sync, onSync);
 				reject(data.error);
 			}

@@ -15,7 +15,8 @@ import type { CaseEventInput } from '../case/view.ts';
 const FALLBACK: Record<string, (c: Record<string, unknown>) => string> = {
 	[RECORD.intake]: () => 'Intake vastgelegd (casusruimte-record; open de casus in Casusruimte).',
 	[RECORD.triage]: (c) => `MDT-triagebesluit nr. ${String(c.seq ?? '?')} vastgelegd (casusruimte-record).`,
-	[RECORD.consent]: (c) => `Toestemming ${c.status === 'withdrawn' ? 'ingetrokken' : c.status === 'refused' ? 'geweigerd' : 'vastgelegd'} voor ${Array.isArray(c.organisations) ? c.organisations.join(', ') : '?'} (casusruimte-record).`,
+	[RECORD.consent]: (c) =>
+		`Toestemming ${c.status === 'withdrawn' ? 'ingetrokken' : c.status === 'refused' ? 'geweigerd' : 'vastgelegd'} voor ${Array.isArray(c.organisations) ? c.organisations.join(', ') : '?'} (casusruimte-record).`,
 	[RECORD.update]: () => 'Regie-update geplaatst (casusruimte-record).',
 	[RECORD.handover]: () => 'Regie overgedragen (casusruimte-record).',
 	[RECORD.closure]: () => 'Casus afgesloten (casusruimte-record).'
@@ -43,7 +44,12 @@ export function decodeEvent(event: MatrixEvent): CaseEventInput {
 		redacted: event.isRedacted() || undefined
 	};
 	if (event.isDecryptionFailure()) {
-		return { ...base, type: 'm.room.encrypted', content: undefined, undecryptable: event.decryptionFailureReason ?? 'cannot decrypt' };
+		return {
+			...base,
+			type: 'm.room.encrypted',
+			content: undefined,
+			undecryptable: event.decryptionFailureReason ?? 'cannot decrypt'
+		};
 	}
 	if (encrypted && event.isBeingDecrypted()) {
 		return { ...base, type: 'm.room.encrypted', content: undefined, undecryptable: 'decrypting' };

@@ -27,7 +27,11 @@ export class SecretStorageKeyHolder {
 	}
 	callbacks() {
 		return {
-			getSecretStorageKey: async ({ keys }: { keys: Record<string, unknown> }): Promise<[string, Uint8Array<ArrayBuffer>] | null> => {
+			getSecretStorageKey: async ({
+				keys
+			}: {
+				keys: Record<string, unknown>;
+			}): Promise<[string, Uint8Array<ArrayBuffer>] | null> => {
 				const keyId = Object.keys(keys)[0];
 				if (!keyId || !this.key) return null;
 				return [keyId, new Uint8Array(this.key) as Uint8Array<ArrayBuffer>];
@@ -57,7 +61,11 @@ export async function encryptionStatus(client: MatrixClient): Promise<Encryption
 		crypto.getDeviceVerificationStatus(userId, client.getDeviceId()!),
 		crypto.getActiveSessionBackupVersion()
 	]);
-	return { accountSetUp: hasKeys, deviceVerified: deviceStatus?.crossSigningVerified ?? false, backupActive: backup !== null };
+	return {
+		accountSetUp: hasKeys,
+		deviceVerified: deviceStatus?.crossSigningVerified ?? false,
+		backupActive: backup !== null
+	};
 }
 
 /** Case rooms trust only cross-signed devices (see the module comment for why). */
@@ -70,7 +78,11 @@ export async function applyDeviceIsolation(client: MatrixClient): Promise<void> 
  * First-run set-up for an account: returns the recovery key to show the user once.
  * The password authorises uploading the cross-signing keys (user-interactive auth).
  */
-export async function setUpEncryption(client: MatrixClient, holder: SecretStorageKeyHolder, password: string): Promise<string> {
+export async function setUpEncryption(
+	client: MatrixClient,
+	holder: SecretStorageKeyHolder,
+	password: string
+): Promise<string> {
 	const crypto = client.getCrypto();
 	if (!crypto) throw new Error('crypto is not initialised');
 	const userId = client.getSafeUserId();
@@ -102,7 +114,11 @@ export class WrongRecoveryKeyError extends Error {
  * Verifies this (new) device with the recovery key: cross-signs it and restores
  * the room keys from the server-side backup.
  */
-export async function verifyWithRecoveryKey(client: MatrixClient, holder: SecretStorageKeyHolder, recoveryKey: string): Promise<{ restoredKeys: number }> {
+export async function verifyWithRecoveryKey(
+	client: MatrixClient,
+	holder: SecretStorageKeyHolder,
+	recoveryKey: string
+): Promise<{ restoredKeys: number }> {
 	const crypto = client.getCrypto();
 	if (!crypto) throw new Error('crypto is not initialised');
 	const { decodeRecoveryKey } = await import('matrix-js-sdk/lib/crypto-api/index.js');

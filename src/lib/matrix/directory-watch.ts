@@ -15,7 +15,11 @@ export class DirectoryWatcher {
 	roomId: string | null = null;
 	private listeners = new Set<(d: Directory) => void>();
 	private readonly onState = (event: MatrixEvent) => {
-		if (event.getRoomId() === this.roomId && (event.getType() === USER_EVENT || event.getType() === ORGANISATIONS_EVENT)) this.rebuild();
+		if (
+			event.getRoomId() === this.roomId &&
+			(event.getType() === USER_EVENT || event.getType() === ORGANISATIONS_EVENT)
+		)
+			this.rebuild();
 	};
 
 	constructor(private readonly client: MatrixClient) {}
@@ -42,8 +46,13 @@ export class DirectoryWatcher {
 	private rebuild(): void {
 		const room = this.roomId ? this.client.getRoom(this.roomId) : null;
 		if (!room) return;
-		const events = [...room.currentState.getStateEvents(ORGANISATIONS_EVENT), ...room.currentState.getStateEvents(USER_EVENT)];
-		this.directory = buildDirectory(events.map((e) => ({ type: e.getType(), state_key: e.getStateKey(), content: e.getContent() })));
+		const events = [
+			...room.currentState.getStateEvents(ORGANISATIONS_EVENT),
+			...room.currentState.getStateEvents(USER_EVENT)
+		];
+		this.directory = buildDirectory(
+			events.map((e) => ({ type: e.getType(), state_key: e.getStateKey(), content: e.getContent() }))
+		);
 		for (const l of this.listeners) l(this.directory);
 	}
 }

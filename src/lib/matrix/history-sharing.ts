@@ -111,7 +111,8 @@ export class HistoryResharer {
 function findInviter(events: MatrixEvent[], userId: string): string | undefined {
 	for (let i = events.length - 1; i >= 0; i--) {
 		const e = events[i]!;
-		if (e.getType() === 'm.room.member' && e.getStateKey() === userId && e.getContent().membership === 'invite') return e.getSender();
+		if (e.getType() === 'm.room.member' && e.getStateKey() === userId && e.getContent().membership === 'invite')
+			return e.getSender();
 	}
 	return undefined;
 }

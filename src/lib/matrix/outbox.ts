@@ -101,7 +101,9 @@ export class Outbox {
 		private readonly api: CaseServerApi
 	) {
 		// An item that was being sent when the page went away is simply sent again (same transaction ID).
-		this.items = store.load().map((i) => (i.status === 'sending' || i.status === 'retrying' ? { ...i, status: 'queued' as const } : i));
+		this.items = store
+			.load()
+			.map((i) => (i.status === 'sending' || i.status === 'retrying' ? { ...i, status: 'queued' as const } : i));
 		this.persist();
 	}
 
@@ -257,11 +259,21 @@ export class Outbox {
 		switch (effect.kind) {
 			case 'record':
 				if (await this.resendEcho(item)) return;
-				await client.sendEvent(item.roomId, effect.type as never, encodeRecord(effect.type, effect.content) as never, item.id);
+				await client.sendEvent(
+					item.roomId,
+					effect.type as never,
+					encodeRecord(effect.type, effect.content) as never,
+					item.id
+				);
 				return;
 			case 'message':
 				if (await this.resendEcho(item)) return;
-				await client.sendEvent(item.roomId, 'm.room.message' as never, { msgtype: 'm.text', body: effect.text } as never, item.id);
+				await client.sendEvent(
+					item.roomId,
+					'm.room.message' as never,
+					{ msgtype: 'm.text', body: effect.text } as never,
+					item.id
+				);
 				return;
 			case 'state':
 				await client.sendStateEvent(item.roomId, effect.type as never, effect.content as never, '');
@@ -296,7 +308,13 @@ export class Outbox {
 		const room = this.client.getRoom(item.roomId);
 		if (!room) return false;
 		// Already in the room (the SDK's own retry got it there, or the answer to ours was lost).
-		if (room.getLiveTimeline().getEvents().some((e) => e.getUnsigned().transaction_id === item.id)) return true;
+		if (
+			room
+				.getLiveTimeline()
+				.getEvents()
+				.some((e) => e.getUnsigned().transaction_id === item.id)
+		)
+			return true;
 		const echo = room.getEventForTxnId(item.id);
 		if (!echo) return false;
 		switch (echo.status) {
@@ -347,7 +365,14 @@ export class Outbox {
 /** Transient: worth retrying by itself. Permanent: the homeserver (or the server) said no. */
 export function classify(err: unknown): OutboxError {
 	if (err instanceof OutboxError) return err;
-	const e = err as { httpStatus?: number; status?: number; errcode?: string; name?: string; message?: string; data?: { error?: string } };
+	const e = err as {
+		httpStatus?: number;
+		status?: number;
+		errcode?: string;
+		name?: string;
+		message?: string;
+		data?: { error?: string };
+	};
 	const status = e?.httpStatus ?? e?.status;
 	const message = e?.data?.error ?? e?.message ?? String(err);
 	if (status === undefined) return new OutboxError(message, true); // network down, connection refused, aborted

@@ -110,6 +110,9 @@ export function caseRoomCreateRequest(init: CaseRoomInit): Record<string, unknow
 			{ type: STATE.access, state_key: '', content: init.access },
 			{ type: STATE.regie, state_key: '', content: init.regie }
 		],
-		power_level_content_override: casePowerLevels({ regiehouder: init.regie.regiehouder, deputy: init.regie.deputy, chairs: init.chairs }, init.serviceUserId)
+		power_level_content_override: casePowerLevels(
+			{ regiehouder: init.regie.regiehouder, deputy: init.regie.deputy, chairs: init.chairs },
+			init.serviceUserId
+		)
 	};
 }

@@ -14,7 +14,10 @@ export interface Session {
 export type LoginFailure = 'invalid' | 'unreachable' | 'rate-limited' | 'unknown';
 
 export class LoginError extends Error {
-	constructor(readonly reason: LoginFailure, message: string) {
+	constructor(
+		readonly reason: LoginFailure,
+		message: string
+	) {
 		super(message);
 		this.name = 'LoginError';
 	}
@@ -78,7 +81,13 @@ export async function passwordLogin(homeserverUrl: string, username: string, pas
 	} catch {
 		throw new LoginError('unreachable', 'homeserver unreachable');
 	}
-	const body = (await res.json().catch(() => ({}))) as { user_id?: string; device_id?: string; access_token?: string; errcode?: string; error?: string };
+	const body = (await res.json().catch(() => ({}))) as {
+		user_id?: string;
+		device_id?: string;
+		access_token?: string;
+		errcode?: string;
+		error?: string;
+	};
 	if (res.ok && body.user_id && body.device_id && body.access_token) {
 		return { homeserverUrl, userId: body.user_id, deviceId: body.device_id, accessToken: body.access_token };
 	}
@@ -103,6 +112,14 @@ export async function logout(session: Session, storage: Storage = localStorage):
 
 function deviceDisplayName(): string {
 	const ua = typeof navigator === 'undefined' ? '' : navigator.userAgent;
-	const browser = /Firefox\//.test(ua) ? 'Firefox' : /Edg\//.test(ua) ? 'Edge' : /Chrom/.test(ua) ? 'Chrome' : /Safari\//.test(ua) ? 'Safari' : 'browser';
+	const browser = /Firefox\//.test(ua)
+		? 'Firefox'
+		: /Edg\//.test(ua)
+			? 'Edge'
+			: /Chrom/.test(ua)
+				? 'Chrome'
+				: /Safari\//.test(ua)
+					? 'Safari'
+					: 'browser';
 	return `Casusruimte (${browser})`;
 }

@@ -27,7 +27,10 @@ async function request(path: string, init: { method?: string; body?: unknown } =
 	try {
 		res = await fetch(path, {
 			method: init.method ?? 'GET',
-			headers: { authorization: `Bearer ${token()}`, ...(init.body === undefined ? {} : { 'content-type': 'application/json' }) },
+			headers: {
+				authorization: `Bearer ${token()}`,
+				...(init.body === undefined ? {} : { 'content-type': 'application/json' })
+			},
 			body: init.body === undefined ? undefined : JSON.stringify(init.body)
 		});
 	} catch (err) {
@@ -62,7 +65,8 @@ export async function downloadCsv(path: string, filename: string): Promise<void>
 	setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
-export const caseApiPath = (roomId: string, action?: string) => `/api/privacy/cases/${encodeURIComponent(roomId)}${action ? `/${action}` : ''}`;
+export const caseApiPath = (roomId: string, action?: string) =>
+	`/api/privacy/cases/${encodeURIComponent(roomId)}${action ? `/${action}` : ''}`;
 export const casePagePath = (roomId: string) => `/privacy/cases/${encodeURIComponent(roomId)}`;
 
 const ROLE_KEY = 'casusruimte.privacyOfficer';
@@ -75,7 +79,10 @@ export async function isPrivacyOfficer(): Promise<boolean> {
 	const session = typeof localStorage === 'undefined' ? null : loadSession();
 	if (!session) return false;
 	try {
-		const cached = JSON.parse(sessionStorage.getItem(ROLE_KEY) ?? 'null') as { userId: string; officer: boolean } | null;
+		const cached = JSON.parse(sessionStorage.getItem(ROLE_KEY) ?? 'null') as {
+			userId: string;
+			officer: boolean;
+		} | null;
 		if (cached?.userId === session.userId) return cached.officer;
 	} catch {
 		// a damaged entry is the same as none

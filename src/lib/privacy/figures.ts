@@ -24,7 +24,12 @@ export interface FigureCase {
 	organisations: number;
 }
 
-const amsterdamDay = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Amsterdam', year: 'numeric', month: '2-digit', day: '2-digit' });
+const amsterdamDay = new Intl.DateTimeFormat('en-CA', {
+	timeZone: 'Europe/Amsterdam',
+	year: 'numeric',
+	month: '2-digit',
+	day: '2-digit'
+});
 
 /** The calendar day in the Netherlands (YYYY-MM-DD) of an instant. */
 export function dutchDay(instant: string): string {
@@ -99,8 +104,12 @@ function row(region: string, cases: FigureCase[], hide: boolean, threshold: numb
 			closure_median_days: SUPPRESSED
 		};
 	}
-	const triageHours = cases.filter((c) => c.first_triage_at).map((c) => (Date.parse(c.first_triage_at!) - Date.parse(c.first_report_at)) / HOUR);
-	const closureDays = cases.filter((c) => c.closed_at).map((c) => (Date.parse(c.closed_at!) - Date.parse(c.first_report_at)) / DAY);
+	const triageHours = cases
+		.filter((c) => c.first_triage_at)
+		.map((c) => (Date.parse(c.first_triage_at!) - Date.parse(c.first_report_at)) / HOUR);
+	const closureDays = cases
+		.filter((c) => c.closed_at)
+		.map((c) => (Date.parse(c.closed_at!) - Date.parse(c.first_report_at)) / DAY);
 	return {
 		region,
 		cases: n,
@@ -108,8 +117,14 @@ function row(region: string, cases: FigureCase[], hide: boolean, threshold: numb
 		triaged: count(triageHours.length, threshold),
 		triage_median_hours: median(triageHours, threshold),
 		triaged_within_24h_share: share(triageHours.filter((h) => h <= 24).length, triageHours.length, threshold),
-		handovers_mean: mean(cases.map((c) => c.handovers), threshold),
-		organisations_mean: mean(cases.map((c) => c.organisations), threshold),
+		handovers_mean: mean(
+			cases.map((c) => c.handovers),
+			threshold
+		),
+		organisations_mean: mean(
+			cases.map((c) => c.organisations),
+			threshold
+		),
 		closed: count(closureDays.length, threshold),
 		closure_median_days: median(closureDays, threshold)
 	};
@@ -145,10 +160,16 @@ export function computeFigures(all: FigureCase[], opts: FigureOptions): FiguresR
 	);
 
 	const months = [...new Set(cases.map((c) => dutchDay(c.first_report_at).slice(0, 7)))].sort();
-	const grid = months.map((m) => byRegion.map((rc) => rc.filter((c) => dutchDay(c.first_report_at).startsWith(m)).length));
+	const grid = months.map((m) =>
+		byRegion.map((rc) => rc.filter((c) => dutchDay(c.first_report_at).startsWith(m)).length)
+	);
 	const gridHidden = grid.map((r) => r.map(() => false));
 	regions.forEach((_, col) => {
-		const mask = suppressionMask(grid.map((r) => r[col]!), !regionHidden[col], threshold);
+		const mask = suppressionMask(
+			grid.map((r) => r[col]!),
+			!regionHidden[col],
+			threshold
+		);
 		mask.forEach((hidden, rowIndex) => (gridHidden[rowIndex]![col] = hidden || regionHidden[col]!));
 	});
 
@@ -158,10 +179,18 @@ export function computeFigures(all: FigureCase[], opts: FigureOptions): FiguresR
 		generated_at: new Date(opts.now ?? Date.now()).toISOString(),
 		threshold,
 		regions,
-		per_month: months.map((month, i) => ({ month, cells: grid[i]!.map((n, col) => (gridHidden[i]![col] ? SUPPRESSED : n)) })),
+		per_month: months.map((month, i) => ({
+			month,
+			cells: grid[i]!.map((n, col) => (gridHidden[i]![col] ? SUPPRESSED : n))
+		})),
 		by_region: regions.map((r, i) => row(r, byRegion[i]!, regionHidden[i]!, threshold)),
 		overall: row('all', cases, false, threshold),
 		handovers: distribution(cases, ['0', '1', '2+'], (c) => (c.handovers >= 2 ? '2+' : String(c.handovers)), threshold),
-		organisations: distribution(cases, ['1', '2', '3', '4', '5+'], (c) => (c.organisations >= 5 ? '5+' : String(Math.max(1, c.organisations))), threshold)
+		organisations: distribution(
+			cases,
+			['1', '2', '3', '4', '5+'],
+			(c) => (c.organisations >= 5 ? '5+' : String(Math.max(1, c.organisations))),
+			threshold
+		)
 	};
 }

@@ -5,14 +5,21 @@ export function formatDateTime(iso: string | null | undefined, locale: string): 
 	if (!iso) return '–';
 	const d = new Date(iso);
 	if (Number.isNaN(d.getTime())) return '–';
-	return new Intl.DateTimeFormat(locale === 'en' ? 'en-GB' : 'nl-NL', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'Europe/Amsterdam' }).format(d);
+	return new Intl.DateTimeFormat(locale === 'en' ? 'en-GB' : 'nl-NL', {
+		dateStyle: 'medium',
+		timeStyle: 'short',
+		timeZone: 'Europe/Amsterdam'
+	}).format(d);
 }
 
 export function formatDate(iso: string | null | undefined, locale: string): string {
 	if (!iso) return '–';
 	const d = new Date(iso);
 	if (Number.isNaN(d.getTime())) return '–';
-	return new Intl.DateTimeFormat(locale === 'en' ? 'en-GB' : 'nl-NL', { dateStyle: 'medium', timeZone: 'Europe/Amsterdam' }).format(d);
+	return new Intl.DateTimeFormat(locale === 'en' ? 'en-GB' : 'nl-NL', {
+		dateStyle: 'medium',
+		timeZone: 'Europe/Amsterdam'
+	}).format(d);
 }
 
 export function formatCell(value: number | string, locale: string, unit = ''): string {

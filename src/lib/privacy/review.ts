@@ -9,7 +9,18 @@ import { STATE, STATE_TYPES } from '../case/event-types.ts';
 import { CaseReference } from '../case/primitives.ts';
 import { retentionUntil } from '../case/deadlines.ts';
 import type { Directory } from '../directory/directory.ts';
-import type { AccessChange, CaseChange, CaseSummary, Flag, FlagCode, Member, MembershipChange, OrgCount, RetentionPolicy, StrayRoom } from './schemas.ts';
+import type {
+	AccessChange,
+	CaseChange,
+	CaseSummary,
+	Flag,
+	FlagCode,
+	Member,
+	MembershipChange,
+	OrgCount,
+	RetentionPolicy,
+	StrayRoom
+} from './schemas.ts';
 import type { FigureCase } from './figures.ts';
 import { CASE_ROOM_TYPE } from '../matrix/room-template.ts';
 
@@ -55,7 +66,10 @@ export interface ParsedCase {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-function parse<T>(schema: { safeParse(x: unknown): { success: true; data: T } | { success: false } }, content: unknown): T | null {
+function parse<T>(
+	schema: { safeParse(x: unknown): { success: true; data: T } | { success: false } },
+	content: unknown
+): T | null {
 	const r = schema.safeParse(content);
 	return r.success ? r.data : null;
 }
@@ -65,7 +79,8 @@ export function parseCaseRoom(roomId: string, state: readonly RawEvent[]): Parse
 	const create = get('m.room.create');
 	const memberships = new Map<string, { membership: string; since: number }>();
 	for (const e of state) {
-		if (e.type === 'm.room.member' && e.state_key) memberships.set(e.state_key, { membership: String(e.content.membership ?? ''), since: e.origin_server_ts });
+		if (e.type === 'm.room.member' && e.state_key)
+			memberships.set(e.state_key, { membership: String(e.content.membership ?? ''), since: e.origin_server_ts });
 	}
 	const caseEvent = get(STATE.case);
 	const accessEvent = get(STATE.access);
@@ -96,7 +111,9 @@ export function parseCaseRoom(roomId: string, state: readonly RawEvent[]): Parse
 export function strayRoom(roomId: string, state: readonly RawEvent[], serviceUserId: string): StrayRoom | null {
 	const types = [...new Set(state.filter((e) => STATE_TYPES.includes(e.type)).map((e) => e.type))].sort();
 	if (!types.length) return null;
-	const joined = state.filter((e) => e.type === 'm.room.member' && e.state_key !== serviceUserId && e.content.membership === 'join').length;
+	const joined = state.filter(
+		(e) => e.type === 'm.room.member' && e.state_key !== serviceUserId && e.content.membership === 'join'
+	).length;
 	return { room_id: roomId, state_types: types, member_count: joined };
 }
 
@@ -146,7 +163,10 @@ export function members(c: ParsedCase, ctx: ReviewContext): Member[] {
 export function caseFlags(c: ParsedCase, memberList: Member[], ctx: ReviewContext): Flag[] {
 	const flags: Flag[] = [];
 	for (const m of memberList) {
-		for (const code of m.flags) flags.push(code === 'member_not_covered' && m.org ? { code, user_id: m.user_id, org: m.org } : { code, user_id: m.user_id });
+		for (const code of m.flags)
+			flags.push(
+				code === 'member_not_covered' && m.org ? { code, user_id: m.user_id, org: m.org } : { code, user_id: m.user_id }
+			);
 	}
 	const s = c.caseState;
 	const regiehouder = c.regie?.regiehouder ?? null;
@@ -194,7 +214,10 @@ export function summarise(c: ParsedCase, ctx: ReviewContext): { summary: CaseSum
 }
 
 /** The allowed window for retention_until of a closed case, from the configured limits. */
-export function retentionWindow(c: ParsedCase, policy: RetentionPolicy): { earliest: string | null; latest: string | null } {
+export function retentionWindow(
+	c: ParsedCase,
+	policy: RetentionPolicy
+): { earliest: string | null; latest: string | null } {
 	const closedAt = c.caseState?.closed_at;
 	if (!closedAt) return { earliest: null, latest: null };
 	return { earliest: retentionUntil(closedAt, policy.min_months), latest: retentionUntil(closedAt, policy.max_months) };
@@ -223,7 +246,14 @@ export function accessHistory(events: readonly RawEvent[]): AccessChange[] {
 			return {
 				ts: iso(e.origin_server_ts),
 				sender: e.sender,
-				organisations: a ? a.organisations.map((o) => ({ org: o.org, basis: o.basis, ground: o.basis === 'statutory' ? o.ground : null, since: o.since })) : null
+				organisations: a
+					? a.organisations.map((o) => ({
+							org: o.org,
+							basis: o.basis,
+							ground: o.basis === 'statutory' ? o.ground : null,
+							since: o.since
+						}))
+					: null
 			};
 		});
 }
@@ -233,7 +263,14 @@ export function caseHistory(events: readonly RawEvent[]): CaseChange[] {
 		.filter((e) => e.type === STATE.case && (e.state_key ?? '') === '')
 		.map((e) => {
 			const s = parse(CaseState, e.content);
-			return { ts: iso(e.origin_server_ts), sender: e.sender, phase: s?.phase ?? null, closed_at: s?.closed_at ?? null, retention_until: s?.retention_until ?? null, valid: Boolean(s) };
+			return {
+				ts: iso(e.origin_server_ts),
+				sender: e.sender,
+				phase: s?.phase ?? null,
+				closed_at: s?.closed_at ?? null,
+				retention_until: s?.retention_until ?? null,
+				valid: Boolean(s)
+			};
 		});
 }
 

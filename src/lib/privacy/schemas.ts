@@ -114,7 +114,12 @@ export const MembershipChange = z.strictObject({
 });
 export type MembershipChange = z.infer<typeof MembershipChange>;
 
-export const AccessEntryOut = z.strictObject({ org: Org, basis: z.enum(['consent', 'statutory']), ground: z.string().max(32).nullable(), since: Iso });
+export const AccessEntryOut = z.strictObject({
+	org: Org,
+	basis: z.enum(['consent', 'statutory']),
+	ground: z.string().max(32).nullable(),
+	since: Iso
+});
 export const AccessChange = z.strictObject({
 	ts: Iso,
 	sender: UserId,
@@ -133,13 +138,25 @@ export const CaseChange = z.strictObject({
 });
 export type CaseChange = z.infer<typeof CaseChange>;
 
-export const Rejection = z.strictObject({ ts: Iso, user_id: UserId, rule: z.string().max(64), event_type: z.string().max(128).nullable() });
+export const Rejection = z.strictObject({
+	ts: Iso,
+	user_id: UserId,
+	rule: z.string().max(64),
+	event_type: z.string().max(128).nullable()
+});
 export type Rejection = z.infer<typeof Rejection>;
 
 export const CaseDetailResponse = z.strictObject({
 	case: CaseSummary,
 	acute: z.boolean().nullable(),
-	regie: z.strictObject({ regiehouder: UserId.nullable(), deputy: UserId.nullable(), since: Iso, handovers: z.number().int() }).nullable(),
+	regie: z
+		.strictObject({
+			regiehouder: UserId.nullable(),
+			deputy: UserId.nullable(),
+			since: Iso,
+			handovers: z.number().int()
+		})
+		.nullable(),
 	access: z.array(AccessEntryOut),
 	members: z.array(Member),
 	membership_history: z.array(MembershipChange),
@@ -181,7 +198,12 @@ export type AuditEntry = z.infer<typeof AuditEntry>;
 export const AuditResponse = z.strictObject({
 	entries: z.array(AuditEntry),
 	total: z.number().int(),
-	chain: z.strictObject({ ok: z.boolean(), lines: z.number().int(), broken_at: z.number().int().nullable(), problem: z.string().max(200).nullable() })
+	chain: z.strictObject({
+		ok: z.boolean(),
+		lines: z.number().int(),
+		broken_at: z.number().int().nullable(),
+		problem: z.string().max(200).nullable()
+	})
 });
 export type AuditResponse = z.infer<typeof AuditResponse>;
 
@@ -224,7 +246,13 @@ export const ReportResponse = z.strictObject({
 	generated_at: Iso,
 	rows: z.array(ReportRow),
 	actions: z.array(z.strictObject({ action: AuditAction, count: z.number().int() })),
-	deleted: z.array(z.strictObject({ reference: z.string().max(20).nullable(), deleted_at: Iso, by: z.enum(['officer', 'retention-job']) }))
+	deleted: z.array(
+		z.strictObject({
+			reference: z.string().max(20).nullable(),
+			deleted_at: Iso,
+			by: z.enum(['officer', 'retention-job'])
+		})
+	)
 });
 export type ReportResponse = z.infer<typeof ReportResponse>;
 

@@ -58,12 +58,16 @@ export class Accounts {
 
 	private validate(user: NewUser, directory: Directory): { org: string; roles: Role[] } {
 		if (!LOCALPART.test(user.localpart)) {
-			throw new AdminError(`"${user.localpart}" is not a valid user name: use lower-case letters, digits and . _ = - / +`);
+			throw new AdminError(
+				`"${user.localpart}" is not a valid user name: use lower-case letters, digits and . _ = - / +`
+			);
 		}
 		const org = user.org.toUpperCase();
 		if (!OrganisationCode.safeParse(org).success || !directory.organisations.some((o) => o.code === org)) {
 			const known = directory.organisations.map((o) => o.code).join(', ');
-			throw new AdminError(`Unknown organisation "${user.org}". Known organisations: ${known}. Add one with \`npm run admin -- org add <CODE> --name "<name>"\`.`);
+			throw new AdminError(
+				`Unknown organisation "${user.org}". Known organisations: ${known}. Add one with \`npm run admin -- org add <CODE> --name "<name>"\`.`
+			);
 		}
 		if (user.roles.length === 0) throw new AdminError(`Give at least one role (${ROLES.join(', ')}).`);
 		const roles: Role[] = [];
@@ -90,7 +94,10 @@ export class Accounts {
 			if (entry && entry.org === org && sameRoles(entry.roles, roles) && entry.active && !existing.deactivated) {
 				return 'unchanged';
 			}
-			if (existing.deactivated) throw new AdminError(`User ${userId} exists but is disabled. Disabled accounts cannot be reused; choose another user name.`);
+			if (existing.deactivated)
+				throw new AdminError(
+					`User ${userId} exists but is disabled. Disabled accounts cannot be reused; choose another user name.`
+				);
 			if (entry) {
 				throw new AdminError(
 					`User ${userId} already exists (organisation ${entry.org}, roles ${entry.roles.join(',')}). Use \`npm run admin -- user set ${user.localpart} --org … --role …\` to change it.`
@@ -101,7 +108,9 @@ export class Accounts {
 			const problem = validatePassword(user.password);
 			if (problem) throw new AdminError(`Password refused: ${problem}.`);
 			if (!this.config.registrationSharedSecret) {
-				throw new AdminError('Creating accounts needs the registration shared secret: run this command on the homeserver machine (CASUS_DATA_DIR).');
+				throw new AdminError(
+					'Creating accounts needs the registration shared secret: run this command on the homeserver machine (CASUS_DATA_DIR).'
+				);
 			}
 			try {
 				await registerWithSharedSecret(this.config.homeserverUrl, this.config.registrationSharedSecret, {
@@ -130,7 +139,10 @@ export class Accounts {
 	}
 
 	/** Changes organisation and/or roles of an existing user. */
-	async setUser(localpart: string, change: { org?: string; roles?: string[]; displayName?: string }): Promise<DirectoryEntry> {
+	async setUser(
+		localpart: string,
+		change: { org?: string; roles?: string[]; displayName?: string }
+	): Promise<DirectoryEntry> {
 		const directory = await this.directory();
 		const userId = this.userId(localpart);
 		const entry = directory.users.get(userId);
@@ -165,7 +177,11 @@ export class Accounts {
 		if (!entry && !account) throw new AdminError(`Unknown user ${userId}.`);
 		if (entry && !entry.active && (!account || account.deactivated)) return 'already-disabled';
 		if (entry?.active) {
-			await writeUserEntry(this.service, await this.directoryRoom(), userId, { ...stripUserId(entry), active: false, updated_at: Date.now() });
+			await writeUserEntry(this.service, await this.directoryRoom(), userId, {
+				...stripUserId(entry),
+				active: false,
+				updated_at: Date.now()
+			});
 		}
 		if (account && !account.deactivated) await this.service.deactivateUser(userId);
 		return 'disabled';
@@ -180,7 +196,9 @@ export class Accounts {
 	async addOrganisation(code: string, name: string): Promise<'created' | 'unchanged' | 'renamed'> {
 		const upper = code.toUpperCase();
 		if (!OrganisationCode.safeParse(upper).success) {
-			throw new AdminError(`"${code}" is not a valid organisation code: 2 to 16 capitals, digits or underscores, starting with a letter.`);
+			throw new AdminError(
+				`"${code}" is not a valid organisation code: 2 to 16 capitals, digits or underscores, starting with a letter.`
+			);
 		}
 		if (!name.trim()) throw new AdminError('Give the organisation a name with --name.');
 		const directory = await this.directory();
@@ -210,7 +228,10 @@ export function parseUserCsv(text: string): NewUser[] {
 	const header = rows[0]!.map((h) => h.trim().toLowerCase());
 	const col = (name: string) => header.indexOf(name);
 	for (const required of ['localpart', 'org', 'roles', 'password']) {
-		if (col(required) < 0) throw new AdminError(`The CSV header must name the columns localpart,org,roles,password (and optionally display_name); "${required}" is missing.`);
+		if (col(required) < 0)
+			throw new AdminError(
+				`The CSV header must name the columns localpart,org,roles,password (and optionally display_name); "${required}" is missing.`
+			);
 	}
 	return rows.slice(1).map((cells, i) => {
 		const get = (name: string) => (col(name) >= 0 ? (cells[col(name)] ?? '').trim() : '');
@@ -219,7 +240,10 @@ export function parseUserCsv(text: string): NewUser[] {
 		return {
 			localpart,
 			org: get('org'),
-			roles: get('roles').split(/[;|]/).map((r) => r.trim()).filter(Boolean),
+			roles: get('roles')
+				.split(/[;|]/)
+				.map((r) => r.trim())
+				.filter(Boolean),
 			password: get('password'),
 			displayName: get('display_name') || undefined
 		};

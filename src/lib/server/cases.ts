@@ -17,7 +17,6 @@ import { STATE } from '../case/event-types.ts';
 import { canCoordinate } from '../case/permissions.ts';
 import { CASE_ROOM_TYPE, caseRoomCreateRequest, casePowerLevels } from '../matrix/room-template.ts';
 
-
 export interface CaseRoomSnapshot {
 	roomId: string;
 	state: StateEvent[];
@@ -64,7 +63,9 @@ export class CaseService {
 		const get = (type: string) => state.find((e) => e.type === type && e.state_key === '')?.content;
 		const create = get('m.room.create') as { type?: string } | undefined;
 		const members = new Map<string, string>();
-		for (const e of state) if (e.type === 'm.room.member') members.set(e.state_key, String((e.content as { membership?: string }).membership));
+		for (const e of state)
+			if (e.type === 'm.room.member')
+				members.set(e.state_key, String((e.content as { membership?: string }).membership));
 		const parse = <T>(schema: z.ZodType<T>, content: unknown): T | null => {
 			const r = schema.safeParse(content);
 			return r.success ? r.data : null;
@@ -88,7 +89,8 @@ export class CaseService {
 			throw forbidden('Only MDT members (professionals and chairs) open cases.');
 		}
 		const parsed = NewCaseInput.safeParse(body);
-		if (!parsed.success) throw badRequest(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+		if (!parsed.success)
+			throw badRequest(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
 		const input = parsed.data;
 		for (const a of input.access) {
 			if (!directory.organisations.some((o) => o.code === a.org)) throw badRequest(`Unknown organisation ${a.org}.`);
@@ -96,7 +98,8 @@ export class CaseService {
 		// One creation at a time per server process, so reference numbers stay unique.
 		const run = this.creating.then(async () => {
 			const reference = input.reference ?? (await this.nextReference(input.region, input.first_report_at.slice(0, 4)));
-			if (input.reference && (await this.referenceInUse(input.reference))) throw new ApiError(409, 'M_ROOM_IN_USE', `Case ${input.reference} already exists.`);
+			if (input.reference && (await this.referenceInUse(input.reference)))
+				throw new ApiError(409, 'M_ROOM_IN_USE', `Case ${input.reference} already exists.`);
 			let init;
 			try {
 				init = initialCaseState(input, reference, requester, directory, Date.now());
@@ -104,7 +107,9 @@ export class CaseService {
 				if (err instanceof CommandError) throw forbidden(err.message);
 				throw err;
 			}
-			const chairs = [...directory.users.values()].filter((u) => u.active && u.roles.includes('chair')).map((u) => u.userId);
+			const chairs = [...directory.users.values()]
+				.filter((u) => u.active && u.roles.includes('chair'))
+				.map((u) => u.userId);
 			const { room_id } = await this.service.createRoom(
 				caseRoomCreateRequest({ ...init, chairs, requester, serviceUserId: this.service.userId })
 			);
@@ -118,20 +123,28 @@ export class CaseService {
 	async handover(token: string | null | undefined, roomId: string, body: unknown): Promise<RegieState> {
 		const requester = await this.authenticate(token);
 		const parsed = RegieChange.safeParse(body);
-		if (!parsed.success) throw badRequest(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+		if (!parsed.success)
+			throw badRequest(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
 		const input = parsed.data;
 		const [room, directory] = await Promise.all([this.snapshot(roomId), this.directory()]);
 		if (!room.isCaseRoom || !room.caseState || !room.regie) throw notFound('No such case.');
 		if (room.members.get(requester) !== 'join') throw forbidden('You are not a member of this case.');
 		if (room.caseState.phase === 'closed') throw forbidden('This case is closed.');
-		const actors = { directory, serviceUserId: this.service.userId, regiehouder: room.regie.regiehouder, deputy: room.regie.deputy };
-		if (!canCoordinate(actors, requester)) throw forbidden('Only the regiehouder, the deputy or the MDT chair hands over regie.');
+		const actors = {
+			directory,
+			serviceUserId: this.service.userId,
+			regiehouder: room.regie.regiehouder,
+			deputy: room.regie.deputy
+		};
+		if (!canCoordinate(actors, requester))
+			throw forbidden('Only the regiehouder, the deputy or the MDT chair hands over regie.');
 		const covered = new Set((room.access?.organisations ?? []).map((a) => a.org));
 		for (const who of [input.to, input.deputy]) {
 			if (!who) continue;
 			const entry = activeEntry(directory, who);
 			if (!entry) throw badRequest(`${who} is not an active user.`);
-			if (!covered.has(entry.org)) throw forbidden(`${who} works for ${entry.org}, which the case's access basis does not cover.`);
+			if (!covered.has(entry.org))
+				throw forbidden(`${who} works for ${entry.org}, which the case's access basis does not cover.`);
 			if (room.members.get(who) !== 'join') throw forbidden(`${who} is not a member of this case.`);
 		}
 		if (input.deputy === input.to) throw badRequest('The deputy must be someone other than the regiehouder.');
@@ -150,8 +163,13 @@ export class CaseService {
 	/** Power 50 for exactly the regiehouder, the deputy and the active MDT chairs; the rest keeps what it had. */
 	async reconcilePowerLevels(roomId: string, regie: RegieState, directory: Directory): Promise<void> {
 		const current = (await this.service.getStateEvent<Record<string, unknown>>(roomId, 'm.room.power_levels')) ?? {};
-		const chairs = [...directory.users.values()].filter((u) => u.active && u.roles.includes('chair')).map((u) => u.userId);
-		const wanted = casePowerLevels({ regiehouder: regie.regiehouder, deputy: regie.deputy, chairs }, this.service.userId);
+		const chairs = [...directory.users.values()]
+			.filter((u) => u.active && u.roles.includes('chair'))
+			.map((u) => u.userId);
+		const wanted = casePowerLevels(
+			{ regiehouder: regie.regiehouder, deputy: regie.deputy, chairs },
+			this.service.userId
+		);
 		await this.service.sendState(roomId, 'm.room.power_levels', '', { ...current, users: wanted.users });
 	}
 
@@ -175,7 +193,10 @@ export class CaseService {
 		const names: string[] = [];
 		let from: number | undefined = 0;
 		while (from !== undefined) {
-			const page: { rooms: { name: string | null }[]; next_batch?: number } = await this.service.http.get(`/_synapse/admin/v1/rooms`, { search_term: term, limit: 500, from });
+			const page: { rooms: { name: string | null }[]; next_batch?: number } = await this.service.http.get(
+				`/_synapse/admin/v1/rooms`,
+				{ search_term: term, limit: 500, from }
+			);
 			for (const r of page.rooms) if (r.name) names.push(r.name);
 			from = page.next_batch;
 		}

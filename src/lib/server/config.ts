@@ -30,8 +30,15 @@ export function configFromDataDir(dataDir: string): ServerConfig {
 	if (!existsSync(instanceFile) || !existsSync(secretsFile)) {
 		throw new ConfigError(`No homeserver set up in ${dataDir}. Run \`npm start\` first (it creates the data folder).`);
 	}
-	const instance = JSON.parse(readFileSync(instanceFile, 'utf8')) as { homeserverUrl: string; serverName: string; serviceUserId: string };
-	const secrets = JSON.parse(readFileSync(secretsFile, 'utf8')) as { service_password: string; registration_shared_secret: string };
+	const instance = JSON.parse(readFileSync(instanceFile, 'utf8')) as {
+		homeserverUrl: string;
+		serverName: string;
+		serviceUserId: string;
+	};
+	const secrets = JSON.parse(readFileSync(secretsFile, 'utf8')) as {
+		service_password: string;
+		registration_shared_secret: string;
+	};
 	return {
 		homeserverUrl: instance.homeserverUrl,
 		serverName: instance.serverName,

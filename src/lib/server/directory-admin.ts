@@ -66,10 +66,19 @@ export async function readDirectory(service: ServiceClient, roomId: string): Pro
 	return buildDirectory(await service.getRoomState(roomId));
 }
 
-export async function writeUserEntry(service: ServiceClient, roomId: string, userId: string, content: DirectoryUserContent): Promise<void> {
+export async function writeUserEntry(
+	service: ServiceClient,
+	roomId: string,
+	userId: string,
+	content: DirectoryUserContent
+): Promise<void> {
 	await service.sendState(roomId, USER_EVENT, userStateKey(userId), DirectoryUserContent.parse(content));
 }
 
-export async function writeOrganisations(service: ServiceClient, roomId: string, organisations: Organisation[]): Promise<void> {
+export async function writeOrganisations(
+	service: ServiceClient,
+	roomId: string,
+	organisations: Organisation[]
+): Promise<void> {
 	await service.sendState(roomId, ORGANISATIONS_EVENT, '', OrganisationsContent.parse({ v: 1, organisations }));
 }

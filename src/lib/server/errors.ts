@@ -10,7 +10,8 @@ export class ApiError extends Error {
 	}
 }
 
-export const unauthenticated = (message = 'Sign in again: the session is missing, expired or not valid.') => new ApiError(401, 'M_UNKNOWN_TOKEN', message);
+export const unauthenticated = (message = 'Sign in again: the session is missing, expired or not valid.') =>
+	new ApiError(401, 'M_UNKNOWN_TOKEN', message);
 export const forbidden = (message: string) => new ApiError(403, 'M_FORBIDDEN', message);
 export const badRequest = (message: string) => new ApiError(400, 'M_BAD_JSON', message);
 export const notFound = (message: string) => new ApiError(404, 'M_NOT_FOUND', message);

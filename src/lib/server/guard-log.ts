@@ -54,7 +54,14 @@ export interface FetchRejectionsOptions {
 }
 
 /** One page of the rejection log, oldest first. */
-export async function fetchRejections(service: ServiceClient, opts: FetchRejectionsOptions = {}): Promise<GuardRejectionPage> {
-	const body = await service.http.get(GUARD_REJECTIONS_PATH, { from: opts.from, limit: opts.limit, room_id: opts.roomId });
+export async function fetchRejections(
+	service: ServiceClient,
+	opts: FetchRejectionsOptions = {}
+): Promise<GuardRejectionPage> {
+	const body = await service.http.get(GUARD_REJECTIONS_PATH, {
+		from: opts.from,
+		limit: opts.limit,
+		room_id: opts.roomId
+	});
 	return GuardRejectionPage.parse(body);
 }

@@ -17,8 +17,13 @@ export class MatrixHttpError extends Error {
 }
 
 export class HomeserverUnreachableError extends Error {
-	constructor(readonly baseUrl: string, cause: unknown) {
-		super(`The homeserver at ${baseUrl} is not reachable (${cause instanceof Error ? cause.message : String(cause)}). Is it running? Start it with \`npm start\`.`);
+	constructor(
+		readonly baseUrl: string,
+		cause: unknown
+	) {
+		super(
+			`The homeserver at ${baseUrl} is not reachable (${cause instanceof Error ? cause.message : String(cause)}). Is it running? Start it with \`npm start\`.`
+		);
 		this.name = 'HomeserverUnreachableError';
 	}
 }
@@ -31,7 +36,13 @@ export class MatrixHttp {
 		public accessToken?: string
 	) {}
 
-	async request<T = unknown>(method: string, path: string, body?: unknown, query?: Query, token = this.accessToken): Promise<T> {
+	async request<T = unknown>(
+		method: string,
+		path: string,
+		body?: unknown,
+		query?: Query,
+		token = this.accessToken
+	): Promise<T> {
 		const url = new URL(path, this.baseUrl);
 		for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
 		const headers: Record<string, string> = {};

@@ -84,8 +84,10 @@ export async function csvResponse(handler: () => Promise<string>, filename: stri
 
 function errorResponse(err: unknown): Response {
 	if (err instanceof ApiError) return json({ errcode: err.errcode, error: err.message }, { status: err.status });
-	if (err instanceof HomeserverUnreachableError) return json({ errcode: 'M_UNAVAILABLE', error: 'The homeserver is not reachable.' }, { status: 503 });
-	if (err instanceof MatrixHttpError && err.status < 500) return json({ errcode: err.errcode, error: err.message }, { status: err.status });
+	if (err instanceof HomeserverUnreachableError)
+		return json({ errcode: 'M_UNAVAILABLE', error: 'The homeserver is not reachable.' }, { status: 503 });
+	if (err instanceof MatrixHttpError && err.status < 500)
+		return json({ errcode: err.errcode, error: err.message }, { status: err.status });
 	console.error('api error', err);
 	return json({ errcode: 'M_UNKNOWN', error: 'Internal error.' }, { status: 500 });
 }

@@ -60,7 +60,12 @@ export async function registerWithSharedSecret(
 	});
 }
 
-export async function passwordLogin(baseUrl: string, user: string, password: string, deviceName = 'casusruimte-server'): Promise<LoginResult> {
+export async function passwordLogin(
+	baseUrl: string,
+	user: string,
+	password: string,
+	deviceName = 'casusruimte-server'
+): Promise<LoginResult> {
 	const http = new MatrixHttp(baseUrl);
 	return http.post<LoginResult>('/_matrix/client/v3/login', {
 		type: 'm.login.password',
@@ -82,7 +87,13 @@ export class ServiceClient {
 	}
 
 	whoami(token?: string) {
-		return this.http.request<{ user_id: string; device_id?: string }>('GET', '/_matrix/client/v3/account/whoami', undefined, undefined, token);
+		return this.http.request<{ user_id: string; device_id?: string }>(
+			'GET',
+			'/_matrix/client/v3/account/whoami',
+			undefined,
+			undefined,
+			token
+		);
 	}
 
 	// --- users (Admin API) ---
@@ -119,7 +130,10 @@ export class ServiceClient {
 		}
 	}
 	sendState(roomId: string, type: string, stateKey: string, content: unknown) {
-		return this.http.put<{ event_id: string }>(`/_matrix/client/v3/rooms/${enc(roomId)}/state/${enc(type)}/${enc(stateKey)}`, content);
+		return this.http.put<{ event_id: string }>(
+			`/_matrix/client/v3/rooms/${enc(roomId)}/state/${enc(type)}/${enc(stateKey)}`,
+			content
+		);
 	}
 	async getStateEvent<C = Record<string, unknown>>(roomId: string, type: string, stateKey = ''): Promise<C | null> {
 		try {
@@ -139,7 +153,10 @@ export class ServiceClient {
 		return this.http.post(`/_matrix/client/v3/rooms/${enc(roomId)}/kick`, { user_id: userId, reason });
 	}
 	sendMessage(roomId: string, type: string, content: unknown) {
-		return this.http.put<{ event_id: string }>(`/_matrix/client/v3/rooms/${enc(roomId)}/send/${enc(type)}/${randomUUID()}`, content);
+		return this.http.put<{ event_id: string }>(
+			`/_matrix/client/v3/rooms/${enc(roomId)}/send/${enc(type)}/${randomUUID()}`,
+			content
+		);
 	}
 	joinedRooms() {
 		return this.http.get<{ joined_rooms: string[] }>('/_matrix/client/v3/joined_rooms');

@@ -91,13 +91,22 @@ class AppState {
 		this.status = 'starting';
 		this.error = null;
 		try {
-			const [{ createMatrixClient, startSyncing }, rt] = await Promise.all([import('../matrix/client.ts'), import('./runtime.ts')]);
+			const [{ createMatrixClient, startSyncing }, rt] = await Promise.all([
+				import('../matrix/client.ts'),
+				import('./runtime.ts')
+			]);
 			this.runtime = rt;
 			forgetSdkPendingEvents();
 			const client = await createMatrixClient(session, { persistent: true, keyHolder: this.keyHolder });
 			// matrix-js-sdk emits this when the homeserver says our token is no longer valid.
 			client.on('Session.logged_out' as HttpApiEvent.SessionLoggedOut, () => this.expire());
-			this.cleanups.push(rt.watchConnectivity(client, () => this.services?.outbox ?? null, (c) => connectivity.report(c)));
+			this.cleanups.push(
+				rt.watchConnectivity(
+					client,
+					() => this.services?.outbox ?? null,
+					(c) => connectivity.report(c)
+				)
+			);
 			await startSyncing(client);
 			this.client = client;
 			await this.refreshEncryption();
@@ -184,7 +193,11 @@ class AppState {
 			return;
 		}
 		const services = await rt.startMemberServices(client, session, {
-			onForgotten: (_roomId, reference, reason) => notices.push('warning', reason ? 'notices.caseGoneReason' : 'notices.caseGone', { reference, reason: reason ?? '' })
+			onForgotten: (_roomId, reference, reason) =>
+				notices.push('warning', reason ? 'notices.caseGoneReason' : 'notices.caseGone', {
+					reference,
+					reason: reason ?? ''
+				})
 		});
 		this.services = services;
 		directory.attach(services.directory);
@@ -285,7 +298,11 @@ async function deleteDatabases(userId: string): Promise<void> {
 	const all = await indexedDB.databases();
 	await Promise.all(
 		all
-			.filter((db) => db.name && (db.name.includes(userId) || db.name.startsWith('casusruimte') || db.name.startsWith('matrix-js-sdk')))
+			.filter(
+				(db) =>
+					db.name &&
+					(db.name.includes(userId) || db.name.startsWith('casusruimte') || db.name.startsWith('matrix-js-sdk'))
+			)
 			.map(
 				(db) =>
 					new Promise<void>((resolve) => {

@@ -60,7 +60,8 @@ export function matchesFilter(row: CaseSummary, filter: CaseFilter): boolean {
 	if (filter.phase === 'open' && row.phase === 'closed') return false;
 	if (filter.phase !== 'open' && filter.phase !== 'all' && row.phase !== filter.phase) return false;
 	if (filter.part === 'regie' && row.myPart !== 'regiehouder') return false;
-	if (filter.part === 'mine' && row.myPart !== 'regiehouder' && row.myPart !== 'deputy' && row.membership !== 'invite') return false;
+	if (filter.part === 'mine' && row.myPart !== 'regiehouder' && row.myPart !== 'deputy' && row.membership !== 'invite')
+		return false;
 	const q = normalise(filter.q);
 	if (q && !normalise(row.reference).includes(q)) return false;
 	return true;

@@ -19,7 +19,10 @@ class CaseListState {
 		const update = () => {
 			this.rows = services.index.cases.map((c) => {
 				const room = rt.getRoom(client, c.roomId);
-				const unread = room && c.membership === 'join' ? rt.unreadCount(room, me, services.serviceUserId) : { count: 0, atLeast: false };
+				const unread =
+					room && c.membership === 'join'
+						? rt.unreadCount(room, me, services.serviceUserId)
+						: { count: 0, atLeast: false };
 				return { ...c, unreadCount: unread.count, unreadAtLeast: unread.atLeast };
 			});
 			this.ready = true;

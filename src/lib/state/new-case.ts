@@ -58,7 +58,9 @@ export async function openNewCase(plan: NewCasePlan, onStep: (step: NewCaseStep)
 		onStep('sending');
 		const settled = Promise.allSettled(groups.map((g) => services.outbox.settled(g)));
 		const outcome = await Promise.race([settled, new Promise<null>((r) => setTimeout(() => r(null), SETTLE_MS))]);
-		if (outcome) for (const r of outcome) if (r.status === 'rejected') warnings.push(r.reason instanceof Error ? r.reason.message : String(r.reason));
+		if (outcome)
+			for (const r of outcome)
+				if (r.status === 'rejected') warnings.push(r.reason instanceof Error ? r.reason.message : String(r.reason));
 	} finally {
 		session.destroy();
 	}

@@ -60,7 +60,11 @@ export class OpenCase {
 		this.status = 'loading';
 		let room = rt.getRoom(client, this.roomId);
 		const deadline = Date.now() + ROOM_WAIT_MS;
-		while ((!room || !['join', 'invite'].includes(room.getMyMembership())) && Date.now() < deadline && !this.destroyed) {
+		while (
+			(!room || !['join', 'invite'].includes(room.getMyMembership())) &&
+			Date.now() < deadline &&
+			!this.destroyed
+		) {
 			await new Promise((r) => setTimeout(r, 200));
 			room = rt.getRoom(client, this.roomId);
 		}
@@ -73,7 +77,11 @@ export class OpenCase {
 		if (membership === 'invite') {
 			const event = room.getMember(this.me)?.events.member;
 			const reason = event?.getContent().reason;
-			this.invite = { by: event?.getSender() ?? null, reason: typeof reason === 'string' ? reason : null, reference: room.name };
+			this.invite = {
+				by: event?.getSender() ?? null,
+				reason: typeof reason === 'string' ? reason : null,
+				reference: room.name
+			};
 			this.status = 'invited';
 			return;
 		}
@@ -157,7 +165,9 @@ export class OpenCase {
 
 	/** Coordinating records build on the current state: wait until earlier ones have gone out. */
 	get busy(): boolean {
-		return this.pending.some((i) => !(i.effect.kind === 'message' || (i.effect.kind === 'record' && i.effect.type === RECORD.update)));
+		return this.pending.some(
+			(i) => !(i.effect.kind === 'message' || (i.effect.kind === 'record' && i.effect.type === RECORD.update))
+		);
 	}
 
 	retry(group: string): void {
@@ -170,7 +180,13 @@ export class OpenCase {
 
 	/** Read receipts: at once when the case opens, then at most every 800 ms while it is on screen. */
 	private scheduleRead(): void {
-		if (this.readTimer || this.status !== 'ready' || typeof document === 'undefined' || document.visibilityState !== 'visible') return;
+		if (
+			this.readTimer ||
+			this.status !== 'ready' ||
+			typeof document === 'undefined' ||
+			document.visibilityState !== 'visible'
+		)
+			return;
 		if (!this.readOnce) {
 			this.readOnce = true;
 			this.markRead();

@@ -3,7 +3,15 @@
  * state layer loads with a dynamic import once a session exists. The sign-in
  * page never imports this, so it stays free of the SDK and its crypto wasm.
  */
-import { ClientEvent, EventTimeline, RoomEvent, SyncState, type MatrixClient, type MatrixEvent, type Room } from 'matrix-js-sdk';
+import {
+	ClientEvent,
+	EventTimeline,
+	RoomEvent,
+	SyncState,
+	type MatrixClient,
+	type MatrixEvent,
+	type Room
+} from 'matrix-js-sdk';
 import { CryptoEvent } from 'matrix-js-sdk/lib/crypto-api/index.js';
 import type { VerificationRequest } from 'matrix-js-sdk/lib/crypto-api/verification.js';
 import type { Session } from '../matrix/session.ts';
@@ -36,7 +44,11 @@ export interface ServiceHooks {
 }
 
 /** Directory, outbox and case index for a verified device. */
-export async function startMemberServices(client: MatrixClient, session: Session, hooks: ServiceHooks): Promise<MemberServices> {
+export async function startMemberServices(
+	client: MatrixClient,
+	session: Session,
+	hooks: ServiceHooks
+): Promise<MemberServices> {
 	const directory = new DirectoryWatcher(client);
 	await directory.start();
 	const api = new HttpCaseServerApi(() => session.accessToken);
@@ -77,10 +89,21 @@ export async function startMemberServices(client: MatrixClient, session: Session
 }
 
 /** Reports the connection as the sync loop sees it; wakes the outbox when the homeserver is back. */
-export function watchConnectivity(client: MatrixClient, outbox: () => Outbox | null, report: (c: Connectivity) => void): () => void {
+export function watchConnectivity(
+	client: MatrixClient,
+	outbox: () => Outbox | null,
+	report: (c: Connectivity) => void
+): () => void {
 	let last: Connectivity = 'online';
 	const onSync = (state: SyncState) => {
-		const next: Connectivity = state === SyncState.Error ? 'offline' : state === SyncState.Reconnecting ? 'reconnecting' : state === SyncState.Syncing || state === SyncState.Prepared || state === SyncState.Catchup ? 'online' : last;
+		const next: Connectivity =
+			state === SyncState.Error
+				? 'offline'
+				: state === SyncState.Reconnecting
+					? 'reconnecting'
+					: state === SyncState.Syncing || state === SyncState.Prepared || state === SyncState.Catchup
+						? 'online'
+						: last;
 		if (next === 'online' && last !== 'online') outbox()?.wake();
 		last = next;
 		report(next);
@@ -90,7 +113,10 @@ export function watchConnectivity(client: MatrixClient, outbox: () => Outbox | n
 }
 
 /** Verification requests from my own other devices (a new device asking to be trusted). */
-export function watchVerificationRequests(client: MatrixClient, onRequest: (r: VerificationRequest) => void): () => void {
+export function watchVerificationRequests(
+	client: MatrixClient,
+	onRequest: (r: VerificationRequest) => void
+): () => void {
 	const handler = (request: VerificationRequest) => {
 		if (request.isSelfVerification && !request.initiatedByMe) onRequest(request);
 	};
@@ -99,7 +125,11 @@ export function watchVerificationRequests(client: MatrixClient, onRequest: (r: V
 }
 
 export function openCaseSession(client: MatrixClient, roomId: string, services: MemberServices): CaseRoomSession {
-	return new CaseRoomSession(client, roomId, { directory: () => services.directory.directory, serviceUserId: services.serviceUserId, outbox: services.outbox });
+	return new CaseRoomSession(client, roomId, {
+		directory: () => services.directory.directory,
+		serviceUserId: services.serviceUserId,
+		outbox: services.outbox
+	});
 }
 
 /**
@@ -124,7 +154,8 @@ export function unreadCount(room: Room, me: string, serviceUserId: string): { co
 	for (let i = start + 1; i < events.length; i++) {
 		const e = events[i]!;
 		if (e.getSender() === me || e.isState()) continue;
-		if (e.getWireType() === 'm.room.encrypted' || (e.getSender() === serviceUserId && e.getType() === 'm.room.message')) count++;
+		if (e.getWireType() === 'm.room.encrypted' || (e.getSender() === serviceUserId && e.getType() === 'm.room.message'))
+			count++;
 	}
 	const atLeast = start < 0 && count > 0 && timeline.getPaginationToken(EventTimeline.BACKWARDS) !== null;
 	return { count, atLeast };

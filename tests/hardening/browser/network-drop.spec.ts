@@ -23,7 +23,12 @@ test('the case list catches up by itself after the network was gone', async ({ p
 	const config = configFromDataDir(env.dataDir);
 	const service = await connectService(config);
 	const localpart = uniqueLocalpart('offline.csg');
-	await new Accounts(config, service).addUser({ localpart, org: 'CSG', roles: ['professional'], password: E2E_PASSWORD });
+	await new Accounts(config, service).addUser({
+		localpart,
+		org: 'CSG',
+		roles: ['professional'],
+		password: E2E_PASSWORD
+	});
 	const login = await passwordLogin(env.homeserverUrl, localpart, E2E_PASSWORD, 'test-setup');
 	const http = new MatrixHttp(env.homeserverUrl, login.access_token);
 	const cases = new CaseService(config, service);

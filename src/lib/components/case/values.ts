@@ -31,7 +31,8 @@ export function formatValue(value: unknown, t: Translate, names: Names): string 
 		const o = value as Record<string, unknown>;
 		if ('kind' in o && o.kind === 'consent') return t('basis.consent');
 		if ('kind' in o && o.kind === 'statutory') return `${t('basis.statutory')} (${ground(String(o.ground))})`;
-		if ('org' in o && ('user_id' in o || 'name' in o)) return `${o.user_id ? names.label(String(o.user_id)) : String(o.name ?? '')} (${String(o.org)})`;
+		if ('org' in o && ('user_id' in o || 'name' in o))
+			return `${o.user_id ? names.label(String(o.user_id)) : String(o.name ?? '')} (${String(o.org)})`;
 		return Object.entries(o)
 			.filter(([, v]) => v !== undefined)
 			.map(([k, v]) => `${fieldName(k, t)}: ${formatValue(v, t, names)}`)
@@ -74,7 +75,11 @@ const ENUMS: [RegExp, string][] = [
 
 export function formatChange(path: string, value: unknown, t: Translate, names: Names): string {
 	if ((path.startsWith('access.') || path.endsWith('.basis')) && typeof value === 'string') {
-		return value === 'consent' ? t('basis.consent') : value.startsWith('statutory:') ? `${t('basis.statutory')} (${ground(value.slice('statutory:'.length))})` : value;
+		return value === 'consent'
+			? t('basis.consent')
+			: value.startsWith('statutory:')
+				? `${t('basis.statutory')} (${ground(value.slice('statutory:'.length))})`
+				: value;
 	}
 	const match = ENUMS.find(([re]) => re.test(path));
 	if (match) {

@@ -13,11 +13,21 @@ export function fieldId(path: string): string {
 }
 
 export function messageFor(issue: z.core.$ZodIssue, t: Translate): string {
-	const i = issue as z.core.$ZodIssue & { minimum?: number | bigint; maximum?: number | bigint; origin?: string; input?: unknown; format?: string };
+	const i = issue as z.core.$ZodIssue & {
+		minimum?: number | bigint;
+		maximum?: number | bigint;
+		origin?: string;
+		input?: unknown;
+		format?: string;
+	};
 	switch (i.code) {
 		case 'too_small':
-			if (i.origin === 'array' || i.origin === 'set') return Number(i.minimum) <= 1 ? t('form.chooseOne') : t('form.chooseAtLeast', { values: { min: Number(i.minimum) } });
-			if (i.origin === 'string') return Number(i.minimum) <= 1 ? t('form.required') : t('form.tooShort', { values: { min: Number(i.minimum) } });
+			if (i.origin === 'array' || i.origin === 'set')
+				return Number(i.minimum) <= 1
+					? t('form.chooseOne')
+					: t('form.chooseAtLeast', { values: { min: Number(i.minimum) } });
+			if (i.origin === 'string')
+				return Number(i.minimum) <= 1 ? t('form.required') : t('form.tooShort', { values: { min: Number(i.minimum) } });
 			return t('form.tooSmall', { values: { min: Number(i.minimum) } });
 		case 'too_big':
 			if (i.origin === 'string') return t('form.tooLong', { values: { max: Number(i.maximum) } });
@@ -26,7 +36,13 @@ export function messageFor(issue: z.core.$ZodIssue, t: Translate): string {
 		case 'invalid_type':
 			return i.input === undefined || i.input === null || i.input === '' ? t('form.required') : t('form.invalid');
 		case 'invalid_format':
-			return i.format === 'date' ? t('form.invalidDate') : i.format === 'datetime' ? t('form.invalidDateTime') : i.format === 'email' ? t('form.invalidEmail') : t('form.invalid');
+			return i.format === 'date'
+				? t('form.invalidDate')
+				: i.format === 'datetime'
+					? t('form.invalidDateTime')
+					: i.format === 'email'
+						? t('form.invalidEmail')
+						: t('form.invalid');
 		case 'invalid_value':
 		case 'invalid_union':
 			return t('form.chooseOne');

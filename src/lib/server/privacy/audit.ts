@@ -6,7 +6,18 @@
  * the stated reason and the outcome. Never case content.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, fstatSync, statSync, unlinkSync, appendFileSync } from 'node:fs';
+import {
+	closeSync,
+	existsSync,
+	mkdirSync,
+	openSync,
+	readFileSync,
+	readSync,
+	fstatSync,
+	statSync,
+	unlinkSync,
+	appendFileSync
+} from 'node:fs';
 import path from 'node:path';
 import { AuditEntry, type AuditAction } from '../../privacy/schemas.ts';
 
@@ -62,8 +73,10 @@ export function verifyChain(text: string): ChainCheck {
 			return { ok: false, lines: lines.length, broken_at: i + 1, problem: 'line is not a valid audit entry' };
 		}
 		const want = previous === undefined ? GENESIS : sha256(previous);
-		if (entry.prev !== want) return { ok: false, lines: lines.length, broken_at: i + 1, problem: 'hash of the previous line does not match' };
-		if (entry.seq !== i + 1) return { ok: false, lines: lines.length, broken_at: i + 1, problem: 'sequence number out of order' };
+		if (entry.prev !== want)
+			return { ok: false, lines: lines.length, broken_at: i + 1, problem: 'hash of the previous line does not match' };
+		if (entry.seq !== i + 1)
+			return { ok: false, lines: lines.length, broken_at: i + 1, problem: 'sequence number out of order' };
 		previous = line;
 	}
 	return { ok: true, lines: lines.length, broken_at: null, problem: null };
@@ -105,7 +118,10 @@ export class AuditLog {
 			const length = Math.min(size, 16_384);
 			const buf = Buffer.alloc(length);
 			readSync(fd, buf, 0, length, size - length);
-			const lines = buf.toString('utf8').split('\n').filter((l) => l !== '');
+			const lines = buf
+				.toString('utf8')
+				.split('\n')
+				.filter((l) => l !== '');
 			return lines.at(-1);
 		} finally {
 			closeSync(fd);

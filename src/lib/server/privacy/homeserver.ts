@@ -22,7 +22,10 @@ export async function listRooms(service: ServiceClient): Promise<RoomListing[]> 
 	const rooms: RoomListing[] = [];
 	let from: number | undefined = 0;
 	while (from !== undefined) {
-		const page: { rooms: RoomListing[]; next_batch?: number } = await service.http.get('/_synapse/admin/v1/rooms', { limit: 500, from });
+		const page: { rooms: RoomListing[]; next_batch?: number } = await service.http.get('/_synapse/admin/v1/rooms', {
+			limit: 500,
+			from
+		});
 		rooms.push(...page.rooms);
 		from = page.next_batch;
 	}
@@ -42,12 +45,19 @@ export async function roomState(service: ServiceClient, roomId: string): Promise
 export const HISTORY_TYPES = ['m.room.create', 'm.room.member', ...STATE_TYPES];
 
 /** The room's membership and case-state events in order, oldest first (Admin API, filtered server-side). */
-export async function roomHistory(service: ServiceClient, roomId: string, types: readonly string[] = HISTORY_TYPES): Promise<RawEvent[]> {
+export async function roomHistory(
+	service: ServiceClient,
+	roomId: string,
+	types: readonly string[] = HISTORY_TYPES
+): Promise<RawEvent[]> {
 	const filter = JSON.stringify({ types, lazy_load_members: false });
 	const events: RawEvent[] = [];
 	let from: string | undefined;
 	for (let page = 0; page < 1000; page++) {
-		const res: { chunk: RawEvent[]; end?: string } = await service.http.get(`/_synapse/admin/v1/rooms/${enc(roomId)}/messages`, { dir: 'f', limit: 500, filter, from });
+		const res: { chunk: RawEvent[]; end?: string } = await service.http.get(
+			`/_synapse/admin/v1/rooms/${enc(roomId)}/messages`,
+			{ dir: 'f', limit: 500, filter, from }
+		);
 		// Synapse filters, but the type check here is what guarantees nothing else slips through.
 		events.push(...res.chunk.filter((e) => types.includes(e.type)));
 		if (!res.end || res.chunk.length === 0) break;
@@ -61,14 +71,18 @@ export async function accountStatuses(service: ServiceClient): Promise<Map<strin
 	const out = new Map<string, AccountStatus>();
 	let from: string | undefined = '0';
 	while (from !== undefined) {
-		const page: { users: { name: string; deactivated: boolean | number; last_seen_ts?: number | null }[]; next_token?: string } = await service.http.get('/_synapse/admin/v2/users', {
+		const page: {
+			users: { name: string; deactivated: boolean | number; last_seen_ts?: number | null }[];
+			next_token?: string;
+		} = await service.http.get('/_synapse/admin/v2/users', {
 			from,
 			limit: 1000,
 			deactivated: true,
 			locked: true,
 			guests: false
 		});
-		for (const u of page.users) out.set(u.name, { deactivated: Boolean(u.deactivated), last_seen_ts: u.last_seen_ts ?? null });
+		for (const u of page.users)
+			out.set(u.name, { deactivated: Boolean(u.deactivated), last_seen_ts: u.last_seen_ts ?? null });
 		from = page.next_token;
 	}
 	return out;
@@ -96,7 +110,11 @@ export type DeleteStatus = 'scheduled' | 'active' | 'complete' | 'failed' | 'shu
  * sliding_sync_joined_rooms_to_recalculate); that queue empties within moments,
  * so a failed purge is tried again a few times before giving up.
  */
-export async function purgeRoom(service: ServiceClient, roomId: string, opts: { timeoutMs?: number; attempts?: number } = {}): Promise<void> {
+export async function purgeRoom(
+	service: ServiceClient,
+	roomId: string,
+	opts: { timeoutMs?: number; attempts?: number } = {}
+): Promise<void> {
 	const attempts = opts.attempts ?? 5;
 	for (let attempt = 1; ; attempt++) {
 		const status = await purgeOnce(service, roomId, opts.timeoutMs ?? 120_000);
@@ -109,13 +127,20 @@ export async function purgeRoom(service: ServiceClient, roomId: string, opts: { 
 }
 
 async function purgeOnce(service: ServiceClient, roomId: string, timeoutMs: number): Promise<'complete' | 'failed'> {
-	const { delete_id } = await service.http.delete<{ delete_id: string }>(`/_synapse/admin/v2/rooms/${enc(roomId)}`, { purge: true, block: true, force_purge: true });
+	const { delete_id } = await service.http.delete<{ delete_id: string }>(`/_synapse/admin/v2/rooms/${enc(roomId)}`, {
+		purge: true,
+		block: true,
+		force_purge: true
+	});
 	const deadline = Date.now() + timeoutMs;
 	for (;;) {
-		const res = await service.http.get<{ status: DeleteStatus }>(`/_synapse/admin/v2/rooms/delete_status/${enc(delete_id)}`);
+		const res = await service.http.get<{ status: DeleteStatus }>(
+			`/_synapse/admin/v2/rooms/delete_status/${enc(delete_id)}`
+		);
 		if (res.status === 'complete') return 'complete';
 		if (res.status === 'failed') return 'failed';
-		if (Date.now() > deadline) throw new Error('The homeserver did not finish deleting the room in time; check the room again later.');
+		if (Date.now() > deadline)
+			throw new Error('The homeserver did not finish deleting the room in time; check the room again later.');
 		await new Promise((r) => setTimeout(r, 250));
 	}
 }
@@ -133,7 +158,11 @@ export interface GuardRejection {
  * answers 404 and the console says so. Only the rule and event type are kept:
  * the guard's message is left out.
  */
-export async function guardRejections(service: ServiceClient, roomId: string, keep = 100): Promise<{ available: boolean; items: GuardRejection[] }> {
+export async function guardRejections(
+	service: ServiceClient,
+	roomId: string,
+	keep = 100
+): Promise<{ available: boolean; items: GuardRejection[] }> {
 	const items: GuardRejection[] = [];
 	try {
 		let from: number | null = 0;
@@ -157,5 +186,10 @@ function pickRejection(raw: unknown): GuardRejection | null {
 	const r = raw as Record<string, unknown>;
 	const ts = typeof r.ts === 'number' ? new Date(r.ts).toISOString() : null;
 	if (!ts || typeof r.user_id !== 'string' || typeof r.rule !== 'string') return null;
-	return { ts, user_id: r.user_id.slice(0, 255), rule: r.rule.slice(0, 64), event_type: typeof r.event_type === 'string' ? r.event_type.slice(0, 128) : null };
+	return {
+		ts,
+		user_id: r.user_id.slice(0, 255),
+		rule: r.rule.slice(0, 64),
+		event_type: typeof r.event_type === 'string' ? r.event_type.slice(0, 128) : null
+	};
 }

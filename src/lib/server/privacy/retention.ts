@@ -41,7 +41,12 @@ export async function dueCases(service: ServiceClient, now = Date.now()): Promis
 		if (!state) continue;
 		const c = parseCaseRoom(room.room_id, state as RawEvent[]);
 		if (!c.isCaseRoom || !isDeletable(c, now)) continue;
-		due.push({ room_id: room.room_id, reference: referenceOf(c), closed_at: c.caseState!.closed_at, retention_until: c.caseState!.retention_until });
+		due.push({
+			room_id: room.room_id,
+			reference: referenceOf(c),
+			closed_at: c.caseState!.closed_at,
+			retention_until: c.caseState!.retention_until
+		});
 	}
 	return due.sort((a, b) => (a.retention_until ?? '').localeCompare(b.retention_until ?? ''));
 }
@@ -57,7 +62,13 @@ export interface DeleteRequest {
 
 /** Removes every member, purges the room and confirms it is gone. Throws when it is not. */
 export async function deleteCase(service: ServiceClient, audit: AuditLog, req: DeleteRequest): Promise<void> {
-	const base = { actor: req.actor, action: 'delete-case' as const, room_id: req.roomId, reference: req.reference, reason: req.reason };
+	const base = {
+		actor: req.actor,
+		action: 'delete-case' as const,
+		room_id: req.roomId,
+		reference: req.reference,
+		reason: req.reason
+	};
 	await audit.append({ ...base, outcome: 'started' });
 	try {
 		const notice = deletionNotice(req.reference);
@@ -87,7 +98,11 @@ export interface RetentionRun {
 }
 
 /** Lists the cases past retention and, unless dryRun, deletes them one by one. */
-export async function runRetention(service: ServiceClient, audit: AuditLog | null, opts: { dryRun: boolean; now?: number }): Promise<RetentionRun> {
+export async function runRetention(
+	service: ServiceClient,
+	audit: AuditLog | null,
+	opts: { dryRun: boolean; now?: number }
+): Promise<RetentionRun> {
 	const now = opts.now ?? Date.now();
 	const due = await dueCases(service, now);
 	const run: RetentionRun = { dryRun: opts.dryRun, due, deleted: [], failed: [] };
@@ -99,8 +114,16 @@ export async function runRetention(service: ServiceClient, audit: AuditLog | nul
 			const parsed = parseCaseRoom(c.room_id, (state ?? []) as RawEvent[]);
 			// Checked again right before deleting: retention may have been extended since the listing.
 			if (!state || !isDeletable(parsed, opts.now ?? Date.now())) continue;
-			const members = [...parsed.memberships].filter(([u, m]) => u !== service.userId && (m.membership === 'join' || m.membership === 'invite')).map(([u]) => u);
-			await deleteCase(service, audit, { roomId: c.room_id, reference: c.reference, actor: RETENTION_JOB_ACTOR, reason: 'Bewaartermijn verstreken (automatische verwijdering)', members });
+			const members = [...parsed.memberships]
+				.filter(([u, m]) => u !== service.userId && (m.membership === 'join' || m.membership === 'invite'))
+				.map(([u]) => u);
+			await deleteCase(service, audit, {
+				roomId: c.room_id,
+				reference: c.reference,
+				actor: RETENTION_JOB_ACTOR,
+				reason: 'Bewaartermijn verstreken (automatische verwijdering)',
+				members
+			});
 			run.deleted.push(c);
 		} catch (err) {
 			run.failed.push({ ...c, error: err instanceof Error ? err.message : String(err) });

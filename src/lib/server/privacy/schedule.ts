@@ -27,7 +27,10 @@ export function startRetentionSchedule(env: Record<string, string | undefined> =
 		try {
 			const privacy = await privacyService();
 			const result = await runRetention(privacy.service, privacy.audit, { dryRun: false });
-			if (result.due.length) console.log(`retention job: ${result.deleted.length} deleted, ${result.failed.length} failed of ${result.due.length} due`);
+			if (result.due.length)
+				console.log(
+					`retention job: ${result.deleted.length} deleted, ${result.failed.length} failed of ${result.due.length} due`
+				);
 			for (const f of result.failed) console.error(`retention job: ${f.room_id} not deleted: ${f.error}`);
 		} catch (err) {
 			console.error(`retention job: ${err instanceof Error ? err.message : String(err)}`);

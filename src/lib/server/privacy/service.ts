@@ -56,7 +56,12 @@ import type { PrivacySettings } from './settings.ts';
 export const ROLE = 'privacy-officer';
 
 // eslint-disable-next-line no-control-regex
-const Reason = z.string().trim().min(5, 'Geef een reden op (minstens 5 tekens).').max(500, 'De reden is te lang (hoogstens 500 tekens).').refine((s) => !/[\u0000-\u0008\u000b-\u001f\u007f]/.test(s), 'De reden bevat ongeldige tekens.');
+const Reason = z
+	.string()
+	.trim()
+	.min(5, 'Geef een reden op (minstens 5 tekens).')
+	.max(500, 'De reden is te lang (hoogstens 500 tekens).')
+	.refine((s) => !/[\u0000-\u0008\u000b-\u001f\u007f]/.test(s), 'De reden bevat ongeldige tekens.');
 const RemoveInput = z.strictObject({ user_id: MatrixUserId, reason: Reason });
 const ReviewInput = z.strictObject({ reason: Reason });
 const RetentionInput = z.strictObject({ months: z.number().int(), reason: Reason });
@@ -75,7 +80,10 @@ export function removalReason(reason: string): string {
 
 function parseInput<T>(schema: z.ZodType<T>, body: unknown): T {
 	const parsed = schema.safeParse(body);
-	if (!parsed.success) throw badRequest(parsed.error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; '));
+	if (!parsed.success)
+		throw badRequest(
+			parsed.error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; ')
+		);
 	return parsed.data;
 }
 
@@ -91,7 +99,10 @@ export function parsePeriod(params: URLSearchParams, now = Date.now()): Period {
 	const start = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() - 2, 1)).toISOString().slice(0, 10);
 	const from = params.get('from') || start;
 	const to = params.get('to') || today;
-	for (const [name, value] of [['from', from], ['to', to]] as const) {
+	for (const [name, value] of [
+		['from', from],
+		['to', to]
+	] as const) {
 		if (!Day.safeParse(value).success) throw badRequest(`${name}: a date such as 2026-03-01`);
 	}
 	if (from > to) throw badRequest('The period starts after it ends.');
@@ -127,15 +138,34 @@ export class PrivacyService {
 	async me(token: string | null | undefined): Promise<MeResponse> {
 		const userId = await this.cases.authenticate(token);
 		const directory = await this.cases.directory();
-		return MeResponse.parse({ user_id: userId, privacy_officer: hasRole(directory, userId, ROLE), retention: this.settings.retention });
+		return MeResponse.parse({
+			user_id: userId,
+			privacy_officer: hasRole(directory, userId, ROLE),
+			retention: this.settings.retention
+		});
 	}
 
 	private requireAudit(): AuditLog {
-		if (!this.audit) throw new ApiError(503, 'M_UNAVAILABLE', 'The audit log is not configured (CASUS_AUDIT_LOG or CASUS_DATA_DIR), so the console refuses to act.');
+		if (!this.audit)
+			throw new ApiError(
+				503,
+				'M_UNAVAILABLE',
+				'The audit log is not configured (CASUS_AUDIT_LOG or CASUS_DATA_DIR), so the console refuses to act.'
+			);
 		return this.audit;
 	}
 
-	private async record(actor: string, action: AuditAction, fields: { room_id?: string | null; reference?: string | null; target?: string | null; reason?: string | null; outcome: string }) {
+	private async record(
+		actor: string,
+		action: AuditAction,
+		fields: {
+			room_id?: string | null;
+			reference?: string | null;
+			target?: string | null;
+			reason?: string | null;
+			outcome: string;
+		}
+	) {
 		await this.requireAudit().append({ actor, action, ...fields });
 	}
 
@@ -160,7 +190,10 @@ export class PrivacyService {
 
 	private async allRooms(): Promise<{ cases: ParsedCase[]; stray: StrayRoom[] }> {
 		const rooms = await listRooms(this.service);
-		const loaded = await inBatches(rooms, 8, async (room) => ({ room, state: await roomState(this.service, room.room_id) }));
+		const loaded = await inBatches(rooms, 8, async (room) => ({
+			room,
+			state: await roomState(this.service, room.room_id)
+		}));
 		const cases: ParsedCase[] = [];
 		const stray: StrayRoom[] = [];
 		for (const { room, state } of loaded) {
@@ -195,13 +228,29 @@ export class PrivacyService {
 		const { userId, directory } = await this.officer(token);
 		this.requireAudit();
 		const c = await this.loadCase(roomId);
-		const [ctx, history, rejections] = await Promise.all([this.context(directory), roomHistory(this.service, roomId), guardRejections(this.service, roomId)]);
+		const [ctx, history, rejections] = await Promise.all([
+			this.context(directory),
+			roomHistory(this.service, roomId),
+			guardRejections(this.service, roomId)
+		]);
 		const { summary, members } = summarise(c, ctx);
 		const response = CaseDetailResponse.parse({
 			case: summary,
 			acute: c.caseState?.acute ?? null,
-			regie: c.regie ? { regiehouder: c.regie.regiehouder, deputy: c.regie.deputy, since: c.regie.since, handovers: c.regie.handovers } : null,
-			access: (c.access?.organisations ?? []).map((o) => ({ org: o.org, basis: o.basis, ground: o.basis === 'statutory' ? o.ground : null, since: o.since })),
+			regie: c.regie
+				? {
+						regiehouder: c.regie.regiehouder,
+						deputy: c.regie.deputy,
+						since: c.regie.since,
+						handovers: c.regie.handovers
+					}
+				: null,
+			access: (c.access?.organisations ?? []).map((o) => ({
+				org: o.org,
+				basis: o.basis,
+				ground: o.basis === 'statutory' ? o.ground : null,
+				since: o.since
+			})),
 			members,
 			membership_history: membershipHistory(history as RawEvent[]),
 			access_history: accessHistory(history as RawEvent[]),
@@ -226,7 +275,10 @@ export class PrivacyService {
 		try {
 			result = await run();
 		} catch (err) {
-			const outcome = err instanceof ApiError ? `refused: ${err.message}` : `failed: ${err instanceof Error ? err.message : String(err)}`;
+			const outcome =
+				err instanceof ApiError
+					? `refused: ${err.message}`
+					: `failed: ${err instanceof Error ? err.message : String(err)}`;
 			await this.record(actor, action, { ...fields, outcome });
 			throw err;
 		}
@@ -238,24 +290,39 @@ export class PrivacyService {
 		const { userId } = await this.officer(token);
 		const input = parseInput(RemoveInput, body);
 		const c = await this.loadCase(roomId);
-		return this.act(userId, 'remove-member', { room_id: roomId, reference: referenceOf(c), target: input.user_id, reason: input.reason }, async () => {
-			const membership = c.memberships.get(input.user_id)?.membership;
-			if (input.user_id === this.service.userId) throw forbidden('The service account cannot be removed from a case.');
-			if (membership !== 'join' && membership !== 'invite') throw badRequest(`${input.user_id} is not a member of this case.`);
-			await this.service.kick(roomId, input.user_id, removalReason(input.reason));
-			return { outcome: membership === 'invite' ? 'invitation withdrawn' : 'removed' };
-		});
+		return this.act(
+			userId,
+			'remove-member',
+			{ room_id: roomId, reference: referenceOf(c), target: input.user_id, reason: input.reason },
+			async () => {
+				const membership = c.memberships.get(input.user_id)?.membership;
+				if (input.user_id === this.service.userId)
+					throw forbidden('The service account cannot be removed from a case.');
+				if (membership !== 'join' && membership !== 'invite')
+					throw badRequest(`${input.user_id} is not a member of this case.`);
+				await this.service.kick(roomId, input.user_id, removalReason(input.reason));
+				return { outcome: membership === 'invite' ? 'invitation withdrawn' : 'removed' };
+			}
+		);
 	}
 
 	async requestReview(token: string | null | undefined, roomId: string, body: unknown): Promise<ActionResponse> {
 		const { userId } = await this.officer(token);
 		const input = parseInput(ReviewInput, body);
 		const c = await this.loadCase(roomId);
-		return this.act(userId, 'request-review', { room_id: roomId, reference: referenceOf(c), target: c.regie?.regiehouder ?? null, reason: input.reason }, async () => {
-			if (c.caseState?.phase === 'closed') throw forbidden('This case is closed; nobody reads its room any more.');
-			await this.service.sendMessage(roomId, 'm.room.message', { msgtype: SERVICE_NOTICE_MSGTYPE, body: reviewNotice(input.reason) });
-			return { outcome: 'notice sent' };
-		});
+		return this.act(
+			userId,
+			'request-review',
+			{ room_id: roomId, reference: referenceOf(c), target: c.regie?.regiehouder ?? null, reason: input.reason },
+			async () => {
+				if (c.caseState?.phase === 'closed') throw forbidden('This case is closed; nobody reads its room any more.');
+				await this.service.sendMessage(roomId, 'm.room.message', {
+					msgtype: SERVICE_NOTICE_MSGTYPE,
+					body: reviewNotice(input.reason)
+				});
+				return { outcome: 'notice sent' };
+			}
+		);
 	}
 
 	async setRetention(token: string | null | undefined, roomId: string, body: unknown): Promise<ActionResponse> {
@@ -263,17 +330,27 @@ export class PrivacyService {
 		const input = parseInput(RetentionInput, body);
 		const c = await this.loadCase(roomId);
 		const { min_months: min, max_months: max } = this.settings.retention;
-		return this.act(userId, 'set-retention', { room_id: roomId, reference: referenceOf(c), reason: input.reason }, async () => {
-			const current = c.caseState;
-			if (!current) throw forbidden('The case state is not valid; it cannot be changed here.');
-			if (current.phase !== 'closed' || !current.closed_at) throw forbidden('Retention is set for closed cases only; an open case is kept.');
-			if (input.months < min || input.months > max) throw badRequest(`months: between ${min} and ${max} months after closure.`);
-			const until = retentionUntil(current.closed_at, input.months).replace(/\.\d{3}Z$/, 'Z');
-			// Every other field stays as it is; the schema refuses anything else.
-			const next = CaseState.parse({ ...current, retention_until: until });
-			await this.service.sendState(roomId, STATE.case, '', next);
-			return { outcome: `retention until ${until} (${input.months} months after closure, was ${current.retention_until ?? 'not set'})`, retention_until: until };
-		});
+		return this.act(
+			userId,
+			'set-retention',
+			{ room_id: roomId, reference: referenceOf(c), reason: input.reason },
+			async () => {
+				const current = c.caseState;
+				if (!current) throw forbidden('The case state is not valid; it cannot be changed here.');
+				if (current.phase !== 'closed' || !current.closed_at)
+					throw forbidden('Retention is set for closed cases only; an open case is kept.');
+				if (input.months < min || input.months > max)
+					throw badRequest(`months: between ${min} and ${max} months after closure.`);
+				const until = retentionUntil(current.closed_at, input.months).replace(/\.\d{3}Z$/, 'Z');
+				// Every other field stays as it is; the schema refuses anything else.
+				const next = CaseState.parse({ ...current, retention_until: until });
+				await this.service.sendState(roomId, STATE.case, '', next);
+				return {
+					outcome: `retention until ${until} (${input.months} months after closure, was ${current.retention_until ?? 'not set'})`,
+					retention_until: until
+				};
+			}
+		);
 	}
 
 	async deleteCase(token: string | null | undefined, roomId: string, body: unknown): Promise<ActionResponse> {
@@ -283,18 +360,33 @@ export class PrivacyService {
 		const reference = referenceOf(c);
 		const fields = { room_id: roomId, reference, reason: input.reason };
 		if (input.confirm_reference.trim() !== (reference ?? roomId)) {
-			await this.record(userId, 'delete-case', { ...fields, outcome: 'refused: confirmation does not match the reference' });
+			await this.record(userId, 'delete-case', {
+				...fields,
+				outcome: 'refused: confirmation does not match the reference'
+			});
 			throw badRequest('confirm_reference: type the case reference to confirm.');
 		}
 		if (!isDeletable(c, Date.now())) {
 			await this.record(userId, 'delete-case', { ...fields, outcome: 'refused: not closed or retention not yet over' });
 			throw forbidden('Only a closed case whose retention period is over can be deleted.');
 		}
-		const members = [...c.memberships].filter(([u, m]) => u !== this.service.userId && (m.membership === 'join' || m.membership === 'invite')).map(([u]) => u);
+		const members = [...c.memberships]
+			.filter(([u, m]) => u !== this.service.userId && (m.membership === 'join' || m.membership === 'invite'))
+			.map(([u]) => u);
 		try {
-			await deleteCase(this.service, this.requireAudit(), { roomId, reference, actor: userId, reason: input.reason, members });
+			await deleteCase(this.service, this.requireAudit(), {
+				roomId,
+				reference,
+				actor: userId,
+				reason: input.reason,
+				members
+			});
 		} catch (err) {
-			throw new ApiError(502, 'M_UNKNOWN', `The case could not be deleted completely: ${err instanceof Error ? err.message : String(err)}`);
+			throw new ApiError(
+				502,
+				'M_UNKNOWN',
+				`The case could not be deleted completely: ${err instanceof Error ? err.message : String(err)}`
+			);
 		}
 		return ActionResponse.parse({ ok: true, action: 'delete-case', room_id: roomId, outcome: 'purged' });
 	}
@@ -322,7 +414,9 @@ export class PrivacyService {
 		const rows = await inBatches(live, 4, async (c): Promise<ReportRow> => {
 			const { summary, members } = summarise(c, ctx);
 			const history = await roomHistory(this.service, c.roomId, ['m.room.member', STATE.access]);
-			const changes = membershipHistory(history as RawEvent[]).filter((m) => inPeriod(m.ts) && m.user_id !== this.service.userId);
+			const changes = membershipHistory(history as RawEvent[]).filter(
+				(m) => inPeriod(m.ts) && m.user_id !== this.service.userId
+			);
 			const tally = { invite: 0, join: 0, leave: 0, removal: 0 };
 			for (const m of changes) {
 				const kind = classifyMembership(m);
@@ -337,15 +431,28 @@ export class PrivacyService {
 				closed_at: summary.closed_at,
 				retention_until: summary.retention_until,
 				retention_overdue: summary.retention_overdue,
-				organisations: (c.access?.organisations ?? []).map((o) => `${o.org} (${o.basis === 'statutory' ? o.ground : 'toestemming'})`).join('; '),
-				members_now: summary.members_by_org.map((o) => `${o.org}: ${o.joined}${o.invited ? ` (+${o.invited} uitgenodigd)` : ''}`).join('; '),
+				organisations: (c.access?.organisations ?? [])
+					.map((o) => `${o.org} (${o.basis === 'statutory' ? o.ground : 'toestemming'})`)
+					.join('; '),
+				members_now: summary.members_by_org
+					.map((o) => `${o.org}: ${o.joined}${o.invited ? ` (+${o.invited} uitgenodigd)` : ''}`)
+					.join('; '),
 				invites: tally.invite,
 				joins: tally.join,
 				leaves: tally.leave,
 				removals: tally.removal,
 				access_changes: accessHistory(history as RawEvent[]).filter((a) => inPeriod(a.ts)).length,
 				members_not_covered: has('member_not_covered'),
-				members_disabled: new Set(members.filter((m) => m.flags.includes('member_directory_inactive') || m.flags.includes('member_account_deactivated') || m.flags.includes('member_directory_missing')).map((m) => m.user_id)).size,
+				members_disabled: new Set(
+					members
+						.filter(
+							(m) =>
+								m.flags.includes('member_directory_inactive') ||
+								m.flags.includes('member_account_deactivated') ||
+								m.flags.includes('member_directory_missing')
+						)
+						.map((m) => m.user_id)
+				).size,
 				members_inactive: has('member_inactive'),
 				no_regiehouder: summary.flags.some((f) => f.code === 'no_regiehouder'),
 				officer_actions: entries.filter((e) => e.room_id === c.roomId && !e.action.startsWith('view-')).length
@@ -358,10 +465,16 @@ export class PrivacyService {
 			to: period.to,
 			generated_at: new Date().toISOString(),
 			rows,
-			actions: [...actionCounts].map(([action, count]) => ({ action, count })).sort((a, b) => a.action.localeCompare(b.action)),
+			actions: [...actionCounts]
+				.map(([action, count]) => ({ action, count }))
+				.sort((a, b) => a.action.localeCompare(b.action)),
 			deleted: entries
 				.filter((e) => e.action === 'delete-case' && e.outcome === 'purged')
-				.map((e: AuditEntry) => ({ reference: e.reference, deleted_at: e.ts, by: e.actor === RETENTION_JOB_ACTOR ? 'retention-job' : 'officer' }))
+				.map((e: AuditEntry) => ({
+					reference: e.reference,
+					deleted_at: e.ts,
+					by: e.actor === RETENTION_JOB_ACTOR ? 'retention-job' : 'officer'
+				}))
 		});
 		await this.record(userId, 'export-report', { outcome: `${period.from}..${period.to}, ${rows.length} cases` });
 		return response;
@@ -374,10 +487,16 @@ export class PrivacyService {
 		const facts = await inBatches(cases, 4, async (c): Promise<FigureCase | null> => {
 			if (!c.caseState) return null;
 			// The triage.status state holds the latest decision; the first one is in its history.
-			const history = c.triage && c.triage.seq > 1 ? await roomHistory(this.service, c.roomId, [STATE.triageStatus]) : [];
+			const history =
+				c.triage && c.triage.seq > 1 ? await roomHistory(this.service, c.roomId, [STATE.triageStatus]) : [];
 			return figureCase(c, history as RawEvent[]);
 		});
-		const response = FiguresResponse.parse(computeFigures(facts.filter((f): f is FigureCase => f !== null), period));
+		const response = FiguresResponse.parse(
+			computeFigures(
+				facts.filter((f): f is FigureCase => f !== null),
+				period
+			)
+		);
 		await this.record(userId, 'export-figures', { outcome: `${period.from}..${period.to}` });
 		return response;
 	}
@@ -415,12 +534,24 @@ export function reportCsv(report: ReportResponse): string {
 /** The figures in long form: one line per figure, so the file reads the same in any tool. */
 export function figuresCsv(f: FiguresResponse): string {
 	const rows: (string | number)[][] = [];
-	f.per_month.forEach((m) => m.cells.forEach((cell, i) => rows.push(['casussen_per_maand', f.regions[i]!, m.month, 'casussen', cell])));
+	f.per_month.forEach((m) =>
+		m.cells.forEach((cell, i) => rows.push(['casussen_per_maand', f.regions[i]!, m.month, 'casussen', cell]))
+	);
 	for (const r of [...f.by_region, f.overall]) {
-		for (const [key, value] of Object.entries(r)) if (key !== 'region') rows.push(['per_regio', r.region === 'all' ? 'alle' : r.region, `${f.from}..${f.to}`, key, value as string | number]);
+		for (const [key, value] of Object.entries(r))
+			if (key !== 'region')
+				rows.push([
+					'per_regio',
+					r.region === 'all' ? 'alle' : r.region,
+					`${f.from}..${f.to}`,
+					key,
+					value as string | number
+				]);
 	}
-	for (const h of f.handovers) rows.push(['regieoverdrachten', 'alle', `${f.from}..${f.to}`, `overdrachten_${h.bucket}`, h.cases]);
-	for (const o of f.organisations) rows.push(['organisaties_per_casus', 'alle', `${f.from}..${f.to}`, `organisaties_${o.bucket}`, o.cases]);
+	for (const h of f.handovers)
+		rows.push(['regieoverdrachten', 'alle', `${f.from}..${f.to}`, `overdrachten_${h.bucket}`, h.cases]);
+	for (const o of f.organisations)
+		rows.push(['organisaties_per_casus', 'alle', `${f.from}..${f.to}`, `organisaties_${o.bucket}`, o.cases]);
 	return toCsv(['tabel', 'regio', 'periode', 'kenmerk', 'waarde'], rows);
 }
 

@@ -24,7 +24,8 @@ function integer(env: Record<string, string | undefined>, name: string, fallback
 	const raw = env[name];
 	if (raw === undefined || raw.trim() === '') return fallback;
 	const n = Number(raw);
-	if (!Number.isInteger(n) || n < min) throw new ConfigError(`${name} must be a whole number of at least ${min} (got "${raw}").`);
+	if (!Number.isInteger(n) || n < min)
+		throw new ConfigError(`${name} must be a whole number of at least ${min} (got "${raw}").`);
 	return n;
 }
 
@@ -32,9 +33,15 @@ export function privacySettings(env: Record<string, string | undefined> = proces
 	const min = integer(env, 'CASUS_RETENTION_MIN_MONTHS', 1, 1);
 	const max = integer(env, 'CASUS_RETENTION_MAX_MONTHS', 60, 1);
 	const def = integer(env, 'CASUS_RETENTION_MONTHS', 12, 1);
-	if (min > max) throw new ConfigError(`CASUS_RETENTION_MIN_MONTHS (${min}) is larger than CASUS_RETENTION_MAX_MONTHS (${max}).`);
-	if (def < min || def > max) throw new ConfigError(`CASUS_RETENTION_MONTHS (${def}) must lie between CASUS_RETENTION_MIN_MONTHS (${min}) and CASUS_RETENTION_MAX_MONTHS (${max}).`);
-	const auditLog = env.CASUS_AUDIT_LOG || (env.CASUS_DATA_DIR ? path.join(env.CASUS_DATA_DIR, 'audit', 'privacy-actions.jsonl') : null);
+	if (min > max)
+		throw new ConfigError(`CASUS_RETENTION_MIN_MONTHS (${min}) is larger than CASUS_RETENTION_MAX_MONTHS (${max}).`);
+	if (def < min || def > max)
+		throw new ConfigError(
+			`CASUS_RETENTION_MONTHS (${def}) must lie between CASUS_RETENTION_MIN_MONTHS (${min}) and CASUS_RETENTION_MAX_MONTHS (${max}).`
+		);
+	const auditLog =
+		env.CASUS_AUDIT_LOG ||
+		(env.CASUS_DATA_DIR ? path.join(env.CASUS_DATA_DIR, 'audit', 'privacy-actions.jsonl') : null);
 	return {
 		retention: { default_months: def, min_months: min, max_months: max },
 		inactiveDays: integer(env, 'CASUS_INACTIVE_DAYS', 90, 1),
