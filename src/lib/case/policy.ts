@@ -1,0 +1,48 @@
+/**
+ * Deployment policy that the client, the app server, the privacy console, the
+ * retention job and the homeserver's guard share. The defaults live here once;
+ * a deployment overrides them with environment variables, read in one place on
+ * the server (src/lib/server/privacy/settings.ts) and handed to the guard by
+ * synapse-config/generate.py, to the browser by the API.
+ */
+import { z } from 'zod';
+
+export const RetentionPolicy = z
+	.strictObject({
+		/** Months after closure that a case is kept unless someone chooses otherwise. */
+		default_months: z.number().int().min(1).max(120),
+		/** Shortest retention anyone may set. */
+		min_months: z.number().int().min(1).max(120),
+		/** Longest retention anyone may set. */
+		max_months: z.number().int().min(1).max(120)
+	})
+	.refine((p) => p.min_months <= p.default_months && p.default_months <= p.max_months, {
+		message: 'min_months ≤ default_months ≤ max_months'
+	});
+export type RetentionPolicy = z.infer<typeof RetentionPolicy>;
+
+export const DEFAULT_RETENTION: RetentionPolicy = { default_months: 12, min_months: 1, max_months: 60 };
+
+/** Adds whole calendar months to a UTC instant (the day is kept where the month has it, else the month's last day). */
+export function addMonths(instant: string | number, months: number): Date {
+	const d = new Date(instant);
+	const day = d.getUTCDate();
+	const out = new Date(d.getTime());
+	out.setUTCDate(1);
+	out.setUTCMonth(out.getUTCMonth() + months);
+	const last = new Date(Date.UTC(out.getUTCFullYear(), out.getUTCMonth() + 1, 0)).getUTCDate();
+	out.setUTCDate(Math.min(day, last));
+	return out;
+}
+
+/** The earliest and latest allowed `retention_until` for a case closed at `closedAt`. */
+export function retentionWindow(closedAt: string, policy: RetentionPolicy): { earliest: Date; latest: Date } {
+	return { earliest: addMonths(closedAt, policy.min_months), latest: addMonths(closedAt, policy.max_months) };
+}
+
+/** Whether a retention date respects the policy for a case closed at `closedAt` (a minute of slack for rounding). */
+export function retentionAllowed(closedAt: string, retentionUntil: string, policy: RetentionPolicy): boolean {
+	const { earliest, latest } = retentionWindow(closedAt, policy);
+	const t = Date.parse(retentionUntil);
+	return Number.isFinite(t) && t >= earliest.getTime() - 60_000 && t <= latest.getTime() + 60_000;
+}
