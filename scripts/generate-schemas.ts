@@ -1,7 +1,14 @@
 /**
- * Writes JSON Schema for the plaintext case-room state events into
- * synapse-config/schemas/, generated from the zod schemas in src/lib/case, so
- * the homeserver's guard and the client validate against one source.
+ * Writes the guard's allow-list into synapse-config/schemas/, generated from the
+ * zod schemas in src/lib/case, so the homeserver's guard and the client validate
+ * against one source:
+ * - case/<type>.json and directory/<type>.json: the exact content of every event
+ *   a case room / the directory room may hold (src/lib/case/allow-list.ts);
+ * - allow-list.json: per room kind and event type, who may send it and its state key;
+ * - policy.json: the retention window (src/lib/case/policy.ts), from the env
+ *   CASUS_RETENTION_MONTHS, CASUS_RETENTION_MIN_MONTHS, CASUS_RETENTION_MAX_MONTHS
+ *   (defaults DEFAULT_RETENTION), the one setting the app server reads too;
+ * - <type>.json for the four plaintext case state types (as before).
  * Runs before every homeserver start and test run; the output is not committed.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -9,6 +16,8 @@ import path from 'node:path';
 import { z } from 'zod';
 import { STATE } from '../src/lib/case/event-types.ts';
 import { CaseState, TriageStatusState, RegieState, AccessState } from '../src/lib/case/state.ts';
+import { CASE_ROOM, DIRECTORY_ROOM, schemaFile, type Allowed } from '../src/lib/case/allow-list.ts';
+import { DEFAULT_RETENTION, RetentionPolicy } from '../src/lib/case/policy.ts';
 import { SYNAPSE_CONFIG } from './lib/paths.ts';
 
 export const STATE_SCHEMAS: Record<string, z.ZodType> = {
@@ -18,15 +27,66 @@ export const STATE_SCHEMAS: Record<string, z.ZodType> = {
 	[STATE.access]: AccessState
 };
 
+export const ROOMS: Record<'case' | 'directory', Record<string, Allowed>> = {
+	case: CASE_ROOM,
+	directory: DIRECTORY_ROOM
+};
+
+export function jsonSchema(schema: z.ZodType, title: string): Record<string, unknown> {
+	const json = z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'input', unrepresentable: 'throw' });
+	return { title, ...json };
+}
+
+function envMonths(name: string, fallback: number): number {
+	const raw = process.env[name];
+	if (raw === undefined || raw === '') return fallback;
+	const n = Number(raw);
+	if (!Number.isInteger(n)) throw new Error(`${name} must be a whole number of months (got something else)`);
+	return n;
+}
+
+/** The retention window from the environment, with the domain's defaults; refused when inconsistent. */
+export function retentionPolicyFromEnv(): RetentionPolicy {
+	const policy = {
+		default_months: envMonths('CASUS_RETENTION_MONTHS', DEFAULT_RETENTION.default_months),
+		min_months: envMonths('CASUS_RETENTION_MIN_MONTHS', DEFAULT_RETENTION.min_months),
+		max_months: envMonths('CASUS_RETENTION_MAX_MONTHS', DEFAULT_RETENTION.max_months)
+	};
+	const parsed = RetentionPolicy.safeParse(policy);
+	if (!parsed.success)
+		throw new Error(
+			'CASUS_RETENTION_*: ' + parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')
+		);
+	return parsed.data;
+}
+
+function write(file: string, value: unknown): void {
+	mkdirSync(path.dirname(file), { recursive: true });
+	writeFileSync(file, JSON.stringify(value, null, 2) + '\n');
+}
+
 export function generateSchemas(outDir = path.join(SYNAPSE_CONFIG, 'schemas')): string[] {
 	mkdirSync(outDir, { recursive: true });
 	const written: string[] = [];
 	for (const [type, schema] of Object.entries(STATE_SCHEMAS)) {
-		const json = z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'input', unrepresentable: 'throw' });
 		const file = path.join(outDir, `${type}.json`);
-		writeFileSync(file, JSON.stringify({ title: type, ...json }, null, 2) + '\n');
+		write(file, jsonSchema(schema, type));
 		written.push(file);
 	}
+	const index: Record<string, Record<string, { state: string | null; sender: string; schema: string }>> = {};
+	for (const [room, list] of Object.entries(ROOMS) as ['case' | 'directory', Record<string, Allowed>][]) {
+		index[room] = {};
+		for (const [type, allowed] of Object.entries(list)) {
+			const rel = schemaFile(room, type);
+			write(path.join(outDir, rel), jsonSchema(allowed.content, type));
+			index[room][type] = { state: allowed.state, sender: allowed.sender, schema: rel };
+			written.push(path.join(outDir, rel));
+		}
+	}
+	write(path.join(outDir, 'allow-list.json'), index);
+	written.push(path.join(outDir, 'allow-list.json'));
+	write(path.join(outDir, 'policy.json'), { retention: retentionPolicyFromEnv() });
+	written.push(path.join(outDir, 'policy.json'));
 	return written;
 }
 

@@ -19,6 +19,8 @@ from typing import Any
 
 from .rules import DIRECTORY_USER_EVENT, DirectoryEntry
 
+ORGANISATIONS_EVENT = "nl.casusruimte.directory.organisations"
+
 logger = logging.getLogger(__name__)
 
 # (room_id, event_type, state_key) -> content of that state event, or None.
@@ -57,6 +59,7 @@ class DirectoryCache:
         self._entries: dict[str, tuple[float, DirectoryEntry | None]] = {}
         # user -> until when their entry is in flux (a write was just seen).
         self._volatile: dict[str, float] = {}
+        self._organisations: tuple[float, frozenset[str]] | None = None
 
     async def room_id(self) -> str:
         # The directory room never moves; resolve it once it exists.
@@ -87,6 +90,22 @@ class DirectoryCache:
                 self._entries.clear()  # a crude bound; entries are cheap to read again
             self._entries[user_id] = (now, entry)
         return entry
+
+    async def organisations(self, fresh: bool = False) -> frozenset[str]:
+        """The organisation codes the directory knows (nl.casusruimte.directory.organisations)."""
+        now = self._clock()
+        if self._organisations and not fresh and now - self._organisations[0] < self.ttl:
+            return self._organisations[1]
+        content = await self._fetch_state(await self.room_id(), ORGANISATIONS_EVENT, "")
+        orgs = content.get("organisations") if isinstance(content, dict) or hasattr(content, "get") else None
+        codes = frozenset(
+            o.get("code") for o in (orgs or []) if hasattr(o, "get") and isinstance(o.get("code"), str)
+        )
+        self._organisations = (now, codes)
+        return codes
+
+    def saw_organisations_write(self) -> None:
+        self._organisations = None
 
     def saw_write(self, state_key: str) -> None:
         """The service account is writing a directory entry: forget the cached one."""

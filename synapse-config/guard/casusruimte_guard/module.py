@@ -36,15 +36,22 @@ from synapse.module_api import NOT_SPAM, EventBase, ModuleApi, RoomAlias, StateM
 from synapse.module_api.errors import Codes, ConfigError, SynapseError
 
 from . import store
-from .directory import DirectoryCache, DirectoryUnavailable
+from .directory import ORGANISATIONS_EVENT, DirectoryCache, DirectoryUnavailable
 from .resource import PATH, RejectionsResource
 from .rules import (
     ALIAS,
     CASE_ROOM_TYPE,
     DIRECTORY_USER_EVENT,
     INVITE_NOT_COVERED,
+    INVITE_ROLE,
+    MEDIA,
+    NOT_COORDINATOR,
+    PROFILE,
     PUBLISH,
     ROLE,
+    ROOM_CREATION,
+    UNKNOWN_ORGANISATION,
+    Context,
     DirectoryEntry,
     Event,
     Rejection,
@@ -57,6 +64,10 @@ from .schemas import Schemas, SchemaFilesMissing
 logger = logging.getLogger(__name__)
 
 DAY_MS = 24 * 3600 * 1000
+# Refusals that rest on the directory: re-checked on fresh directory state before they stand.
+DIRECTORY_RULES = (INVITE_NOT_COVERED, INVITE_ROLE, ROLE, NOT_COORDINATOR, PROFILE, UNKNOWN_ORGANISATION)
+# A media upload larger than this is judged on its first bytes only.
+MEDIA_SAMPLE_BYTES = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -88,8 +99,10 @@ class CasusGuard:
 
         api.register_third_party_rules_callbacks(check_event_allowed=self.check_event_allowed)
         api.register_spam_checker_callbacks(
+            user_may_create_room=self.user_may_create_room,
             user_may_create_room_alias=self.user_may_create_room_alias,
             user_may_publish_room=self.user_may_publish_room,
+            check_media_file_for_spam=self.check_media_file_for_spam,
         )
         api.register_web_resource(PATH, RejectionsResource(api, self._read_page))
         api.run_as_background_process("casusruimte_guard_create_table", self._ensure_table)
@@ -127,10 +140,12 @@ class CasusGuard:
             content=event.content,
             state_key=event.get_state_key() if event.is_state() else None,
         )
-        if ev.type == "m.room.member" and ev.content.get("membership") in ("leave", "ban"):
-            return True, None  # removal always works, even if something below were broken
+        if ev.type == "m.room.member" and ev.sender == ev.state_key and dict(ev.content) == {"membership": "leave"}:
+            return True, None  # leaving always works, even if something below were broken
         if ev.type == DIRECTORY_USER_EVENT and ev.sender == self._config.service_user_id and ev.state_key:
             self._directory.saw_write(ev.state_key)
+        if ev.type == ORGANISATIONS_EVENT and ev.sender == self._config.service_user_id:
+            self._directory.saw_organisations_write()
 
         create = state_events.get(("m.room.create", ""))
         room = Room(state=_Contents(state_events), creator=create.sender if create else None)
@@ -152,12 +167,24 @@ class CasusGuard:
         raise SynapseError(rejection.status, rejection.text, rejection.errcode)
 
     async def _decide(self, ev: Event, room: Room) -> Rejection | None:
-        needed = self._rules.users_to_look_up(ev, room)
-        rejection = self._rules.check(ev, room, await self._entries(needed))
-        if rejection is not None and needed and rejection.rule in (INVITE_NOT_COVERED, ROLE):
+        rejection = self._rules.check(ev, room, await self._context(ev, room))
+        if rejection is not None and rejection.rule in DIRECTORY_RULES:
             # Refuse only on fresh directory state: the entry may have been written a moment ago.
-            rejection = self._rules.check(ev, room, await self._entries(needed, fresh=True))
+            rejection = self._rules.check(ev, room, await self._context(ev, room, fresh=True))
         return rejection
+
+    async def _context(self, ev: Event, room: Room, fresh: bool = False) -> Context:
+        organisations = None
+        if self._rules.needs_organisations(ev, room):
+            try:
+                organisations = await self._directory.organisations(fresh)
+            except DirectoryUnavailable as err:
+                logger.warning("casusruimte guard: %s", err)
+        return Context(
+            directory=await self._entries(self._rules.users_to_look_up(ev, room), fresh),
+            organisations=organisations,
+            now_ms=self._api.get_current_time_msec(),
+        )
 
     async def _entries(self, user_ids: set[str], fresh: bool = False) -> dict[str, DirectoryEntry | None]:
         if not user_ids:
@@ -168,7 +195,34 @@ class CasusGuard:
             logger.warning("casusruimte guard: %s", err)
             return {user_id: None for user_id in user_ids}
 
-    # --- aliases and the room directory -----------------------------------------
+    # --- rooms, aliases and the room directory -------------------------------------
+
+    async def user_may_create_room(self, user_id: str, room_config: Any = None) -> Any:
+        """Only the service creates rooms: case rooms and the directory. Nobody else makes a
+        room (plaintext names and topics, rooms outside the product's rules)."""
+        if user_id == self._config.service_user_id:
+            return NOT_SPAM
+        rejection = forbidden(ROOM_CREATION, "rooms are created by the casusruimte service only; open a case through the app")
+        await self._record(user_id, None, rejection, "m.room.create")
+        return Codes.FORBIDDEN, {"error": rejection.text}
+
+    async def check_media_file_for_spam(self, file_wrapper: Any, file_info: Any) -> Any:
+        """The product uploads only encrypted blobs (MSC4268 room-key bundles). Encrypted bytes look
+        random; a file that is mostly printable text is plaintext and refused."""
+        if getattr(file_info, "server_name", None) or getattr(file_info, "thumbnail", None):
+            return NOT_SPAM
+        try:
+            sample = await _read_sample(file_wrapper)
+        except Exception:
+            logger.exception("casusruimte guard: could not read an uploaded file")
+            return NOT_SPAM
+        if not looks_like_plaintext(sample):
+            return NOT_SPAM
+        rejection = forbidden(MEDIA, "uploads here are end-to-end encrypted; a plaintext file is refused")
+        # Synapse does not say who uploaded, so this refusal is logged but not in the rejection log.
+        logger.info("casusruimte guard refused a media upload: %s", rejection.rule)
+        return Codes.FORBIDDEN, {"error": rejection.text}
+
 
     async def user_may_create_room_alias(self, user_id: str, room_alias: RoomAlias) -> Any:
         if room_alias.domain == self._api.server_name and room_alias.localpart in self._config.allowed_alias_localparts:
@@ -251,6 +305,36 @@ class CasusGuard:
         await self._ensure_table()
         cutoff = self._api.get_current_time_msec() - self._config.rejection_retention_days * DAY_MS
         await self._api.run_db_interaction("casusruimte_guard_purge_rejections", store.purge_before, cutoff)
+
+
+async def _read_sample(file_wrapper: Any) -> bytes:
+    """The first bytes of an uploaded file (Synapse's ReadableFileWrapper writes chunks to a consumer)."""
+    chunks: list[bytes] = []
+    size = 0
+
+    class _Collect:
+        def write(self, data: bytes) -> None:
+            nonlocal size
+            if size < MEDIA_SAMPLE_BYTES:
+                chunks.append(data)
+                size += len(data)
+
+    await file_wrapper.write_chunks_to(_Collect().write)
+    return b"".join(chunks)[:MEDIA_SAMPLE_BYTES]
+
+
+def looks_like_plaintext(sample: bytes) -> bool:
+    """Text (UTF-8 that is mostly printable) rather than the random-looking bytes of ciphertext."""
+    if not sample:
+        return False
+    printable = sum(1 for b in sample if 32 <= b < 127 or b in (9, 10, 13))
+    if printable / len(sample) >= 0.9:
+        return True
+    try:
+        text = sample.decode("utf8")
+    except UnicodeDecodeError:
+        return False
+    return sum(1 for c in text if c.isprintable() or c in "\t\n\r") / max(len(text), 1) >= 0.9
 
 
 class _Contents(Mapping):  # type: ignore[type-arg]

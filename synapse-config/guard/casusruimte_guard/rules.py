@@ -18,18 +18,25 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from datetime import datetime, timezone
+
 from .schemas import ACCESS, CASE, REGIE, STATE_TYPES, TRIAGE_STATUS, Schemas
 
 NAMESPACE = "nl.casusruimte."
 DIRECTORY_NAMESPACE = "nl.casusruimte.directory."
 DIRECTORY_USER_EVENT = "nl.casusruimte.directory.user"
 CASE_ROOM_TYPE = "nl.casusruimte.case"
+# Roles that may be a member of a case (never only privacy officer or administrator).
+CASE_ROLES = ("professional", "chair")
+# How far a member's closed_at may be from the server's clock.
+CLOSURE_SLACK_MS = 5 * 60 * 1000
+# retentionAllowed's slack (src/lib/case/policy.ts).
+RETENTION_SLACK_MS = 60 * 1000
+# Plaintext state that an ordinary (non-product) room may not carry either.
+PLAINTEXT_ROOM_STATE = frozenset({"m.room.name", "m.room.topic", "m.room.avatar", "m.room.pinned_events"})
 PHASES = ("first_contact", "triage", "regie", "closed")
 # Fields of the case state that identify the case and never change once set.
 IMMUTABLE_CASE_FIELDS = ("reference", "region", "first_report_at")
-# What an m.room.encrypted event may carry besides ciphertext: the megolm
-# envelope and the relation, which Matrix keeps in the clear.
-ENCRYPTED_ENVELOPE = frozenset({"algorithm", "ciphertext", "session_id", "sender_key", "device_id", "m.relates_to"})
 MEGOLM = "m.megolm.v1.aes-sha2"
 # Synapse itself sends these (empty) events to tidy up forward extremities.
 SYNAPSE_DUMMY_EVENT = "org.matrix.dummy_event"
@@ -49,6 +56,24 @@ PUBLISH = "publish"
 ROLE = "role"
 IMMUTABLE = "immutable"
 PHASE = "phase"
+# The allow-list (issue 10): codes the console shows.
+NOT_ALLOWED = "not_allowed"  # an event type that a room of this kind never holds
+SERVICE_ONLY = "service_only"  # an event that only the casusruimte service sends
+CLOSED = "closed"  # no new members and no case changes by members once a case is closed
+INVITE_ROLE = "invite_role"  # the invitee's directory roles do not allow them into a case
+NOT_COORDINATOR = "not_coordinator"  # invite or remove by someone who does not coordinate the case now
+PROFILE = "profile"  # a display name other than the directory's, or another profile field
+UNKNOWN_ORGANISATION = "unknown_organisation"  # access lists an organisation the directory does not know
+RETENTION = "retention"  # retention_until outside the configured window, or set while the case is open
+CLOSURE_DATE = "closure_date"  # closed_at far from the server's clock when a member closes the case
+ROOM_CREATION = "room_creation"  # only the service creates rooms
+MEDIA = "media"  # a media upload that is not an encrypted blob
+# A case room's fixed rules, refused by name (403) rather than as a shape error.
+ROOM_RULES = {
+    "m.room.join_rules": (JOIN_RULE, "a case room's join rule stays invite"),
+    "m.room.history_visibility": (HISTORY_VISIBILITY, "a case room's history stays shared: never world-readable"),
+    "m.room.guest_access": (GUEST_ACCESS, "guests may not join a case room"),
+}
 
 
 @dataclass(frozen=True)
@@ -105,6 +130,19 @@ class Room:
         create = self.content("m.room.create")
         return bool(create) and create.get("type") == CASE_ROOM_TYPE
 
+    def kind(self, service: str) -> str | None:
+        """"case", "directory" (the service's only other room) or None (a room outside the product)."""
+        if self.content("m.room.create") is None:
+            return None
+        if self.is_case_room:
+            return "case"
+        return "directory" if self.creator == service else None
+
+    def phase(self) -> str | None:
+        case = self.content(CASE) or {}
+        phase = case.get("phase")
+        return phase if isinstance(phase, str) else None
+
     def covered_organisations(self) -> set[str]:
         access = self.content(ACCESS) or {}
         orgs = access.get("organisations")
@@ -123,6 +161,7 @@ class DirectoryEntry:
     org: str
     roles: tuple[str, ...]
     active: bool
+    display_name: str | None = None
 
     @classmethod
     def parse(cls, content: Any) -> "DirectoryEntry | None":
@@ -133,13 +172,56 @@ class DirectoryEntry:
         org, roles, active = content.get("org"), content.get("roles"), content.get("active")
         if not isinstance(org, str) or not isinstance(roles, (list, tuple)) or not isinstance(active, bool):
             return None
-        return cls(org, tuple(r for r in roles if isinstance(r, str)), active)
+        name = content.get("display_name")
+        return cls(org, tuple(r for r in roles if isinstance(r, str)), active, name if isinstance(name, str) else None)
 
     def has_role(self, role: str) -> bool:
         return self.active and role in self.roles
 
 
 Directory = Mapping[str, "DirectoryEntry | None"]
+
+
+
+def parse_instant(value: Any) -> int | None:
+    """An ISO 8601 UTC instant (the schema checked its form) as ms since the epoch."""
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return int(parsed.timestamp() * 1000)
+
+
+def add_months(ms: int, months: int) -> int:
+    """addMonths of src/lib/case/policy.ts: whole calendar months, the day kept or clamped to the month's last."""
+    d = datetime.fromtimestamp(ms / 1000, tz=timezone.utc)
+    total = d.month - 1 + months
+    year, month = d.year + total // 12, total % 12 + 1
+    next_first = datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=timezone.utc)
+    last = (next_first - datetime(year, month, 1, tzinfo=timezone.utc)).days
+    out = d.replace(year=year, month=month, day=min(d.day, last))
+    return int(out.timestamp() * 1000)
+
+
+def retention_allowed(closed_at: int, retention_until: int, policy: Mapping[str, int]) -> bool:
+    """retentionAllowed of src/lib/case/policy.ts."""
+    earliest = add_months(closed_at, policy["min_months"])
+    latest = add_months(closed_at, policy["max_months"])
+    return earliest - RETENTION_SLACK_MS <= retention_until <= latest + RETENTION_SLACK_MS
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a decision may need beyond the room: directory entries of the people
+    involved, the organisation codes the directory knows, and the server's clock."""
+
+    directory: Directory = field(default_factory=dict)
+    organisations: frozenset[str] | None = None
+    now_ms: int = 0
 
 
 class Rules:
@@ -150,116 +232,198 @@ class Rules:
     # --- what the caller must look up first ---------------------------------
 
     def users_to_look_up(self, event: Event, room: Room) -> set[str]:
-        """Whose directory entries check() needs for this event."""
-        if not room.is_case_room:
+        """Whose directory entries check() needs for this event (none where the room's
+        own state decides, so a regiehouder's removal works even without the directory)."""
+        kind = room.kind(self.service)
+        if kind is None:
             return set()
+        if event.sender == self.service:
+            if event.type == "m.room.member" and event.state_key and event.content.get("membership") == "invite":
+                return {event.state_key} - {self.service}
+            return set()
+        holder, deputy = room.regie()
+        coordinator_by_state = event.sender in (holder, deputy) and room.membership(event.sender) == "join"
+        users: set[str] = set()
         if event.type == "m.room.member" and event.state_key:
             membership = event.content.get("membership")
-            if membership == "invite" or (membership == "join" and room.membership(event.state_key) == "invite"):
-                return {event.state_key}
-            return set()
-        if event.type in (CASE, TRIAGE_STATUS, ACCESS) and event.sender != self.service:
-            if event.sender not in room.regie():
-                return {event.sender}
-        return set()
+            if membership in ("invite", "join") or "displayname" in event.content:
+                users.add(event.state_key)
+            if kind == "case" and membership in ("invite", "leave") and event.sender != event.state_key and not coordinator_by_state:
+                users.add(event.sender)
+        elif event.type in (CASE, TRIAGE_STATUS, ACCESS) and kind == "case" and event.sender not in (holder, deputy):
+            users.add(event.sender)
+        users.discard(self.service)
+        return users
+
+    def needs_organisations(self, event: Event, room: Room) -> bool:
+        return event.type == ACCESS and room.is_case_room
 
     # --- the decision -------------------------------------------------------
 
-    def check(self, event: Event, room: Room, directory: Directory) -> Rejection | None:
+    def check(self, event: Event, room: Room, directory: Directory | Context) -> Rejection | None:
+        ctx = directory if isinstance(directory, Context) else Context(directory=directory)
         if event.type == "m.room.create":
             return self._check_create(event)
-        if room.is_case_room:
-            if not event.is_state:
-                return self._check_case_timeline(event)
-            if event.type == "m.room.member":
-                return self._check_membership(event, room, directory)
-            return self._check_case_state(event, room, directory)
-        return self._check_other_room(event)
-
-    def _check_create(self, event: Event) -> Rejection | None:
-        if event.content.get("type") == CASE_ROOM_TYPE and event.sender != self.service:
-            # Room v12 gives a room's creator power nobody can revoke: no person may hold that over a case.
-            return forbidden(ROLE, "only the casusruimte service creates case rooms; open a case through the app")
+        kind = room.kind(self.service)
+        if kind is None:
+            return self._check_other_room(event)
+        allowed = self.schemas.allowed(kind, event.type)
+        where = "a case room" if kind == "case" else "the directory room"
+        if allowed is None:
+            return self._not_allowed(event, where)
+        if (allowed.state is None) == event.is_state:
+            return forbidden(NOT_ALLOWED, f"{event.type} is " + ("not " if allowed.state is None else "only ") + f"state in {where}")
+        if allowed.state == "empty" and event.state_key != "":
+            return bad_json(f"{event.type}: the state key must be empty")
+        if allowed.state == "directory-user" and not (event.state_key or "").startswith("user:@"):
+            return bad_json(f"{event.type}: the state key must be user: followed by a user ID")
+        if allowed.sender == "service" and event.sender != self.service:
+            return self._service_only(event, where)
+        if event.type == "m.room.member":
+            refusal = self._check_membership(event, room, ctx, kind)
+            if refusal:
+                return refusal
+        elif event.type in (CASE, TRIAGE_STATUS, ACCESS):
+            refusal = self._check_role(event, room, ctx)
+            if refusal:
+                return refusal
+        problem = self.schemas.problem(event.type, _plain(event.content), allowed.validator)
+        if problem:
+            if kind == "case" and event.type in ROOM_RULES:
+                rule, message = ROOM_RULES[event.type]
+                return forbidden(rule, message)
+            return bad_json(f"{event.type}: {problem}")
+        if event.type == "m.room.member":
+            return self._check_profile(event, ctx)
+        if event.type == CASE:
+            return self._check_case(event, room.content(CASE), ctx)
+        if event.type == ACCESS:
+            return self._check_access(event, ctx)
         return None
 
-    def _check_other_room(self, event: Event) -> Rejection | None:
-        if not event.type.startswith(NAMESPACE):
-            return None
-        if not event.is_state:
+    def _not_allowed(self, event: Event, where: str) -> Rejection:
+        if event.type == "m.room.canonical_alias":
+            return forbidden(ALIAS, "a case room has no alias: an address could reveal the case")
+        if not event.is_state and event.type != "m.room.encrypted":
             return forbidden(
                 UNENCRYPTED,
-                f"{event.type} must be sent end-to-end encrypted (as m.room.encrypted); "
+                f"{event.type} must be sent end-to-end encrypted (as m.room.encrypted) in {where}; "
                 "case content never travels in plaintext",
             )
-        if event.type.startswith(DIRECTORY_NAMESPACE):
-            if event.sender != self.service:
-                return forbidden(ROLE, f"{event.type} is written by the casusruimte service only")
-            return None
         return forbidden(
-            UNENCRYPTED,
-            f"{event.type} is not allowed here: plaintext casusruimte state exists only in case rooms "
-            "(case, triage.status, regie, access) and in the directory room",
+            NOT_ALLOWED,
+            f"{event.type} is not an event {where} holds; "
+            + ("plaintext case state is only " + ", ".join(STATE_TYPES) + ", set through the app" if where == "a case room" else "the directory is written by the casusruimte service"),
         )
 
-    def _check_case_timeline(self, event: Event) -> Rejection | None:
-        if event.type == "m.room.encrypted":
-            return self._check_envelope(event)
+    def _service_only(self, event: Event, where: str) -> Rejection:
         if event.type == "m.room.message":
-            if event.sender == self.service and event.content.get("msgtype") == "m.notice":
-                return None  # a server-composed notice without case content
             return forbidden(
                 UNENCRYPTED,
-                "messages in a case room must be end-to-end encrypted; "
-                "plaintext is allowed only for the service's notices",
+                f"messages in {where} must be end-to-end encrypted; plaintext is allowed only for the service's notices",
             )
         if event.type == "m.room.redaction":
-            if event.sender == self.service:
-                return None
-            return forbidden(ROLE, "only the casusruimte service redacts events in a case room")
-        if event.type == SYNAPSE_DUMMY_EVENT and not event.content:
-            return None
-        return forbidden(
-            UNENCRYPTED,
-            f"{event.type} must be sent end-to-end encrypted (as m.room.encrypted) in a case room",
-        )
+            return forbidden(ROLE, f"only the casusruimte service redacts events in {where}")
+        if event.type == REGIE:
+            return forbidden(ROLE, f"{REGIE} changes only through the service (a regie handover in the app)")
+        return forbidden(SERVICE_ONLY, f"{event.type} in {where} is set by the casusruimte service only")
 
-    def _check_envelope(self, event: Event) -> Rejection | None:
-        content = event.content
-        if content.get("algorithm") != MEGOLM or not isinstance(content.get("ciphertext"), str):
-            return forbidden(UNENCRYPTED, f"an encrypted event in a case room needs algorithm {MEGOLM} and a ciphertext")
-        if not set(content.keys()) <= ENCRYPTED_ENVELOPE:
-            # Anything next to the ciphertext would be plaintext; its name is not repeated (it could be content).
+    def _check_create(self, event: Event) -> Rejection | None:
+        if event.sender != self.service:
+            if event.content.get("type") == CASE_ROOM_TYPE:
+                # Room v12 gives a room's creator power nobody can revoke: no person may hold that over a case.
+                return forbidden(ROLE, "only the casusruimte service creates case rooms; open a case through the app")
+            return forbidden(ROOM_CREATION, "rooms are created by the casusruimte service only; open a case through the app")
+        kind = "case" if event.content.get("type") == CASE_ROOM_TYPE else "directory"
+        allowed = self.schemas.allowed(kind, "m.room.create")
+        problem = self.schemas.problem("m.room.create", _plain(event.content), allowed.validator if allowed else None)
+        return bad_json(f"m.room.create: {problem}") if problem else None
+
+    def _check_other_room(self, event: Event) -> Rejection | None:
+        """A room outside the product (from before this rule: only the service creates rooms now).
+        Nothing in plaintext: timeline only encrypted, no named or described rooms, no casusruimte state."""
+        t = event.type
+        if t.startswith(NAMESPACE):
+            if not event.is_state:
+                return forbidden(
+                    UNENCRYPTED,
+                    f"{t} must be sent end-to-end encrypted (as m.room.encrypted); case content never travels in plaintext",
+                )
+            if t.startswith(DIRECTORY_NAMESPACE):
+                return forbidden(ROLE, f"{t} is written by the casusruimte service only")
             return forbidden(
                 UNENCRYPTED,
-                "an encrypted event carries only the encryption envelope ("
-                + ", ".join(sorted(ENCRYPTED_ENVELOPE))
-                + "); it has another, plaintext field",
+                f"{t} is not allowed here: plaintext casusruimte state exists only in case rooms "
+                "(case, triage.status, regie, access) and in the directory room",
             )
+        if not event.is_state:
+            if t == "m.room.encrypted":
+                allowed = self.schemas.allowed("case", t)
+                problem = self.schemas.problem(t, _plain(event.content), allowed.validator if allowed else None)
+                return bad_json(f"{t}: {problem}") if problem else None
+            if t in ("m.room.redaction", SYNAPSE_DUMMY_EVENT):
+                return None
+            return forbidden(UNENCRYPTED, f"{t} must be sent end-to-end encrypted (as m.room.encrypted): no plaintext anywhere")
+        if t in PLAINTEXT_ROOM_STATE:
+            return forbidden(UNENCRYPTED, f"{t} would be plaintext on the server: rooms here carry no name, topic or picture")
+        if t == "m.room.encryption" and event.content.get("algorithm") != MEGOLM:
+            return forbidden(UNENCRYPTED, f"a room's encryption stays {MEGOLM}")
         return None
 
-    def _check_membership(self, event: Event, room: Room, directory: Directory) -> Rejection | None:
+    # --- membership ----------------------------------------------------------
+
+    def _coordinates(self, user_id: str, room: Room, ctx: Context) -> bool:
+        """A current coordinator: the joined regiehouder or deputy (regie state), or an active MDT chair now."""
+        holder, deputy = room.regie()
+        if user_id in (holder, deputy) and room.membership(user_id) == "join":
+            return True
+        entry = ctx.directory.get(user_id)
+        return entry is not None and entry.has_role("chair")
+
+    def _check_membership(self, event: Event, room: Room, ctx: Context, kind: str) -> Rejection | None:
         target = event.state_key or ""
+        sender = event.sender
         membership = event.content.get("membership")
-        if membership in ("leave", "ban"):
-            return None  # removing someone (or leaving) must always be possible
+        if membership == "knock":
+            return forbidden(JOIN_NOT_INVITED, "a case room takes no knocks: ask the regiehouder or the MDT chair to invite you")
+        if sender == self.service:
+            if kind == "case" and membership == "invite" and target != self.service:
+                if room.phase() == "closed":
+                    return forbidden(CLOSED, "a closed case takes no new members")
+                return self._check_covered(target, room, ctx.directory, "be invited into")
+            return None
+        if kind == "directory":
+            if sender != target or membership not in ("join", "leave"):
+                return forbidden(SERVICE_ONLY, "in the directory room members only join and leave themselves; the service does the rest")
+            return None
+        if membership == "leave":
+            if sender == target:
+                return None  # leaving is always possible
+            if not self._coordinates(sender, room, ctx):
+                return forbidden(NOT_COORDINATOR, "only the regiehouder, the deputy or an MDT chair removes someone from a case")
+            return None
+        if membership == "ban":
+            return forbidden(SERVICE_ONLY, "only the casusruimte service bans from a case room")
         if membership == "invite":
-            return self._check_covered(target, room, directory, "invite")
+            if room.phase() == "closed":
+                return forbidden(CLOSED, "a closed case takes no new members")
+            if not self._coordinates(sender, room, ctx):
+                return forbidden(NOT_COORDINATOR, "only the regiehouder, the deputy or an MDT chair invites someone into a case")
+            return self._check_covered(target, room, ctx.directory, "be invited into")
         if membership == "join":
             previous = room.membership(target)
             if previous == "join":
-                return None  # a profile change
-            if previous is None and target == room.creator:
-                return None  # the service account joining the room it just created
+                return None  # a profile change (checked below)
+            if room.phase() == "closed":
+                return forbidden(CLOSED, "a closed case takes no new members")
             if previous != "invite":
                 return forbidden(
                     JOIN_NOT_INVITED,
                     "a case room is joined by invitation only: ask the regiehouder or the MDT chair to invite you",
                 )
-            # Still covered? The access basis may have changed since the invitation.
-            return self._check_covered(target, room, directory, "join")
-        if membership == "knock":
-            return forbidden(JOIN_NOT_INVITED, "a case room takes no knocks: ask the regiehouder or the MDT chair to invite you")
-        return None
+            # Still covered? Roles and the access basis may have changed since the invitation.
+            return self._check_covered(target, room, ctx.directory, "join")
+        return None  # anything else is a shape error, refused by the schema
 
     def _check_covered(self, user_id: str, room: Room, directory: Directory, action: str) -> Rejection | None:
         if user_id == self.service:
@@ -270,6 +434,12 @@ class Rules:
                 INVITE_NOT_COVERED,
                 f"{user_id} is not an active user in the casusruimte directory, so cannot {action} a case",
             )
+        if not any(role in entry.roles for role in CASE_ROLES):
+            return forbidden(
+                INVITE_ROLE,
+                f"{user_id} is not an MDT professional or chair in the directory, so cannot {action} a case "
+                "(a privacy officer or administrator works through the console, never in the room)",
+            )
         if entry.org not in room.covered_organisations():
             return forbidden(
                 INVITE_NOT_COVERED,
@@ -278,55 +448,72 @@ class Rules:
             )
         return None
 
-    def _check_case_state(self, event: Event, room: Room, directory: Directory) -> Rejection | None:
-        content = event.content
-        t = event.type
-        if t == "m.room.join_rules" and content.get("join_rule") != "invite":
-            return forbidden(JOIN_RULE, "a case room's join rule stays invite")
-        if t == "m.room.history_visibility" and content.get("history_visibility") == "world_readable":
-            return forbidden(HISTORY_VISIBILITY, "a case room's history is never world-readable")
-        if t == "m.room.guest_access" and content.get("guest_access") == "can_join":
-            return forbidden(GUEST_ACCESS, "guests may not join a case room")
-        if t == "m.room.canonical_alias" and (content.get("alias") or content.get("alt_aliases")):
-            return forbidden(ALIAS, "a case room has no alias: an address could reveal the case")
-        if not t.startswith(NAMESPACE):
+    def _check_profile(self, event: Event, ctx: Context) -> Rejection | None:
+        """The display name in a member event is the directory's (Synapse copies the profile, which only admins set)."""
+        name = event.content.get("displayname")
+        target = event.state_key or ""
+        if name is None or target == self.service:
             return None
-        if t not in STATE_TYPES:
-            return forbidden(
-                UNENCRYPTED,
-                f"{t} is not plaintext case state: in a case room only "
-                + ", ".join(STATE_TYPES)
-                + " are sent in plaintext; records travel end-to-end encrypted",
-            )
-        if event.state_key != "":
-            return bad_json(f"{t}: the state key must be empty")
-        refusal = self._check_role(event, room, directory)
-        if refusal:
-            return refusal
-        problem = self.schemas.problem(t, _plain(content))
-        if problem:
-            return bad_json(f"{t}: {problem}")
-        if t == CASE:
-            return self._check_case_invariants(content, room.content(CASE))
+        entry = ctx.directory.get(target)
+        if entry is None or entry.display_name != name:
+            return forbidden(PROFILE, f"{target}: the display name in a room is the one in the casusruimte directory")
         return None
 
-    def _check_role(self, event: Event, room: Room, directory: Directory) -> Rejection | None:
+    # --- case state ------------------------------------------------------------
+
+    def _check_role(self, event: Event, room: Room, ctx: Context) -> Rejection | None:
         """src/lib/case/permissions.ts, for the plaintext state the server can see."""
         sender = event.sender
         if sender == self.service:
             return None
-        if event.type == REGIE:
-            return forbidden(ROLE, f"{REGIE} changes only through the service (a regie handover in the app)")
+        if room.phase() == "closed":
+            return forbidden(CLOSED, f"a closed case changes only through the service (the privacy officer's console); {event.type} stays")
         holder, deputy = room.regie()
         if sender in (holder, deputy):
             return None
-        entry = directory.get(sender)
+        entry = ctx.directory.get(sender)
         if entry is not None and entry.has_role("chair"):
             return None
-        return forbidden(
-            ROLE,
-            f"only the regiehouder, the deputy or an MDT chair may change {event.type}",
-        )
+        return forbidden(ROLE, f"only the regiehouder, the deputy or an MDT chair may change {event.type}")
+
+    def _check_access(self, event: Event, ctx: Context) -> Rejection | None:
+        known = ctx.organisations
+        orgs = event.content.get("organisations") or []
+        codes = {o.get("org") for o in orgs if isinstance(o, Mapping)}
+        if known is None:
+            return forbidden(UNKNOWN_ORGANISATION, "the directory's organisations could not be read, so the access list cannot be checked")
+        unknown = sorted(c for c in codes if c not in known)
+        if unknown:
+            # Codes are validated by the schema (capitals, digits, underscores), so naming them leaks nothing.
+            return forbidden(UNKNOWN_ORGANISATION, f"{ACCESS}: {', '.join(unknown)} is not an organisation in the directory")
+        return None
+
+    def _check_case(self, event: Event, old: Mapping[str, Any] | None, ctx: Context) -> Rejection | None:
+        new = event.content
+        refusal = self._check_case_invariants(new, old)
+        if refusal:
+            return refusal
+        phase = new.get("phase")
+        closed_at, retention_until = parse_instant(new.get("closed_at")), parse_instant(new.get("retention_until"))
+        if phase != "closed":
+            if new.get("retention_until") is not None or new.get("closed_at") is not None:
+                return forbidden(RETENTION, f"{CASE}: closed_at and retention_until stay null until the case is closed")
+            return None
+        if closed_at is None or retention_until is None:
+            return forbidden(RETENTION, f"{CASE}: a closed case has closed_at and retention_until")
+        was_closed = bool(old) and old.get("phase") == "closed"
+        if was_closed:
+            if new.get("closed_at") != old.get("closed_at"):
+                return forbidden(IMMUTABLE, f"{CASE}: closed_at never changes once the case is closed")
+        elif event.sender != self.service and abs(closed_at - ctx.now_ms) > CLOSURE_SLACK_MS:
+            return forbidden(CLOSURE_DATE, f"{CASE}: closed_at is the moment of closing (within a few minutes of the server's clock)")
+        policy = self.schemas.retention
+        if not retention_allowed(closed_at, retention_until, policy):
+            return forbidden(
+                RETENTION,
+                f"{CASE}: retention_until must lie between {policy['min_months']} and {policy['max_months']} months after closed_at",
+            )
+        return None
 
     def _check_case_invariants(self, new: Mapping[str, Any], old: Mapping[str, Any] | None) -> Rejection | None:
         if not old:

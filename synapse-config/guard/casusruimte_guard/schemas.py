@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,10 @@ TRIAGE_STATUS = "nl.casusruimte.triage.status"
 REGIE = "nl.casusruimte.regie"
 ACCESS = "nl.casusruimte.access"
 STATE_TYPES = (CASE, TRIAGE_STATUS, REGIE, ACCESS)
+
+ROOM_KINDS = ("case", "directory")
+# src/lib/case/policy.ts DEFAULT_RETENTION; policy.json (generated) overrides it.
+DEFAULT_RETENTION = {"default_months": 12, "min_months": 1, "max_months": 60}
 
 _TYPE_WORDS = {
     "string": "text",
@@ -49,8 +53,23 @@ class SchemaFilesMissing(Exception):
 
 
 @dataclass(frozen=True)
+class Allowed:
+    """One entry of the allow-list (src/lib/case/allow-list.ts)."""
+
+    # "empty", "user" (a user ID), "directory-user" ("user:" + a user ID), or None for a timeline event.
+    state: str | None
+    # "service", "members" or "self".
+    sender: str
+    validator: Draft202012Validator
+
+
+@dataclass(frozen=True)
 class Schemas:
     validators: Mapping[str, Draft202012Validator]
+    # room kind ("case", "directory") -> event type -> what is allowed.
+    allow_list: Mapping[str, Mapping[str, Allowed]] = field(default_factory=dict)
+    # The retention window (src/lib/case/policy.ts): default_months, min_months, max_months.
+    retention: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_RETENTION))
 
     @classmethod
     def load(cls, directory: str | Path, types: Iterable[str] = STATE_TYPES) -> "Schemas":
@@ -65,6 +84,28 @@ class Schemas:
             schema = json.loads(path.read_text(encoding="utf8"))
             Draft202012Validator.check_schema(schema)
             validators[event_type] = Draft202012Validator(schema)
+        allow_list: dict[str, dict[str, Allowed]] = {}
+        index_path = directory / "allow-list.json"
+        if not index_path.is_file():
+            missing.append(str(index_path))
+        else:
+            index = json.loads(index_path.read_text(encoding="utf8"))
+            for kind in ROOM_KINDS:
+                allow_list[kind] = {}
+                for event_type, entry in (index.get(kind) or {}).items():
+                    schema = json.loads((directory / entry["schema"]).read_text(encoding="utf8"))
+                    Draft202012Validator.check_schema(schema)
+                    allow_list[kind][event_type] = Allowed(entry["state"], entry["sender"], Draft202012Validator(schema))
+        retention = dict(DEFAULT_RETENTION)
+        policy_path = directory / "policy.json"
+        if not policy_path.is_file():
+            missing.append(str(policy_path))
+        else:
+            loaded = json.loads(policy_path.read_text(encoding="utf8")).get("retention") or {}
+            for key in DEFAULT_RETENTION:
+                if not isinstance(loaded.get(key), int):
+                    raise SchemaFilesMissing(f"casusruimte guard: {policy_path} lacks retention.{key}")
+                retention[key] = loaded[key]
         if missing:
             raise SchemaFilesMissing(
                 "casusruimte guard: missing JSON Schema file(s) "
@@ -72,11 +113,14 @@ class Schemas:
                 + ". They are generated from the zod schemas: run `npm run schemas` "
                 "(the project's start and test commands do this)."
             )
-        return cls(validators)
+        return cls(validators, allow_list, retention)
 
-    def problem(self, event_type: str, content: Any) -> str | None:
+    def allowed(self, kind: str, event_type: str) -> Allowed | None:
+        return (self.allow_list.get(kind) or {}).get(event_type)
+
+    def problem(self, event_type: str, content: Any, validator: Draft202012Validator | None = None) -> str | None:
         """What is wrong with the content, or None when it is valid (or has no schema)."""
-        validator = self.validators.get(event_type)
+        validator = validator or self.validators.get(event_type)
         if validator is None:
             return None
         problems: list[str] = []

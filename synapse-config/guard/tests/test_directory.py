@@ -17,14 +17,18 @@ class FakeDirectory:
         self.room = "!dir:localhost"
         self.state = {}
         self.reads = 0
+        self.organisations = {"v": 1, "organisations": [{"code": "CSG", "name": "CSG"}, {"code": "VT", "name": "VT"}]}
 
     async def resolve(self, alias):
         assert alias == "#casusruimte-directory:localhost"
         return self.room
 
     async def fetch(self, room_id, event_type, state_key):
-        assert (room_id, event_type) == (self.room, "nl.casusruimte.directory.user")
+        assert room_id == self.room
         self.reads += 1
+        if event_type == "nl.casusruimte.directory.organisations":
+            return self.organisations
+        assert event_type == "nl.casusruimte.directory.user"
         return self.state.get(state_key)
 
     def cache(self, ttl=10.0):
@@ -39,7 +43,7 @@ def test_entries_are_cached_for_the_ttl():
     d = FakeDirectory()
     d.state[user_state_key(USER)] = ENTRY
     cache = d.cache()
-    assert run(cache.entry(USER)) == DirectoryEntry("CSG", ("professional",), True)
+    assert run(cache.entry(USER)) == DirectoryEntry("CSG", ("professional",), True, "M")
     d.state[user_state_key(USER)] = {**ENTRY, "org": "VT"}
     assert run(cache.entry(USER)).org == "CSG" and d.reads == 1
     d.now += 11
@@ -76,3 +80,15 @@ def test_a_missing_directory_room_is_reported():
     d.room = None
     with pytest.raises(DirectoryUnavailable):
         run(d.cache().entry(USER))
+
+
+def test_organisations_are_cached_and_dropped_on_a_write():
+    d = FakeDirectory()
+    cache = d.cache()
+    assert run(cache.organisations()) == frozenset({"CSG", "VT"})
+    d.organisations = {"v": 1, "organisations": [{"code": "CSG", "name": "CSG"}, {"code": "GGD", "name": "GGD"}]}
+    assert run(cache.organisations()) == frozenset({"CSG", "VT"}) and d.reads == 1
+    assert run(cache.organisations(fresh=True)) == frozenset({"CSG", "GGD"})
+    d.organisations = None
+    cache.saw_organisations_write()
+    assert run(cache.organisations()) == frozenset()

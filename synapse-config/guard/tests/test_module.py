@@ -106,7 +106,7 @@ class FakeApi:
 
 def case_state():
     events = [
-        FakeEvent("m.room.create", SERVICE, {"type": "nl.casusruimte.case"}, ""),
+        FakeEvent("m.room.create", SERVICE, {"type": "nl.casusruimte.case", "m.federate": False, "room_version": "12"}, ""),
         FakeEvent("nl.casusruimte.case", SERVICE, case_content(), ""),
         FakeEvent("nl.casusruimte.access", SERVICE, access_content("CSG", "VT"), ""),
         FakeEvent("nl.casusruimte.regie", SERVICE, regie_content(HOLDER), ""),
@@ -142,7 +142,13 @@ def test_config_is_checked_at_start(tmp_path):
 
 def test_registers_its_callbacks_and_endpoint(setup):
     _, api = setup
-    assert {"check_event_allowed", "user_may_create_room_alias", "user_may_publish_room"} <= set(api.callbacks)
+    assert {
+        "check_event_allowed",
+        "user_may_create_room",
+        "user_may_create_room_alias",
+        "user_may_publish_room",
+        "check_media_file_for_spam",
+    } <= set(api.callbacks)
     assert PATH in api.resources
 
 
@@ -160,7 +166,7 @@ def test_a_schema_violation_is_400_bad_json_and_logged_without_content(setup):
 
 def test_allowed_events_pass(setup):
     guard, api = setup
-    encrypted = FakeEvent("m.room.encrypted", HOLDER, {"algorithm": "m.megolm.v1.aes-sha2", "ciphertext": "x", "session_id": "s"})
+    encrypted = FakeEvent("m.room.encrypted", HOLDER, {"algorithm": "m.megolm.v1.aes-sha2", "ciphertext": "AwgA", "session_id": "S" * 43})
     assert run(guard.check_event_allowed(encrypted, api.rooms[ROOM])) == (True, None)
     leave = FakeEvent("m.room.member", HOLDER, {"membership": "leave"}, HOLDER)
     assert run(guard.check_event_allowed(leave, api.rooms[ROOM])) == (True, None)
@@ -204,6 +210,59 @@ def test_an_internal_failure_refuses_with_503_but_never_blocks_leaving(setup):
     assert err.value.code == 503 and err.value.msg.startswith("casusruimte: ")
     kick = FakeEvent("m.room.member", HOLDER, {"membership": "leave"}, OM)
     assert run(guard.check_event_allowed(kick, api.rooms[ROOM])) == (True, None)
+
+
+def test_the_access_list_is_checked_against_the_directorys_organisations(setup):
+    guard, api = setup
+    orgs = {"v": 1, "organisations": [{"code": c, "name": c} for c in ("CSG", "VT", "OM")]}
+    api.rooms[DIRECTORY_ROOM][("nl.casusruimte.directory.organisations", "")] = FakeEvent(
+        "nl.casusruimte.directory.organisations", SERVICE, orgs, "", DIRECTORY_ROOM
+    )
+    unknown = FakeEvent("nl.casusruimte.access", HOLDER, access_content("CSG", "VT", "GGD"), "")
+    with pytest.raises(SynapseError, match="GGD is not an organisation in the directory"):
+        run(guard.check_event_allowed(unknown, api.rooms[ROOM]))
+    known = FakeEvent("nl.casusruimte.access", HOLDER, access_content("CSG", "VT", "OM"), "")
+    assert run(guard.check_event_allowed(known, api.rooms[ROOM])) == (True, None)
+
+
+def test_a_member_closes_a_case_by_the_servers_clock(setup):
+    guard, api = setup
+    now = "2027-01-15T08:00:00Z"  # FakeApi's clock
+    closing = case_content(phase="closed", closed_at=now, retention_until="2028-01-15T08:00:00Z")
+    assert run(guard.check_event_allowed(FakeEvent("nl.casusruimte.case", HOLDER, closing, ""), api.rooms[ROOM])) == (True, None)
+    back = {**closing, "closed_at": "2020-01-15T08:00:00Z", "retention_until": "2020-06-15T08:00:00Z"}
+    with pytest.raises(SynapseError, match="closed_at is the moment of closing"):
+        run(guard.check_event_allowed(FakeEvent("nl.casusruimte.case", HOLDER, back, ""), api.rooms[ROOM]))
+
+
+def test_only_the_service_creates_rooms(setup):
+    guard, api = setup
+    assert run(guard.user_may_create_room(SERVICE, {})) == NOT_SPAM
+    code, fields = run(guard.user_may_create_room(HOLDER, {"name": "Jan Jansen"}))
+    assert code == Codes.FORBIDDEN and fields["error"].startswith("casusruimte: rooms are created by the casusruimte service only")
+    assert "Jan" not in fields["error"]
+    assert rejections(api)[-1][:4] == (HOLDER, None, "room_creation", "m.room.create")
+
+
+class FakeFile:
+    def __init__(self, data):
+        self.data = data
+
+    async def write_chunks_to(self, callback):
+        for i in range(0, len(self.data), 1000):
+            callback(self.data[i : i + 1000])
+
+
+def test_media_uploads_are_encrypted_blobs(setup):
+    import os
+
+    guard, _ = setup
+    local = SimpleNamespace(server_name=None, thumbnail=None)
+    assert run(guard.check_media_file_for_spam(FakeFile(os.urandom(5000)), local)) == NOT_SPAM
+    code, fields = run(guard.check_media_file_for_spam(FakeFile(b"Aangifte van Jan Jansen, Dorpsstraat 1\n" * 50), local))
+    assert code == Codes.FORBIDDEN and "plaintext" in fields["error"]
+    code, _ = run(guard.check_media_file_for_spam(FakeFile("Zoë, geboren 12-03-1990 — één verklaring".encode() * 20), local))
+    assert code == Codes.FORBIDDEN
 
 
 def test_aliases_other_than_the_directorys_are_refused(setup):
