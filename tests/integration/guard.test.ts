@@ -8,7 +8,9 @@ import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { accounts, createUser, server, serviceClient, type TestUser } from '../support/harness.ts';
 import { caseService, openCase } from '../support/cases.ts';
-import { fetchRejections, GUARD_REJECTIONS_PATH, GUARD_RULES } from '../../src/lib/server/guard-log.ts';
+import { fetchRejections, GUARD_REJECTIONS_PATH } from '../../src/lib/server/guard-log.ts';
+import { GUARD_RULE_CODES } from '../../src/lib/case/allow-list.ts';
+import { serviceNotice } from '../../src/lib/case/notices.ts';
 import type { ServiceClient } from '../../src/lib/server/synapse-admin.ts';
 
 const enc = encodeURIComponent;
@@ -57,7 +59,7 @@ function allowed(reply: Reply) {
 const envelope = () => ({
 	algorithm: 'm.megolm.v1.aes-sha2',
 	ciphertext: 'AwgAEnBhDyq2mrdlO5b5dvQ0', // the server cannot read it, and does not need to
-	session_id: 'ZeRHbZm0dtvKvKHd0Q3c3g',
+	session_id: 'ZeRHbZm0dtvKvKHd0Q3c3gZeRHbZm0dtvKvKHd0Q3c3g'.slice(0, 43),
 	device_id: 'TESTDEVICE',
 	sender_key: 'wJ0yqx1UDAW5jO2Fd2tGc5bHt3H4zs3Kw9g0LpiEmV0'
 });
@@ -115,11 +117,16 @@ describe('case content arrives encrypted', () => {
 			'M_FORBIDDEN',
 			'must be end-to-end encrypted'
 		);
-		allowed(
+		allowed(await send(service.http.accessToken!, roomId, 'm.room.message', serviceNotice('access-review-requested')));
+		// and only with one of its fixed texts
+		refused(
 			await send(service.http.accessToken!, roomId, 'm.room.message', {
-				msgtype: 'm.notice',
-				body: 'Verzoek om toegangsreview.'
-			})
+				...serviceNotice('access-review-requested'),
+				body: `${serviceNotice('access-review-requested').body} Reden: ${SECRET}`
+			}),
+			400,
+			'M_BAD_JSON',
+			'm.room.message'
 		);
 		allowed(await send(member.accessToken, roomId, 'm.room.encrypted', envelope()));
 	});
@@ -141,33 +148,37 @@ describe('case content arrives encrypted', () => {
 		);
 		refused(
 			await send(member.accessToken, roomId, 'm.room.encrypted', { ...envelope(), body: SECRET }),
-			403,
-			'M_FORBIDDEN',
-			'it has another, plaintext field'
+			400,
+			'M_BAD_JSON',
+			'm.room.encrypted: the content has a field that is not allowed here'
+		);
+		refused(
+			await send(member.accessToken, roomId, 'm.room.encrypted', {
+				...envelope(),
+				'm.relates_to': { rel_type: 'm.thread', event_id: '$x' }
+			}),
+			400,
+			'M_BAD_JSON',
+			'not allowed here'
 		);
 	});
 
-	it('refuses an unencrypted nl.casusruimte.triage event in an ordinary room, where other messages pass', async () => {
-		const { body } = await raw(member.accessToken, 'POST', '/_matrix/client/v3/createRoom', {
-			preset: 'private_chat',
-			name: 'overleg'
-		});
-		const other = body.room_id as string;
-		refused(
-			await send(member.accessToken, other, 'nl.casusruimte.triage', { v: 1, domains: SECRET }),
-			403,
-			'M_FORBIDDEN',
-			'nl.casusruimte.triage must be sent end-to-end encrypted'
-		);
-		allowed(await send(member.accessToken, other, 'm.room.encrypted', envelope()));
-		allowed(await send(member.accessToken, other, 'm.room.message', { msgtype: 'm.text', body: 'gewoon overleg' }));
-		// plaintext case state outside a case room too
-		refused(
-			await putState(member.accessToken, other, 'nl.casusruimte.case', caseContent()),
-			403,
-			'M_FORBIDDEN',
-			'plaintext casusruimte state exists only in case rooms'
-		);
+	it('refuses rooms created by anyone but the service, however they are asked for', async () => {
+		for (const body of [
+			{ preset: 'private_chat', name: 'overleg' },
+			{ preset: 'public_chat' },
+			{ preset: 'private_chat', initial_state: [{ type: 'm.room.encryption', state_key: '', content: {} }] }
+		]) {
+			refused(
+				await raw(member.accessToken, 'POST', '/_matrix/client/v3/createRoom', body),
+				403,
+				'M_FORBIDDEN',
+				'rooms are created by the casusruimte service only'
+			);
+		}
+		// the service's own rooms (cases) are still made
+		const { roomId: another } = await openCase(regiehouder);
+		expect(another).toMatch(/^!/);
 	});
 
 	it('lets only the service redact', async () => {
@@ -232,7 +243,7 @@ describe('who gets in', () => {
 		allowed(
 			await raw(regiehouder.accessToken, 'POST', `/_matrix/client/v3/rooms/${enc(roomId)}/kick`, {
 				user_id: shn.userId,
-				reason: 'niet meer nodig'
+				reason: 'no-longer-involved'
 			})
 		);
 		const vt = await createUser('VT', ['professional'], 'guard.leaver');
@@ -246,7 +257,7 @@ describe('who gets in', () => {
 			preset: 'private_chat',
 			creation_content: { type: 'nl.casusruimte.case', 'm.federate': false }
 		});
-		refused(attempt, 403, 'M_FORBIDDEN', 'only the casusruimte service creates case rooms');
+		refused(attempt, 403, 'M_FORBIDDEN', 'rooms are created by the casusruimte service only');
 	});
 });
 
@@ -399,7 +410,7 @@ describe('case state', () => {
 			await putState(regiehouder.accessToken, roomId, 'nl.casusruimte.notes', { v: 1 }),
 			403,
 			'M_FORBIDDEN',
-			'is not plaintext case state'
+			'plaintext case state is only'
 		);
 		allowed(
 			await putState(
@@ -467,7 +478,7 @@ describe('the rejection log', () => {
 			expect(rules, rule).toContain(rule);
 		}
 		for (const r of all) {
-			expect(GUARD_RULES).toContain(r.rule);
+			expect(GUARD_RULE_CODES).toContain(r.rule);
 			expect(r.room_id).toBe(roomId);
 			expect(r.user_id).toMatch(/^@/);
 			expect(r.ts).toBeGreaterThan(Date.now() - 3600_000);

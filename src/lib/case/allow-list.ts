@@ -54,7 +54,8 @@ const EventType = z
 	.string()
 	.regex(/^[a-z][a-z0-9._]{0,99}$/, EVENT_TYPE_HINT)
 	.describe(EVENT_TYPE_HINT);
-const Power = z.number().int().min(0).max(100);
+// Room v12 gives m.room.tombstone 150 by default (above every non-creator).
+const Power = z.number().int().min(0).max(1000);
 const Lifetime = z
 	.number()
 	.int()
@@ -244,3 +245,35 @@ export const DIRECTORY_ROOM: Record<string, Allowed> = {
 export function schemaFile(room: 'case' | 'directory', type: string): string {
 	return `${room}/${type}.json`;
 }
+
+/**
+ * Every rule code the guard writes into its rejection log (synapse-config/guard/
+ * casusruimte_guard/rules.py), for the console to name them. The first twelve are
+ * the codes from before the allow-list.
+ */
+export const GUARD_RULE_CODES = [
+	'schema',
+	'unencrypted',
+	'invite_not_covered',
+	'join_not_invited',
+	'join_rule',
+	'history_visibility',
+	'guest_access',
+	'alias',
+	'publish',
+	'role',
+	'immutable',
+	'phase',
+	'not_allowed',
+	'service_only',
+	'closed',
+	'invite_role',
+	'not_coordinator',
+	'profile',
+	'unknown_organisation',
+	'retention',
+	'closure_date',
+	'room_creation',
+	'media'
+] as const;
+export type GuardRuleCode = (typeof GUARD_RULE_CODES)[number];
