@@ -309,18 +309,6 @@ function tokenOf(actor: Actor): string {
 	};
 	return actor === 'service' ? serviceToken : users[actor]().accessToken;
 }
-function userOf(actor: Exclude<Actor, 'service'>): TestUser {
-	return {
-		regiehouder,
-		professional: vt,
-		chair,
-		'demoted chair': demoted,
-		'privacy officer': officer,
-		administrator: admin,
-		outsider,
-		uncovered: om
-	}[actor];
-}
 
 const ALL: Actor[] = [
 	'regiehouder',
