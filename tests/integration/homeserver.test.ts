@@ -1,10 +1,14 @@
 /**
  * The homeserver behaves as configured: closed, local, encrypted by default.
  */
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { SYNAPSE_CONFIG, VENV_PYTHON } from '../../scripts/lib/paths.ts';
 import { describe, expect, it } from 'vitest';
-import { createUser, server } from '../support/harness.ts';
+import { createUser, server, serviceClient } from '../support/harness.ts';
+import { openCase } from '../support/cases.ts';
 import { MatrixHttpError } from '../../src/lib/server/http.ts';
 
 const base = () => server().info.homeserverUrl;
@@ -36,24 +40,18 @@ describe('homeserver configuration', () => {
 		expect(key.ok).toBe(false);
 	});
 
-	it('encrypts a room created through the raw client API without asking for encryption', async () => {
+	it('lets no one but the service create a room, whatever preset is asked for', async () => {
 		const user = await createUser('CSG');
-		const { room_id } = await user.http.post<{ room_id: string }>('/_matrix/client/v3/createRoom', {
-			preset: 'private_chat',
-			name: 'plain?'
-		});
-		const enc = await user.http.get<{ algorithm: string }>(
-			`/_matrix/client/v3/rooms/${encodeURIComponent(room_id)}/state/m.room.encryption/`
-		);
-		expect(enc.algorithm).toBe('m.megolm.v1.aes-sha2');
+		for (const body of [{ preset: 'private_chat', name: 'plain?' }, { preset: 'public_chat' }]) {
+			const attempt = user.http.post('/_matrix/client/v3/createRoom', body);
+			await expect(attempt).rejects.toMatchObject({ status: 403 });
+		}
 	});
 
-	it('encrypts even a public_chat room', async () => {
-		const user = await createUser('CSG');
-		const { room_id } = await user.http.post<{ room_id: string }>('/_matrix/client/v3/createRoom', {
-			preset: 'public_chat'
-		});
-		const enc = await user.http.get<{ algorithm: string }>(
+	it("encrypts the service's rooms without being asked, even a public_chat one", async () => {
+		const service = await serviceClient();
+		const { room_id } = await service.createRoom({ preset: 'public_chat' });
+		const enc = await service.http.get<{ algorithm: string }>(
 			`/_matrix/client/v3/rooms/${encodeURIComponent(room_id)}/state/m.room.encryption/`
 		);
 		expect(enc.algorithm).toBe('m.megolm.v1.aes-sha2');
@@ -80,6 +78,35 @@ describe('homeserver configuration', () => {
 		expect(res.ok).toBe(false);
 	});
 
+	it('limits every account in every profile, and lets no user change their profile', () => {
+		for (const profile of ['demo', 'production', 'test']) {
+			const dir = mkdtempSync(path.join(os.tmpdir(), `casus-profile-${profile}-`));
+			try {
+				execFileSync(VENV_PYTHON, [path.join(SYNAPSE_CONFIG, 'generate.py'), '--data-dir', dir, '--profile', profile]);
+				const config = JSON.parse(
+					execFileSync(
+						VENV_PYTHON,
+						[
+							'-c',
+							'import json, sys, yaml; print(json.dumps(yaml.safe_load(open(sys.argv[1]))))',
+							path.join(dir, 'homeserver.yaml')
+						],
+						{ encoding: 'utf8' }
+					)
+				) as Record<string, unknown>;
+				for (const limit of ['rc_message', 'rc_login', 'rc_joins', 'rc_invites', 'rc_room_creation', 'rc_media_create'])
+					expect(config[limit], `${profile}: ${limit}`).toBeTypeOf('object');
+				expect(config).toMatchObject({
+					enable_set_displayname: false,
+					enable_set_avatar_url: false,
+					allow_per_room_profiles: false
+				});
+			} finally {
+				rmSync(dir, { recursive: true, force: true });
+			}
+		}
+	});
+
 	it('runs with retention enabled, a default policy and limits', async () => {
 		// Synapse clamps room policies to the limits when it purges, so the limits are checked in the config it runs with.
 		const yaml = readFileSync(path.join(server().dataDir, 'homeserver.yaml'), 'utf8');
@@ -87,12 +114,11 @@ describe('homeserver configuration', () => {
 		expect(retention).toMatch(/enabled: true/);
 		expect(retention).toMatch(/default_policy:\s+min_lifetime: 1d\s+max_lifetime: \d+d/);
 		expect(retention).toMatch(/allowed_lifetime_max: \d+d/);
-		// and a room may carry its own policy
-		const user = await createUser('VT');
-		const { room_id } = await user.http.post<{ room_id: string }>('/_matrix/client/v3/createRoom', {
-			preset: 'private_chat'
-		});
-		await user.http.put(`/_matrix/client/v3/rooms/${encodeURIComponent(room_id)}/state/m.room.retention/`, {
+		// and a case room carries its own policy, which the service may set
+		const user = await createUser('CSG');
+		const { roomId } = await openCase(user);
+		const service = await serviceClient();
+		await service.http.put(`/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/state/m.room.retention/`, {
 			max_lifetime: 86_400_000 * 30
 		});
 	});
