@@ -61,7 +61,8 @@ beforeAll(async () => {
 	]);
 	({ roomId } = await openCase(world, regie.user));
 	sR = await regie.openSession(roomId);
-	for (const d of [member, removed]) await inviteAndJoin(sR, regie, d);
+	// Membership reasons are codes (src/lib/case/reasons.ts): the guard refuses free text.
+	for (const d of [member, removed]) await inviteAndJoin(sR, regie, d, 'mdt-triage');
 });
 
 afterAll(async () => {
@@ -93,7 +94,7 @@ describe('a removed member', () => {
 		await sR.execute(
 			removeMember(sR.view, regie.user.userId, sR.context(), {
 				userId: removed.user.userId,
-				reason: 'Geen grondslag meer'
+				reason: 'consent-withdrawn'
 			})
 		);
 		await eventually(() => removed.client.getRoom(roomId)?.getMyMembership() !== 'join', {
@@ -173,9 +174,30 @@ describe('a member', () => {
 		const caseState = await h.get<Record<string, unknown>>(room(`/state/${enc(STATE.case)}/`));
 		await refused(h.put(room(`/state/${enc(STATE.case)}/`), { ...caseState, phase: 'closed' }));
 		await refused(h.post(room('/invite'), { user_id: outsider.userId }));
-		await refused(h.post(room('/kick'), { user_id: regie.user.userId, reason: 'weg' }));
+		await refused(h.post(room('/kick'), { user_id: regie.user.userId, reason: 'no-longer-involved' }));
 		const target = sR.view.updates.at(-1)!.eventId;
-		await refused(h.put(room(`/redact/${enc(target)}/redact-${Date.now()}`), { reason: 'weg' }));
+		await refused(h.put(room(`/redact/${enc(target)}/redact-${Date.now()}`), { reason: 'complaint' }));
+	});
+});
+
+describe('plaintext beside the product', () => {
+	it('a member cannot put words into their membership, a reason or a room of their own', async () => {
+		const h = member.user.http;
+		const own = room(`/state/m.room.member/${enc(member.user.userId)}`);
+		await refused(h.put(own, { membership: 'join', note: 'Jan Jansen, geboren 12-03-1990' }), [400]);
+		await refused(h.post(room('/leave'), { reason: 'Jan Jansen heeft aangifte gedaan' }), [400]);
+		await refused(h.post('/_matrix/client/v3/createRoom', { preset: 'private_chat', name: 'Jan Jansen' }), [403]);
+		await refused(
+			h.put(room(`/send/m.room.encrypted/side-${Date.now()}`), {
+				algorithm: 'm.megolm.v1.aes-sha2',
+				ciphertext: 'AwgA',
+				session_id: 'A'.repeat(43),
+				'm.relates_to': { rel_type: 'm.thread', event_id: '$jan-jansen' }
+			}),
+			[400]
+		);
+		// while the member's own profile update (what Synapse sends on a name change) still passes
+		await h.put(own, { membership: 'join' });
 	});
 });
 
