@@ -205,7 +205,7 @@ export async function inviteAndJoin(
 	session: CaseRoomSession,
 	coordinator: Device,
 	member: Device,
-	reason = 'Besproken in MDT'
+	reason = 'mdt-triage'
 ): Promise<void> {
 	const roomId = session.roomId;
 	await session.execute(
