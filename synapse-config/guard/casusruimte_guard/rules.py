@@ -7,6 +7,16 @@ not what it may contain or which organisation an invitee works for, and a
 client can be bypassed with a stolen token and curl. The domain rules mirror
 src/lib/case/permissions.ts and src/lib/matrix/room-template.ts.
 
+An allow-list, not a deny-list (issue 10): a case room and the directory room
+hold only the event types of src/lib/case/allow-list.ts, each from the senders
+it names and with exactly the content its generated JSON Schema describes;
+everything else is refused. On top of the shapes come the rules that need the
+room and the directory at the moment of the act: who coordinates the case now,
+who may be a member (active, professional or chair, of a covered organisation),
+no new members in a closed case, the retention window (policy.json), and a
+display name that is the directory's. Rooms outside the product (only the
+service creates rooms now) get no plaintext at all.
+
 Messages never contain values from the event content (they reach the
 homeserver's log and the privacy officer's rejection log): only field paths,
 user IDs, organisation codes from the directory and rule descriptions.
