@@ -107,3 +107,26 @@ def test_no_message_repeats_a_sent_value(schemas, where):
 def test_missing_schema_files_are_named(tmp_path):
     with pytest.raises(SchemaFilesMissing, match="npm run schemas"):
         Schemas.load(tmp_path)
+
+
+def test_the_allow_list_is_loaded_for_both_room_kinds(schemas):
+    case, directory = schemas.allow_list["case"], schemas.allow_list["directory"]
+    assert {"m.room.encrypted", "m.room.member", "nl.casusruimte.case", "nl.casusruimte.regie"} <= set(case)
+    assert case["nl.casusruimte.regie"].sender == "service" and case["m.room.encrypted"].sender == "members"
+    assert case["m.room.encrypted"].state is None and case["nl.casusruimte.case"].state == "empty"
+    assert "m.room.topic" not in case and "m.room.encrypted" not in directory
+    assert directory["nl.casusruimte.directory.user"].state == "directory-user"
+    assert directory["m.room.member"].sender == "self"
+
+
+def test_missing_allow_list_or_policy_files_stop_the_start(tmp_path):
+    import shutil
+
+    from casusruimte_guard.schemas import SchemaFilesMissing
+    from conftest import SCHEMAS_DIR
+
+    copy = tmp_path / "schemas"
+    shutil.copytree(SCHEMAS_DIR, copy)
+    (copy / "policy.json").unlink()
+    with pytest.raises(SchemaFilesMissing, match="policy.json"):
+        Schemas.load(copy)
