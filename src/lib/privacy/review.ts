@@ -22,7 +22,7 @@ import type {
 	StrayRoom
 } from './schemas.ts';
 import type { FigureCase } from './figures.ts';
-import { CASE_ROOM_TYPE } from '../matrix/room-template.ts';
+import { readCaseRoomState, type RoomMembership } from '../case/room-state.ts';
 
 const DAY = 86_400_000;
 
@@ -59,8 +59,8 @@ export interface ParsedCase {
 	regie: RegieState | null;
 	triage: TriageStatusState | null;
 	roomName: string | null;
-	/** user ID → [membership, since (ms)], for every member event in the state. */
-	memberships: Map<string, { membership: string; since: number }>;
+	/** user ID → membership, since (ms) and sender, for every member event in the state. */
+	memberships: Map<string, RoomMembership>;
 	validState: boolean;
 }
 
@@ -74,33 +74,21 @@ function parse<T>(
 	return r.success ? r.data : null;
 }
 
+/** The case room as the console reads it: the one reader (room-state.ts) plus the room ID. */
 export function parseCaseRoom(roomId: string, state: readonly RawEvent[]): ParsedCase {
-	const get = (type: string) => state.find((e) => e.type === type && (e.state_key ?? '') === '');
-	const create = get('m.room.create');
-	const memberships = new Map<string, { membership: string; since: number }>();
-	for (const e of state) {
-		if (e.type === 'm.room.member' && e.state_key)
-			memberships.set(e.state_key, { membership: String(e.content.membership ?? ''), since: e.origin_server_ts });
-	}
-	const caseEvent = get(STATE.case);
-	const accessEvent = get(STATE.access);
-	const regieEvent = get(STATE.regie);
-	const caseState = parse(CaseState, caseEvent?.content);
-	const access = parse(AccessState, accessEvent?.content);
-	const regie = parse(RegieState, regieEvent?.content);
-	const name = get('m.room.name')?.content.name;
+	const s = readCaseRoomState(state);
 	return {
 		roomId,
-		isCaseRoom: create?.content.type === CASE_ROOM_TYPE,
-		createdBy: create?.sender ?? null,
-		openedAt: iso(create?.origin_server_ts ?? 0),
-		caseState,
-		access,
-		regie,
-		triage: parse(TriageStatusState, get(STATE.triageStatus)?.content),
-		roomName: typeof name === 'string' ? name : null,
-		memberships,
-		validState: Boolean(caseState && (access || !accessEvent) && (regie || !regieEvent))
+		isCaseRoom: s.isCaseRoom,
+		createdBy: s.createdBy,
+		openedAt: iso(s.createdAt),
+		caseState: s.case,
+		access: s.access,
+		regie: s.regie,
+		triage: s.triage,
+		roomName: s.roomName,
+		memberships: s.memberships,
+		validState: s.validState
 	};
 }
 

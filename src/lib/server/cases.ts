@@ -4,7 +4,6 @@
  * levels are the service account's alone). Every call authenticates the person
  * asking with their own Matrix token (/whoami) and checks the directory.
  */
-import { z } from 'zod';
 import { MatrixHttpError } from './http.ts';
 import type { ServiceClient, StateEvent } from './synapse-admin.ts';
 import type { ServerConfig } from './config.ts';
@@ -12,19 +11,16 @@ import { ApiError, badRequest, forbidden, notFound, unauthenticated } from './er
 import { ensureDirectoryRoom, readDirectory } from './directory-admin.ts';
 import { activeEntry, hasRole, type Directory } from '../directory/directory.ts';
 import { NewCaseInput, RegieChange, CommandError, initialCaseState } from '../case/commands.ts';
-import { AccessState, CaseState, RegieState } from '../case/state.ts';
+import { RegieState } from '../case/state.ts';
+import { membershipOf, readCaseRoomState, type CaseRoomState } from '../case/room-state.ts';
 import { STATE } from '../case/event-types.ts';
 import { canCoordinate } from '../case/permissions.ts';
-import { CASE_ROOM_TYPE, caseRoomCreateRequest, casePowerLevels } from '../matrix/room-template.ts';
+import { caseRoomCreateRequest, casePowerLevels } from '../matrix/room-template.ts';
 
-export interface CaseRoomSnapshot {
+/** A case room's state as the service account reads it, through the one reader (case/room-state.ts). */
+export interface CaseRoomSnapshot extends CaseRoomState {
 	roomId: string;
 	state: StateEvent[];
-	caseState: CaseState | null;
-	regie: RegieState | null;
-	access: AccessState | null;
-	members: Map<string, string>;
-	isCaseRoom: boolean;
 }
 
 export class CaseService {
@@ -60,25 +56,7 @@ export class CaseService {
 			if (err instanceof MatrixHttpError && (err.status === 403 || err.status === 404)) throw notFound('No such case.');
 			throw err;
 		}
-		const get = (type: string) => state.find((e) => e.type === type && e.state_key === '')?.content;
-		const create = get('m.room.create') as { type?: string } | undefined;
-		const members = new Map<string, string>();
-		for (const e of state)
-			if (e.type === 'm.room.member')
-				members.set(e.state_key, String((e.content as { membership?: string }).membership));
-		const parse = <T>(schema: z.ZodType<T>, content: unknown): T | null => {
-			const r = schema.safeParse(content);
-			return r.success ? r.data : null;
-		};
-		return {
-			roomId,
-			state,
-			isCaseRoom: create?.type === CASE_ROOM_TYPE,
-			caseState: parse(CaseState, get(STATE.case)),
-			regie: parse(RegieState, get(STATE.regie)),
-			access: parse(AccessState, get(STATE.access)),
-			members
-		};
+		return { roomId, state, ...readCaseRoomState(state) };
 	}
 
 	/** Opens a new case: the room from the template, the requester invited and holding regie. */
@@ -127,9 +105,9 @@ export class CaseService {
 			throw badRequest(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
 		const input = parsed.data;
 		const [room, directory] = await Promise.all([this.snapshot(roomId), this.directory()]);
-		if (!room.isCaseRoom || !room.caseState || !room.regie) throw notFound('No such case.');
-		if (room.members.get(requester) !== 'join') throw forbidden('You are not a member of this case.');
-		if (room.caseState.phase === 'closed') throw forbidden('This case is closed.');
+		if (!room.isCaseRoom || !room.case || !room.regie) throw notFound('No such case.');
+		if (membershipOf(room, requester) !== 'join') throw forbidden('You are not a member of this case.');
+		if (room.case.phase === 'closed') throw forbidden('This case is closed.');
 		const actors = {
 			directory,
 			serviceUserId: this.service.userId,
@@ -145,7 +123,7 @@ export class CaseService {
 			if (!entry) throw badRequest(`${who} is not an active user.`);
 			if (!covered.has(entry.org))
 				throw forbidden(`${who} works for ${entry.org}, which the case's access basis does not cover.`);
-			if (room.members.get(who) !== 'join') throw forbidden(`${who} is not a member of this case.`);
+			if (membershipOf(room, who) !== 'join') throw forbidden(`${who} is not a member of this case.`);
 		}
 		if (input.deputy === input.to) throw badRequest('The deputy must be someone other than the regiehouder.');
 		const regie = RegieState.parse({

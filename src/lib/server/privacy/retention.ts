@@ -14,7 +14,7 @@ import { MatrixHttpError } from '../http.ts';
 import type { AuditLog } from './audit.ts';
 import { listRooms, purgeRoom, roomExists, roomState } from './homeserver.ts';
 import { isDeletable, parseCaseRoom, referenceOf, type RawEvent } from '../../privacy/review.ts';
-import { CASE_ROOM_TYPE } from '../../matrix/room-template.ts';
+import { CASE_ROOM_TYPE } from '../../case/room-state.ts';
 
 export const RETENTION_JOB_ACTOR = 'system:retention-job';
 

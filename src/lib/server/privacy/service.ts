@@ -15,7 +15,7 @@ import { Day } from '../../case/primitives.ts';
 import { CaseState } from '../../case/state.ts';
 import { STATE, SERVICE_NOTICE_MSGTYPE } from '../../case/event-types.ts';
 import { retentionUntil } from '../../case/deadlines.ts';
-import { CASE_ROOM_TYPE } from '../../matrix/room-template.ts';
+import { CASE_ROOM_TYPE } from '../../case/room-state.ts';
 import {
 	ActionResponse,
 	AuditResponse,
