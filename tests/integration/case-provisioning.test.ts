@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { createUser, server } from '../support/harness.ts';
 import { caseService, newCaseInput, openCase } from '../support/cases.ts';
-import { ApiError } from '../../src/lib/server/errors.ts';
+import { Refusal } from '../../src/lib/refusal.ts';
 import { CASE_ROOM_TYPE } from '../../src/lib/matrix/room-template.ts';
 
 const enc = encodeURIComponent;
@@ -62,7 +62,7 @@ describe('opening a case', () => {
 		await expect(service.createCase(officer.accessToken, newCaseInput())).rejects.toMatchObject({ status: 403 });
 		const csg = await createUser('CSG');
 		await expect(service.createCase(csg.accessToken, { ...newCaseInput(), region: 'XX' })).rejects.toBeInstanceOf(
-			ApiError
+			Refusal
 		);
 		await expect(service.createCase(csg.accessToken, { ...newCaseInput(), name: 'Jan Jansen' })).rejects.toMatchObject({
 			status: 400

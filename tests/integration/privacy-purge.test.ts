@@ -21,7 +21,7 @@ import {
 	useTestHomeserver
 } from '../support/privacy.ts';
 import { roomExists } from '../../src/lib/server/privacy/homeserver.ts';
-import { deletionNotice } from '../../src/lib/server/privacy/retention.ts';
+import { DELETION_REASON } from '../../src/lib/server/privacy/retention.ts';
 import { verifyChain } from '../../src/lib/server/privacy/audit.ts';
 import { ROOT } from '../../scripts/lib/paths.ts';
 
@@ -147,7 +147,7 @@ describe('deleting a case', () => {
 		const left = next.rooms?.leave?.[roomId]?.timeline?.events.find(
 			(e) => e.type === 'm.room.member' && e.state_key === vt.userId
 		);
-		if (left) expect(left.content).toMatchObject({ membership: 'leave', reason: deletionNotice(reference) });
+		if (left) expect(left.content).toMatchObject({ membership: 'leave', reason: DELETION_REASON });
 		// The overview no longer lists it; the case page says it does not exist.
 		const overview = await callEndpoint(endpoint('overview'), roomId, officer.accessToken);
 		expect(overview.text).not.toContain(roomId);

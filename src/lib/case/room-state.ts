@@ -8,6 +8,9 @@
  */
 import { AccessState, CaseState, RegieState, TriageStatusState } from './state.ts';
 import { STATE } from './event-types.ts';
+import { emptyView } from './reducer.ts';
+import type { CaseView } from './view.ts';
+import type { Membership } from './commands.ts';
 
 /** The room type (m.room.create content.type) of every case room. */
 export const CASE_ROOM_TYPE = 'nl.casusruimte.case';
@@ -107,4 +110,43 @@ export function currentMembers(room: Pick<CaseRoomState, 'memberships'>, service
 	return [...room.memberships]
 		.filter(([u, m]) => u !== serviceUserId && (m.membership === 'join' || m.membership === 'invite'))
 		.map(([u]) => u);
+}
+
+/** Each member's current membership, in the shape the domain's commands take. */
+export function membershipMap(room: Pick<CaseRoomState, 'memberships'>): Map<string, Membership> {
+	const out = new Map<string, Membership>();
+	for (const [userId, m] of room.memberships)
+		if (m.membership === 'join' || m.membership === 'invite' || m.membership === 'leave' || m.membership === 'ban')
+			out.set(userId, m.membership);
+	return out;
+}
+
+/**
+ * The case view as far as the plaintext state tells it (no records): enough for
+ * the domain's commands to decide what the server carries out (phase, regie,
+ * access). The reducer builds the full view from the records in the browser.
+ */
+export function caseViewOf(room: CaseRoomState): CaseView {
+	const view = emptyView();
+	const s = room.case;
+	if (s) {
+		view.reference = s.reference;
+		view.region = s.region;
+		view.phase = s.phase;
+		view.firstReportAt = s.first_report_at;
+		view.acute = s.acute;
+		view.closedAt = s.closed_at;
+		view.retentionUntil = s.retention_until;
+	}
+	if (room.regie)
+		view.regie = {
+			regiehouder: room.regie.regiehouder,
+			deputy: room.regie.deputy,
+			since: room.regie.since,
+			handovers: room.regie.handovers,
+			history: []
+		};
+	view.access = room.access?.organisations ?? [];
+	view.state = { case: s, regie: room.regie, access: room.access, triageStatus: room.triage };
+	return view;
 }

@@ -26,12 +26,17 @@ export function startRetentionSchedule(env: Record<string, string | undefined> =
 	const run = async () => {
 		try {
 			const privacy = await privacyService();
-			const result = await runRetention(privacy.service, privacy.audit, { dryRun: false });
+			const result = await runRetention(privacy.service, privacy.audit, {
+				dryRun: false,
+				policy: privacy.settings.retention
+			});
 			if (result.due.length)
 				console.log(
 					`retention job: ${result.deleted.length} deleted, ${result.failed.length} failed of ${result.due.length} due`
 				);
 			for (const f of result.failed) console.error(`retention job: ${f.room_id} not deleted: ${f.error}`);
+			for (const r of result.refused)
+				console.error(`retention job: ${r.room_id} not deleted: its dates break the rules (${r.problem})`);
 		} catch (err) {
 			console.error(`retention job: ${err instanceof Error ? err.message : String(err)}`);
 		}
