@@ -26,3 +26,13 @@ export function formatCell(value: number | string, locale: string, unit = ''): s
 	if (typeof value === 'string') return value;
 	return `${new Intl.NumberFormat(locale === 'en' ? 'en-GB' : 'nl-NL', { maximumFractionDigits: 2 }).format(value)}${unit}`;
 }
+
+/**
+ * The i18n key that shows a stored reason: `reason.<code>` for a code from
+ * reasons.ts, a neutral label for an older free-text reason ('other'; its words
+ * are never shown), null when there is none.
+ */
+export function reasonKey(reason: string | null | undefined): string | null {
+	if (!reason) return null;
+	return reason === 'other' ? 'privacy.reasonOther' : `reason.${reason}`;
+}
