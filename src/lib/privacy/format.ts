@@ -36,3 +36,15 @@ export function reasonKey(reason: string | null | undefined): string | null {
 	if (!reason) return null;
 	return reason === 'other' ? 'privacy.reasonOther' : `reason.${reason}`;
 }
+
+/** The default reporting period: the last three calendar months up to today. */
+export function defaultPeriod(now = new Date()): { from: string; to: string } {
+	const from = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 2, 1)).toISOString().slice(0, 10);
+	const to = new Intl.DateTimeFormat('en-CA', {
+		timeZone: 'Europe/Amsterdam',
+		year: 'numeric',
+		month: '2-digit',
+		day: '2-digit'
+	}).format(now);
+	return { from, to };
+}
