@@ -37,7 +37,6 @@ import {
 import {
 	accessHistory,
 	caseHistory,
-	classifyMembership,
 	figureCase,
 	isDeletable,
 	membershipHistory,
@@ -52,7 +51,7 @@ import {
 	type ReviewContext
 } from '../../privacy/review.ts';
 import { computeFigures, dutchDay, type FigureCase } from '../../privacy/figures.ts';
-import { toCsv } from '../../csv.ts';
+import { reportResponse, reportRow } from '../../privacy/report.ts';
 import { AuditLog } from './audit.ts';
 import { accountStatuses, guardRejections, listRooms, roomHistory, roomState } from './homeserver.ts';
 import { deleteCase, RETENTION_JOB_ACTOR } from './retention.ts';
@@ -463,70 +462,10 @@ export class PrivacyService {
 			return opened <= period.to && (!closed || closed >= period.from);
 		});
 		const rows = await inBatches(live, 4, async (c): Promise<ReportRow> => {
-			const { summary, members } = summarise(c, ctx);
 			const history = await roomHistory(this.service, c.roomId, ['m.room.member', STATE.access]);
-			const changes = membershipHistory(history as RawEvent[]).filter(
-				(m) => inPeriod(m.ts) && m.user_id !== this.service.userId
-			);
-			const tally = { invite: 0, join: 0, leave: 0, removal: 0 };
-			for (const m of changes) {
-				const kind = classifyMembership(m);
-				if (kind) tally[kind]++;
-			}
-			const has = (code: string) => new Set(summary.flags.filter((f) => f.code === code).map((f) => f.user_id)).size;
-			return {
-				reference: summary.reference,
-				region: summary.region,
-				phase: summary.phase,
-				opened_at: summary.opened_at,
-				closed_at: summary.closed_at,
-				retention_until: summary.retention_until,
-				retention_overdue: summary.retention_overdue,
-				organisations: (c.access?.organisations ?? [])
-					.map((o) => `${o.org} (${o.basis === 'statutory' ? o.ground : 'toestemming'})`)
-					.join('; '),
-				members_now: summary.members_by_org
-					.map((o) => `${o.org}: ${o.joined}${o.invited ? ` (+${o.invited} uitgenodigd)` : ''}`)
-					.join('; '),
-				invites: tally.invite,
-				joins: tally.join,
-				leaves: tally.leave,
-				removals: tally.removal,
-				access_changes: accessHistory(history as RawEvent[]).filter((a) => inPeriod(a.ts)).length,
-				members_not_covered: has('member_not_covered'),
-				members_disabled: new Set(
-					members
-						.filter(
-							(m) =>
-								m.flags.includes('member_directory_inactive') ||
-								m.flags.includes('member_account_deactivated') ||
-								m.flags.includes('member_directory_missing')
-						)
-						.map((m) => m.user_id)
-				).size,
-				members_inactive: has('member_inactive'),
-				no_regiehouder: summary.flags.some((f) => f.code === 'no_regiehouder'),
-				officer_actions: entries.filter((e) => e.room_id === c.roomId && !e.action.startsWith('view-')).length
-			};
+			return reportRow(c, summarise(c, ctx), history as RawEvent[], entries, inPeriod, this.service.userId);
 		});
-		const actionCounts = new Map<AuditAction, number>();
-		for (const e of entries) actionCounts.set(e.action, (actionCounts.get(e.action) ?? 0) + 1);
-		const response = ReportResponse.parse({
-			from: period.from,
-			to: period.to,
-			generated_at: new Date().toISOString(),
-			rows,
-			actions: [...actionCounts]
-				.map(([action, count]) => ({ action, count }))
-				.sort((a, b) => a.action.localeCompare(b.action)),
-			deleted: entries
-				.filter((e) => e.action === 'delete-case' && e.outcome === 'purged')
-				.map((e: AuditEntry) => ({
-					reference: e.reference,
-					deleted_at: e.ts,
-					by: e.actor === RETENTION_JOB_ACTOR ? 'retention-job' : 'officer'
-				}))
-		});
+		const response = ReportResponse.parse(reportResponse(period, rows, entries, RETENTION_JOB_ACTOR));
 		await this.record(userId, 'export-report', { outcome: `${period.from}..${period.to}, ${rows.length} cases` });
 		return response;
 	}
@@ -551,59 +490,6 @@ export class PrivacyService {
 		await this.record(userId, 'export-figures', { outcome: `${period.from}..${period.to}` });
 		return response;
 	}
-}
-
-export const REPORT_COLUMNS = [
-	['reference', 'kenmerk'],
-	['region', 'regio'],
-	['phase', 'fase'],
-	['opened_at', 'geopend'],
-	['closed_at', 'afgesloten'],
-	['retention_until', 'bewaren_tot'],
-	['retention_overdue', 'bewaartermijn_verstreken'],
-	['organisations', 'organisaties_grondslag'],
-	['members_now', 'leden_nu'],
-	['invites', 'uitnodigingen'],
-	['joins', 'toetredingen'],
-	['leaves', 'zelf_vertrokken'],
-	['removals', 'verwijderd'],
-	['access_changes', 'grondslagwijzigingen'],
-	['members_not_covered', 'leden_buiten_grondslag'],
-	['members_disabled', 'leden_uitgeschakeld'],
-	['members_inactive', 'leden_inactief'],
-	['no_regiehouder', 'zonder_regiehouder'],
-	['officer_actions', 'acties_privacy_officer']
-] as const satisfies readonly (readonly [keyof ReportRow, string])[];
-
-export function reportCsv(report: ReportResponse): string {
-	return toCsv(
-		REPORT_COLUMNS.map(([, label]) => label),
-		report.rows.map((r) => REPORT_COLUMNS.map(([key]) => r[key]))
-	);
-}
-
-/** The figures in long form: one line per figure, so the file reads the same in any tool. */
-export function figuresCsv(f: FiguresResponse): string {
-	const rows: (string | number)[][] = [];
-	f.per_month.forEach((m) =>
-		m.cells.forEach((cell, i) => rows.push(['casussen_per_maand', f.regions[i]!, m.month, 'casussen', cell]))
-	);
-	for (const r of [...f.by_region, f.overall]) {
-		for (const [key, value] of Object.entries(r))
-			if (key !== 'region')
-				rows.push([
-					'per_regio',
-					r.region === 'all' ? 'alle' : r.region,
-					`${f.from}..${f.to}`,
-					key,
-					value as string | number
-				]);
-	}
-	for (const h of f.handovers)
-		rows.push(['regieoverdrachten', 'alle', `${f.from}..${f.to}`, `overdrachten_${h.bucket}`, h.cases]);
-	for (const o of f.organisations)
-		rows.push(['organisaties_per_casus', 'alle', `${f.from}..${f.to}`, `organisaties_${o.bucket}`, o.cases]);
-	return toCsv(['tabel', 'regio', 'periode', 'kenmerk', 'waarde'], rows);
 }
 
 /** Rooms whose failed creation the service could not clean up, and that no later cleanup or deletion removed. */
