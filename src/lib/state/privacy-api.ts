@@ -62,7 +62,6 @@ export async function downloadCsv(path: string, filename: string): Promise<void>
 
 export const caseApiPath = (roomId: string, action?: string) =>
 	`/api/privacy/cases/${encodeURIComponent(roomId)}${action ? `/${action}` : ''}`;
-export const casePagePath = (roomId: string) => `/privacy/cases/${encodeURIComponent(roomId)}`;
 
 const ROLE_KEY = 'casusruimte.privacyOfficer';
 

@@ -79,8 +79,6 @@ export function startAuthoritySchedule(env: Record<string, string | undefined> =
 			running = false;
 		}
 	};
-	setTimeout(() => {
-		void run();
-		setInterval(() => void run(), minutes * 60_000).unref();
-	}, 30_000).unref();
+	// The admin command reconciles at once; this is the backstop, so its first run waits a whole interval.
+	setInterval(() => void run(), minutes * 60_000).unref();
 }
