@@ -257,6 +257,20 @@ describe('authority follows the directory', () => {
 			).users;
 		expect((await power())[chair.userId]).toBe(50);
 		await (await accounts()).setUser(chair.localpart, { roles: ['professional'] });
+		useTestHomeserver();
+		const officer = await createUser('CSG', ['privacy-officer'], 'po');
+		const overview = async () =>
+			OverviewResponse.parse(
+				(
+					await callEndpoint(
+						ENDPOINTS.find((e) => e.name === 'overview')!,
+						roomId,
+						officer.accessToken
+					)
+				).json()
+			).cases.find((c) => c.room_id === roomId)!;
+		// the officer sees the room out of line until the service brings it in line
+		expect((await overview()).flags).toContainEqual({ code: 'power_mismatch' });
 		const cases = new CaseService(serverConfig(), await serviceClient(), { audit: new AuditLog(auditFile()) });
 		const run = await cases.reconcileAuthority();
 		expect(run.updated).toContain(roomId);
@@ -276,6 +290,7 @@ describe('authority follows the directory', () => {
 		expect(messages.chunk.find((e) => e.type === 'm.room.message')?.content).toEqual(
 			serviceNotice('authority-updated')
 		);
+		expect((await overview()).flags.map((f) => f.code)).not.toContain('power_mismatch');
 		// nothing changes the second time
 		expect((await cases.reconcileAuthority()).updated).not.toContain(roomId);
 		// and a chair who gains the role gains it

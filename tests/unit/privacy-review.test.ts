@@ -194,6 +194,20 @@ describe('access review', () => {
 		).toBe(false);
 	});
 
+	it('flags a room whose power does not follow the directory (a chair who lost the role keeps 50)', () => {
+		const pl = (users: Record<string, number>) => ev('m.room.power_levels', { users, users_default: 0 });
+		const following = summarise(parseCaseRoom('!r', room({ extra: [pl({ '@csg:hs': 50 })] })), ctx).summary;
+		expect(following.flags.map((f) => f.code)).not.toContain('power_mismatch');
+		const stale = summarise(parseCaseRoom('!r', room({ extra: [pl({ '@csg:hs': 50, '@vt:hs': 50 })] })), ctx).summary;
+		expect(stale.flags).toContainEqual({ code: 'power_mismatch' });
+		// a regiehouder who left the directory loses it too
+		const gone = summarise(
+			parseCaseRoom('!r', room({ regiehouder: '@left:hs', extra: [pl({ '@left:hs': 50 })] })),
+			ctx
+		).summary;
+		expect(gone.flags).toContainEqual({ code: 'power_mismatch' });
+	});
+
 	it('marks invalid state without passing its content on', () => {
 		const bad = room({ case: { victim_name: 'Jan Jansen' } });
 		const { summary } = summarise(parseCaseRoom('!r', bad), ctx);

@@ -44,6 +44,8 @@ export interface CaseRoomState {
 	roomName: string | null;
 	/** user ID → current membership, for every member event in the state. */
 	memberships: Map<string, RoomMembership>;
+	/** The users map of the power levels (who has power other than the default), null when absent. */
+	powerUsers: Record<string, unknown> | null;
 	/** The case state is valid, and access and regie are valid where present. */
 	validState: boolean;
 }
@@ -81,6 +83,7 @@ export function readCaseRoomState(state: readonly StateEventLike[]): CaseRoomSta
 	const access = parse(AccessState, accessEvent?.content);
 	const regie = parse(RegieState, regieEvent?.content);
 	const name = get('m.room.name')?.content.name;
+	const users = get('m.room.power_levels')?.content.users;
 	return {
 		isCaseRoom: isCaseRoomCreate(create?.content),
 		createdBy: create?.sender ?? null,
@@ -91,6 +94,7 @@ export function readCaseRoomState(state: readonly StateEventLike[]): CaseRoomSta
 		access,
 		roomName: typeof name === 'string' ? name : null,
 		memberships,
+		powerUsers: users && typeof users === 'object' ? (users as Record<string, unknown>) : null,
 		validState: Boolean(caseState && (access || !accessEvent) && (regie || !regieEvent))
 	};
 }

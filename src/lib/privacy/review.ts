@@ -24,6 +24,7 @@ import type {
 import { LEGACY_REASON } from './schemas.ts';
 import type { FigureCase } from './figures.ts';
 import { readCaseRoomState, type RoomMembership } from '../case/room-state.ts';
+import { samePower, wantedPower } from './authority.ts';
 
 const DAY = 86_400_000;
 
@@ -66,6 +67,8 @@ export interface ParsedCase {
 	roomName: string | null;
 	/** user ID → membership, since (ms) and sender, for every member event in the state. */
 	memberships: Map<string, RoomMembership>;
+	/** The power levels' users map (null when the state has none). */
+	powerUsers: Record<string, unknown> | null;
 	validState: boolean;
 }
 
@@ -93,6 +96,7 @@ export function parseCaseRoom(roomId: string, state: readonly RawEvent[]): Parse
 		triage: s.triage,
 		roomName: s.roomName,
 		memberships: s.memberships,
+		powerUsers: s.powerUsers,
 		validState: s.validState
 	};
 }
@@ -210,6 +214,12 @@ export function caseFlags(c: ParsedCase, memberList: Member[], ctx: ReviewContex
 	if (isDeletable(c, ctx.now, ctx.retention)) flags.push({ code: 'retention_overdue' });
 	if (retentionDatesInvalid(c, ctx.retention, ctx.now)) flags.push({ code: 'retention_dates_invalid' });
 	if (ctx.cleanupFailed?.has(c.roomId)) flags.push({ code: 'creation_cleanup_failed' });
+	if (
+		c.createdBy === ctx.serviceUserId &&
+		c.powerUsers &&
+		!samePower(c.powerUsers, wantedPower(c.regie, ctx.directory, ctx.serviceUserId))
+	)
+		flags.push({ code: 'power_mismatch' });
 	if (!c.validState) flags.push({ code: 'invalid_state' });
 	if (c.createdBy !== ctx.serviceUserId) flags.push({ code: 'not_created_by_service' });
 	return flags;

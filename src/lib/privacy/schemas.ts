@@ -48,7 +48,9 @@ export const FLAG_CODES = [
 	/** closed_at or retention_until break the rules: the retention job does not purge it. */
 	'retention_dates_invalid',
 	/** A failed creation left this room behind and the service could not purge it. */
-	'creation_cleanup_failed'
+	'creation_cleanup_failed',
+	/** The power in the room does not (yet) follow the directory (the app server brings it in line). */
+	'power_mismatch'
 ] as const;
 export const FlagCode = z.enum(FLAG_CODES);
 export type FlagCode = z.infer<typeof FlagCode>;

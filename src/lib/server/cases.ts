@@ -22,7 +22,8 @@ import { ensureDirectoryRoom, readDirectory } from './directory-admin.ts';
 import { ReferenceCounter } from './references.ts';
 import type { AuditLog } from './privacy/audit.ts';
 import { listRooms, purgeRoom, roomState } from './privacy/homeserver.ts';
-import { activeEntry, hasRole, isKnownOrganisation, type Directory } from '../directory/directory.ts';
+import { hasRole, isKnownOrganisation, type Directory } from '../directory/directory.ts';
+import { activeChairs, samePower, wantedPower } from '../privacy/authority.ts';
 import { NewCaseInput, RegieChange, CommandError, handOverRegie, initialCaseState } from '../case/commands.ts';
 import { RegieState } from '../case/state.ts';
 import { STATE } from '../case/event-types.ts';
@@ -309,29 +310,4 @@ export class CaseService {
 		}
 		return run;
 	}
-}
-
-export function activeChairs(directory: Directory): string[] {
-	return [...directory.users.values()].filter((u) => u.active && u.roles.includes('chair')).map((u) => u.userId);
-}
-
-/** The users map of a case room's power levels as the directory and the regie state want it now. */
-export function wantedPower(
-	regie: RegieState | null,
-	directory: Directory,
-	serviceUserId: string
-): Record<string, number> {
-	const active = (u: string | null | undefined) => (u && activeEntry(directory, u) ? u : null);
-	return casePowerLevels(
-		{ regiehouder: active(regie?.regiehouder), deputy: active(regie?.deputy), chairs: activeChairs(directory) },
-		serviceUserId
-	).users as Record<string, number>;
-}
-
-/** Whether a power levels users map grants exactly the wanted power (entries at 0 count as absent). */
-export function samePower(current: unknown, wanted: Record<string, number>): boolean {
-	const have = Object.entries(
-		(current && typeof current === 'object' ? current : {}) as Record<string, unknown>
-	).filter(([, v]) => v !== 0);
-	return have.length === Object.keys(wanted).length && have.every(([u, v]) => wanted[u] === v);
 }
