@@ -36,7 +36,7 @@ import {
 	type CaseRoomState
 } from '../case/room-state.ts';
 import { refusal } from '../refusal.ts';
-import { caseRoomCreateRequest, casePowerLevels } from '../matrix/room-template.ts';
+import { caseRoomCreateRequest } from '../matrix/room-template.ts';
 
 /** The audit log's actor for what the service does on its own (cleanup, authority updates). */
 export const CASE_SERVICE_ACTOR = 'system:case-service';
