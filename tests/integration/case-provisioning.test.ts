@@ -111,6 +111,8 @@ describe('regie handover', () => {
 		expect(pl.users[csg.userId]).toBe(50);
 		const again = await service.handover(shn.accessToken, roomId, { to: shn.userId, deputy: null });
 		expect(again.handovers).toBe(1);
+		// a retry of the same handover (its response lost) is answered the same, and changes nothing
+		expect(await service.handover(shn.accessToken, roomId, { to: shn.userId, deputy: null })).toEqual(again);
 		const pl2 = await csg.http.get<{ users: Record<string, number> }>(
 			`/_matrix/client/v3/rooms/${enc(roomId)}/state/m.room.power_levels/`
 		);

@@ -248,6 +248,9 @@ export class CaseService {
 		const members = membershipMap(room);
 		if (members.get(requester) !== 'join')
 			throw forbidden('U bent geen lid van deze casus.', 'You are not a member of this case.', 'not-member');
+		// Already done (a retry after a lost response): the same answer again, nothing changes.
+		if (input.to === room.regie.regiehouder && input.deputy === room.regie.deputy && room.case.phase !== 'closed')
+			return room.regie;
 		const ctx = { directory, serviceUserId: this.service.userId, now: Date.now(), members };
 		// The reason belongs to the encrypted handover record, which the browser writes; the server never sees it.
 		const result = handOverRegie(caseViewOf(room), requester, ctx, { ...input, reason: '-' });
