@@ -41,10 +41,23 @@ export async function signedIn<T>(run: () => Promise<T>): Promise<T> {
 	} catch (err) {
 		if (err instanceof Refusal && err.status === 401) {
 			app.expire();
-			await goto(`${resolve('/login')}?expired=1`);
+			// The sign-in page says the session expired (app.status).
+			await goto(resolve('/login'));
 		}
 		throw err;
 	}
+}
+
+let deletedNotice: string | null = null;
+
+/** The case page says which case it deleted; the overview announces it once. */
+export function announceDeleted(reference: string): void {
+	deletedNotice = reference;
+}
+export function takeDeletedNotice(): string | null {
+	const reference = deletedNotice;
+	deletedNotice = null;
+	return reference;
 }
 
 /** Fetches a CSV export with the token and hands it to the browser as a download. */
