@@ -172,8 +172,8 @@ export class CaseService {
 			const leftovers = roomId ? [roomId] : await this.leftoversOf(reference, startedAt).catch(() => []);
 			let cleaned = true;
 			for (const id of leftovers) cleaned = (await this.cleanUp(id, reference)) && cleaned;
-			const refusedByServer =
-				(err instanceof Refusal || err instanceof MatrixHttpError) && err.status >= 400 && err.status < 500;
+			const refusedByServer = err instanceof Refusal && err.status >= 400 && err.status < 500;
+			const rateLimited = err instanceof Refusal && err.code === 'rate-limited';
 			const why = cleaned
 				? {
 						nl: 'Er is niets achtergebleven; probeer het opnieuw.',
@@ -184,13 +184,19 @@ export class CaseService {
 						en: 'An incomplete case room could not be removed; the privacy officer sees this in the audit log.'
 					};
 			console.error('case creation failed', err);
-			throw refusedByServer
+			throw rateLimited
 				? refusal(
-						'refused-by-server',
-						`De server weigerde de nieuwe casus. ${why.nl}`,
-						`The server refused the new case. ${why.en}`
+						'rate-limited',
+						`De server is even te druk voor een nieuwe casus. ${why.nl}`,
+						`The server is too busy for a new case right now. ${why.en}`
 					)
-				: unavailable(`De casus kon niet worden aangemaakt. ${why.nl}`, `The case could not be created. ${why.en}`);
+				: refusedByServer
+					? refusal(
+							'refused-by-server',
+							`De server weigerde de nieuwe casus. ${why.nl}`,
+							`The server refused the new case. ${why.en}`
+						)
+					: unavailable(`De casus kon niet worden aangemaakt. ${why.nl}`, `The case could not be created. ${why.en}`);
 		}
 	}
 
