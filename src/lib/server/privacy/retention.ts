@@ -58,7 +58,7 @@ export async function dueCases(
 	const due: DueCase[] = [];
 	const refused: RefusedCase[] = [];
 	for (const room of await listRooms(service)) {
-		if (room.room_type !== CASE_ROOM_TYPE) continue;
+		if (room.room_type !== CASE_ROOM_TYPE) continue; // a cheap pre-filter; parseCaseRoom decides
 		const state = await roomState(service, room.room_id);
 		if (!state) continue;
 		const c = parseCaseRoom(room.room_id, state as RawEvent[]);

@@ -18,7 +18,6 @@ import { addMonths, retentionAllowed } from '../../case/policy.ts';
 import { currentMembers } from '../../case/room-state.ts';
 import { CaseState } from '../../case/state.ts';
 import { STATE } from '../../case/event-types.ts';
-import { CASE_ROOM_TYPE } from '../../case/room-state.ts';
 import {
 	ActionResponse,
 	AuditResponse,
@@ -201,8 +200,10 @@ export class PrivacyService {
 		const stray: StrayRoom[] = [];
 		for (const { room, state } of loaded) {
 			if (!state) continue;
-			if (room.room_type === CASE_ROOM_TYPE) {
-				cases.push(parseCaseRoom(room.room_id, state as RawEvent[]));
+			// The one test (case/room-state.ts): the create event of the room's own state.
+			const parsed = parseCaseRoom(room.room_id, state as RawEvent[]);
+			if (parsed.isCaseRoom) {
+				cases.push(parsed);
 				continue;
 			}
 			const found = strayRoom(room.room_id, state as RawEvent[], this.service.userId);
