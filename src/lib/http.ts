@@ -28,12 +28,12 @@ export interface JsonClientOptions {
 	fetch?: typeof fetch;
 }
 
-export function unreachable(): Refusal {
+function unreachable(): Refusal {
 	return Refusal.fromBody(0, {});
 }
 
 /** Parses a response body: JSON, else the text as a Matrix-style error, else {}. */
-export function parseBody(text: string): unknown {
+function parseBody(text: string): unknown {
 	if (!text) return {};
 	try {
 		return JSON.parse(text);

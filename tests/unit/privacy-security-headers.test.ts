@@ -1,14 +1,13 @@
 /**
  * Static files carry the same security headers as the pages: the server entry
- * (scripts/serve.js) wraps adapter-node's handler, which serves static files with
- * sirv before the SvelteKit hooks run. Here the same wrapper runs around a real
- * sirv over static/, on a real HTTP server.
+ * (scripts/serve.js) wraps adapter-node's handler, which serves static files
+ * before the SvelteKit hooks run, without any of these headers. Here the same
+ * wrapper runs around a plain file server over static/, on a real HTTP server.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { readFileSync } from 'node:fs';
-import sirv from 'sirv';
+import { existsSync, readFileSync } from 'node:fs';
 import svelteConfig from '../../svelte.config.js';
 import {
 	CSP_DIRECTIVES,
@@ -22,9 +21,15 @@ let server: http.Server;
 let base: string;
 
 beforeAll(async () => {
-	const serveStatic = sirv('static', { etag: true });
+	// Like adapter-node's static handler: the file as it is, no headers of its own beyond the type.
+	const serveStatic = (req: http.IncomingMessage, res: http.ServerResponse, next: () => void) => {
+		const name = (req.url ?? '/').slice(1);
+		if (!/^[a-z0-9.-]+$/i.test(name) || !existsSync(`static/${name}`)) return next();
+		res.setHeader('content-type', name.endsWith('.svg') ? 'image/svg+xml' : 'application/octet-stream');
+		res.end(readFileSync(`static/${name}`));
+	};
 	server = http.createServer(
-		withSecurityHeaders((req, res, next) => serveStatic(req, res, next), {
+		withSecurityHeaders(serveStatic, {
 			https: false,
 			homeserver: homeserverOrigin('http://localhost:8008/')
 		})

@@ -156,7 +156,7 @@ export function isDeletable(c: Pick<ParsedCase, 'caseState'>, now: number, polic
 }
 
 /** A closed case whose dates break the rules (flagged; the retention job leaves it alone). */
-export function retentionDatesInvalid(c: Pick<ParsedCase, 'caseState'>, policy: RetentionPolicy, now: number): boolean {
+function retentionDatesInvalid(c: Pick<ParsedCase, 'caseState'>, policy: RetentionPolicy, now: number): boolean {
 	const problem = retentionDatesProblem(c, policy, now);
 	return c.caseState?.phase === 'closed' && problem !== null && problem !== 'retention-missing';
 }

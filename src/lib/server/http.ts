@@ -7,10 +7,8 @@
  * Errors are of the one refusal type: MatrixHttpError is a Refusal that also
  * keeps the homeserver's own errcode and body for the server's decisions.
  */
-import { JsonClient, type Query } from '../http.ts';
+import { JsonClient } from '../http.ts';
 import { Refusal } from '../refusal.ts';
-
-export type { Query };
 
 export class MatrixHttpError extends Refusal {
 	constructor(
