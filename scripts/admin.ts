@@ -53,9 +53,9 @@ export async function runAdmin(argv: string[], env: Record<string, string | unde
 	const accounts = new Accounts(config, service);
 	const { auditLog } = privacySettings({ ...env, CASUS_DATA_DIR: config.dataDir ?? env.CASUS_DATA_DIR });
 	const cases = new CaseService(config, service, { audit: auditLog ? new AuditLog(auditLog) : null });
-	/** After a change in the directory: the power in every case room follows it now. */
-	const followDirectory = async () => {
-		const run = await cases.reconcileAuthority();
+	/** After a change in the directory: the power of these users in every case room follows it now. */
+	const followDirectory = async (...users: string[]) => {
+		const run = await cases.reconcileAuthority({ users });
 		if (run.updated.length) console.log(`Authority updated in ${run.updated.length} case room(s).`);
 		for (const f of run.failed) console.error(`Authority not updated in ${f.roomId}: ${f.error}`);
 		return run.failed.length ? 1 : 0;
@@ -84,7 +84,7 @@ export async function runAdmin(argv: string[], env: Record<string, string | unde
 					? `Added ${accounts.userId(localpart)}.`
 					: `${accounts.userId(localpart)} already exists with that organisation and those roles; nothing changed.`
 			);
-			return outcome === 'created' ? followDirectory() : 0;
+			return outcome === 'created' ? followDirectory(accounts.userId(localpart)) : 0;
 		}
 		case 'user set': {
 			const entry = await accounts.setUser(need(arg, '<localpart>'), {
@@ -93,7 +93,7 @@ export async function runAdmin(argv: string[], env: Record<string, string | unde
 				displayName: values.name
 			});
 			console.log(`${entry.userId}: ${entry.org}, ${entry.roles.join(',')}.`);
-			return followDirectory();
+			return followDirectory(entry.userId);
 		}
 		case 'user disable': {
 			const localpart = need(arg, '<localpart>');
@@ -103,7 +103,7 @@ export async function runAdmin(argv: string[], env: Record<string, string | unde
 					? `Disabled ${accounts.userId(localpart)}: signed out everywhere and removed from all rooms.`
 					: `${accounts.userId(localpart)} was already disabled.`
 			);
-			return followDirectory();
+			return followDirectory(accounts.userId(localpart));
 		}
 		case 'user list': {
 			const users = await accounts.listUsers();
@@ -132,7 +132,7 @@ export async function runAdmin(argv: string[], env: Record<string, string | unde
 				}
 			}
 			console.log(`${users.length - failures} of ${users.length} users imported.`);
-			return (await followDirectory()) || (failures ? 1 : 0);
+			return (await followDirectory(...users.map((u) => accounts.userId(u.localpart)))) || (failures ? 1 : 0);
 		}
 		case 'org add': {
 			const code = need(arg, '<CODE>');

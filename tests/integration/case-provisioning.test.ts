@@ -274,7 +274,7 @@ describe('authority follows the directory', () => {
 		// the officer sees the room out of line until the service brings it in line
 		expect((await overview()).flags).toContainEqual({ code: 'power_mismatch' });
 		const cases = new CaseService(serverConfig(), await serviceClient(), { audit: new AuditLog(auditFile()) });
-		const run = await cases.reconcileAuthority();
+		const run = await cases.reconcileAuthority({ rooms: [roomId] });
 		expect(run.updated).toContain(roomId);
 		expect(run.failed).toEqual([]);
 		const after = await power();
@@ -294,10 +294,11 @@ describe('authority follows the directory', () => {
 		);
 		expect((await overview()).flags.map((f) => f.code)).not.toContain('power_mismatch');
 		// nothing changes the second time
-		expect((await cases.reconcileAuthority()).updated).not.toContain(roomId);
+		expect((await cases.reconcileAuthority({ rooms: [roomId] })).updated).not.toContain(roomId);
 		// and a chair who gains the role gains it
 		await (await accounts()).setUser(chair.localpart, { roles: ['professional', 'chair'] });
-		await cases.reconcileAuthority();
+		// as the admin command does it: only this user's entries, in every case room
+		await cases.reconcileAuthority({ users: [chair.userId], rooms: [roomId] });
 		expect((await power())[chair.userId]).toBe(50);
 	});
 });

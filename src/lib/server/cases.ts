@@ -287,29 +287,46 @@ export class CaseService {
 	}
 
 	/**
-	 * Brings the power in every case room the service made in line with the
-	 * directory now (after `user set|disable`, an import, and periodically in the
-	 * running app server). Each change is recorded in the audit log and announced
-	 * in an open case with the fixed notice.
+	 * Brings the power in the case rooms the service made in line with the
+	 * directory now: after `npm run admin -- user add|set|disable|import` for the
+	 * users it changed (`users`: only their entries), and periodically in the
+	 * running app server for whole rooms. Each change is recorded in the audit log;
+	 * where someone lost power in an open case, the room gets the fixed notice.
 	 */
-	async reconcileAuthority(directory?: Directory): Promise<AuthorityRun> {
-		const dir = directory ?? (await this.directory());
+	async reconcileAuthority(
+		opts: { directory?: Directory; users?: readonly string[]; rooms?: readonly string[] } = {}
+	): Promise<AuthorityRun> {
+		const dir = opts.directory ?? (await this.directory());
 		const run: AuthorityRun = { checked: 0, updated: [], failed: [] };
 		for (const listing of await listRooms(this.service)) {
 			if (listing.room_type !== CASE_ROOM_TYPE || listing.creator !== this.service.userId) continue;
+			if (opts.rooms && !opts.rooms.includes(listing.room_id)) continue;
 			try {
 				const state = await roomState(this.service, listing.room_id);
 				if (!state) continue;
 				const s = readCaseRoomState(state);
 				if (!s.isCaseRoom || !s.case) continue;
 				run.checked++;
-				const pl = state.find((e) => e.type === 'm.room.power_levels' && e.state_key === '')?.content ?? {};
-				const wanted = wantedPower(s.regie, dir, this.service.userId);
-				if (samePower(pl.users, wanted)) continue;
-				await this.service.sendState(listing.room_id, 'm.room.power_levels', '', { ...pl, users: wanted });
+				const plan = (plState: Record<string, unknown> | undefined, regie: RegieState | null) => {
+					const pl = plState ?? {};
+					const current = (pl.users && typeof pl.users === 'object' ? pl.users : {}) as Record<string, number>;
+					const wanted = wantedPower(regie, dir, this.service.userId);
+					return { pl, current, next: opts.users ? onlyFor(current, wanted, opts.users) : wanted };
+				};
+				const seen = plan(state.find((e) => e.type === 'm.room.power_levels' && e.state_key === '')?.content, s.regie);
+				if (samePower(seen.current, seen.next)) continue;
+				// Read again right before writing, so a handover in the meantime is not undone.
+				const [freshPl, freshRegie] = await Promise.all([
+					this.service.getStateEvent<Record<string, unknown>>(listing.room_id, 'm.room.power_levels'),
+					this.service.getStateEvent<RegieState>(listing.room_id, STATE.regie)
+				]);
+				const { pl, current, next } = plan(freshPl ?? undefined, RegieState.safeParse(freshRegie).data ?? null);
+				if (samePower(current, next)) continue;
+				await this.service.sendState(listing.room_id, 'm.room.power_levels', '', { ...pl, users: next });
 				run.updated.push(listing.room_id);
 				await this.record('authority-updated', listing.room_id, s.case.reference, 'power levels follow the directory');
-				if (s.case.phase !== 'closed')
+				const lost = Object.entries(current).some(([u, v]) => v > 0 && !((next[u] ?? 0) > 0));
+				if (lost && s.case.phase !== 'closed')
 					await this.service
 						.sendMessage(listing.room_id, 'm.room.message', serviceNotice('authority-updated'))
 						.catch((err) => console.error('authority notice', listing.room_id, err));
@@ -319,4 +336,18 @@ export class CaseService {
 		}
 		return run;
 	}
+}
+
+/** The current users map with only these users' entries set as wanted (the others left as they are). */
+function onlyFor(
+	current: Record<string, number>,
+	wanted: Record<string, number>,
+	users: readonly string[]
+): Record<string, number> {
+	const next = { ...current };
+	for (const u of users) {
+		if (wanted[u] !== undefined) next[u] = wanted[u];
+		else delete next[u];
+	}
+	return next;
 }
