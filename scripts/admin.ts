@@ -17,6 +17,10 @@ import { configFromEnv, ConfigError } from '../src/lib/server/config.ts';
 import { connectService } from '../src/lib/server/service-account.ts';
 import { Accounts, AdminError, parseUserCsv } from '../src/lib/server/accounts.ts';
 import { HomeserverUnreachableError, MatrixHttpError } from '../src/lib/server/http.ts';
+import { CaseService } from '../src/lib/server/cases.ts';
+import { AuditLog } from '../src/lib/server/privacy/audit.ts';
+import { privacySettings } from '../src/lib/server/privacy/settings.ts';
+import { Refusal } from '../src/lib/refusal.ts';
 import { DEMO_DATA_DIR } from './lib/paths.ts';
 
 const USAGE = readFileSync(new URL(import.meta.url), 'utf8')
@@ -45,7 +49,17 @@ export async function runAdmin(argv: string[], env: Record<string, string | unde
 		...env,
 		CASUS_DATA_DIR: env.CASUS_DATA_DIR ?? (env.CASUS_HOMESERVER_URL ? undefined : DEMO_DATA_DIR)
 	});
-	const accounts = new Accounts(config, await connectService(config));
+	const service = await connectService(config);
+	const accounts = new Accounts(config, service);
+	const { auditLog } = privacySettings({ ...env, CASUS_DATA_DIR: config.dataDir ?? env.CASUS_DATA_DIR });
+	const cases = new CaseService(config, service, { audit: auditLog ? new AuditLog(auditLog) : null });
+	/** After a change in the directory: the power of these users in every case room follows it now. */
+	const followDirectory = async (...users: string[]) => {
+		const run = await cases.reconcileAuthority({ users });
+		if (run.updated.length) console.log(`Authority updated in ${run.updated.length} case room(s).`);
+		for (const f of run.failed) console.error(`Authority not updated in ${f.roomId}: ${f.error}`);
+		return run.failed.length ? 1 : 0;
+	};
 	const roles = values.role
 		?.split(',')
 		.map((r) => r.trim())
@@ -70,7 +84,7 @@ export async function runAdmin(argv: string[], env: Record<string, string | unde
 					? `Added ${accounts.userId(localpart)}.`
 					: `${accounts.userId(localpart)} already exists with that organisation and those roles; nothing changed.`
 			);
-			return 0;
+			return outcome === 'created' ? followDirectory(accounts.userId(localpart)) : 0;
 		}
 		case 'user set': {
 			const entry = await accounts.setUser(need(arg, '<localpart>'), {
@@ -79,7 +93,7 @@ export async function runAdmin(argv: string[], env: Record<string, string | unde
 				displayName: values.name
 			});
 			console.log(`${entry.userId}: ${entry.org}, ${entry.roles.join(',')}.`);
-			return 0;
+			return followDirectory(entry.userId);
 		}
 		case 'user disable': {
 			const localpart = need(arg, '<localpart>');
@@ -89,7 +103,7 @@ export async function runAdmin(argv: string[], env: Record<string, string | unde
 					? `Disabled ${accounts.userId(localpart)}: signed out everywhere and removed from all rooms.`
 					: `${accounts.userId(localpart)} was already disabled.`
 			);
-			return 0;
+			return followDirectory(accounts.userId(localpart));
 		}
 		case 'user list': {
 			const users = await accounts.listUsers();
@@ -118,7 +132,7 @@ export async function runAdmin(argv: string[], env: Record<string, string | unde
 				}
 			}
 			console.log(`${users.length - failures} of ${users.length} users imported.`);
-			return failures ? 1 : 0;
+			return (await followDirectory(...users.map((u) => accounts.userId(u.localpart)))) || (failures ? 1 : 0);
 		}
 		case 'org add': {
 			const code = need(arg, '<CODE>');
@@ -154,6 +168,7 @@ export function describeError(err: unknown): string {
 	if (err instanceof AdminError || err instanceof ConfigError || err instanceof HomeserverUnreachableError)
 		return err.message;
 	if (err instanceof MatrixHttpError) return `The homeserver refused: ${err.errcode}: ${err.message}`;
+	if (err instanceof Refusal) return err.text.en;
 	if (err instanceof Error && err.name === 'TypeError' && /parseArgs|option/i.test(err.message)) return err.message;
 	return err instanceof Error ? (err.stack ?? err.message) : String(err);
 }

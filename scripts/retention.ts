@@ -47,7 +47,10 @@ export async function runRetentionCommand(
 	const settings = privacySettings(fullEnv);
 	const service = await connectService(config);
 	const dryRun = Boolean(values['dry-run']);
-	const result = await runRetention(service, settings.auditLog ? new AuditLog(settings.auditLog) : null, { dryRun });
+	const result = await runRetention(service, settings.auditLog ? new AuditLog(settings.auditLog) : null, {
+		dryRun,
+		policy: settings.retention
+	});
 	if (values.json) {
 		console.log(JSON.stringify(result, null, 2));
 	} else {
@@ -66,6 +69,10 @@ export async function runRetentionCommand(
 				`  ${(c.reference ?? '?').padEnd(14)} closed ${c.closed_at ?? '?'}  retention until ${c.retention_until ?? '?'}  ${c.room_id}  ${status}`
 			);
 		}
+		for (const c of result.refused)
+			console.log(
+				`  ${(c.reference ?? '?').padEnd(14)} closed ${c.closed_at ?? '?'}  retention until ${c.retention_until ?? '?'}  ${c.room_id}  not deleted: its dates break the rules (${c.problem})`
+			);
 	}
 	return result.failed.length ? 1 : 0;
 }

@@ -1,10 +1,16 @@
 import type { Handle, ServerInit } from '@sveltejs/kit';
 import { env } from '$env/dynamic/public';
-import { startRetentionSchedule } from '$lib/server/privacy/schedule.ts';
+import { homeserverOrigin, securityHeaders } from '$lib/server/security-headers.js';
+import { startAuthoritySchedule, startRetentionSchedule } from '$lib/server/privacy/schedule.ts';
 
-/** Server start: the daily retention job (src/lib/server/privacy/schedule.ts; CASUS_RETENTION_JOB_HOURS=0 turns it off). */
+/**
+ * Server start (src/lib/server/privacy/schedule.ts): the daily retention job
+ * (CASUS_RETENTION_JOB_HOURS=0 turns it off) and the authority check that keeps
+ * the power in case rooms in line with the directory (CASUS_AUTHORITY_MINUTES).
+ */
 export const init: ServerInit = () => {
 	startRetentionSchedule();
+	startAuthoritySchedule();
 };
 
 /**
@@ -16,29 +22,16 @@ export const handle: Handle = async ({ event, resolve }) => {
 	const response = await resolve(event);
 	const headers = response.headers;
 	const csp = headers.get('content-security-policy');
-	const homeserver = homeserverOrigin();
+	const homeserver = homeserverOrigin(env.PUBLIC_HOMESERVER_URL);
 	if (csp && homeserver) {
 		headers.set(
 			'content-security-policy',
 			csp.replace(/connect-src ([^;]*)/, (_m, sources: string) => `connect-src ${sources} ${homeserver}`)
 		);
 	}
-	headers.set('x-content-type-options', 'nosniff');
-	headers.set('x-frame-options', 'DENY');
-	headers.set('referrer-policy', 'no-referrer');
-	headers.set('permissions-policy', 'camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()');
-	headers.set('cross-origin-opener-policy', 'same-origin');
-	headers.set('cross-origin-resource-policy', 'same-origin');
-	if (event.url.protocol === 'https:') headers.set('strict-transport-security', 'max-age=63072000; includeSubDomains');
+	for (const [name, value] of Object.entries(securityHeaders({ https: event.url.protocol === 'https:' })))
+		headers.set(name, value);
 	// Case data must not linger in shared caches or the back-forward cache of a shared workstation.
 	if (!event.url.pathname.startsWith('/_app/immutable/')) headers.set('cache-control', 'no-store');
 	return response;
 };
-
-function homeserverOrigin(): string | undefined {
-	try {
-		return env.PUBLIC_HOMESERVER_URL ? new URL(env.PUBLIC_HOMESERVER_URL).origin : undefined;
-	} catch {
-		return undefined;
-	}
-}

@@ -1,5 +1,6 @@
 /**
- * Runs the built web app (adapter-node) as a child process.
+ * Runs the built web app (adapter-node) as a child process, through
+ * scripts/serve.js so that static files carry the security headers too.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
@@ -32,7 +33,7 @@ export async function startAppServer(opts: AppServerOptions): Promise<RunningApp
 		);
 	}
 	const url = `http://${host}:${opts.port}`;
-	const child = spawn(process.execPath, [path.join(ROOT, 'build', 'index.js')], {
+	const child = spawn(process.execPath, [path.join(ROOT, 'scripts', 'serve.js')], {
 		cwd: ROOT,
 		stdio: opts.quiet ? ['ignore', 'ignore', 'inherit'] : 'inherit',
 		env: {

@@ -21,7 +21,7 @@ import {
 import { postUpdate, removeMember } from '../../src/lib/case/commands.ts';
 import { MatrixHttp, MatrixHttpError } from '../../src/lib/server/http.ts';
 import { passwordLogin } from '../../src/lib/server/synapse-admin.ts';
-import { ApiError } from '../../src/lib/server/errors.ts';
+import { Refusal } from '../../src/lib/refusal.ts';
 import { STATE } from '../../src/lib/case/event-types.ts';
 import { updateInput } from '../support/sample-records.ts';
 import type { CaseRoomSession } from '../../src/lib/matrix/case-room.ts';
@@ -154,7 +154,7 @@ describe('a member', () => {
 		);
 		await expect(
 			world.cases.handover(member.user.accessToken, roomId, { to: member.user.userId, deputy: null })
-		).rejects.toBeInstanceOf(ApiError);
+		).rejects.toBeInstanceOf(Refusal);
 		await expect(
 			world.cases.handover(member.user.accessToken, roomId, { to: member.user.userId, deputy: null })
 		).rejects.toMatchObject({ status: 403 });

@@ -8,7 +8,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { runAdmin, describeError } from '../../scripts/admin.ts';
-import { server, uniqueLocalpart, accounts } from '../support/harness.ts';
+import { server, uniqueLocalpart, accounts, createUser } from '../support/harness.ts';
+import { openCase } from '../support/cases.ts';
 import { passwordLogin } from '../../src/lib/server/synapse-admin.ts';
 import { freePort } from '../../scripts/lib/ports.ts';
 import { ROOT } from '../../scripts/lib/paths.ts';
@@ -96,6 +97,27 @@ describe('npm run admin -- user …', () => {
 		expect(out.join('\n')).toMatch(
 			new RegExp(`@${lp.replace('.', '\\.')}:localhost\\s+VT\\s+professional,chair\\s+active`)
 		);
+	});
+
+	it('a role change takes effect in the case rooms at once: a chair who loses the role loses the power', async () => {
+		const csg = await createUser('CSG');
+		const lp = uniqueLocalpart('vt');
+		await admin('user', 'add', lp, '--org', 'VT', '--role', 'professional,chair', '--password', PASSWORD);
+		const chair = `@${lp}:localhost`;
+		const { roomId } = await openCase(csg);
+		const power = async () =>
+			(
+				await csg.http.get<{ users: Record<string, number> }>(
+					`/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/state/m.room.power_levels/`
+				)
+			).users;
+		expect((await power())[chair]).toBe(50);
+		out = [];
+		expect(await admin('user', 'set', lp, '--role', 'professional')).toBe(0);
+		expect(out.join('\n')).toMatch(/Authority updated in \d+ case room/);
+		const after = await power();
+		expect(after[chair]).toBeUndefined();
+		expect(after[csg.userId]).toBe(50); // the regiehouder keeps it
 	});
 
 	it('disables a user: no more sign-in, marked inactive in the directory', async () => {

@@ -31,6 +31,8 @@ import {
 } from '../../src/lib/privacy/schemas.ts';
 import { parseCsv } from '../../src/lib/csv.ts';
 import { retentionUntil } from '../../src/lib/case/deadlines.ts';
+import { addMonths } from '../../src/lib/case/policy.ts';
+import { serviceNotice } from '../../src/lib/case/notices.ts';
 
 const endpoint = (name: string) => ENDPOINTS.find((e) => e.name === name)!;
 const DAY = 86_400_000;
@@ -49,7 +51,9 @@ beforeAll(async () => {
 	csg = await createUser('CSG');
 	vt = await createUser('VT');
 	politie = await createUser('POLITIE');
-	({ roomId, reference } = await caseWithMembers(csg, [vt, politie]));
+	({ roomId, reference } = await caseWithMembers(csg, [vt, politie], {
+		first_report_at: iso(Date.now() - 120 * DAY)
+	}));
 });
 
 const auditLines = () =>
@@ -93,7 +97,7 @@ describe('overview and case page', () => {
 		expect(d.access_history[1]!.organisations!.map((o) => o.org)).not.toContain('POLITIE');
 		expect(d.membership_history.find((m) => m.user_id === vt.userId && m.membership === 'invite')).toMatchObject({
 			sender: csg.userId,
-			reason: 'Besproken in het MDT-overleg'
+			reason: 'mdt-triage'
 		});
 		expect(d.guard_rejections).toMatchObject({ available: expect.any(Boolean) });
 	});
@@ -127,10 +131,10 @@ describe('overview and case page', () => {
 });
 
 describe('actions', () => {
-	it('removes a member with the reason, shows it in the history and records it', async () => {
+	it('removes a member with a reason code, shows it in the history and records it', async () => {
 		const res = await callEndpoint(endpoint('remove'), roomId, officer.accessToken, {
 			user_id: politie.userId,
-			reason: 'Toestemming politie ingetrokken op 3 maart'
+			reason: 'member-not-covered'
 		});
 		expect(res.status, res.text).toBe(200);
 		expect(res.json()).toEqual({ ok: true, action: 'remove-member', room_id: roomId, outcome: 'removed' });
@@ -139,7 +143,7 @@ describe('actions', () => {
 		);
 		expect(member).toMatchObject({
 			membership: 'leave',
-			reason: 'Verwijderd door de privacy officer. Reden: Toestemming politie ingetrokken op 3 maart'
+			reason: 'not-covered'
 		});
 		const d = await detail();
 		expect(d.members.map((m) => m.user_id)).not.toContain(politie.userId);
@@ -147,7 +151,7 @@ describe('actions', () => {
 			user_id: politie.userId,
 			membership: 'leave',
 			previous: 'join',
-			reason: expect.stringContaining('Toestemming politie ingetrokken')
+			reason: 'not-covered'
 		});
 		expect(
 			auditLines()
@@ -157,24 +161,35 @@ describe('actions', () => {
 			actor: officer.userId,
 			reference,
 			target: politie.userId,
-			reason: 'Toestemming politie ingetrokken op 3 maart',
+			reason: 'member-not-covered',
 			outcome: 'removed'
 		});
 	});
 
-	it('refuses without a reason or for a non-member, and records the refusal', async () => {
+	it('refuses without a reason code (free text included) or for a non-member, and records the refusal', async () => {
 		const remove = endpoint('remove');
 		expect((await callEndpoint(remove, roomId, officer.accessToken, { user_id: vt.userId })).status).toBe(400);
 		expect(
 			(await callEndpoint(remove, roomId, officer.accessToken, { user_id: vt.userId, reason: '   ' })).status
 		).toBe(400);
+		const freeText = await callEndpoint(remove, roomId, officer.accessToken, {
+			user_id: vt.userId,
+			reason: 'Toestemming politie ingetrokken op 3 maart'
+		});
+		expect(freeText.status).toBe(400);
+		expect(freeText.json()).toMatchObject({ errcode: 'M_BAD_JSON', code: 'invalid', text: { nl: expect.any(String) } });
 		expect(
-			(await callEndpoint(remove, roomId, officer.accessToken, { user_id: vt.userId, reason: 'ok, dag', extra: 1 }))
-				.status
+			(
+				await callEndpoint(remove, roomId, officer.accessToken, {
+					user_id: vt.userId,
+					reason: 'periodic-review',
+					extra: 1
+				})
+			).status
 		).toBe(400);
 		const notMember = await callEndpoint(remove, roomId, officer.accessToken, {
 			user_id: politie.userId,
-			reason: 'Nogmaals verwijderen'
+			reason: 'periodic-review'
 		});
 		expect(notMember.status).toBe(400);
 		expect(auditLines().at(-1)).toMatchObject({
@@ -186,15 +201,22 @@ describe('actions', () => {
 			(
 				await callEndpoint(remove, '!doesnotexist:localhost', officer.accessToken, {
 					user_id: vt.userId,
-					reason: 'Geen casus'
+					reason: 'periodic-review'
 				})
 			).status
 		).toBe(404);
 	});
 
-	it('asks the regiehouder for an access review with a notice in the case room', async () => {
+	it('asks the regiehouder for an access review with exactly the fixed notice in the case room', async () => {
+		expect(
+			(
+				await callEndpoint(endpoint('review-request'), roomId, officer.accessToken, {
+					reason: 'Jaarlijkse controle van toegang'
+				})
+			).status
+		).toBe(400);
 		const res = await callEndpoint(endpoint('review-request'), roomId, officer.accessToken, {
-			reason: 'Jaarlijkse controle van toegang'
+			reason: 'periodic-review'
 		});
 		expect(res.status, res.text).toBe(200);
 		const messages = await csg.http.get<{
@@ -202,31 +224,30 @@ describe('actions', () => {
 		}>(`/_matrix/client/v3/rooms/${enc(roomId)}/messages`, { dir: 'b', limit: 10 });
 		const notice = messages.chunk.find((e) => e.type === 'm.room.message');
 		expect(notice?.sender).toMatch(/^@casusruimte-service:/);
-		expect(notice?.content).toEqual({
-			msgtype: 'm.notice',
-			body: expect.stringMatching(
-				/^Verzoek van de privacy officer aan de regiehouder: .*Reden: Jaarlijkse controle van toegang$/
-			)
+		expect(notice?.content).toEqual(serviceNotice('access-review-requested'));
+		expect(auditLines().at(-1)).toMatchObject({
+			action: 'request-review',
+			target: csg.userId,
+			reason: 'periodic-review',
+			outcome: 'notice sent'
 		});
-		expect(auditLines().at(-1)).toMatchObject({ action: 'request-review', target: csg.userId, outcome: 'notice sent' });
 	});
 
 	it('sets retention only for a closed case and only within the configured limits, keeping every other field', async () => {
 		const retention = endpoint('retention');
 		expect(
-			(await callEndpoint(retention, roomId, officer.accessToken, { months: 24, reason: 'Nog lopende procedure' }))
-				.status
+			(await callEndpoint(retention, roomId, officer.accessToken, { months: 24, reason: 'legal-hold' })).status
 		).toBe(403);
 		const closedAt = iso(Date.now() - 60 * DAY);
 		await closeCaseAt(csg, roomId, closedAt, retentionUntil(closedAt, 12).replace(/\.\d{3}Z$/, 'Z'));
 		const before = await caseState(csg, roomId);
 		for (const months of [0, 61, 1.5])
 			expect(
-				(await callEndpoint(retention, roomId, officer.accessToken, { months, reason: 'Buiten de grenzen' })).status
+				(await callEndpoint(retention, roomId, officer.accessToken, { months, reason: 'retention-policy' })).status
 			).toBe(400);
 		const res = await callEndpoint(retention, roomId, officer.accessToken, {
 			months: 36,
-			reason: 'Strafzaak loopt nog'
+			reason: 'legal-hold'
 		});
 		expect(res.status, res.text).toBe(200);
 		const want = retentionUntil(closedAt, 36).replace(/\.\d{3}Z$/, 'Z');
@@ -237,15 +258,15 @@ describe('actions', () => {
 		expect(d.retention).toMatchObject({
 			min_months: 1,
 			max_months: 60,
-			earliest: retentionUntil(closedAt, 1),
-			latest: retentionUntil(closedAt, 60)
+			earliest: addMonths(closedAt, 1).toISOString(),
+			latest: addMonths(closedAt, 60).toISOString()
 		});
 		expect(d.case_history.at(-1)).toMatchObject({ phase: 'closed', retention_until: want, valid: true });
 		expect(
 			auditLines()
 				.filter((l) => l.action === 'set-retention')
 				.at(-1)
-		).toMatchObject({ action: 'set-retention', reason: 'Strafzaak loopt nog', outcome: expect.stringContaining(want) });
+		).toMatchObject({ action: 'set-retention', reason: 'legal-hold', outcome: expect.stringContaining(want) });
 	});
 });
 
@@ -260,7 +281,7 @@ describe('audit log', () => {
 		const file = auditFile();
 		const original = readFileSync(file, 'utf8');
 		try {
-			writeFileSync(file, original.replace('Strafzaak loopt nog', 'Strafzaak afgerond'));
+			writeFileSync(file, original.replace('"reason":"legal-hold"', '"reason":"retention-policy"'));
 			const tampered = AuditResponse.parse((await callEndpoint(endpoint('audit'), roomId, officer.accessToken)).json());
 			expect(tampered.chain).toMatchObject({ ok: false, problem: 'hash of the previous line does not match' });
 		} finally {

@@ -24,6 +24,8 @@ import {
 	type Reply
 } from '../support/privacy.ts';
 import { MatrixHttp } from '../../src/lib/server/http.ts';
+import { MEMBERSHIP_REASONS, PRIVACY_ACTION_REASONS } from '../../src/lib/case/reasons.ts';
+import { serviceNotice } from '../../src/lib/case/notices.ts';
 import {
 	ActionResponse,
 	AuditResponse,
@@ -44,7 +46,9 @@ const CANARY = {
 	record: 'CANARY-RECORD-adres',
 	directoryName: 'CANARY Directory Name',
 	deviceKey: 'CANARYSENDERKEY',
-	topic: 'CANARY-TOPIC'
+	topic: 'CANARY-TOPIC',
+	inviteReason: 'CANARY-INVITE-REASON besproken met moeder',
+	officerReason: 'CANARY-OFFICER-REASON klacht van de vader'
 };
 const FORBIDDEN_KEYS = [
 	'"content"',
@@ -132,18 +136,30 @@ beforeAll(async () => {
 			victim: CANARY.stateExtra
 		})
 	);
+	// A free-text membership reason: the guard refuses it; a room from before the guard may hold one.
+	const late = await createUser('POLITIE');
+	planted.inviteReason = await attempt(() =>
+		csg.http.post(`/_matrix/client/v3/rooms/${enc(roomId)}/invite`, {
+			user_id: late.userId,
+			reason: CANARY.inviteReason
+		})
+	);
 	// A closed case past retention, so the delete endpoint really runs.
-	closedRoom = await caseWithMembers(csg, [named]);
+	closedRoom = await caseWithMembers(csg, [named], { first_report_at: '2023-12-01T00:00:00Z' });
 	await closeCaseAt(csg, closedRoom.roomId, '2024-01-01T00:00:00Z', '2025-01-01T00:00:00Z');
 
 	for (const e of ENDPOINTS) {
 		const target = e.name === 'delete' || e.name === 'retention' ? closedRoom.roomId : roomId;
 		const body =
 			e.name === 'remove'
-				? { user_id: extra.userId, reason: 'Niet meer nodig voor de hulpverlening' }
+				? { user_id: extra.userId, reason: 'member-not-covered' }
 				: e.name === 'delete'
-					? { reason: 'Bewaartermijn verstreken', confirm_reference: closedRoom.reference }
-					: undefined;
+					? { reason: 'retention-expired', confirm_reference: closedRoom.reference }
+					: e.name === 'review-request'
+						? { reason: 'periodic-review' }
+						: e.name === 'retention'
+							? { months: 24, reason: 'legal-hold' }
+							: undefined;
 		replies.push({ name: e.name, reply: await callEndpoint(e, target, officer.accessToken, body) });
 		// and what a refused caller gets
 		replies.push({ name: `${e.name} (refused)`, reply: await callEndpoint(e, target, csg.accessToken, body) });
@@ -161,6 +177,15 @@ beforeAll(async () => {
 						months: CANARY.message
 					});
 		replies.push({ name: `${e.name} (bad input)`, reply: bad });
+		// free text where a reason code belongs: refused, and never stored or echoed
+		if (e.method === 'POST')
+			replies.push({
+				name: `${e.name} (free-text reason)`,
+				reply: await callEndpoint(e, target, officer.accessToken, {
+					...((e.body?.(target) as Record<string, unknown>) ?? {}),
+					reason: CANARY.officerReason
+				})
+			});
 	}
 });
 
@@ -210,10 +235,42 @@ describe('privacy console responses', () => {
 		}
 	});
 
-	it('error responses say what went wrong without echoing the input', () => {
+	it('error responses are the one refusal shape, in nl and en, without echoing the input', () => {
 		for (const { name, reply } of replies.filter((r) => r.reply.status >= 400)) {
-			expect(Object.keys(reply.json()).sort(), name).toEqual(['errcode', 'error']);
+			const body = reply.json<{ text: { nl: string; en: string } }>();
+			expect(Object.keys(body).sort(), name).toEqual(['code', 'errcode', 'error', 'text']);
+			expect(Object.keys(body.text).sort(), name).toEqual(['en', 'nl']);
 		}
+		for (const { name, reply } of replies.filter((r) => r.name.endsWith('(free-text reason)')))
+			expect(reply.status, name).toBe(400);
+	});
+
+	it('reasons are codes everywhere the homeserver and the console keep them', async () => {
+		const detail = CaseDetailResponse.parse(replies.find((x) => x.name === 'case')!.reply.json());
+		const shown = new Set<unknown>([...MEMBERSHIP_REASONS, 'other', null]);
+		for (const m of detail.membership_history) expect(shown.has(m.reason), `${m.reason}`).toBe(true);
+		const audit = AuditResponse.parse(replies.find((x) => x.name === 'audit')!.reply.json());
+		for (const e of audit.entries) expect([...PRIVACY_ACTION_REASONS, 'other', null]).toContain(e.reason);
+		// the removal's kick reason and the review notice, as the homeserver stores them
+		const state = await csg.http.get<
+			{ type: string; state_key: string; sender: string; content: { reason?: string } }[]
+		>(`/_matrix/client/v3/rooms/${enc(roomId)}/state`);
+		// the service's own kicks (the officer's removal); members' reasons are the guard's to check
+		const kicks = state.filter(
+			(e) => e.type === 'm.room.member' && e.sender.startsWith('@casusruimte-service:') && e.content.reason
+		);
+		expect(kicks.length).toBeGreaterThan(0);
+		for (const k of kicks) expect(MEMBERSHIP_REASONS as readonly string[]).toContain(k.content.reason);
+		// a free-text reason that got in (no guard) is shown as 'other', never its words
+		if (planted.inviteReason === 'planted')
+			expect(detail.membership_history.some((m) => m.reason === 'other')).toBe(true);
+		const messages = await csg.http.get<{ chunk: { type: string; sender: string; content: unknown }[] }>(
+			`/_matrix/client/v3/rooms/${enc(roomId)}/messages`,
+			{ dir: 'b', limit: 50 }
+		);
+		const notices = messages.chunk.filter((e) => e.type === 'm.room.message' && e.sender !== csg.userId);
+		expect(notices.length).toBeGreaterThan(0);
+		for (const n of notices) expect(n.content).toEqual(serviceNotice('access-review-requested'));
 	});
 
 	it('leave no canary in the audit log either', () => {

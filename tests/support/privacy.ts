@@ -78,28 +78,28 @@ export const ENDPOINTS: Endpoint[] = [
 		method: 'POST',
 		handler: remove.POST as Handler,
 		path: (r) => `/api/privacy/cases/${enc(r)}/remove`,
-		body: () => ({ user_id: '@nobody:localhost', reason: 'test of the authorisation' })
+		body: () => ({ user_id: '@nobody:localhost', reason: 'periodic-review' })
 	},
 	{
 		name: 'review-request',
 		method: 'POST',
 		handler: review.POST as Handler,
 		path: (r) => `/api/privacy/cases/${enc(r)}/review-request`,
-		body: () => ({ reason: 'test of the authorisation' })
+		body: () => ({ reason: 'periodic-review' })
 	},
 	{
 		name: 'retention',
 		method: 'POST',
 		handler: retention.POST as Handler,
 		path: (r) => `/api/privacy/cases/${enc(r)}/retention`,
-		body: () => ({ months: 24, reason: 'test of the authorisation' })
+		body: () => ({ months: 24, reason: 'periodic-review' })
 	},
 	{
 		name: 'delete',
 		method: 'POST',
 		handler: del.POST as Handler,
 		path: (r) => `/api/privacy/cases/${enc(r)}/delete`,
-		body: () => ({ reason: 'test of the authorisation', confirm_reference: 'X' })
+		body: () => ({ reason: 'periodic-review', confirm_reference: 'X' })
 	}
 ];
 
@@ -157,7 +157,7 @@ export async function caseWithMembers(
 	for (const m of members) {
 		await regiehouder.http.post(`/_matrix/client/v3/rooms/${enc(created.roomId)}/invite`, {
 			user_id: m.userId,
-			reason: 'Besproken in het MDT-overleg'
+			reason: 'mdt-triage'
 		});
 		await m.http.post(`/_matrix/client/v3/rooms/${enc(created.roomId)}/join`, {});
 	}

@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { privacySettings } from '../../src/lib/server/privacy/settings.ts';
+import { DEFAULT_RETENTION } from '../../src/lib/case/policy.ts';
 import { ConfigError } from '../../src/lib/server/config.ts';
 import { parsePeriod } from '../../src/lib/server/privacy/service.ts';
 
 describe('privacy console settings', () => {
 	it('has documented defaults and the audit log in the data folder', () => {
 		expect(privacySettings({ CASUS_DATA_DIR: '/srv/casus' })).toEqual({
-			retention: { default_months: 12, min_months: 1, max_months: 60 },
+			retention: DEFAULT_RETENTION,
 			inactiveDays: 90,
 			auditLog: '/srv/casus/audit/privacy-actions.jsonl',
 			jobIntervalHours: 24
@@ -25,6 +26,13 @@ describe('privacy console settings', () => {
 		);
 		expect(() => privacySettings({ CASUS_RETENTION_MONTHS: '90' })).toThrow(/between/);
 		expect(() => privacySettings({ CASUS_INACTIVE_DAYS: '0' })).toThrow(/CASUS_INACTIVE_DAYS/);
+		// the domain's policy (case/policy.ts) bounds every setting
+		expect(() => privacySettings({ CASUS_RETENTION_MAX_MONTHS: '600' })).toThrow(/CASUS_RETENTION/);
+		expect(privacySettings({ CASUS_RETENTION_MONTHS: '24', CASUS_RETENTION_MAX_MONTHS: '84' }).retention).toEqual({
+			default_months: 24,
+			min_months: 1,
+			max_months: 84
+		});
 	});
 
 	it('reads a reporting period, defaulting to the last three months', () => {

@@ -29,10 +29,7 @@ export const ServiceNotice = z.discriminatedUnion(
 			body: z.literal(NOTICE_TEXTS[code]),
 			[NOTICE_KEY]: z.literal(code)
 		})
-	) as unknown as [
-		z.ZodDiscriminatedUnionOption<typeof NOTICE_KEY>,
-		...z.ZodDiscriminatedUnionOption<typeof NOTICE_KEY>[]
-	]
+	) as unknown as [z.core.$ZodTypeDiscriminable, ...z.core.$ZodTypeDiscriminable[]]
 );
 export type ServiceNotice = { msgtype: 'm.notice'; body: string; [NOTICE_KEY]: NoticeCode };
 

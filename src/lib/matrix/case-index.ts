@@ -21,9 +21,9 @@ import {
 import type { Directory } from '../directory/directory.ts';
 import { partOf, type Part } from '../case/permissions.ts';
 import { STATE } from '../case/event-types.ts';
-import { CaseState, RegieState, TriageStatusState, type Phase } from '../case/state.ts';
-import { triageDeadline, reviewOverdue } from '../case/deadlines.ts';
-import { CASE_ROOM_TYPE } from './room-template.ts';
+import type { Phase } from '../case/state.ts';
+import { caseReviewOverdue, triageDeadline, triageOverdue } from '../case/deadlines.ts';
+import { isCaseRoomCreate, readCaseRoomState, type StateEventLike } from '../case/room-state.ts';
 import type { Outbox } from './outbox.ts';
 
 export type MyPart = Part;
@@ -50,19 +50,25 @@ export interface CaseSummary {
 	invitedBy: string | null;
 }
 
+/** The plaintext state the index reads, as plain events for the one reader (case/room-state.ts). */
+function plainState(room: Room): StateEventLike[] {
+	const out: StateEventLike[] = [];
+	for (const type of ['m.room.create', 'm.room.name', STATE.case, STATE.regie, STATE.triageStatus, STATE.access]) {
+		const e = room.currentState.getStateEvents(type, '');
+		if (e) out.push({ type, state_key: '', sender: e.getSender(), content: e.getContent() });
+	}
+	return out;
+}
+
 export function isCaseRoom(room: Room): boolean {
-	return room.getType() === CASE_ROOM_TYPE || room.currentState.getStateEvents(STATE.case, '') !== null;
+	return isCaseRoomCreate(room.currentState.getStateEvents('m.room.create', '')?.getContent());
 }
 
 export function summarise(room: Room, me: string, directory: Directory, now: number): CaseSummary {
-	const state = <T>(type: string, parse: (c: unknown) => { success: boolean; data?: T }) => {
-		const content = room.currentState.getStateEvents(type, '')?.getContent();
-		const parsed = content ? parse(content) : null;
-		return parsed?.success ? (parsed.data as T) : null;
-	};
-	const c = state(STATE.case, (x) => CaseState.safeParse(x));
-	const regie = state(STATE.regie, (x) => RegieState.safeParse(x));
-	const triage = state(STATE.triageStatus, (x) => TriageStatusState.safeParse(x));
+	const s = readCaseRoomState(plainState(room));
+	const c = s.case;
+	const regie = s.regie;
+	const triage = s.triage;
 	const deadline = c ? triageDeadline(c.first_report_at) : null;
 	const phase = c?.phase ?? null;
 	const myPart: MyPart = partOf(
@@ -71,6 +77,7 @@ export function summarise(room: Room, me: string, directory: Directory, now: num
 		directory
 	);
 	const membership = room.getMyMembership() === 'invite' ? 'invite' : 'join';
+	const nextReview = triage?.next_review ?? null;
 	return {
 		roomId: room.roomId,
 		reference: c?.reference ?? room.name,
@@ -81,9 +88,9 @@ export function summarise(room: Room, me: string, directory: Directory, now: num
 		acute: c?.acute ?? null,
 		triageDeadline: deadline,
 		triaged: triage !== null,
-		triageOverdue: !!deadline && triage === null && phase !== 'closed' && Date.parse(deadline) < now,
-		nextReview: triage?.next_review ?? null,
-		reviewOverdue: phase === 'regie' && !!triage?.next_review && reviewOverdue(triage.next_review, now),
+		triageOverdue: triageOverdue(deadline, triage !== null, phase === 'closed', now),
+		nextReview,
+		reviewOverdue: caseReviewOverdue(phase === 'regie', nextReview, now),
 		closedAt: c?.closed_at ?? null,
 		regiehouder: regie?.regiehouder ?? null,
 		deputy: regie?.deputy ?? null,

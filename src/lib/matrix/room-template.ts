@@ -22,8 +22,9 @@
  */
 import { STATE } from '../case/event-types.ts';
 import type { AccessState, CaseState, RegieState } from '../case/state.ts';
+import { CASE_ROOM_TYPE } from '../case/room-state.ts';
 
-export const CASE_ROOM_TYPE = 'nl.casusruimte.case';
+export { CASE_ROOM_TYPE };
 export const COORDINATOR_POWER = 50;
 export const SERVICE_ONLY = 100;
 /** Twenty years; the homeserver clamps it to its allowed_lifetime_max. */

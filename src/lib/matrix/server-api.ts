@@ -1,38 +1,40 @@
 /**
  * The browser's client for the web app's own server endpoints (src/routes/api),
  * which act as the service account: opening a case and handing over regie.
+ * On the one HTTP client (src/lib/http.ts): a refusal arrives as a Refusal.
  */
 import type { CaseServerApi } from './outbox.ts';
+import { JsonClient } from '../http.ts';
+import { Refusal } from '../refusal.ts';
 
-export class ServerApiError extends Error {
-	constructor(
-		readonly status: number,
-		readonly errcode: string,
-		message: string
-	) {
-		super(message);
-		this.name = 'ServerApiError';
-	}
+/**
+ * The app API's refusal: the one refusal type, with `httpStatus` for the
+ * outbox's classification of transient and permanent failures.
+ */
+export class ServerApiError extends Refusal {
 	get httpStatus() {
 		return this.status;
 	}
 }
 
-export class HttpCaseServerApi implements CaseServerApi {
-	constructor(
-		private readonly accessToken: () => string,
-		private readonly base = ''
-	) {}
+function serverApiError(status: number, body: unknown): ServerApiError {
+	const r = Refusal.fromBody(status, body);
+	return new ServerApiError(r.code, r.text, status);
+}
 
-	private async post<T>(path: string, body: unknown): Promise<T> {
-		const res = await fetch(`${this.base}${path}`, {
-			method: 'POST',
-			headers: { 'content-type': 'application/json', authorization: `Bearer ${this.accessToken()}` },
-			body: JSON.stringify(body)
+export class HttpCaseServerApi implements CaseServerApi {
+	private readonly http: JsonClient;
+
+	constructor(accessToken: () => string, base = '') {
+		this.http = new JsonClient(base, accessToken, {
+			onError: serverApiError,
+			// No status: the outbox treats it as transient and tries again (network down, connection refused).
+			onUnreachable: (cause) => (cause instanceof Error ? cause : new Error(String(cause)))
 		});
-		const json = (await res.json().catch(() => ({}))) as { errcode?: string; error?: string };
-		if (!res.ok) throw new ServerApiError(res.status, json.errcode ?? 'M_UNKNOWN', json.error ?? `HTTP ${res.status}`);
-		return json as T;
+	}
+
+	private post<T>(path: string, body: unknown): Promise<T> {
+		return this.http.post<T>(path, body);
 	}
 
 	createCase(input: unknown) {

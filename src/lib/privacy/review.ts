@@ -7,7 +7,8 @@
 import { AccessState, CaseState, RegieState, TriageStatusState } from '../case/state.ts';
 import { STATE, STATE_TYPES } from '../case/event-types.ts';
 import { CaseReference } from '../case/primitives.ts';
-import { retentionUntil } from '../case/deadlines.ts';
+import { retentionAllowed, retentionWindow, type RetentionPolicy } from '../case/policy.ts';
+import { MembershipReason } from '../case/reasons.ts';
 import type { Directory } from '../directory/directory.ts';
 import type {
 	AccessChange,
@@ -18,11 +19,12 @@ import type {
 	Member,
 	MembershipChange,
 	OrgCount,
-	RetentionPolicy,
 	StrayRoom
 } from './schemas.ts';
+import { LEGACY_REASON } from './schemas.ts';
 import type { FigureCase } from './figures.ts';
-import { CASE_ROOM_TYPE } from '../matrix/room-template.ts';
+import { readCaseRoomState, type RoomMembership } from '../case/room-state.ts';
+import { samePower, wantedPower } from './authority.ts';
 
 const DAY = 86_400_000;
 
@@ -43,6 +45,10 @@ export interface AccountStatus {
 
 export interface ReviewContext {
 	directory: Directory;
+	/** The deployment's retention policy (settings.ts). */
+	retention: RetentionPolicy;
+	/** Rooms whose failed creation the service could not clean up (from the audit log). */
+	cleanupFailed?: ReadonlySet<string>;
 	accounts: ReadonlyMap<string, AccountStatus>;
 	serviceUserId: string;
 	now: number;
@@ -59,8 +65,10 @@ export interface ParsedCase {
 	regie: RegieState | null;
 	triage: TriageStatusState | null;
 	roomName: string | null;
-	/** user ID → [membership, since (ms)], for every member event in the state. */
-	memberships: Map<string, { membership: string; since: number }>;
+	/** user ID → membership, since (ms) and sender, for every member event in the state. */
+	memberships: Map<string, RoomMembership>;
+	/** The power levels' users map (null when the state has none). */
+	powerUsers: Record<string, unknown> | null;
 	validState: boolean;
 }
 
@@ -74,33 +82,22 @@ function parse<T>(
 	return r.success ? r.data : null;
 }
 
+/** The case room as the console reads it: the one reader (room-state.ts) plus the room ID. */
 export function parseCaseRoom(roomId: string, state: readonly RawEvent[]): ParsedCase {
-	const get = (type: string) => state.find((e) => e.type === type && (e.state_key ?? '') === '');
-	const create = get('m.room.create');
-	const memberships = new Map<string, { membership: string; since: number }>();
-	for (const e of state) {
-		if (e.type === 'm.room.member' && e.state_key)
-			memberships.set(e.state_key, { membership: String(e.content.membership ?? ''), since: e.origin_server_ts });
-	}
-	const caseEvent = get(STATE.case);
-	const accessEvent = get(STATE.access);
-	const regieEvent = get(STATE.regie);
-	const caseState = parse(CaseState, caseEvent?.content);
-	const access = parse(AccessState, accessEvent?.content);
-	const regie = parse(RegieState, regieEvent?.content);
-	const name = get('m.room.name')?.content.name;
+	const s = readCaseRoomState(state);
 	return {
 		roomId,
-		isCaseRoom: create?.content.type === CASE_ROOM_TYPE,
-		createdBy: create?.sender ?? null,
-		openedAt: iso(create?.origin_server_ts ?? 0),
-		caseState,
-		access,
-		regie,
-		triage: parse(TriageStatusState, get(STATE.triageStatus)?.content),
-		roomName: typeof name === 'string' ? name : null,
-		memberships,
-		validState: Boolean(caseState && (access || !accessEvent) && (regie || !regieEvent))
+		isCaseRoom: s.isCaseRoom,
+		createdBy: s.createdBy,
+		openedAt: iso(s.createdAt),
+		caseState: s.case,
+		access: s.access,
+		regie: s.regie,
+		triage: s.triage,
+		roomName: s.roomName,
+		memberships: s.memberships,
+		powerUsers: s.powerUsers,
+		validState: s.validState
 	};
 }
 
@@ -117,9 +114,51 @@ export function strayRoom(roomId: string, state: readonly RawEvent[], serviceUse
 	return { room_id: roomId, state_types: types, member_count: joined };
 }
 
-export function isDeletable(c: ParsedCase, now: number): boolean {
+/** A minute of slack for clocks and rounding. */
+const SLACK = 60_000;
+
+export type RetentionDatesProblem =
+	| 'not-closed'
+	| 'closed-at-missing'
+	| 'closed-in-future'
+	| 'closed-before-first-report'
+	| 'retention-missing'
+	| 'retention-outside-window';
+
+/**
+ * Why a case's dates do not allow its deletion, or null when they do: it must be
+ * closed, closed_at neither in the future nor before the first report, and
+ * retention_until inside the policy's window from closed_at. A case that breaks
+ * these is never purged (by the job or the officer), only flagged.
+ */
+export function retentionDatesProblem(
+	c: Pick<ParsedCase, 'caseState'>,
+	policy: RetentionPolicy,
+	now: number
+): RetentionDatesProblem | null {
 	const s = c.caseState;
-	return Boolean(s && s.phase === 'closed' && s.retention_until && Date.parse(s.retention_until) < now);
+	if (!s || s.phase !== 'closed') return 'not-closed';
+	if (!s.closed_at) return 'closed-at-missing';
+	const closed = Date.parse(s.closed_at);
+	if (closed > now + SLACK) return 'closed-in-future';
+	if (closed < Date.parse(s.first_report_at) - SLACK) return 'closed-before-first-report';
+	if (!s.retention_until) return 'retention-missing';
+	if (!retentionAllowed(s.closed_at, s.retention_until, policy)) return 'retention-outside-window';
+	return null;
+}
+
+/** Closed, its retention period over, and its dates within the rules. */
+export function isDeletable(c: Pick<ParsedCase, 'caseState'>, now: number, policy: RetentionPolicy): boolean {
+	const s = c.caseState;
+	return Boolean(
+		s?.retention_until && Date.parse(s.retention_until) < now && retentionDatesProblem(c, policy, now) === null
+	);
+}
+
+/** A closed case whose dates break the rules (flagged; the retention job leaves it alone). */
+function retentionDatesInvalid(c: Pick<ParsedCase, 'caseState'>, policy: RetentionPolicy, now: number): boolean {
+	const problem = retentionDatesProblem(c, policy, now);
+	return c.caseState?.phase === 'closed' && problem !== null && problem !== 'retention-missing';
 }
 
 /** The reference to show: from the case state, or the room name when that is a well-formed reference. */
@@ -172,7 +211,15 @@ export function caseFlags(c: ParsedCase, memberList: Member[], ctx: ReviewContex
 	const regiehouder = c.regie?.regiehouder ?? null;
 	if (!regiehouder || c.memberships.get(regiehouder)?.membership !== 'join') flags.push({ code: 'no_regiehouder' });
 	if (s?.phase === 'closed' && !s.retention_until) flags.push({ code: 'closed_without_retention' });
-	if (isDeletable(c, ctx.now)) flags.push({ code: 'retention_overdue' });
+	if (isDeletable(c, ctx.now, ctx.retention)) flags.push({ code: 'retention_overdue' });
+	if (retentionDatesInvalid(c, ctx.retention, ctx.now)) flags.push({ code: 'retention_dates_invalid' });
+	if (ctx.cleanupFailed?.has(c.roomId)) flags.push({ code: 'creation_cleanup_failed' });
+	if (
+		c.createdBy === ctx.serviceUserId &&
+		c.powerUsers &&
+		!samePower(c.powerUsers, wantedPower(c.regie, ctx.directory, ctx.serviceUserId))
+	)
+		flags.push({ code: 'power_mismatch' });
 	if (!c.validState) flags.push({ code: 'invalid_state' });
 	if (c.createdBy !== ctx.serviceUserId) flags.push({ code: 'not_created_by_service' });
 	return flags;
@@ -204,8 +251,8 @@ export function summarise(c: ParsedCase, ctx: ReviewContext): { summary: CaseSum
 			first_report_at: s?.first_report_at ?? null,
 			closed_at: s?.closed_at ?? null,
 			retention_until: s?.retention_until ?? null,
-			retention_overdue: isDeletable(c, ctx.now),
-			deletable: isDeletable(c, ctx.now),
+			retention_overdue: isDeletable(c, ctx.now, ctx.retention),
+			deletable: isDeletable(c, ctx.now, ctx.retention),
 			members_by_org: membersByOrg(list),
 			member_count: list.length,
 			flags: caseFlags(c, list, ctx)
@@ -213,14 +260,22 @@ export function summarise(c: ParsedCase, ctx: ReviewContext): { summary: CaseSum
 	};
 }
 
-/** The allowed window for retention_until of a closed case, from the configured limits. */
-export function retentionWindow(
+/** The allowed window for retention_until of a closed case, from the policy (case/policy.ts). */
+export function retentionWindowOf(
 	c: ParsedCase,
 	policy: RetentionPolicy
 ): { earliest: string | null; latest: string | null } {
 	const closedAt = c.caseState?.closed_at;
 	if (!closedAt) return { earliest: null, latest: null };
-	return { earliest: retentionUntil(closedAt, policy.min_months), latest: retentionUntil(closedAt, policy.max_months) };
+	const w = retentionWindow(closedAt, policy);
+	return { earliest: w.earliest.toISOString(), latest: w.latest.toISOString() };
+}
+
+/** A membership reason as a code: a code from reasons.ts, 'other' for older free text (never its words), or null. */
+export function membershipReasonCode(reason: unknown): MembershipChange['reason'] {
+	if (reason === undefined || reason === null || reason === '') return null;
+	const code = MembershipReason.safeParse(reason);
+	return code.success ? code.data : LEGACY_REASON;
 }
 
 const text = (v: unknown, max = 500) => (typeof v === 'string' ? v.slice(0, max) : null);
@@ -234,7 +289,7 @@ export function membershipHistory(events: readonly RawEvent[]): MembershipChange
 			membership: text(e.content.membership, 16) ?? '?',
 			previous: text(e.unsigned?.prev_content?.membership, 16),
 			sender: e.sender,
-			reason: text(e.content.reason)
+			reason: membershipReasonCode(e.content.reason)
 		}));
 }
 

@@ -6,20 +6,26 @@
  * Pure: the pages import the types from here too.
  */
 import { z } from 'zod';
+import { RetentionPolicy } from '../case/policy.ts';
+import { MembershipReason, PrivacyActionReason } from '../case/reasons.ts';
 
 const Iso = z.string().max(40);
 const UserId = z.string().max(255);
 const RoomId = z.string().max(255);
 const Org = z.string().max(16);
-/** Free text a professional or officer typed as a reason: shown, but capped. */
-const Reason = z.string().max(500).nullable();
+/**
+ * A reason as the console shows it: a code from the closed lists (reasons.ts),
+ * never free text. An older free-text reason (from before the codes) is shown as
+ * 'other', never its words.
+ */
+export const LEGACY_REASON = 'other';
+const ShownMembershipReason = z.union([MembershipReason, z.literal(LEGACY_REASON)]).nullable();
+const ShownActionReason = z.union([PrivacyActionReason, z.literal(LEGACY_REASON)]).nullable();
+/** As stored in the audit log file: older lines may carry free text (the chain covers them as they are). */
+const StoredReason = z.string().max(500).nullable();
 
-export const RetentionPolicy = z.strictObject({
-	default_months: z.number().int(),
-	min_months: z.number().int(),
-	max_months: z.number().int()
-});
-export type RetentionPolicy = z.infer<typeof RetentionPolicy>;
+/** The retention policy is the domain's (one setting for the client, the guard, the console and the job). */
+export { RetentionPolicy };
 
 export const MeResponse = z.strictObject({
 	user_id: UserId,
@@ -38,7 +44,13 @@ export const FLAG_CODES = [
 	'retention_overdue',
 	'closed_without_retention',
 	'invalid_state',
-	'not_created_by_service'
+	'not_created_by_service',
+	/** closed_at or retention_until break the rules: the retention job does not purge it. */
+	'retention_dates_invalid',
+	/** A failed creation left this room behind and the service could not purge it. */
+	'creation_cleanup_failed',
+	/** The power in the room does not (yet) follow the directory (the app server brings it in line). */
+	'power_mismatch'
 ] as const;
 export const FlagCode = z.enum(FLAG_CODES);
 export type FlagCode = z.infer<typeof FlagCode>;
@@ -110,7 +122,7 @@ export const MembershipChange = z.strictObject({
 	membership: z.string().max(16),
 	previous: z.string().max(16).nullable(),
 	sender: UserId,
-	reason: Reason
+	reason: ShownMembershipReason
 });
 export type MembershipChange = z.infer<typeof MembershipChange>;
 
@@ -162,7 +174,7 @@ export const CaseDetailResponse = z.strictObject({
 	membership_history: z.array(MembershipChange),
 	access_history: z.array(AccessChange),
 	case_history: z.array(CaseChange),
-	retention: RetentionPolicy.extend({ earliest: Iso.nullable(), latest: Iso.nullable() }),
+	retention: z.strictObject({ ...RetentionPolicy.shape, earliest: Iso.nullable(), latest: Iso.nullable() }),
 	guard_rejections: z.strictObject({ available: z.boolean(), items: z.array(Rejection) }),
 	inactive_days: z.number().int()
 });
@@ -176,7 +188,11 @@ export const AUDIT_ACTIONS = [
 	'set-retention',
 	'delete-case',
 	'export-report',
-	'export-figures'
+	'export-figures',
+	// what the service and the retention job do on their own
+	'create-case-cleanup',
+	'authority-updated',
+	'retention-refused'
 ] as const;
 export const AuditAction = z.enum(AUDIT_ACTIONS);
 export type AuditAction = z.infer<typeof AuditAction>;
@@ -189,14 +205,25 @@ export const AuditEntry = z.strictObject({
 	room_id: RoomId.nullable(),
 	reference: z.string().max(20).nullable(),
 	target: UserId.nullable(),
-	reason: Reason,
+	reason: StoredReason,
 	outcome: z.string().max(200),
 	prev: z.string().regex(/^[0-9a-f]{64}$/)
 });
 export type AuditEntry = z.infer<typeof AuditEntry>;
 
+/** An audit entry as the console shows it: the reason as a code only. */
+export const AuditEntryOut = AuditEntry.extend({ reason: ShownActionReason });
+export type AuditEntryOut = z.infer<typeof AuditEntryOut>;
+
+/** The stored reason as a code ('other' for older free text). */
+export function shownActionReason(reason: string | null): PrivacyActionReason | typeof LEGACY_REASON | null {
+	if (reason === null) return null;
+	const code = PrivacyActionReason.safeParse(reason);
+	return code.success ? code.data : LEGACY_REASON;
+}
+
 export const AuditResponse = z.strictObject({
-	entries: z.array(AuditEntry),
+	entries: z.array(AuditEntryOut),
 	total: z.number().int(),
 	chain: z.strictObject({
 		ok: z.boolean(),

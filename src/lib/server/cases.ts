@@ -1,40 +1,83 @@
 /**
  * What the server does for a case, as the service account: create the room from
- * the template, and carry out regie handovers (the regie state and the power
- * levels are the service account's alone). Every call authenticates the person
- * asking with their own Matrix token (/whoami) and checks the directory.
+ * the template, carry out regie handovers (the regie state and the power levels
+ * are the service account's alone) and keep the power in every case room in
+ * line with the directory. Every call authenticates the person asking with
+ * their own Matrix token (/whoami) and checks the directory; the decisions are
+ * the domain's commands (src/lib/case/commands.ts), run on the plaintext state.
  */
-import { z } from 'zod';
 import { MatrixHttpError } from './http.ts';
 import type { ServiceClient, StateEvent } from './synapse-admin.ts';
 import type { ServerConfig } from './config.ts';
-import { ApiError, badRequest, forbidden, notFound, unauthenticated } from './errors.ts';
+import {
+	Refusal,
+	forbidden,
+	fromCommandError,
+	invalidInput,
+	noSuchCase,
+	unauthenticated,
+	unavailable
+} from './errors.ts';
 import { ensureDirectoryRoom, readDirectory } from './directory-admin.ts';
-import { activeEntry, hasRole, type Directory } from '../directory/directory.ts';
-import { NewCaseInput, RegieChange, CommandError, initialCaseState } from '../case/commands.ts';
-import { AccessState, CaseState, RegieState } from '../case/state.ts';
+import { ReferenceCounter } from './references.ts';
+import type { AuditLog } from './privacy/audit.ts';
+import { listRooms, purgeRoom, roomState } from './privacy/homeserver.ts';
+import { hasRole, isKnownOrganisation, type Directory } from '../directory/directory.ts';
+import { activeChairs, samePower, wantedPower } from '../privacy/authority.ts';
+import { NewCaseInput, RegieChange, CommandError, handOverRegie, initialCaseState } from '../case/commands.ts';
+import { RegieState } from '../case/state.ts';
 import { STATE } from '../case/event-types.ts';
-import { canCoordinate } from '../case/permissions.ts';
-import { CASE_ROOM_TYPE, caseRoomCreateRequest, casePowerLevels } from '../matrix/room-template.ts';
+import { serviceNotice } from '../case/notices.ts';
+import {
+	CASE_ROOM_TYPE,
+	caseViewOf,
+	membershipMap,
+	readCaseRoomState,
+	type CaseRoomState
+} from '../case/room-state.ts';
+import { refusal } from '../refusal.ts';
+import { caseRoomCreateRequest } from '../matrix/room-template.ts';
 
-export interface CaseRoomSnapshot {
+/** The audit log's actor for what the service does on its own (cleanup, authority updates). */
+export const CASE_SERVICE_ACTOR = 'system:case-service';
+
+/** A case room's state as the service account reads it, through the one reader (case/room-state.ts). */
+export interface CaseRoomSnapshot extends CaseRoomState {
 	roomId: string;
 	state: StateEvent[];
-	caseState: CaseState | null;
-	regie: RegieState | null;
-	access: AccessState | null;
-	members: Map<string, string>;
-	isCaseRoom: boolean;
 }
+
+export interface CaseServiceOptions {
+	/** Where the service records cleanups and authority updates (the privacy console reads it). */
+	audit?: AuditLog | null;
+	/** Removes a room completely (default: the Admin API purge, with its retries). */
+	purge?: (roomId: string) => Promise<void>;
+}
+
+export interface AuthorityRun {
+	checked: number;
+	updated: string[];
+	failed: { roomId: string; error: string }[];
+}
+
+const SECOND = 1000;
 
 export class CaseService {
 	private directoryRoomId?: string;
 	private creating: Promise<unknown> = Promise.resolve();
+	readonly references: ReferenceCounter;
+	readonly audit: AuditLog | null;
+	private readonly purge: (roomId: string) => Promise<void>;
 
 	constructor(
 		readonly config: ServerConfig,
-		readonly service: ServiceClient
-	) {}
+		readonly service: ServiceClient,
+		options: CaseServiceOptions = {}
+	) {
+		this.references = new ReferenceCounter(service);
+		this.audit = options.audit ?? null;
+		this.purge = options.purge ?? ((roomId) => purgeRoom(service, roomId));
+	}
 
 	/** The user behind a Matrix access token, or 401. */
 	async authenticate(token: string | null | undefined): Promise<string> {
@@ -57,97 +100,167 @@ export class CaseService {
 		try {
 			state = await this.service.getRoomState(roomId);
 		} catch (err) {
-			if (err instanceof MatrixHttpError && (err.status === 403 || err.status === 404)) throw notFound('No such case.');
+			if (err instanceof MatrixHttpError && (err.status === 403 || err.status === 404)) throw noSuchCase();
 			throw err;
 		}
-		const get = (type: string) => state.find((e) => e.type === type && e.state_key === '')?.content;
-		const create = get('m.room.create') as { type?: string } | undefined;
-		const members = new Map<string, string>();
-		for (const e of state)
-			if (e.type === 'm.room.member')
-				members.set(e.state_key, String((e.content as { membership?: string }).membership));
-		const parse = <T>(schema: z.ZodType<T>, content: unknown): T | null => {
-			const r = schema.safeParse(content);
-			return r.success ? r.data : null;
-		};
-		return {
-			roomId,
-			state,
-			isCaseRoom: create?.type === CASE_ROOM_TYPE,
-			caseState: parse(CaseState, get(STATE.case)),
-			regie: parse(RegieState, get(STATE.regie)),
-			access: parse(AccessState, get(STATE.access)),
-			members
-		};
+		return { roomId, state, ...readCaseRoomState(state) };
 	}
 
-	/** Opens a new case: the room from the template, the requester invited and holding regie. */
+	/** Opens a new case: the room from the template, the requester invited and holding regie. All or nothing. */
 	async createCase(token: string | null | undefined, body: unknown): Promise<{ roomId: string; reference: string }> {
 		const requester = await this.authenticate(token);
 		const directory = await this.directory();
 		if (!hasRole(directory, requester, 'professional') && !hasRole(directory, requester, 'chair')) {
-			throw forbidden('Only MDT members (professionals and chairs) open cases.');
+			throw forbidden(
+				'Alleen leden van het MDT (professionals en voorzitters) openen een casus.',
+				'Only MDT members (professionals and chairs) open cases.'
+			);
 		}
 		const parsed = NewCaseInput.safeParse(body);
-		if (!parsed.success)
-			throw badRequest(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+		if (!parsed.success) throw invalidInput(parsed.error);
 		const input = parsed.data;
 		for (const a of input.access) {
-			if (!directory.organisations.some((o) => o.code === a.org)) throw badRequest(`Unknown organisation ${a.org}.`);
+			if (!isKnownOrganisation(directory, a.org))
+				throw refusal('invalid', `Onbekende organisatie ${a.org}.`, `Unknown organisation ${a.org}.`);
 		}
-		// One creation at a time per server process, so reference numbers stay unique.
+		// Checked before a reference is spent: the domain's rules for a new case.
+		try {
+			initialCaseState(input, 'XX-0000-0000', requester, directory, Date.now());
+		} catch (err) {
+			if (err instanceof CommandError) throw fromCommandError(err);
+			throw err;
+		}
+		// One creation at a time per server process, so the counter hands out each reference once.
 		const run = this.creating.then(async () => {
-			const reference = input.reference ?? (await this.nextReference(input.region, input.first_report_at.slice(0, 4)));
-			if (input.reference && (await this.referenceInUse(input.reference)))
-				throw new ApiError(409, 'M_ROOM_IN_USE', `Case ${input.reference} already exists.`);
-			let init;
-			try {
-				init = initialCaseState(input, reference, requester, directory, Date.now());
-			} catch (err) {
-				if (err instanceof CommandError) throw forbidden(err.message);
-				throw err;
+			let reference: string;
+			if (input.reference) {
+				if (!(await this.references.claim(input.reference)))
+					throw refusal(
+						'conflict',
+						`Casus ${input.reference} bestaat al (of het nummer is al uitgegeven).`,
+						`Case ${input.reference} already exists (or the number has been given out).`
+					);
+				reference = input.reference;
+			} else {
+				reference = await this.references.next(input.region, input.first_report_at.slice(0, 4));
 			}
-			const chairs = [...directory.users.values()]
-				.filter((u) => u.active && u.roles.includes('chair'))
-				.map((u) => u.userId);
-			const { room_id } = await this.service.createRoom(
-				caseRoomCreateRequest({ ...init, chairs, requester, serviceUserId: this.service.userId })
-			);
-			return { roomId: room_id, reference };
+			const init = initialCaseState(input, reference, requester, directory, Date.now());
+			const chairs = activeChairs(directory);
+			const request = caseRoomCreateRequest({ ...init, chairs, requester, serviceUserId: this.service.userId });
+			const roomId = await this.createAllOrNothing(request, reference);
+			return { roomId, reference };
 		});
 		this.creating = run.catch(() => undefined);
 		return run;
 	}
 
-	/** Hands regie over: records the new regiehouder and deputy in state and moves the power with them. */
+	/**
+	 * Creates the room and checks it came out whole. When anything fails after the
+	 * room exists, the room is purged (with retries) so nothing is left behind; a
+	 * purge that fails too is recorded in the audit log for the privacy officer.
+	 */
+	private async createAllOrNothing(request: Record<string, unknown>, reference: string): Promise<string> {
+		const startedAt = Date.now();
+		let roomId: string | undefined;
+		try {
+			roomId = (await this.service.createRoom(request)).room_id;
+			const made = await this.snapshot(roomId);
+			if (!made.isCaseRoom || made.case?.reference !== reference || !made.regie || !made.access)
+				throw new Error('the new room does not hold the case state it was created with');
+			return roomId;
+		} catch (err) {
+			const leftovers = roomId ? [roomId] : await this.leftoversOf(reference, startedAt).catch(() => []);
+			let cleaned = true;
+			for (const id of leftovers) cleaned = (await this.cleanUp(id, reference)) && cleaned;
+			const refusedByServer = err instanceof Refusal && err.status >= 400 && err.status < 500;
+			const rateLimited = err instanceof Refusal && err.code === 'rate-limited';
+			const why = cleaned
+				? {
+						nl: 'Er is niets achtergebleven; probeer het opnieuw.',
+						en: 'Nothing was left behind; try again.'
+					}
+				: {
+						nl: 'Een onvolledige casusruimte kon niet worden opgeruimd; de privacy officer ziet dat in het auditlog.',
+						en: 'An incomplete case room could not be removed; the privacy officer sees this in the audit log.'
+					};
+			console.error('case creation failed', err);
+			throw rateLimited
+				? refusal(
+						'rate-limited',
+						`De server is even te druk voor een nieuwe casus. ${why.nl}`,
+						`The server is too busy for a new case right now. ${why.en}`
+					)
+				: refusedByServer
+					? refusal(
+							'refused-by-server',
+							`De server weigerde de nieuwe casus. ${why.nl}`,
+							`The server refused the new case. ${why.en}`
+						)
+					: unavailable(`De casus kon niet worden aangemaakt. ${why.nl}`, `The case could not be created. ${why.en}`);
+		}
+	}
+
+	/** Case rooms the service made since `since` for this reference (or without case state): a failed creation's remains. */
+	private async leftoversOf(reference: string, since: number): Promise<string[]> {
+		const out: string[] = [];
+		for (const room of await listRooms(this.service)) {
+			if (room.room_type !== CASE_ROOM_TYPE || room.creator !== this.service.userId) continue;
+			if (room.name && room.name !== reference) continue;
+			const state = await roomState(this.service, room.room_id);
+			if (!state) continue;
+			const s = readCaseRoomState(state);
+			if (s.createdAt >= since - 5 * SECOND && (!s.case || s.case.reference === reference)) out.push(room.room_id);
+		}
+		return out;
+	}
+
+	private async cleanUp(roomId: string, reference: string): Promise<boolean> {
+		try {
+			await this.purge(roomId);
+			await this.record('create-case-cleanup', roomId, reference, 'purged');
+			return true;
+		} catch (err) {
+			await this.record(
+				'create-case-cleanup',
+				roomId,
+				reference,
+				`failed: ${err instanceof Error ? err.message : String(err)}`
+			).catch((e) => console.error('audit log', e));
+			return false;
+		}
+	}
+
+	private async record(
+		action: 'create-case-cleanup' | 'authority-updated',
+		roomId: string,
+		reference: string | null,
+		outcome: string
+	): Promise<void> {
+		if (!this.audit) {
+			if (outcome !== 'purged') console.error(`${action} ${roomId}: ${outcome} (no audit log configured)`);
+			return;
+		}
+		await this.audit.append({ actor: CASE_SERVICE_ACTOR, action, room_id: roomId, reference, outcome });
+	}
+
+	/** Hands regie over: the domain's handover rules, then the new regie state and the power with it. */
 	async handover(token: string | null | undefined, roomId: string, body: unknown): Promise<RegieState> {
 		const requester = await this.authenticate(token);
 		const parsed = RegieChange.safeParse(body);
-		if (!parsed.success)
-			throw badRequest(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+		if (!parsed.success) throw invalidInput(parsed.error);
 		const input = parsed.data;
 		const [room, directory] = await Promise.all([this.snapshot(roomId), this.directory()]);
-		if (!room.isCaseRoom || !room.caseState || !room.regie) throw notFound('No such case.');
-		if (room.members.get(requester) !== 'join') throw forbidden('You are not a member of this case.');
-		if (room.caseState.phase === 'closed') throw forbidden('This case is closed.');
-		const actors = {
-			directory,
-			serviceUserId: this.service.userId,
-			regiehouder: room.regie.regiehouder,
-			deputy: room.regie.deputy
-		};
-		if (!canCoordinate(actors, requester))
-			throw forbidden('Only the regiehouder, the deputy or the MDT chair hands over regie.');
-		const covered = new Set((room.access?.organisations ?? []).map((a) => a.org));
-		for (const who of [input.to, input.deputy]) {
-			if (!who) continue;
-			const entry = activeEntry(directory, who);
-			if (!entry) throw badRequest(`${who} is not an active user.`);
-			if (!covered.has(entry.org))
-				throw forbidden(`${who} works for ${entry.org}, which the case's access basis does not cover.`);
-			if (room.members.get(who) !== 'join') throw forbidden(`${who} is not a member of this case.`);
-		}
-		if (input.deputy === input.to) throw badRequest('The deputy must be someone other than the regiehouder.');
+		if (!room.isCaseRoom || !room.case || !room.regie) throw noSuchCase();
+		const members = membershipMap(room);
+		if (members.get(requester) !== 'join')
+			throw forbidden('U bent geen lid van deze casus.', 'You are not a member of this case.', 'not-member');
+		// Already done (a retry after a lost response): the same answer again, nothing changes.
+		if (input.to === room.regie.regiehouder && input.deputy === room.regie.deputy && room.case.phase !== 'closed')
+			return room.regie;
+		const ctx = { directory, serviceUserId: this.service.userId, now: Date.now(), members };
+		// The reason belongs to the encrypted handover record, which the browser writes; the server never sees it.
+		const result = handOverRegie(caseViewOf(room), requester, ctx, { ...input, reason: '-' });
+		if (!result.ok) throw fromCommandError(result.error);
 		const regie = RegieState.parse({
 			v: 1,
 			regiehouder: input.to,
@@ -160,46 +273,81 @@ export class CaseService {
 		return regie;
 	}
 
-	/** Power 50 for exactly the regiehouder, the deputy and the active MDT chairs; the rest keeps what it had. */
-	async reconcilePowerLevels(roomId: string, regie: RegieState, directory: Directory): Promise<void> {
+	/**
+	 * Power 50 for exactly the regiehouder, the deputy and the active MDT chairs
+	 * (a regiehouder or deputy no longer active in the directory loses it); the
+	 * rest of the power levels stays as it was. Returns whether anything changed.
+	 */
+	async reconcilePowerLevels(roomId: string, regie: RegieState | null, directory: Directory): Promise<boolean> {
 		const current = (await this.service.getStateEvent<Record<string, unknown>>(roomId, 'm.room.power_levels')) ?? {};
-		const chairs = [...directory.users.values()]
-			.filter((u) => u.active && u.roles.includes('chair'))
-			.map((u) => u.userId);
-		const wanted = casePowerLevels(
-			{ regiehouder: regie.regiehouder, deputy: regie.deputy, chairs },
-			this.service.userId
-		);
-		await this.service.sendState(roomId, 'm.room.power_levels', '', { ...current, users: wanted.users });
+		const wanted = wantedPower(regie, directory, this.service.userId);
+		if (samePower(current.users, wanted)) return false;
+		await this.service.sendState(roomId, 'm.room.power_levels', '', { ...current, users: wanted });
+		return true;
 	}
 
-	private async referenceInUse(reference: string): Promise<boolean> {
-		return (await this.roomsNamed(reference)).some((name) => name === reference);
-	}
-
-	private async nextReference(region: string, year: string): Promise<string> {
-		const prefix = `${region}-${year}-`;
-		let max = 0;
-		for (const name of await this.roomsNamed(prefix)) {
-			if (!name.startsWith(prefix)) continue;
-			const n = Number(name.slice(prefix.length));
-			if (Number.isInteger(n) && n > max) max = n;
+	/**
+	 * Brings the power in the case rooms the service made in line with the
+	 * directory now: after `npm run admin -- user add|set|disable|import` for the
+	 * users it changed (`users`: only their entries), and periodically in the
+	 * running app server for whole rooms. Each change is recorded in the audit log;
+	 * where someone lost power in an open case, the room gets the fixed notice.
+	 */
+	async reconcileAuthority(
+		opts: { directory?: Directory; users?: readonly string[]; rooms?: readonly string[] } = {}
+	): Promise<AuthorityRun> {
+		const dir = opts.directory ?? (await this.directory());
+		const run: AuthorityRun = { checked: 0, updated: [], failed: [] };
+		for (const listing of await listRooms(this.service)) {
+			if (listing.room_type !== CASE_ROOM_TYPE || listing.creator !== this.service.userId) continue;
+			if (opts.rooms && !opts.rooms.includes(listing.room_id)) continue;
+			try {
+				const state = await roomState(this.service, listing.room_id);
+				if (!state) continue;
+				const s = readCaseRoomState(state);
+				if (!s.isCaseRoom || !s.case) continue;
+				run.checked++;
+				const plan = (plState: Record<string, unknown> | undefined, regie: RegieState | null) => {
+					const pl = plState ?? {};
+					const current = (pl.users && typeof pl.users === 'object' ? pl.users : {}) as Record<string, number>;
+					const wanted = wantedPower(regie, dir, this.service.userId);
+					return { pl, current, next: opts.users ? onlyFor(current, wanted, opts.users) : wanted };
+				};
+				const seen = plan(state.find((e) => e.type === 'm.room.power_levels' && e.state_key === '')?.content, s.regie);
+				if (samePower(seen.current, seen.next)) continue;
+				// Read again right before writing, so a handover in the meantime is not undone.
+				const [freshPl, freshRegie] = await Promise.all([
+					this.service.getStateEvent<Record<string, unknown>>(listing.room_id, 'm.room.power_levels'),
+					this.service.getStateEvent<RegieState>(listing.room_id, STATE.regie)
+				]);
+				const { pl, current, next } = plan(freshPl ?? undefined, RegieState.safeParse(freshRegie).data ?? null);
+				if (samePower(current, next)) continue;
+				await this.service.sendState(listing.room_id, 'm.room.power_levels', '', { ...pl, users: next });
+				run.updated.push(listing.room_id);
+				await this.record('authority-updated', listing.room_id, s.case.reference, 'power levels follow the directory');
+				const lost = Object.entries(current).some(([u, v]) => v > 0 && !((next[u] ?? 0) > 0));
+				if (lost && s.case.phase !== 'closed')
+					await this.service
+						.sendMessage(listing.room_id, 'm.room.message', serviceNotice('authority-updated'))
+						.catch((err) => console.error('authority notice', listing.room_id, err));
+			} catch (err) {
+				run.failed.push({ roomId: listing.room_id, error: err instanceof Error ? err.message : String(err) });
+			}
 		}
-		return `${prefix}${String(max + 1).padStart(4, '0')}`;
+		return run;
 	}
+}
 
-	/** Names of rooms matching a search term (Synapse Admin API), all pages. */
-	private async roomsNamed(term: string): Promise<string[]> {
-		const names: string[] = [];
-		let from: number | undefined = 0;
-		while (from !== undefined) {
-			const page: { rooms: { name: string | null }[]; next_batch?: number } = await this.service.http.get(
-				`/_synapse/admin/v1/rooms`,
-				{ search_term: term, limit: 500, from }
-			);
-			for (const r of page.rooms) if (r.name) names.push(r.name);
-			from = page.next_batch;
-		}
-		return names;
+/** The current users map with only these users' entries set as wanted (the others left as they are). */
+function onlyFor(
+	current: Record<string, number>,
+	wanted: Record<string, number>,
+	users: readonly string[]
+): Record<string, number> {
+	const next = { ...current };
+	for (const u of users) {
+		if (wanted[u] !== undefined) next[u] = wanted[u];
+		else delete next[u];
 	}
+	return next;
 }

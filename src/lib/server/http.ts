@@ -1,18 +1,30 @@
 /**
  * A minimal Matrix client-server and Admin API client for server-side code
- * (the service account, the admin command, the privacy console's backend).
- * Plain fetch: no crypto, no sync. The browser never uses this module.
+ * (the service account, the admin command, the privacy console's backend), on
+ * the one HTTP client (src/lib/http.ts). No crypto, no sync. The browser never
+ * uses this module.
+ *
+ * Errors are of the one refusal type: MatrixHttpError is a Refusal that also
+ * keeps the homeserver's own errcode and body for the server's decisions.
  */
+import { JsonClient } from '../http.ts';
+import { Refusal } from '../refusal.ts';
 
-export class MatrixHttpError extends Error {
+export class MatrixHttpError extends Refusal {
 	constructor(
-		readonly status: number,
-		readonly errcode: string,
+		status: number,
+		/** The homeserver's errcode (M_FORBIDDEN, M_LIMIT_EXCEEDED, …). */
+		readonly matrixErrcode: string,
 		message: string,
 		readonly body: unknown = undefined
 	) {
-		super(message);
-		this.name = 'MatrixHttpError';
+		const r = Refusal.fromBody(status, body ?? { errcode: matrixErrcode, error: message });
+		super(r.code, r.text, status);
+		this.message = message;
+	}
+
+	override get errcode(): string {
+		return this.matrixErrcode;
 	}
 }
 
@@ -28,57 +40,29 @@ export class HomeserverUnreachableError extends Error {
 	}
 }
 
-export type Query = Record<string, string | number | boolean | undefined>;
+function matrixError(status: number, body: unknown): MatrixHttpError {
+	const b = (body ?? {}) as { errcode?: unknown; error?: unknown };
+	return new MatrixHttpError(
+		status,
+		typeof b.errcode === 'string' ? b.errcode : 'M_UNKNOWN',
+		typeof b.error === 'string' ? b.error : `HTTP ${status}`,
+		body
+	);
+}
 
-export class MatrixHttp {
-	constructor(
-		readonly baseUrl: string,
-		public accessToken?: string
-	) {}
-
-	async request<T = unknown>(
-		method: string,
-		path: string,
-		body?: unknown,
-		query?: Query,
-		token = this.accessToken
-	): Promise<T> {
-		const url = new URL(path, this.baseUrl);
-		for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
-		const headers: Record<string, string> = {};
-		if (token) headers.authorization = `Bearer ${token}`;
-		if (body !== undefined) headers['content-type'] = 'application/json';
-		let res: Response;
-		try {
-			res = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-		} catch (err) {
-			throw new HomeserverUnreachableError(this.baseUrl, err);
-		}
-		const text = await res.text();
-		let json: unknown = undefined;
-		try {
-			json = text ? JSON.parse(text) : {};
-		} catch {
-			json = { error: text };
-		}
-		if (!res.ok) {
-			const err = (json ?? {}) as { errcode?: string; error?: string };
-			throw new MatrixHttpError(res.status, err.errcode ?? 'M_UNKNOWN', err.error ?? `HTTP ${res.status}`, json);
-		}
-		return json as T;
+export class MatrixHttp extends JsonClient {
+	constructor(baseUrl: string, accessToken?: string) {
+		super(baseUrl, accessToken, {
+			onError: matrixError,
+			onUnreachable: (cause) => new HomeserverUnreachableError(baseUrl, cause)
+		});
 	}
 
-	get<T = unknown>(path: string, query?: Query) {
-		return this.request<T>('GET', path, undefined, query);
+	get accessToken(): string | undefined {
+		return typeof this.token === 'string' ? this.token : undefined;
 	}
-	post<T = unknown>(path: string, body: unknown = {}, query?: Query) {
-		return this.request<T>('POST', path, body, query);
-	}
-	put<T = unknown>(path: string, body: unknown = {}, query?: Query) {
-		return this.request<T>('PUT', path, body, query);
-	}
-	delete<T = unknown>(path: string, body?: unknown, query?: Query) {
-		return this.request<T>('DELETE', path, body, query);
+	set accessToken(token: string | undefined) {
+		this.token = token;
 	}
 }
 

@@ -6,7 +6,8 @@ import { json } from '@sveltejs/kit';
 import { configFromEnv } from './config.ts';
 import { connectService } from './service-account.ts';
 import { CaseService } from './cases.ts';
-import { ApiError } from './errors.ts';
+import { Refusal, unavailable } from './errors.ts';
+import { AuditLog } from './privacy/audit.ts';
 import { HomeserverUnreachableError, MatrixHttpError } from './http.ts';
 import { PrivacyService } from './privacy/service.ts';
 import { privacySettings } from './privacy/settings.ts';
@@ -18,7 +19,8 @@ let serviceCheckedAt = 0;
 export function caseService(): Promise<CaseService> {
 	cases ??= (async () => {
 		const config = configFromEnv();
-		return new CaseService(config, await connectService(config));
+		const { auditLog } = privacySettings();
+		return new CaseService(config, await connectService(config), { audit: auditLog ? new AuditLog(auditLog) : null });
 	})().catch((err) => {
 		cases = undefined; // try again on the next request
 		throw err;
@@ -82,12 +84,21 @@ export async function csvResponse(handler: () => Promise<string>, filename: stri
 	}
 }
 
-function errorResponse(err: unknown): Response {
-	if (err instanceof ApiError) return json({ errcode: err.errcode, error: err.message }, { status: err.status });
-	if (err instanceof HomeserverUnreachableError)
-		return json({ errcode: 'M_UNAVAILABLE', error: 'The homeserver is not reachable.' }, { status: 503 });
-	if (err instanceof MatrixHttpError && err.status < 500)
-		return json({ errcode: err.errcode, error: err.message }, { status: err.status });
+/** Every refusal as the one wire shape (Refusal.toBody()); anything unexpected as a bare 500 that leaks nothing. */
+export function errorResponse(err: unknown): Response {
+	if (err instanceof Refusal) return json(err.toBody(), { status: err.status });
+	if (err instanceof HomeserverUnreachableError) {
+		const r = unavailable(
+			'De homeserver is niet bereikbaar. Er is niets verloren; probeer het zo opnieuw.',
+			'The homeserver is not reachable. Nothing was lost; try again shortly.'
+		);
+		return json(r.toBody(), { status: r.status });
+	}
+	if (err instanceof MatrixHttpError && err.status < 500) {
+		const r = Refusal.fromBody(err.status, err.body ?? { errcode: err.errcode, error: err.message });
+		return json(r.toBody(), { status: r.status });
+	}
 	console.error('api error', err);
-	return json({ errcode: 'M_UNKNOWN', error: 'Internal error.' }, { status: 500 });
+	const r = unavailable('Er ging iets mis op de server.', 'Something went wrong on the server.', 500);
+	return json(r.toBody(), { status: 500 });
 }

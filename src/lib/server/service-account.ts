@@ -6,7 +6,7 @@
  */
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
-import { MatrixHttpError } from './http.ts';
+import { MatrixHttpError, enc } from './http.ts';
 import { ServiceClient, passwordLogin, registerWithSharedSecret } from './synapse-admin.ts';
 import { SERVICE_LOCALPART, type ServerConfig } from './config.ts';
 
@@ -19,6 +19,7 @@ export async function connectService(config: ServerConfig): Promise<ServiceClien
 		const client = new ServiceClient(config.homeserverUrl, config.serviceUserId, cached);
 		try {
 			await client.whoami();
+			await exemptFromRateLimits(client);
 			return client;
 		} catch (err) {
 			if (!(err instanceof MatrixHttpError && err.status === 401)) throw err;
@@ -38,7 +39,28 @@ export async function connectService(config: ServerConfig): Promise<ServiceClien
 		});
 	}
 	writeCachedToken(config, login.access_token);
-	return new ServiceClient(config.homeserverUrl, config.serviceUserId, login.access_token);
+	const client = new ServiceClient(config.homeserverUrl, config.serviceUserId, login.access_token);
+	await exemptFromRateLimits(client);
+	return client;
+}
+
+/**
+ * The service account creates every case room of the region and carries out
+ * every handover: it must not share one person's rate limits, or a busy day
+ * throttles the whole region. The Admin API exempts it (0/0 = no limit); people
+ * keep the profile's limits. Idempotent; a failure only warns.
+ */
+export async function exemptFromRateLimits(client: ServiceClient): Promise<void> {
+	try {
+		await client.http.post(`/_synapse/admin/v1/users/${enc(client.userId)}/override_ratelimit`, {
+			messages_per_second: 0,
+			burst_count: 0
+		});
+	} catch (err) {
+		console.warn(
+			`casusruimte: could not exempt the service account from rate limits: ${err instanceof Error ? err.message : String(err)}`
+		);
+	}
 }
 
 // Reusing one token keeps the service account at one device instead of one per command.

@@ -1,6 +1,6 @@
 import { redirect } from '@sveltejs/kit';
 import { loadSession } from '$lib/matrix/session.ts';
-import { isPrivacyOfficer } from '$lib/privacy/api.ts';
+import { isPrivacyOfficer } from '$lib/state/privacy-api.ts';
 
 export async function load() {
 	if (!loadSession()) redirect(307, '/login');

@@ -143,7 +143,7 @@ export class AuditLog {
 				} catch {
 					// gone already
 				}
-				if (Date.now() > deadline) throw new Error(`The audit log is locked (${lockFile}).`);
+				if (Date.now() > deadline) throw new Error(`The audit log is locked (${lockFile}).`, { cause: err });
 				await new Promise((r) => setTimeout(r, 25));
 			}
 		}

@@ -14,6 +14,7 @@ import { STATE_TYPES } from '../../case/event-types.ts';
 export interface RoomListing {
 	room_id: string;
 	room_type?: string | null;
+	name?: string | null;
 	joined_members?: number;
 	creator?: string | null;
 }

@@ -13,15 +13,23 @@ import type { ServiceClient } from '../synapse-admin.ts';
 import { MatrixHttpError } from '../http.ts';
 import type { AuditLog } from './audit.ts';
 import { listRooms, purgeRoom, roomExists, roomState } from './homeserver.ts';
-import { isDeletable, parseCaseRoom, referenceOf, type RawEvent } from '../../privacy/review.ts';
-import { CASE_ROOM_TYPE } from '../../matrix/room-template.ts';
+import {
+	isDeletable,
+	parseCaseRoom,
+	referenceOf,
+	retentionDatesProblem,
+	type RawEvent,
+	type RetentionDatesProblem
+} from '../../privacy/review.ts';
+import type { RetentionPolicy } from '../../case/policy.ts';
+import type { PrivacyActionReason, RemoveReason } from '../../case/reasons.ts';
+import { currentMembers } from '../../case/room-state.ts';
+import { CASE_ROOM_TYPE } from '../../case/room-state.ts';
 
 export const RETENTION_JOB_ACTOR = 'system:retention-job';
 
-/** The reason members see on their removal when a case is deleted. Clients match on the leave, not on this text. */
-export function deletionNotice(reference: string | null): string {
-	return `Casus ${reference ?? ''} is verwijderd: de bewaartermijn is verstreken.`.replace('  ', ' ');
-}
+/** The reason code members see on their removal when a case is deleted (reasons.ts; shown through i18n). */
+export const DELETION_REASON: RemoveReason = 'case-deleted';
 
 /** Time for syncing clients to receive their removal before the events are purged. */
 const CLIENT_GRACE_MS = 1_000;
@@ -33,29 +41,48 @@ export interface DueCase {
 	retention_until: string | null;
 }
 
-export async function dueCases(service: ServiceClient, now = Date.now()): Promise<DueCase[]> {
+export interface RefusedCase extends DueCase {
+	problem: RetentionDatesProblem;
+}
+
+/**
+ * The closed cases whose retention_until has passed: `due` when their dates keep
+ * the rules, `refused` when they do not (closed in the future or before the first
+ * report, retention outside the window): those are never purged, only flagged.
+ */
+export async function dueCases(
+	service: ServiceClient,
+	policy: RetentionPolicy,
+	now = Date.now()
+): Promise<{ due: DueCase[]; refused: RefusedCase[] }> {
 	const due: DueCase[] = [];
+	const refused: RefusedCase[] = [];
 	for (const room of await listRooms(service)) {
-		if (room.room_type !== CASE_ROOM_TYPE) continue;
+		if (room.room_type !== CASE_ROOM_TYPE) continue; // a cheap pre-filter; parseCaseRoom decides
 		const state = await roomState(service, room.room_id);
 		if (!state) continue;
 		const c = parseCaseRoom(room.room_id, state as RawEvent[]);
-		if (!c.isCaseRoom || !isDeletable(c, now)) continue;
-		due.push({
+		const s = c.caseState;
+		if (!c.isCaseRoom || s?.phase !== 'closed' || !s.retention_until || Date.parse(s.retention_until) >= now) continue;
+		const listed = {
 			room_id: room.room_id,
 			reference: referenceOf(c),
-			closed_at: c.caseState!.closed_at,
-			retention_until: c.caseState!.retention_until
-		});
+			closed_at: s.closed_at,
+			retention_until: s.retention_until
+		};
+		const problem = retentionDatesProblem(c, policy, now);
+		if (problem) refused.push({ ...listed, problem });
+		else if (isDeletable(c, now, policy)) due.push(listed);
 	}
-	return due.sort((a, b) => (a.retention_until ?? '').localeCompare(b.retention_until ?? ''));
+	const byDate = (a: DueCase, b: DueCase) => (a.retention_until ?? '').localeCompare(b.retention_until ?? '');
+	return { due: due.sort(byDate), refused: refused.sort(byDate) };
 }
 
 export interface DeleteRequest {
 	roomId: string;
 	reference: string | null;
 	actor: string;
-	reason: string;
+	reason: PrivacyActionReason;
 	/** user IDs currently joined or invited (the service account excluded). */
 	members: readonly string[];
 }
@@ -71,10 +98,9 @@ export async function deleteCase(service: ServiceClient, audit: AuditLog, req: D
 	};
 	await audit.append({ ...base, outcome: 'started' });
 	try {
-		const notice = deletionNotice(req.reference);
 		for (const userId of req.members) {
 			try {
-				await service.kick(req.roomId, userId, notice);
+				await service.kick(req.roomId, userId, DELETION_REASON);
 			} catch (err) {
 				// The purge removes them anyway; the kick only carries the reason.
 				if (!(err instanceof MatrixHttpError)) throw err;
@@ -93,36 +119,44 @@ export async function deleteCase(service: ServiceClient, audit: AuditLog, req: D
 export interface RetentionRun {
 	dryRun: boolean;
 	due: DueCase[];
+	/** Past retention, but their dates break the rules: not purged, flagged in the console. */
+	refused: RefusedCase[];
 	deleted: DueCase[];
 	failed: (DueCase & { error: string })[];
 }
 
-/** Lists the cases past retention and, unless dryRun, deletes them one by one. */
+/** Lists the cases past retention and, unless dryRun, deletes those whose dates keep the rules, one by one. */
 export async function runRetention(
 	service: ServiceClient,
 	audit: AuditLog | null,
-	opts: { dryRun: boolean; now?: number }
+	opts: { dryRun: boolean; policy: RetentionPolicy; now?: number }
 ): Promise<RetentionRun> {
 	const now = opts.now ?? Date.now();
-	const due = await dueCases(service, now);
-	const run: RetentionRun = { dryRun: opts.dryRun, due, deleted: [], failed: [] };
+	const { due, refused } = await dueCases(service, opts.policy, now);
+	const run: RetentionRun = { dryRun: opts.dryRun, due, refused, deleted: [], failed: [] };
 	if (opts.dryRun) return run;
 	if (!audit) throw new Error('The retention job needs an audit log: set CASUS_AUDIT_LOG or CASUS_DATA_DIR.');
+	for (const c of refused)
+		await audit.append({
+			actor: RETENTION_JOB_ACTOR,
+			action: 'retention-refused',
+			room_id: c.room_id,
+			reference: c.reference,
+			reason: 'retention-policy',
+			outcome: `not purged: ${c.problem}`
+		});
 	for (const c of due) {
 		try {
 			const state = await roomState(service, c.room_id);
 			const parsed = parseCaseRoom(c.room_id, (state ?? []) as RawEvent[]);
 			// Checked again right before deleting: retention may have been extended since the listing.
-			if (!state || !isDeletable(parsed, opts.now ?? Date.now())) continue;
-			const members = [...parsed.memberships]
-				.filter(([u, m]) => u !== service.userId && (m.membership === 'join' || m.membership === 'invite'))
-				.map(([u]) => u);
+			if (!state || !isDeletable(parsed, opts.now ?? Date.now(), opts.policy)) continue;
 			await deleteCase(service, audit, {
 				roomId: c.room_id,
 				reference: c.reference,
 				actor: RETENTION_JOB_ACTOR,
-				reason: 'Bewaartermijn verstreken (automatische verwijdering)',
-				members
+				reason: 'retention-expired',
+				members: currentMembers(parsed, service.userId)
 			});
 			run.deleted.push(c);
 		} catch (err) {

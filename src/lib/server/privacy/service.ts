@@ -8,14 +8,16 @@
 import { z } from 'zod';
 import type { CaseService } from '../cases.ts';
 import type { ServiceClient } from '../synapse-admin.ts';
-import { ApiError, badRequest, forbidden, notFound } from '../errors.ts';
+import { Refusal, badRequest, forbidden, invalidInput, noSuchCase, unavailable } from '../errors.ts';
 import { hasRole, type Directory } from '../../directory/directory.ts';
 import { MatrixUserId } from '../../directory/schema.ts';
 import { Day } from '../../case/primitives.ts';
+import { PrivacyActionReason, type RemoveReason } from '../../case/reasons.ts';
+import { serviceNotice } from '../../case/notices.ts';
+import { addMonths, retentionAllowed } from '../../case/policy.ts';
+import { currentMembers } from '../../case/room-state.ts';
 import { CaseState } from '../../case/state.ts';
-import { STATE, SERVICE_NOTICE_MSGTYPE } from '../../case/event-types.ts';
-import { retentionUntil } from '../../case/deadlines.ts';
-import { CASE_ROOM_TYPE } from '../../matrix/room-template.ts';
+import { STATE } from '../../case/event-types.ts';
 import {
 	ActionResponse,
 	AuditResponse,
@@ -26,6 +28,7 @@ import {
 	ReportResponse,
 	type AuditAction,
 	type AuditEntry,
+	shownActionReason,
 	type CaseSummary,
 	type ReportRow,
 	type StrayRoom
@@ -33,13 +36,13 @@ import {
 import {
 	accessHistory,
 	caseHistory,
-	classifyMembership,
 	figureCase,
 	isDeletable,
 	membershipHistory,
 	parseCaseRoom,
 	referenceOf,
-	retentionWindow,
+	retentionDatesProblem,
+	retentionWindowOf,
 	strayRoom,
 	summarise,
 	type ParsedCase,
@@ -47,43 +50,36 @@ import {
 	type ReviewContext
 } from '../../privacy/review.ts';
 import { computeFigures, dutchDay, type FigureCase } from '../../privacy/figures.ts';
-import { toCsv } from '../../csv.ts';
+import { reportResponse, reportRow } from '../../privacy/report.ts';
 import { AuditLog } from './audit.ts';
 import { accountStatuses, guardRejections, listRooms, roomHistory, roomState } from './homeserver.ts';
 import { deleteCase, RETENTION_JOB_ACTOR } from './retention.ts';
+import { refusal } from '../../refusal.ts';
 import type { PrivacySettings } from './settings.ts';
 
 export const ROLE = 'privacy-officer';
 
-// eslint-disable-next-line no-control-regex
-const Reason = z
-	.string()
-	.trim()
-	.min(5, 'Geef een reden op (minstens 5 tekens).')
-	.max(500, 'De reden is te lang (hoogstens 500 tekens).')
-	.refine((s) => !/[\u0000-\u0008\u000b-\u001f\u007f]/.test(s), 'De reden bevat ongeldige tekens.');
-const RemoveInput = z.strictObject({ user_id: MatrixUserId, reason: Reason });
-const ReviewInput = z.strictObject({ reason: Reason });
-const RetentionInput = z.strictObject({ months: z.number().int(), reason: Reason });
-const DeleteInput = z.strictObject({ reason: Reason, confirm_reference: z.string().max(40) });
+const RemoveInput = z.strictObject({ user_id: MatrixUserId, reason: PrivacyActionReason });
+const ReviewInput = z.strictObject({ reason: PrivacyActionReason });
+const RetentionInput = z.strictObject({ months: z.number().int(), reason: PrivacyActionReason });
+const DeleteInput = z.strictObject({ reason: PrivacyActionReason, confirm_reference: z.string().max(40) });
 const RoomIdParam = z.string().regex(/^![A-Za-z0-9._~+/=:-]{1,250}$/, 'not a room ID');
 
-/** The notice the regiehouder reads in the case room: a fixed text plus the officer's reason. */
-export function reviewNotice(reason: string): string {
-	return `Verzoek van de privacy officer aan de regiehouder: controleer of iedereen die toegang heeft tot deze casus die toegang nog nodig heeft, en verwijder wie dat niet meer nodig heeft. Reden: ${reason}`;
-}
-
-/** The reason a member sees when the privacy officer removes them. */
-export function removalReason(reason: string): string {
-	return `Verwijderd door de privacy officer. Reden: ${reason}`;
+/** The code a member sees when the privacy officer removes them, from the officer's reason. */
+export function removalReason(reason: PrivacyActionReason): RemoveReason {
+	switch (reason) {
+		case 'member-not-covered':
+			return 'not-covered';
+		case 'member-left-organisation':
+			return 'role-ended';
+		default:
+			return 'access-review';
+	}
 }
 
 function parseInput<T>(schema: z.ZodType<T>, body: unknown): T {
 	const parsed = schema.safeParse(body);
-	if (!parsed.success)
-		throw badRequest(
-			parsed.error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; ')
-		);
+	if (!parsed.success) throw invalidInput(parsed.error);
 	return parsed.data;
 }
 
@@ -103,9 +99,10 @@ export function parsePeriod(params: URLSearchParams, now = Date.now()): Period {
 		['from', from],
 		['to', to]
 	] as const) {
-		if (!Day.safeParse(value).success) throw badRequest(`${name}: a date such as 2026-03-01`);
+		if (!Day.safeParse(value).success)
+			throw badRequest(`${name}: een datum zoals 2026-03-01`, `${name}: a date such as 2026-03-01`);
 	}
-	if (from > to) throw badRequest('The period starts after it ends.');
+	if (from > to) throw badRequest('De periode begint na het einde.', 'The period starts after it ends.');
 	return { from, to };
 }
 
@@ -130,7 +127,11 @@ export class PrivacyService {
 	async officer(token: string | null | undefined): Promise<{ userId: string; directory: Directory }> {
 		const userId = await this.cases.authenticate(token);
 		const directory = await this.cases.directory();
-		if (!hasRole(directory, userId, ROLE)) throw forbidden('Only privacy officers use the privacy console.');
+		if (!hasRole(directory, userId, ROLE))
+			throw forbidden(
+				'Alleen privacy officers gebruiken de privacyconsole.',
+				'Only privacy officers use the privacy console.'
+			);
 		return { userId, directory };
 	}
 
@@ -147,9 +148,8 @@ export class PrivacyService {
 
 	private requireAudit(): AuditLog {
 		if (!this.audit)
-			throw new ApiError(
-				503,
-				'M_UNAVAILABLE',
+			throw unavailable(
+				'Het auditlog is niet ingesteld (CASUS_AUDIT_LOG of CASUS_DATA_DIR); de console doet daarom niets.',
 				'The audit log is not configured (CASUS_AUDIT_LOG or CASUS_DATA_DIR), so the console refuses to act.'
 			);
 		return this.audit;
@@ -162,7 +162,7 @@ export class PrivacyService {
 			room_id?: string | null;
 			reference?: string | null;
 			target?: string | null;
-			reason?: string | null;
+			reason?: PrivacyActionReason | null;
 			outcome: string;
 		}
 	) {
@@ -172,6 +172,8 @@ export class PrivacyService {
 	private async context(directory: Directory): Promise<ReviewContext> {
 		return {
 			directory,
+			retention: this.settings.retention,
+			cleanupFailed: this.audit ? cleanupFailures(this.audit.read().entries) : new Set(),
 			accounts: await accountStatuses(this.service),
 			serviceUserId: this.service.userId,
 			now: Date.now(),
@@ -180,11 +182,11 @@ export class PrivacyService {
 	}
 
 	private async loadCase(roomId: string): Promise<ParsedCase> {
-		if (!RoomIdParam.safeParse(roomId).success) throw notFound('No such case.');
+		if (!RoomIdParam.safeParse(roomId).success) throw noSuchCase();
 		const state = await roomState(this.service, roomId);
-		if (!state) throw notFound('No such case.');
+		if (!state) throw noSuchCase();
 		const parsed = parseCaseRoom(roomId, state as RawEvent[]);
-		if (!parsed.isCaseRoom) throw notFound('No such case.');
+		if (!parsed.isCaseRoom) throw noSuchCase();
 		return parsed;
 	}
 
@@ -198,8 +200,10 @@ export class PrivacyService {
 		const stray: StrayRoom[] = [];
 		for (const { room, state } of loaded) {
 			if (!state) continue;
-			if (room.room_type === CASE_ROOM_TYPE) {
-				cases.push(parseCaseRoom(room.room_id, state as RawEvent[]));
+			// The one test (case/room-state.ts): the create event of the room's own state.
+			const parsed = parseCaseRoom(room.room_id, state as RawEvent[]);
+			if (parsed.isCaseRoom) {
+				cases.push(parsed);
 				continue;
 			}
 			const found = strayRoom(room.room_id, state as RawEvent[], this.service.userId);
@@ -255,7 +259,7 @@ export class PrivacyService {
 			membership_history: membershipHistory(history as RawEvent[]),
 			access_history: accessHistory(history as RawEvent[]),
 			case_history: caseHistory(history as RawEvent[]),
-			retention: { ...this.settings.retention, ...retentionWindow(c, this.settings.retention) },
+			retention: { ...this.settings.retention, ...retentionWindowOf(c, this.settings.retention) },
 			guard_rejections: rejections,
 			inactive_days: this.settings.inactiveDays
 		});
@@ -267,7 +271,7 @@ export class PrivacyService {
 	private async act(
 		actor: string,
 		action: AuditAction,
-		fields: { room_id: string; reference: string | null; target?: string | null; reason: string },
+		fields: { room_id: string; reference: string | null; target?: string | null; reason: PrivacyActionReason },
 		run: () => Promise<{ outcome: string; retention_until?: string }>
 	): Promise<ActionResponse> {
 		this.requireAudit();
@@ -276,9 +280,7 @@ export class PrivacyService {
 			result = await run();
 		} catch (err) {
 			const outcome =
-				err instanceof ApiError
-					? `refused: ${err.message}`
-					: `failed: ${err instanceof Error ? err.message : String(err)}`;
+				err instanceof Refusal ? `refused: ${err.code}` : `failed: ${err instanceof Error ? err.name : 'error'}`;
 			await this.record(actor, action, { ...fields, outcome });
 			throw err;
 		}
@@ -297,9 +299,17 @@ export class PrivacyService {
 			async () => {
 				const membership = c.memberships.get(input.user_id)?.membership;
 				if (input.user_id === this.service.userId)
-					throw forbidden('The service account cannot be removed from a case.');
+					throw forbidden(
+						'Het serviceaccount kan niet uit een casus worden verwijderd.',
+						'The service account cannot be removed from a case.'
+					);
 				if (membership !== 'join' && membership !== 'invite')
-					throw badRequest(`${input.user_id} is not a member of this case.`);
+					throw refusal(
+						'not-member',
+						`${input.user_id} is geen lid van deze casus.`,
+						`${input.user_id} is not a member of this case.`,
+						400
+					);
 				await this.service.kick(roomId, input.user_id, removalReason(input.reason));
 				return { outcome: membership === 'invite' ? 'invitation withdrawn' : 'removed' };
 			}
@@ -315,11 +325,14 @@ export class PrivacyService {
 			'request-review',
 			{ room_id: roomId, reference: referenceOf(c), target: c.regie?.regiehouder ?? null, reason: input.reason },
 			async () => {
-				if (c.caseState?.phase === 'closed') throw forbidden('This case is closed; nobody reads its room any more.');
-				await this.service.sendMessage(roomId, 'm.room.message', {
-					msgtype: SERVICE_NOTICE_MSGTYPE,
-					body: reviewNotice(input.reason)
-				});
+				if (c.caseState?.phase === 'closed')
+					throw forbidden(
+						'Deze casus is afgesloten; niemand leest de casusruimte nog.',
+						'This case is closed; nobody reads its room any more.',
+						'closed'
+					);
+				// Exactly the fixed notice: the officer's reason stays in the audit log, never in the room.
+				await this.service.sendMessage(roomId, 'm.room.message', serviceNotice('access-review-requested'));
 				return { outcome: 'notice sent' };
 			}
 		);
@@ -336,12 +349,35 @@ export class PrivacyService {
 			{ room_id: roomId, reference: referenceOf(c), reason: input.reason },
 			async () => {
 				const current = c.caseState;
-				if (!current) throw forbidden('The case state is not valid; it cannot be changed here.');
+				if (!current)
+					throw forbidden(
+						'De casusgegevens zijn niet geldig; ze kunnen hier niet worden gewijzigd.',
+						'The case state is not valid; it cannot be changed here.'
+					);
 				if (current.phase !== 'closed' || !current.closed_at)
-					throw forbidden('Retention is set for closed cases only; an open case is kept.');
-				if (input.months < min || input.months > max)
-					throw badRequest(`months: between ${min} and ${max} months after closure.`);
-				const until = retentionUntil(current.closed_at, input.months).replace(/\.\d{3}Z$/, 'Z');
+					throw forbidden(
+						'Een bewaartermijn geldt alleen voor afgesloten casussen; een open casus wordt bewaard.',
+						'Retention is set for closed cases only; an open case is kept.',
+						'not-allowed'
+					);
+				const datesProblem = retentionDatesProblem(c, this.settings.retention, Date.now());
+				if (datesProblem && datesProblem !== 'retention-missing' && datesProblem !== 'retention-outside-window')
+					throw forbidden(
+						`De data van deze casus kloppen niet (${datesProblem}); de bewaartermijn kan niet worden ingesteld.`,
+						`The dates of this case break the rules (${datesProblem}); retention cannot be set.`
+					);
+				const until = addMonths(current.closed_at, input.months)
+					.toISOString()
+					.replace(/\.\d{3}Z$/, 'Z');
+				if (
+					input.months < min ||
+					input.months > max ||
+					!retentionAllowed(current.closed_at, until, this.settings.retention)
+				)
+					throw badRequest(
+						`months: tussen ${min} en ${max} maanden na afsluiting.`,
+						`months: between ${min} and ${max} months after closure.`
+					);
 				// Every other field stays as it is; the schema refuses anything else.
 				const next = CaseState.parse({ ...current, retention_until: until });
 				await this.service.sendState(roomId, STATE.case, '', next);
@@ -364,15 +400,22 @@ export class PrivacyService {
 				...fields,
 				outcome: 'refused: confirmation does not match the reference'
 			});
-			throw badRequest('confirm_reference: type the case reference to confirm.');
+			throw badRequest(
+				'confirm_reference: typ het kenmerk van de casus ter bevestiging.',
+				'confirm_reference: type the case reference to confirm.'
+			);
 		}
-		if (!isDeletable(c, Date.now())) {
-			await this.record(userId, 'delete-case', { ...fields, outcome: 'refused: not closed or retention not yet over' });
-			throw forbidden('Only a closed case whose retention period is over can be deleted.');
+		if (!isDeletable(c, Date.now(), this.settings.retention)) {
+			await this.record(userId, 'delete-case', {
+				...fields,
+				outcome: 'refused: not closed, retention not yet over, or dates outside the rules'
+			});
+			throw forbidden(
+				'Alleen een afgesloten casus waarvan de bewaartermijn volgens de regels is verstreken, kan worden verwijderd.',
+				'Only a closed case whose retention period is over, by the rules, can be deleted.'
+			);
 		}
-		const members = [...c.memberships]
-			.filter(([u, m]) => u !== this.service.userId && (m.membership === 'join' || m.membership === 'invite'))
-			.map(([u]) => u);
+		const members = currentMembers(c, this.service.userId);
 		try {
 			await deleteCase(this.service, this.requireAudit(), {
 				roomId,
@@ -382,10 +425,11 @@ export class PrivacyService {
 				members
 			});
 		} catch (err) {
-			throw new ApiError(
-				502,
-				'M_UNKNOWN',
-				`The case could not be deleted completely: ${err instanceof Error ? err.message : String(err)}`
+			const detail = err instanceof Error ? err.message : String(err);
+			throw unavailable(
+				`De casus kon niet volledig worden verwijderd: ${detail}`,
+				`The case could not be deleted completely: ${detail}`,
+				502
 			);
 		}
 		return ActionResponse.parse({ ok: true, action: 'delete-case', room_id: roomId, outcome: 'purged' });
@@ -394,7 +438,14 @@ export class PrivacyService {
 	async auditLog(token: string | null | undefined, limit = 500): Promise<AuditResponse> {
 		await this.officer(token);
 		const { entries, chain } = this.requireAudit().read();
-		return AuditResponse.parse({ entries: entries.slice(-limit).reverse(), total: entries.length, chain });
+		return AuditResponse.parse({
+			entries: entries
+				.slice(-limit)
+				.reverse()
+				.map((e) => ({ ...e, reason: shownActionReason(e.reason) })),
+			total: entries.length,
+			chain
+		});
 	}
 
 	async report(token: string | null | undefined, period: Period): Promise<ReportResponse> {
@@ -412,70 +463,10 @@ export class PrivacyService {
 			return opened <= period.to && (!closed || closed >= period.from);
 		});
 		const rows = await inBatches(live, 4, async (c): Promise<ReportRow> => {
-			const { summary, members } = summarise(c, ctx);
 			const history = await roomHistory(this.service, c.roomId, ['m.room.member', STATE.access]);
-			const changes = membershipHistory(history as RawEvent[]).filter(
-				(m) => inPeriod(m.ts) && m.user_id !== this.service.userId
-			);
-			const tally = { invite: 0, join: 0, leave: 0, removal: 0 };
-			for (const m of changes) {
-				const kind = classifyMembership(m);
-				if (kind) tally[kind]++;
-			}
-			const has = (code: string) => new Set(summary.flags.filter((f) => f.code === code).map((f) => f.user_id)).size;
-			return {
-				reference: summary.reference,
-				region: summary.region,
-				phase: summary.phase,
-				opened_at: summary.opened_at,
-				closed_at: summary.closed_at,
-				retention_until: summary.retention_until,
-				retention_overdue: summary.retention_overdue,
-				organisations: (c.access?.organisations ?? [])
-					.map((o) => `${o.org} (${o.basis === 'statutory' ? o.ground : 'toestemming'})`)
-					.join('; '),
-				members_now: summary.members_by_org
-					.map((o) => `${o.org}: ${o.joined}${o.invited ? ` (+${o.invited} uitgenodigd)` : ''}`)
-					.join('; '),
-				invites: tally.invite,
-				joins: tally.join,
-				leaves: tally.leave,
-				removals: tally.removal,
-				access_changes: accessHistory(history as RawEvent[]).filter((a) => inPeriod(a.ts)).length,
-				members_not_covered: has('member_not_covered'),
-				members_disabled: new Set(
-					members
-						.filter(
-							(m) =>
-								m.flags.includes('member_directory_inactive') ||
-								m.flags.includes('member_account_deactivated') ||
-								m.flags.includes('member_directory_missing')
-						)
-						.map((m) => m.user_id)
-				).size,
-				members_inactive: has('member_inactive'),
-				no_regiehouder: summary.flags.some((f) => f.code === 'no_regiehouder'),
-				officer_actions: entries.filter((e) => e.room_id === c.roomId && !e.action.startsWith('view-')).length
-			};
+			return reportRow(c, summarise(c, ctx), history as RawEvent[], entries, inPeriod, this.service.userId);
 		});
-		const actionCounts = new Map<AuditAction, number>();
-		for (const e of entries) actionCounts.set(e.action, (actionCounts.get(e.action) ?? 0) + 1);
-		const response = ReportResponse.parse({
-			from: period.from,
-			to: period.to,
-			generated_at: new Date().toISOString(),
-			rows,
-			actions: [...actionCounts]
-				.map(([action, count]) => ({ action, count }))
-				.sort((a, b) => a.action.localeCompare(b.action)),
-			deleted: entries
-				.filter((e) => e.action === 'delete-case' && e.outcome === 'purged')
-				.map((e: AuditEntry) => ({
-					reference: e.reference,
-					deleted_at: e.ts,
-					by: e.actor === RETENTION_JOB_ACTOR ? 'retention-job' : 'officer'
-				}))
-		});
+		const response = ReportResponse.parse(reportResponse(period, rows, entries, RETENTION_JOB_ACTOR));
 		await this.record(userId, 'export-report', { outcome: `${period.from}..${period.to}, ${rows.length} cases` });
 		return response;
 	}
@@ -502,57 +493,17 @@ export class PrivacyService {
 	}
 }
 
-export const REPORT_COLUMNS = [
-	['reference', 'kenmerk'],
-	['region', 'regio'],
-	['phase', 'fase'],
-	['opened_at', 'geopend'],
-	['closed_at', 'afgesloten'],
-	['retention_until', 'bewaren_tot'],
-	['retention_overdue', 'bewaartermijn_verstreken'],
-	['organisations', 'organisaties_grondslag'],
-	['members_now', 'leden_nu'],
-	['invites', 'uitnodigingen'],
-	['joins', 'toetredingen'],
-	['leaves', 'zelf_vertrokken'],
-	['removals', 'verwijderd'],
-	['access_changes', 'grondslagwijzigingen'],
-	['members_not_covered', 'leden_buiten_grondslag'],
-	['members_disabled', 'leden_uitgeschakeld'],
-	['members_inactive', 'leden_inactief'],
-	['no_regiehouder', 'zonder_regiehouder'],
-	['officer_actions', 'acties_privacy_officer']
-] as const satisfies readonly (readonly [keyof ReportRow, string])[];
-
-export function reportCsv(report: ReportResponse): string {
-	return toCsv(
-		REPORT_COLUMNS.map(([, label]) => label),
-		report.rows.map((r) => REPORT_COLUMNS.map(([key]) => r[key]))
-	);
-}
-
-/** The figures in long form: one line per figure, so the file reads the same in any tool. */
-export function figuresCsv(f: FiguresResponse): string {
-	const rows: (string | number)[][] = [];
-	f.per_month.forEach((m) =>
-		m.cells.forEach((cell, i) => rows.push(['casussen_per_maand', f.regions[i]!, m.month, 'casussen', cell]))
-	);
-	for (const r of [...f.by_region, f.overall]) {
-		for (const [key, value] of Object.entries(r))
-			if (key !== 'region')
-				rows.push([
-					'per_regio',
-					r.region === 'all' ? 'alle' : r.region,
-					`${f.from}..${f.to}`,
-					key,
-					value as string | number
-				]);
+/** Rooms whose failed creation the service could not clean up, and that no later cleanup or deletion removed. */
+export function cleanupFailures(entries: readonly AuditEntry[]): Set<string> {
+	const failed = new Set<string>();
+	for (const e of entries) {
+		if (!e.room_id) continue;
+		if (e.action === 'create-case-cleanup') {
+			if (e.outcome.startsWith('failed')) failed.add(e.room_id);
+			else failed.delete(e.room_id);
+		} else if (e.action === 'delete-case' && e.outcome === 'purged') failed.delete(e.room_id);
 	}
-	for (const h of f.handovers)
-		rows.push(['regieoverdrachten', 'alle', `${f.from}..${f.to}`, `overdrachten_${h.bucket}`, h.cases]);
-	for (const o of f.organisations)
-		rows.push(['organisaties_per_casus', 'alle', `${f.from}..${f.to}`, `organisaties_${o.bucket}`, o.cases]);
-	return toCsv(['tabel', 'regio', 'periode', 'kenmerk', 'waarde'], rows);
+	return failed;
 }
 
 export type { CaseSummary };

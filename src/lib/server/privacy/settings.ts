@@ -1,16 +1,18 @@
 /**
  * Configuration of the privacy console and the retention job, from the
  * environment (documented in the README, "Privacy console"):
- *   CASUS_RETENTION_MONTHS       default retention after closure (12)
- *   CASUS_RETENTION_MIN_MONTHS   shortest retention an officer may set (1)
- *   CASUS_RETENTION_MAX_MONTHS   longest retention an officer may set (60)
+ *   CASUS_RETENTION_MONTHS       default retention after closure
+ *   CASUS_RETENTION_MIN_MONTHS   shortest retention anyone may set
+ *   CASUS_RETENTION_MAX_MONTHS   longest retention anyone may set
+ *     (the defaults and the rules are the domain's: DEFAULT_RETENTION and
+ *     RetentionPolicy in src/lib/case/policy.ts, shared with the client and the guard)
  *   CASUS_INACTIVE_DAYS          a member not seen for this long is flagged (90)
  *   CASUS_AUDIT_LOG              the audit log file (default <CASUS_DATA_DIR>/audit/privacy-actions.jsonl)
  *   CASUS_RETENTION_JOB_HOURS    interval of the web server's retention run; 0 = off (24)
  */
 import path from 'node:path';
 import { ConfigError } from '../config.ts';
-import type { RetentionPolicy } from '../../privacy/schemas.ts';
+import { DEFAULT_RETENTION, RetentionPolicy } from '../../case/policy.ts';
 
 export interface PrivacySettings {
 	retention: RetentionPolicy;
@@ -30,22 +32,33 @@ function integer(env: Record<string, string | undefined>, name: string, fallback
 }
 
 export function privacySettings(env: Record<string, string | undefined> = process.env): PrivacySettings {
-	const min = integer(env, 'CASUS_RETENTION_MIN_MONTHS', 1, 1);
-	const max = integer(env, 'CASUS_RETENTION_MAX_MONTHS', 60, 1);
-	const def = integer(env, 'CASUS_RETENTION_MONTHS', 12, 1);
+	const retention = retentionPolicy(env);
+	const auditLog =
+		env.CASUS_AUDIT_LOG ||
+		(env.CASUS_DATA_DIR ? path.join(env.CASUS_DATA_DIR, 'audit', 'privacy-actions.jsonl') : null);
+	return {
+		retention,
+		inactiveDays: integer(env, 'CASUS_INACTIVE_DAYS', 90, 1),
+		auditLog,
+		jobIntervalHours: integer(env, 'CASUS_RETENTION_JOB_HOURS', 24, 0)
+	};
+}
+
+/** The retention policy of this deployment: CASUS_RETENTION_* over the domain's defaults, checked by the domain's rules. */
+export function retentionPolicy(env: Record<string, string | undefined> = process.env): RetentionPolicy {
+	const min = integer(env, 'CASUS_RETENTION_MIN_MONTHS', DEFAULT_RETENTION.min_months, 1);
+	const max = integer(env, 'CASUS_RETENTION_MAX_MONTHS', DEFAULT_RETENTION.max_months, 1);
+	const def = integer(env, 'CASUS_RETENTION_MONTHS', DEFAULT_RETENTION.default_months, 1);
 	if (min > max)
 		throw new ConfigError(`CASUS_RETENTION_MIN_MONTHS (${min}) is larger than CASUS_RETENTION_MAX_MONTHS (${max}).`);
 	if (def < min || def > max)
 		throw new ConfigError(
 			`CASUS_RETENTION_MONTHS (${def}) must lie between CASUS_RETENTION_MIN_MONTHS (${min}) and CASUS_RETENTION_MAX_MONTHS (${max}).`
 		);
-	const auditLog =
-		env.CASUS_AUDIT_LOG ||
-		(env.CASUS_DATA_DIR ? path.join(env.CASUS_DATA_DIR, 'audit', 'privacy-actions.jsonl') : null);
-	return {
-		retention: { default_months: def, min_months: min, max_months: max },
-		inactiveDays: integer(env, 'CASUS_INACTIVE_DAYS', 90, 1),
-		auditLog,
-		jobIntervalHours: integer(env, 'CASUS_RETENTION_JOB_HOURS', 24, 0)
-	};
+	const parsed = RetentionPolicy.safeParse({ default_months: def, min_months: min, max_months: max });
+	if (!parsed.success)
+		throw new ConfigError(
+			`CASUS_RETENTION_*: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'policy'} ${i.message}`).join('; ')}`
+		);
+	return parsed.data;
 }

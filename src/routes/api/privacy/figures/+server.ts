@@ -1,6 +1,7 @@
 import type { RequestHandler } from './$types';
 import { apiResponse, bearerToken, csvResponse, privacyService } from '$lib/server/runtime.ts';
-import { figuresCsv, parsePeriod } from '$lib/server/privacy/service.ts';
+import { parsePeriod } from '$lib/server/privacy/service.ts';
+import { figuresCsv } from '$lib/privacy/report.ts';
 
 /** Privacy officers only: aggregated pilot figures for a period (?from=&to=), cells under 5 cases suppressed; JSON or ?format=csv. */
 export const GET: RequestHandler = async ({ request, url }) => {

@@ -1,6 +1,7 @@
 import type { RequestHandler } from './$types';
 import { apiResponse, bearerToken, csvResponse, privacyService } from '$lib/server/runtime.ts';
-import { parsePeriod, reportCsv } from '$lib/server/privacy/service.ts';
+import { parsePeriod } from '$lib/server/privacy/service.ts';
+import { reportCsv } from '$lib/privacy/report.ts';
 
 /** Privacy officers only: the access-review report for a period (?from=&to=), JSON or ?format=csv. No personal data. */
 export const GET: RequestHandler = async ({ request, url }) => {

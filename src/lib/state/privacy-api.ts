@@ -3,58 +3,66 @@
  * signed-in user's own Matrix token. The browser never holds any other
  * credential; the server checks the token and the privacy-officer role.
  */
+import { goto } from '$app/navigation';
+import { resolve } from '$app/paths';
 import { loadSession } from '../matrix/session.ts';
+import { requestJson } from '../http.ts';
+import { Refusal } from '../refusal.ts';
+import { app } from './app.svelte.ts';
 
-export class PrivacyApiError extends Error {
-	constructor(
-		readonly status: number,
-		readonly errcode: string,
-		message: string
-	) {
-		super(message);
-		this.name = 'PrivacyApiError';
-	}
-}
+/** A refusal of the console's API: the one refusal type. */
+export { Refusal as PrivacyApiError };
 
 function token(): string {
 	const session = typeof localStorage === 'undefined' ? null : loadSession();
-	if (!session) throw new PrivacyApiError(401, 'M_MISSING_TOKEN', 'not signed in');
+	if (!session) throw Refusal.fromBody(401, { errcode: 'M_MISSING_TOKEN' });
 	return session.accessToken;
 }
 
-async function request(path: string, init: { method?: string; body?: unknown } = {}): Promise<Response> {
-	let res: Response;
+function request<T>(path: string, init: { method?: string; body?: unknown; raw?: boolean } = {}): Promise<T> {
+	return requestJson<T>(path, { ...init, token: token() });
+}
+
+export function privacyGet<T>(path: string): Promise<T> {
+	return request<T>(path);
+}
+
+export function privacyPost<T>(path: string, body: unknown): Promise<T> {
+	return request<T>(path, { method: 'POST', body });
+}
+
+/**
+ * Runs a console request from a page; when the server says the session is no
+ * longer valid, the app forgets it and goes to the sign-in page.
+ */
+export async function signedIn<T>(run: () => Promise<T>): Promise<T> {
 	try {
-		res = await fetch(path, {
-			method: init.method ?? 'GET',
-			headers: {
-				authorization: `Bearer ${token()}`,
-				...(init.body === undefined ? {} : { 'content-type': 'application/json' })
-			},
-			body: init.body === undefined ? undefined : JSON.stringify(init.body)
-		});
+		return await run();
 	} catch (err) {
-		if (err instanceof PrivacyApiError) throw err;
-		throw new PrivacyApiError(0, 'M_UNREACHABLE', 'unreachable');
+		if (err instanceof Refusal && err.status === 401) {
+			app.expire();
+			// The sign-in page says the session expired (app.status).
+			await goto(resolve('/login'));
+		}
+		throw err;
 	}
-	if (!res.ok) {
-		const body = (await res.json().catch(() => ({}))) as { errcode?: string; error?: string };
-		throw new PrivacyApiError(res.status, body.errcode ?? 'M_UNKNOWN', body.error ?? `HTTP ${res.status}`);
-	}
-	return res;
 }
 
-export async function privacyGet<T>(path: string): Promise<T> {
-	return (await request(path)).json() as Promise<T>;
-}
+let deletedNotice: string | null = null;
 
-export async function privacyPost<T>(path: string, body: unknown): Promise<T> {
-	return (await request(path, { method: 'POST', body })).json() as Promise<T>;
+/** The case page says which case it deleted; the overview announces it once. */
+export function announceDeleted(reference: string): void {
+	deletedNotice = reference;
+}
+export function takeDeletedNotice(): string | null {
+	const reference = deletedNotice;
+	deletedNotice = null;
+	return reference;
 }
 
 /** Fetches a CSV export with the token and hands it to the browser as a download. */
 export async function downloadCsv(path: string, filename: string): Promise<void> {
-	const blob = await (await request(path)).blob();
+	const blob = await (await request<Response>(path, { raw: true })).blob();
 	const url = URL.createObjectURL(blob);
 	const a = document.createElement('a');
 	a.href = url;
@@ -67,7 +75,6 @@ export async function downloadCsv(path: string, filename: string): Promise<void>
 
 export const caseApiPath = (roomId: string, action?: string) =>
 	`/api/privacy/cases/${encodeURIComponent(roomId)}${action ? `/${action}` : ''}`;
-export const casePagePath = (roomId: string) => `/privacy/cases/${encodeURIComponent(roomId)}`;
 
 const ROLE_KEY = 'casusruimte.privacyOfficer';
 
