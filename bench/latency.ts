@@ -67,7 +67,7 @@ export async function measureLatency(world: World, sends: number, log: (s: strin
 	try {
 		const { roomId } = await openCase(world, sender.user);
 		const s = await sender.openSession(roomId);
-		await inviteAndJoin(s, sender, receiver, 'Benchmark');
+		await inviteAndJoin(s, sender, receiver, 'expertise');
 		const r = await receiver.openSession(roomId);
 
 		const structured: number[] = [];

@@ -93,7 +93,7 @@ describe('a removed member', () => {
 		await sR.execute(
 			removeMember(sR.view, regie.user.userId, sR.context(), {
 				userId: removed.user.userId,
-				reason: 'Geen grondslag meer'
+				reason: 'not-covered'
 			})
 		);
 		await eventually(() => removed.client.getRoom(roomId)?.getMyMembership() !== 'join', {

@@ -27,7 +27,9 @@ export const RECORD = {
 	consent: 'nl.casusruimte.consent',
 	update: 'nl.casusruimte.update',
 	handover: 'nl.casusruimte.regie.handover',
-	closure: 'nl.casusruimte.closure'
+	closure: 'nl.casusruimte.closure',
+	/** The words that go with a membership change; the membership event itself carries only a code. */
+	membershipNote: 'nl.casusruimte.membership.note'
 } as const;
 
 export type StateType = (typeof STATE)[keyof typeof STATE];
