@@ -114,7 +114,7 @@ export function applyEvent(view: CaseView, event: CaseEventInput, ctx: ReduceCon
 	const isState = event.stateKey !== undefined;
 	if (event.type === 'm.room.message') {
 		if (!event.encrypted && event.sender === ctx.serviceUserId && isNotice(event.content)) {
-			return void view.timeline.push({ ...base, kind: 'notice', text: textOf(event.content) });
+			return void view.timeline.push({ ...base, kind: 'notice', text: textOf(event.content), data: event.content });
 		}
 		if (!event.encrypted) return flag('invalid', 'discussion must be end-to-end encrypted');
 		return void view.timeline.push({ ...base, kind: 'message', text: textOf(event.content) });
