@@ -24,8 +24,7 @@ import {
 	PersonalDetails,
 	TriageRecord,
 	UpdateRecord,
-	CaseFacts,
-	type Purpose
+	CaseFacts
 } from './records.ts';
 import { AccessEntry, CaseState, PHASES, RegieState, TriageStatusState, type Phase } from './state.ts';
 import { CaseReference, Instant, MatrixUserId, OrganisationCode, RegionCode, StatutoryGround } from './primitives.ts';
@@ -575,5 +574,3 @@ export function regieCandidates(view: CaseView, ctx: CommandContext): string[] {
 		)
 		.map(([userId]) => userId);
 }
-
-export type { Purpose };

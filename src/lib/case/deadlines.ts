@@ -12,11 +12,6 @@ export function triageDeadline(firstReportAt: string): string {
 	return new Date(Date.parse(firstReportAt) + TRIAGE_DEADLINE_HOURS * HOUR).toISOString();
 }
 
-/** Milliseconds left until the deadline (negative when past). */
-export function msUntil(deadline: string, now: number): number {
-	return Date.parse(deadline) - now;
-}
-
 /** A review date is due at the end of that day (Dutch time is close enough to UTC+1/2; use the day's end in UTC+0 to be lenient). */
 export function reviewOverdue(nextReview: string, now: number): boolean {
 	return Date.parse(`${nextReview}T23:59:59Z`) < now;

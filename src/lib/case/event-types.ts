@@ -32,11 +32,7 @@ export const RECORD = {
 	membershipNote: 'nl.casusruimte.membership.note'
 } as const;
 
-export type StateType = (typeof STATE)[keyof typeof STATE];
-export type RecordType = (typeof RECORD)[keyof typeof RECORD];
-
 export const STATE_TYPES: readonly string[] = Object.values(STATE);
-export const RECORD_TYPES: readonly string[] = Object.values(RECORD);
 export const NAMESPACE = 'nl.casusruimte.';
 
 /**

@@ -15,8 +15,6 @@ export interface Actors {
 	deputy: string | null;
 }
 
-export type Capability = 'coordinate' | 'chair' | 'service';
-
 export interface Regie {
 	regiehouder: string | null;
 	deputy: string | null;

@@ -258,15 +258,3 @@ export const RECORD_SCHEMAS = {
 	[RECORD.closure]: ClosureRecord,
 	[RECORD.membershipNote]: MembershipNoteRecord
 } as const;
-
-export type RecordSchemas = typeof RECORD_SCHEMAS;
-export type RecordOf<T extends keyof RecordSchemas> = z.infer<RecordSchemas[T]>;
-
-export type AnyRecord =
-	| { type: typeof RECORD.intake; record: IntakeRecord }
-	| { type: typeof RECORD.triage; record: TriageRecord }
-	| { type: typeof RECORD.consent; record: ConsentRecord }
-	| { type: typeof RECORD.update; record: UpdateRecord }
-	| { type: typeof RECORD.handover; record: HandoverRecord }
-	| { type: typeof RECORD.closure; record: ClosureRecord }
-	| { type: typeof RECORD.membershipNote; record: MembershipNoteRecord };

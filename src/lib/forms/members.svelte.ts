@@ -2,16 +2,9 @@
  * Inviting and removing members. The membership event carries only a reason
  * code (reasons.ts); the optional note goes into an encrypted record.
  */
-import {
-	coveredOrganisations,
-	invitableUsers,
-	inviteMember,
-	InviteInput,
-	removeMember,
-	RemoveInput
-} from '../case/commands.ts';
+import { coveredOrganisations, inviteMember, InviteInput, removeMember, RemoveInput } from '../case/commands.ts';
 import type { InviteReason, RemoveReason } from '../case/reasons.ts';
-import type { DirectoryEntry } from '../directory/directory.ts';
+import { byOrganisation, inRoom, invitable } from './options.ts';
 import { CaseForm, optional, type CaseHandle } from './case-form.svelte.ts';
 
 export class InviteForm extends CaseForm<InviteInput> {
@@ -22,21 +15,15 @@ export class InviteForm extends CaseForm<InviteInput> {
 	sent = $state<string | null>(null);
 
 	/** Everyone in the room now (joined or invited). */
-	readonly inRoom = $derived(
-		new Set(this.oc.members.filter((m) => m.membership === 'join' || m.membership === 'invite').map((m) => m.userId))
-	);
+	readonly inRoom = $derived(inRoom(this.oc.members));
 	readonly covered = $derived(coveredOrganisations(this.oc.view));
 	/** Who may be invited: active MDT members of covered organisations not in the room yet. */
 	readonly candidates = $derived.by(() => {
 		const directory = this.oc.context()?.directory;
-		return directory ? invitableUsers(directory, this.covered, this.inRoom) : [];
+		return directory ? invitable(directory, this.covered, this.inRoom) : [];
 	});
 	/** The candidates by organisation, for an option group per organisation. */
-	readonly byOrg = $derived.by(() => {
-		const groups = new Map<string, DirectoryEntry[]>();
-		for (const u of this.candidates) groups.set(u.org, [...(groups.get(u.org) ?? []), u]);
-		return [...groups];
-	});
+	readonly byOrg = $derived(byOrganisation(this.candidates));
 	/** Organisations whose members cannot be invited until consent or a statutory ground is recorded. */
 	readonly uncovered = $derived(
 		(this.oc.context()?.directory.organisations ?? []).filter((o) => !this.covered.has(o.code))

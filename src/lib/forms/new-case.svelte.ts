@@ -5,7 +5,8 @@
  * take part" rule come from the domain; submitting hands the validated plan to
  * openNewCase (src/lib/state/new-case.ts).
  */
-import { ConsentInput, IntakeInput, InviteInput, invitableUsers, NewCaseInput } from '../case/commands.ts';
+import { ConsentInput, IntakeInput, InviteInput, NewCaseInput } from '../case/commands.ts';
+import { invitable, keepAllowed, nowInstant } from './options.ts';
 import { DEFAULT_PURPOSES, defaultBasis, ownOrganisationCovered } from '../case/defaults.ts';
 import { isAcute } from '../case/deadlines.ts';
 import type { GivenBy, Purpose } from '../case/records.ts';
@@ -72,24 +73,15 @@ export class NewCaseForm {
 	step = $state<NewCaseStep | null>(null);
 
 	readonly computedAcute = $derived(
-		isAcute(
-			optional(this.incidentDate),
-			fromLocalInput(this.firstReportAt) || new Date().toISOString(),
-			this.incidentBand
-		)
+		isAcute(optional(this.incidentDate), fromLocalInput(this.firstReportAt) || nowInstant(), this.incidentBand)
 	);
 	readonly acute = $derived(this.acuteOverride ?? this.computedAcute);
 	readonly covered = $derived(this.access.filter((a) => a.on).map((a) => a.org));
 	readonly consentOrgs = $derived(this.access.filter((a) => a.on && a.basis === 'consent').map((a) => a.org));
 	/** Only members of covered organisations can be invited. */
-	readonly candidates = $derived.by(() =>
-		invitableUsers(this.deps.directory, new Set(this.covered), new Set(), [this.deps.me])
-	);
+	readonly candidates = $derived.by(() => invitable(this.deps.directory, this.covered, [], [this.deps.me]));
 	/** The invitees that are still allowed (someone whose organisation is no longer covered drops out). */
-	readonly allowedInvitees = $derived.by(() => {
-		const allowed = new Set(this.candidates.map((c) => c.userId));
-		return this.invitees.filter((i) => allowed.has(i));
-	});
+	readonly allowedInvitees = $derived(keepAllowed(this.invitees, this.candidates));
 
 	constructor(
 		private readonly deps: NewCaseDeps,

@@ -13,7 +13,7 @@
  *   the user to retry or discard.
  */
 import { Refusal, type RefusalBody } from '../refusal.ts';
-import type { EventStatus, MatrixClient } from 'matrix-js-sdk';
+import type { MatrixClient } from 'matrix-js-sdk';
 import type { Effect } from '../case/commands.ts';
 import { encodeRecord } from './codec.ts';
 
