@@ -7,7 +7,7 @@
 import { getContext, setContext } from 'svelte';
 import type { CaseRoomSession, MemberInfo } from '../matrix/case-room.ts';
 import type { RetentionPolicy } from '../case/policy.ts';
-import type { OutboxItem } from '../matrix/outbox.ts';
+import { classify, type OutboxItem } from '../matrix/outbox.ts';
 import type { CommandContext, CommandResult } from '../case/commands.ts';
 import { emptyView } from '../case/reducer.ts';
 import type { CaseView } from '../case/view.ts';
@@ -34,7 +34,8 @@ export class OpenCase {
 	view = $state.raw<CaseView>(emptyView());
 	members = $state.raw<MemberInfo[]>([]);
 	pending = $state.raw<readonly OutboxItem[]>([]);
-	error = $state<string | null>(null);
+	/** Why the case could not be loaded, in both languages. */
+	error = $state.raw<Refusal | null>(null);
 	invite = $state<{ by: string | null; reason: MembershipReason | null; reference: string } | null>(null);
 	/** The deployment's retention policy, once known (the close form asks for it). */
 	retention: RetentionPolicy | undefined = undefined;
@@ -111,7 +112,7 @@ export class OpenCase {
 			this.scheduleRead();
 		} catch (err) {
 			this.status = 'error';
-			this.error = err instanceof Error ? err.message : String(err);
+			this.error = classify(err).refusal;
 		}
 	}
 
