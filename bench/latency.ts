@@ -19,7 +19,6 @@ import {
 	openCase,
 	startDevice,
 	waitUntil,
-	eventually,
 	type World,
 	inviteAndJoin
 } from '../tests/support/world.ts';
