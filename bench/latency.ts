@@ -14,14 +14,7 @@
 import { MatrixEventEvent, RoomEvent, type MatrixClient, type MatrixEvent } from 'matrix-js-sdk';
 import { postUpdate } from '../src/lib/case/commands.ts';
 import type { UpdateInput } from '../src/lib/case/commands.ts';
-import {
-	createUser,
-	openCase,
-	startDevice,
-	waitUntil,
-	type World,
-	inviteAndJoin
-} from '../tests/support/world.ts';
+import { createUser, openCase, startDevice, waitUntil, type World, inviteAndJoin } from '../tests/support/world.ts';
 import { now, ratio, sleep, summarise, type Summary } from './lib/stats.ts';
 
 export interface LatencyResult {
