@@ -42,7 +42,7 @@ export async function measureCreation(world: World, cast: CreationCast, count: n
 		for (const m of cast.invitees) {
 			await cast.opener.http.post(`/_matrix/client/v3/rooms/${enc(roomId)}/invite`, {
 				user_id: m.userId,
-				reason: 'Besproken in MDT'
+				reason: 'mdt-triage'
 			});
 		}
 		total.push(now() - t0);

@@ -14,15 +14,7 @@
 import { MatrixEventEvent, RoomEvent, type MatrixClient, type MatrixEvent } from 'matrix-js-sdk';
 import { postUpdate } from '../src/lib/case/commands.ts';
 import type { UpdateInput } from '../src/lib/case/commands.ts';
-import {
-	createUser,
-	openCase,
-	startDevice,
-	waitUntil,
-	eventually,
-	type World,
-	inviteAndJoin
-} from '../tests/support/world.ts';
+import { createUser, openCase, startDevice, waitUntil, type World, inviteAndJoin } from '../tests/support/world.ts';
 import { now, ratio, sleep, summarise, type Summary } from './lib/stats.ts';
 
 export interface LatencyResult {
@@ -67,7 +59,7 @@ export async function measureLatency(world: World, sends: number, log: (s: strin
 	try {
 		const { roomId } = await openCase(world, sender.user);
 		const s = await sender.openSession(roomId);
-		await inviteAndJoin(s, sender, receiver, 'Benchmark');
+		await inviteAndJoin(s, sender, receiver, 'expertise');
 		const r = await receiver.openSession(roomId);
 
 		const structured: number[] = [];

@@ -2,6 +2,7 @@
  * `npm test`: every test, in order, against real parts.
  *   1. schemas   JSON Schema generated from the zod schemas (for the guard)
  *   2. types     svelte-check (TypeScript strict) over the app, the tests and the scripts
+ *   2a. lint     Prettier (formatting), ESLint (TypeScript + Svelte rules), knip (dead files, exports, dependencies)
  *   2b. guard    the Synapse module's own pytest tests (when present)
  *   3. unit      vitest, pure code
  *   4. integration  vitest against a throwaway real Synapse
@@ -38,6 +39,16 @@ const stages: Stage[] = [
 		run: () =>
 			sh('npx', ['svelte-kit', 'sync']) ||
 			sh('npx', ['svelte-check', '--tsconfig', './tsconfig.json', '--fail-on-warnings'])
+	},
+	{
+		// Formatting, lint and dead code fail CI like a failing test: each tool runs even if another fails.
+		name: 'lint (prettier, eslint, knip)',
+		run: () => {
+			const format = sh('npx', ['prettier', '--check', '.']);
+			const lint = sh('npx', ['eslint', '.']);
+			const dead = sh('npx', ['knip']);
+			return format || lint || dead;
+		}
 	},
 	{
 		name: 'guard (pytest)',

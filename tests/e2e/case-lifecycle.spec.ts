@@ -51,7 +51,7 @@ test('a case from intake to closure, seen by every member', async ({ browser, en
 		await p.getByLabel('Sanne Voorzitter').check();
 		await p.getByLabel('Lotte VT').check();
 		await p.getByLabel('Rachid Politie').check();
-		await p.getByLabel('Reden van uitnodiging').fill('Besproken in MDT-overleg');
+		await p.getByLabel('Reden van uitnodiging').selectOption('mdt-triage');
 		await p.getByRole('button', { name: 'Casus openen' }).click();
 		await expect(p).toHaveURL(/\/cases\/!/, { timeout: 60_000 });
 		reference = (await p.getByTestId('case-reference').textContent())!.trim();
@@ -69,7 +69,7 @@ test('a case from intake to closure, seen by every member', async ({ browser, en
 		const row = p.getByTestId('case-row').filter({ hasText: reference });
 		await expect(row).toContainText('Uitnodiging van Eva CSG', { timeout: 60_000 });
 		await row.getByRole('link', { name: reference }).click();
-		await expect(p.getByTestId('invitation')).toContainText('Besproken in MDT-overleg');
+		await expect(p.getByTestId('invitation')).toContainText('Genoemd in de MDT-triage');
 		await expectAccessible(p, 'invitation');
 		await p.getByRole('button', { name: 'Uitnodiging aannemen' }).click();
 		await expectCaseOpen(p, reference);
@@ -173,9 +173,9 @@ test('a case from intake to closure, seen by every member', async ({ browser, en
 		await expect(p.getByTestId('summary-basis')).toContainText('Toestemming ingetrokken', { timeout: 60_000 });
 		await p.getByRole('link', { name: 'Leden' }).click();
 		await expect(p.getByText('Eerdere leden')).toBeVisible({ timeout: 60_000 });
-		await expect(p.locator('.former-list')).toContainText('Toestemming ingetrokken voor POLITIE');
+		await expect(p.locator('.former-list')).toContainText('Toestemming ingetrokken');
 		await expect(p.getByTestId('member-row').filter({ hasText: 'Sanne Voorzitter' })).toContainText(
-			'Besproken in MDT-overleg'
+			'Genoemd in de MDT-triage'
 		);
 		await expectAccessible(p, 'members');
 		await snap(p, testInfo, 'members after withdrawal');

@@ -21,7 +21,7 @@ test('offline and reload: queued sends survive and go out exactly once', async (
 	await w.getByLabel('Het verhaal bij het eerste contact').fill('Verhaal.');
 	await w.getByTestId('access-VT').check();
 	await w.getByLabel('Daan Lezer').check();
-	await w.getByLabel('Reden van uitnodiging').fill('Besproken in MDT-overleg');
+	await w.getByLabel('Reden van uitnodiging').selectOption('mdt-triage');
 	await w.getByRole('button', { name: 'Casus openen' }).click();
 	await expect(w).toHaveURL(/\/cases\/!/, { timeout: 60_000 });
 	const reference = (await w.getByTestId('case-reference').textContent())!.trim();

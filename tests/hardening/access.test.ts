@@ -94,7 +94,7 @@ describe('a removed member', () => {
 		await sR.execute(
 			removeMember(sR.view, regie.user.userId, sR.context(), {
 				userId: removed.user.userId,
-				reason: 'consent-withdrawn'
+				reason: 'not-covered'
 			})
 		);
 		await eventually(() => removed.client.getRoom(roomId)?.getMyMembership() !== 'join', {

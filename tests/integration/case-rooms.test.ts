@@ -56,13 +56,13 @@ describe('a case room through its life', () => {
 		expect(s.view.phase).toBe('triage');
 		expect(s.view.person?.name).toBe(`Naam ${marker}`);
 		for (const m of [vt, politie, shn, chair]) {
-			await s.execute(inviteMember(s.view, id(csg), s.context(), { userId: id(m), reason: 'Besproken in MDT' }));
+			await s.execute(inviteMember(s.view, id(csg), s.context(), { userId: id(m), reason: 'mdt-triage' }));
 		}
-		const refused = inviteMember(s.view, id(csg), s.context(), { userId: id(om), reason: 'Besproken in MDT' });
+		const refused = inviteMember(s.view, id(csg), s.context(), { userId: id(om), reason: 'mdt-triage' });
 		expect(refused.ok).toBe(false);
 		if (!refused.ok) {
 			expect(refused.error.code).toBe('not-covered');
-			expect(refused.error.message).toMatch(/OM valt niet onder de grondslag/);
+			expect(refused.error.in('nl')).toMatch(/OM valt niet onder de grondslag/);
 		}
 		for (const m of [vt, politie, shn, chair]) {
 			await eventually(() => m.client.getRoom(roomId)?.getMyMembership() === 'invite', {
@@ -148,7 +148,7 @@ describe('a case room through its life', () => {
 		expect(kick?.history.at(-1)).toMatchObject({
 			membership: 'leave',
 			by: id(vt),
-			reason: 'Toestemming ingetrokken voor POLITIE'
+			reason: 'consent-withdrawn'
 		});
 
 		await s.execute(postUpdate(s.view, id(vt), s.context(), updateInput(`${marker}-NA-VERWIJDERING`)));

@@ -95,7 +95,7 @@ describe('history for someone invited before they had a device', () => {
 		const s = await opener.openSession(roomId);
 		await s.execute(recordIntake(s.view, opener.user.userId, s.context(), intakeInput('LATE-DEVICE')));
 		await s.execute(
-			inviteMember(s.view, opener.user.userId, s.context(), { userId: newcomer.userId, reason: 'Besproken in MDT' })
+			inviteMember(s.view, opener.user.userId, s.context(), { userId: newcomer.userId, reason: 'mdt-triage' })
 		);
 
 		// Only now does the newcomer get a device with keys, and join.
@@ -122,7 +122,7 @@ describe('outbox', () => {
 		await s.execute(
 			inviteMember(s.view, regiehouder.user.userId, s.context(), {
 				userId: reader.user.userId,
-				reason: 'Besproken in MDT'
+				reason: 'mdt-triage'
 			})
 		);
 		await eventually(() => reader.client.getRoom(roomId)?.getMyMembership() === 'invite');

@@ -5,6 +5,7 @@
  * real matrix-js-sdk devices with Rust crypto (in memory), set up exactly as
  * the web app does it.
  */
+import type { InviteReason } from '../../src/lib/case/reasons.ts';
 import { randomBytes } from 'node:crypto';
 import type { MatrixClient } from 'matrix-js-sdk';
 import { configFromDataDir, type ServerConfig } from '../../src/lib/server/config.ts';
@@ -205,7 +206,7 @@ export async function inviteAndJoin(
 	session: CaseRoomSession,
 	coordinator: Device,
 	member: Device,
-	reason = 'mdt-triage'
+	reason: InviteReason = 'mdt-triage'
 ): Promise<void> {
 	const roomId = session.roomId;
 	await session.execute(

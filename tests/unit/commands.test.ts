@@ -10,10 +10,10 @@ import {
 	recordIntake,
 	removeMember,
 	initialCaseState,
-	CommandError,
 	type Membership
 } from '../../src/lib/case/commands.ts';
 import { retentionUntil, isAcute } from '../../src/lib/case/deadlines.ts';
+import { Refusal } from '../../src/lib/refusal.ts';
 import {
 	CHAIR,
 	CSG,
@@ -46,11 +46,11 @@ describe('commands', () => {
 	const view = reduceCase(opening(), ctx());
 
 	it('invites only members of covered organisations, with a reason', () => {
-		const ok = inviteMember(view, CSG, cctx([[CSG, 'join']]), { userId: VT, reason: 'MDT' });
-		expect(ok).toEqual({ ok: true, effects: [{ kind: 'invite', userId: VT, reason: 'MDT' }] });
-		const refused = inviteMember(view, CSG, cctx([[CSG, 'join']]), { userId: OUTSIDER, reason: 'MDT' });
+		const ok = inviteMember(view, CSG, cctx([[CSG, 'join']]), { userId: VT, reason: 'mdt-triage' });
+		expect(ok).toEqual({ ok: true, effects: [{ kind: 'invite', userId: VT, reason: 'mdt-triage' }] });
+		const refused = inviteMember(view, CSG, cctx([[CSG, 'join']]), { userId: OUTSIDER, reason: 'mdt-triage' });
 		expect(refused.ok || refused.error.code).toBe('not-covered');
-		const notCoordinator = inviteMember(view, POLITIE, cctx(), { userId: VT, reason: 'MDT' });
+		const notCoordinator = inviteMember(view, POLITIE, cctx(), { userId: VT, reason: 'mdt-triage' });
 		expect(notCoordinator.ok || notCoordinator.error.code).toBe('not-allowed');
 	});
 
@@ -108,7 +108,7 @@ describe('commands', () => {
 		expect(
 			(r.effects[1] as { content: { organisations: { org: string }[] } }).content.organisations.map((o) => o.org)
 		).toEqual(['CSG', 'VT', 'SHN']);
-		expect(r.effects[2]).toEqual({ kind: 'remove', userId: POLITIE, reason: 'Toestemming ingetrokken voor POLITIE' });
+		expect(r.effects[2]).toEqual({ kind: 'remove', userId: POLITIE, reason: 'consent-withdrawn' });
 	});
 
 	it('keeps an organisation that has its own statutory basis when consent is withdrawn', () => {
@@ -211,8 +211,8 @@ describe('commands', () => {
 	});
 
 	it('will not remove the regiehouder', () => {
-		expect(removeMember(view, CHAIR, cctx(), { userId: CSG, reason: 'weg' }).ok).toBe(false);
-		expect(removeMember(view, CHAIR, cctx(), { userId: POLITIE, reason: 'weg' }).ok).toBe(true);
+		expect(removeMember(view, CHAIR, cctx(), { userId: CSG, reason: 'no-longer-involved' }).ok).toBe(false);
+		expect(removeMember(view, CHAIR, cctx(), { userId: POLITIE, reason: 'no-longer-involved' }).ok).toBe(true);
 	});
 
 	it("opens a case only when the requester's own organisation is covered", () => {
@@ -222,7 +222,7 @@ describe('commands', () => {
 			acute: true,
 			access: [{ org: 'POLITIE', basis: 'consent' as const }]
 		};
-		expect(() => initialCaseState(input, 'DH-2026-0001', CSG, directory, T0)).toThrow(CommandError);
+		expect(() => initialCaseState(input, 'DH-2026-0001', CSG, directory, T0)).toThrow(Refusal);
 		const init = initialCaseState(
 			{ ...input, access: [{ org: 'CSG', basis: 'consent' }] },
 			'DH-2026-0001',
@@ -257,7 +257,12 @@ describe('invitableUsers', () => {
 		expect(offered.sort()).toEqual([CHAIR, POLITIE, SHN].sort());
 		const members = new Map<string, Membership>([...inRoom].map((u) => [u, 'join' as const]));
 		for (const entry of directory.users.values()) {
-			const accepted = inviteMember(view, CSG, { ...ctx(), members }, { userId: entry.userId, reason: 'MDT' }).ok;
+			const accepted = inviteMember(
+				view,
+				CSG,
+				{ ...ctx(), members },
+				{ userId: entry.userId, reason: 'mdt-triage' }
+			).ok;
 			expect(accepted).toBe(offered.includes(entry.userId));
 		}
 	});

@@ -3,7 +3,8 @@
  * integration and hardening suites): order, persistence, retries and refusals.
  */
 import { describe, expect, it, vi } from 'vitest';
-import { Outbox, MemoryOutboxStore, classify, type CaseServerApi } from '../../src/lib/matrix/outbox.ts';
+import { Outbox, MemoryOutboxStore, classify, itemProblem, type CaseServerApi } from '../../src/lib/matrix/outbox.ts';
+import { refusal } from '../../src/lib/refusal.ts';
 
 function fakeClient(script: (call: { kind: string; txnId?: string }) => void) {
 	const calls: { kind: string; txnId?: string; type?: string }[] = [];
@@ -109,5 +110,33 @@ describe('outbox', () => {
 		expect(classify({ httpStatus: 429 }).transient).toBe(true);
 		expect(classify({ httpStatus: 502 }).transient).toBe(true);
 		expect(classify({ httpStatus: 403 }).transient).toBe(false);
+	});
+
+	it('reads every failure as a refusal in both languages, kept with the item across reloads', async () => {
+		const guard = Object.assign(new Error('forbidden'), {
+			httpStatus: 403,
+			errcode: 'M_FORBIDDEN',
+			data: { errcode: 'M_FORBIDDEN', error: 'membership reason must be a code' }
+		});
+		const r = classify(guard).refusal;
+		expect(r.code).toBe('refused-by-server');
+		expect(r.in('nl')).toBe('De server weigert dit (membership reason must be a code).');
+		expect(r.in('en')).toBe('The server refused this (membership reason must be a code).');
+		expect(classify(offline).refusal.code).toBe('unavailable');
+		expect(classify({ httpStatus: 429 }).refusal.code).toBe('rate-limited');
+		// The app server's own refusal keeps its texts.
+		const ours = refusal('not-allowed', 'Niet toegestaan', 'Not allowed');
+		expect(classify(ours).refusal.in('en')).toBe('Not allowed');
+
+		const store = new MemoryOutboxStore();
+		const { client } = fakeClient((call) => {
+			if (call.kind === 'event') throw guard;
+		});
+		const outbox = new Outbox(client, store, api);
+		await expect(outbox.send('!r', [record(1)])).rejects.toThrow();
+		const [failed] = store.load();
+		expect(failed?.status).toBe('failed');
+		expect(itemProblem(failed!, 'en')).toBe('The server refused this (membership reason must be a code).');
+		expect(itemProblem(failed!, 'nl')).toMatch(/^De server weigert dit/);
 	});
 });

@@ -1,8 +1,9 @@
 /**
  * What a user may do in a case, and the events it produces. A command takes the
  * current case view, who is acting and a validated form input, and returns
- * either effects for the Matrix layer to carry out, in order, or a refusal with
- * a message for the user. Pure: no Matrix, no clock except ctx.now.
+ * either effects for the Matrix layer to carry out, in order, or a Refusal
+ * (src/lib/refusal.ts) with its sentence in nl and en. Pure: no Matrix, no clock
+ * except ctx.now.
  */
 import { z } from 'zod';
 import type { Directory, DirectoryEntry } from '../directory/directory.ts';
@@ -10,18 +11,22 @@ import { activeEntry, hasRole } from '../directory/directory.ts';
 import { RECORD, STATE } from './event-types.ts';
 import { canCoordinate, holdsRegie } from './permissions.ts';
 import { retentionUntil } from './deadlines.ts';
+import { ownOrganisationCovered } from './defaults.ts';
+import { DEFAULT_RETENTION, retentionMonthsAllowed, type RetentionPolicy } from './policy.ts';
+import { InviteReason, RemoveReason, type MembershipReason } from './reasons.ts';
+import { Refusal, refusal, type RefusalCode } from '../refusal.ts';
 import {
 	ClosureRecord,
 	ConsentRecord,
 	HandoverRecord,
 	IntakeRecord,
+	MembershipNoteRecord,
 	PersonalDetails,
 	TriageRecord,
 	UpdateRecord,
-	CaseFacts,
-	type Purpose
+	CaseFacts
 } from './records.ts';
-import { AccessEntry, CaseState, RegieState, TriageStatusState, type Phase } from './state.ts';
+import { AccessEntry, CaseState, PHASES, RegieState, TriageStatusState, type Phase } from './state.ts';
 import { CaseReference, Instant, MatrixUserId, OrganisationCode, RegionCode, StatutoryGround } from './primitives.ts';
 import type { CaseView } from './view.ts';
 
@@ -33,38 +38,34 @@ export interface CommandContext {
 	now: number;
 	/** Current membership of the room. */
 	members: ReadonlyMap<string, Membership>;
+	/** The deployment's retention policy (GET /api/privacy/me); the default when not known. */
+	retention?: RetentionPolicy;
 }
 
 export type Effect =
 	| { kind: 'record'; type: (typeof RECORD)[keyof typeof RECORD]; content: unknown }
 	| { kind: 'state'; type: (typeof STATE)[keyof typeof STATE]; content: unknown }
-	| { kind: 'invite'; userId: string; reason: string }
-	| { kind: 'remove'; userId: string; reason: string }
+	/** The reason is a code (reasons.ts): the homeserver stores it in plaintext. */
+	| { kind: 'invite'; userId: string; reason: MembershipReason }
+	| { kind: 'remove'; userId: string; reason: MembershipReason }
 	/**
 	 * Done by the service account (regie state and power levels), through the server.
 	 * The reason is not part of it: it stays in the encrypted handover record.
 	 */
 	| { kind: 'handover'; to: string; deputy: string | null };
 
-export type CommandErrorCode =
-	'not-allowed' | 'closed' | 'invalid' | 'not-covered' | 'not-member' | 'would-remove-regie' | 'unknown-user';
+export type CommandResult = { ok: true; effects: Effect[] } | { ok: false; error: Refusal };
 
-export class CommandError extends Error {
-	constructor(
-		readonly code: CommandErrorCode,
-		message: string
-	) {
-		super(message);
-		this.name = 'CommandError';
-	}
-}
-
-export type CommandResult = { ok: true; effects: Effect[] } | { ok: false; error: CommandError };
+/**
+ * @deprecated The domain refuses with a Refusal (src/lib/refusal.ts); this name
+ * stays only until the app server has switched (`err instanceof Refusal`).
+ */
+export const CommandError = Refusal;
 
 const ok = (effects: Effect[]): CommandResult => ({ ok: true, effects });
-const fail = (code: CommandErrorCode, message: string): CommandResult => ({
+const fail = (code: RefusalCode, nl: string, en: string): CommandResult => ({
 	ok: false,
-	error: new CommandError(code, message)
+	error: refusal(code, nl, en)
 });
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
@@ -80,13 +81,17 @@ function coordinatorOnly(view: CaseView, actor: string, ctx: CommandContext): Co
 			actor
 		)
 	) {
-		return fail('not-allowed', 'Alleen de regiehouder, diens vervanger of de MDT-voorzitter kan dit vastleggen.');
+		return fail(
+			'not-allowed',
+			'Alleen de regiehouder, diens vervanger of de MDT-voorzitter kan dit vastleggen.',
+			'Only the regiehouder, their deputy or the MDT chair can record this.'
+		);
 	}
 	return null;
 }
 
 function openOnly(view: CaseView): CommandResult | null {
-	return view.phase === 'closed' ? fail('closed', 'Deze casus is afgesloten.') : null;
+	return view.phase === 'closed' ? fail('closed', 'Deze casus is afgesloten.', 'This case is closed.') : null;
 }
 
 export function coveredOrganisations(view: CaseView): Set<string> {
@@ -100,8 +105,7 @@ function nextCaseState(view: CaseView, change: Partial<CaseState>): CaseState | 
 }
 
 function phaseEffect(view: CaseView, phase: Phase): Effect[] {
-	const order = ['first_contact', 'triage', 'regie', 'closed'];
-	if (!view.state.case || order.indexOf(view.state.case.phase) >= order.indexOf(phase)) return [];
+	if (!view.state.case || PHASES.indexOf(view.state.case.phase) >= PHASES.indexOf(phase)) return [];
 	return [{ kind: 'state', type: STATE.case, content: nextCaseState(view, { phase }) }];
 }
 
@@ -133,11 +137,17 @@ export function initialCaseState(
 	now: number
 ) {
 	const requesterOrg = activeEntry(directory, requester)?.org;
-	if (!requesterOrg) throw new CommandError('unknown-user', 'Uw account staat niet (meer) in het adresboek.');
-	if (!input.access.some((a) => a.org === requesterOrg)) {
-		throw new CommandError(
+	if (!requesterOrg)
+		throw refusal(
+			'unknown-user',
+			'Uw account staat niet (meer) in het adresboek.',
+			'Your account is not (or no longer) in the directory.'
+		);
+	if (!ownOrganisationCovered(input.access, requesterOrg)) {
+		throw refusal(
 			'not-covered',
-			`Uw eigen organisatie (${requesterOrg}) moet onder de grondslag vallen, anders kunt u de casus niet openen.`
+			`Uw eigen organisatie (${requesterOrg}) moet onder de grondslag vallen, anders kunt u de casus niet openen.`,
+			`Your own organisation (${requesterOrg}) must be covered by the basis, or you cannot open the case.`
 		);
 	}
 	const since = iso(now);
@@ -170,7 +180,7 @@ export type IntakeInput = z.infer<typeof IntakeInput>;
 export function recordIntake(view: CaseView, actor: string, ctx: CommandContext, input: IntakeInput): CommandResult {
 	const refused = openOnly(view) ?? coordinatorOnly(view, actor, ctx);
 	if (refused) return refused;
-	if (!view.state.case) return fail('invalid', 'De casus heeft nog geen kenmerk.');
+	if (!view.state.case) return fail('invalid', 'De casus heeft nog geen kenmerk.', 'The case has no reference yet.');
 	const record = IntakeRecord.parse({
 		v: 1,
 		facts: {
@@ -211,8 +221,7 @@ export function recordTriage(view: CaseView, actor: string, ctx: CommandContext,
 		const problem = memberProblem(who, view, ctx, covered);
 		if (problem) return problem;
 	}
-	if (input.deputy && input.deputy === input.regiehouder)
-		return fail('invalid', 'De vervanger moet iemand anders zijn dan de regiehouder.');
+	if (input.deputy && input.deputy === input.regiehouder) return sameDeputy();
 	const seq = (view.triage.latest?.record.seq ?? 0) + 1;
 	const decidedAt = iso(ctx.now);
 	const record = TriageRecord.parse({
@@ -297,19 +306,24 @@ export function recordConsent(view: CaseView, actor: string, ctx: CommandContext
 			if (userId === view.regie.regiehouder || userId === view.regie.deputy) {
 				return fail(
 					'would-remove-regie',
-					`${userId} (${org}) is regiehouder of vervanger. Draag eerst de regie over voordat de toestemming voor ${org} wordt ingetrokken.`
+					`${userId} (${org}) is regiehouder of vervanger. Draag eerst de regie over voordat de toestemming voor ${org} wordt ingetrokken.`,
+					`${userId} (${org}) is regiehouder or deputy. Hand regie over before consent for ${org} ends.`
 				);
 			}
 			effects.push({
 				kind: 'remove',
 				userId,
-				reason: `Toestemming ${record.status === 'withdrawn' ? 'ingetrokken' : 'geweigerd'} voor ${org}`
+				reason: record.status === 'withdrawn' ? 'consent-withdrawn' : 'consent-refused'
 			});
 		}
 	}
 	if (next !== current && !sameAccess(next, current)) {
 		if (next.length === 0)
-			return fail('invalid', 'Er moet minstens één organisatie onder de grondslag blijven vallen.');
+			return fail(
+				'invalid',
+				'Er moet minstens één organisatie onder de grondslag blijven vallen.',
+				'At least one organisation must stay covered by the basis.'
+			);
 		// Access changes before removals so the guard and the privacy officer see the basis first.
 		effects.splice(1, 0, { kind: 'state', type: STATE.access, content: { v: 1, organisations: next } });
 	}
@@ -345,9 +359,9 @@ export function handOverRegie(view: CaseView, actor: string, ctx: CommandContext
 		const problem = memberProblem(who, view, ctx, covered);
 		if (problem) return problem;
 	}
-	if (input.deputy === input.to) return fail('invalid', 'De vervanger moet iemand anders zijn dan de regiehouder.');
+	if (input.deputy === input.to) return sameDeputy();
 	if (input.to === view.regie.regiehouder && input.deputy === view.regie.deputy)
-		return fail('invalid', 'Er verandert niets.');
+		return fail('invalid', 'Er verandert niets.', 'Nothing changes.');
 	const record = HandoverRecord.parse({
 		v: 1,
 		from: view.regie.regiehouder,
@@ -362,6 +376,20 @@ export function handOverRegie(view: CaseView, actor: string, ctx: CommandContext
 	]);
 }
 
+const sameDeputy = () =>
+	fail(
+		'invalid',
+		'De vervanger moet iemand anders zijn dan de regiehouder.',
+		'The deputy must be someone other than the regiehouder.'
+	);
+
+const notInDirectory = (userId: string) =>
+	fail(
+		'unknown-user',
+		`${userId} staat niet (actief) in het adresboek.`,
+		`${userId} is not (active) in the directory.`
+	);
+
 function memberProblem(
 	userId: string,
 	view: CaseView,
@@ -369,11 +397,19 @@ function memberProblem(
 	covered: Set<string>
 ): CommandResult | null {
 	const entry = activeEntry(ctx.directory, userId);
-	if (!entry) return fail('unknown-user', `${userId} staat niet (actief) in het adresboek.`);
+	if (!entry) return notInDirectory(userId);
 	if (!covered.has(entry.org))
-		return fail('not-covered', `${entry.display_name} (${entry.org}) valt niet onder de grondslag van deze casus.`);
+		return fail(
+			'not-covered',
+			`${entry.display_name} (${entry.org}) valt niet onder de grondslag van deze casus.`,
+			`${entry.display_name} (${entry.org}) is not covered by this case's basis.`
+		);
 	if (ctx.members.get(userId) !== 'join')
-		return fail('not-member', `${entry.display_name} is (nog) geen lid van deze casus.`);
+		return fail(
+			'not-member',
+			`${entry.display_name} is (nog) geen lid van deze casus.`,
+			`${entry.display_name} is not (yet) a member of this case.`
+		);
 	return null;
 }
 
@@ -384,7 +420,11 @@ export type UpdateInput = z.infer<typeof UpdateInput>;
 
 export function postUpdate(view: CaseView, actor: string, ctx: CommandContext, input: UpdateInput): CommandResult {
 	if (!holdsRegie(view.regie, actor)) {
-		return fail('not-allowed', 'Alleen de regiehouder (of diens vervanger) plaatst een regie-update.');
+		return fail(
+			'not-allowed',
+			'Alleen de regiehouder (of diens vervanger) plaatst een regie-update.',
+			'Only the regiehouder (or their deputy) posts a regie update.'
+		);
 	}
 	return ok([
 		{ kind: 'record', type: RECORD.update, content: UpdateRecord.parse({ v: 1, at: iso(ctx.now), ...input }) }
@@ -399,6 +439,13 @@ export type ClosureInput = z.infer<typeof ClosureInput>;
 export function closeCase(view: CaseView, actor: string, ctx: CommandContext, input: ClosureInput): CommandResult {
 	const refused = openOnly(view) ?? coordinatorOnly(view, actor, ctx);
 	if (refused) return refused;
+	const policy = ctx.retention ?? DEFAULT_RETENTION;
+	if (!retentionMonthsAllowed(input.retention_months, policy))
+		return fail(
+			'invalid',
+			`De bewaartermijn moet tussen ${policy.min_months} en ${policy.max_months} maanden liggen.`,
+			`The retention period must be between ${policy.min_months} and ${policy.max_months} months.`
+		);
 	const decidedAt = iso(ctx.now);
 	const record = ClosureRecord.parse({ v: 1, decided_at: decidedAt, ...input });
 	const state = nextCaseState(view, {
@@ -414,11 +461,32 @@ export function closeCase(view: CaseView, actor: string, ctx: CommandContext, in
 
 // --- Membership ------------------------------------------------------------------------
 
-export const InviteInput = z.strictObject({
-	userId: MatrixUserId,
-	reason: z.string().trim().min(3, 'Geef een reden op.').max(500)
-});
+/** Optional words with a membership change: they go into an encrypted note, never into the membership event. */
+const Note = MembershipNoteRecord.shape.note.optional();
+
+export const InviteInput = z.strictObject({ userId: MatrixUserId, reason: InviteReason, note: Note });
 export type InviteInput = z.infer<typeof InviteInput>;
+
+export const RemoveInput = z.strictObject({ userId: MatrixUserId, reason: RemoveReason, note: Note });
+export type RemoveInput = z.infer<typeof RemoveInput>;
+
+/** The encrypted note that carries the words of a membership change, when there are any. */
+function membershipNote(
+	action: 'invite' | 'remove',
+	input: { userId: string; reason: MembershipReason; note?: string | undefined },
+	now: number
+): Effect[] {
+	if (!input.note) return [];
+	const content = MembershipNoteRecord.parse({
+		v: 1,
+		user: input.userId,
+		action,
+		code: input.reason,
+		note: input.note,
+		at: iso(now)
+	});
+	return [{ kind: 'record', type: RECORD.membershipNote, content }];
+}
 
 /** MDT members are the directory's active professionals and chairs; nobody else is ever invited. */
 export function isMdtMember(entry: DirectoryEntry): boolean {
@@ -446,35 +514,52 @@ export function inviteMember(view: CaseView, actor: string, ctx: CommandContext,
 	const refused = openOnly(view) ?? coordinatorOnly(view, actor, ctx);
 	if (refused) return refused;
 	const entry = activeEntry(ctx.directory, input.userId);
-	if (!entry) return fail('unknown-user', `${input.userId} staat niet (actief) in het adresboek.`);
+	if (!entry) return notInDirectory(input.userId);
 	if (!isMdtMember(entry)) {
 		return fail(
 			'not-allowed',
-			`${entry.display_name} is geen MDT-lid; alleen professionals en voorzitters worden uitgenodigd.`
+			`${entry.display_name} is geen MDT-lid; alleen professionals en voorzitters worden uitgenodigd.`,
+			`${entry.display_name} is not an MDT member; only professionals and chairs are invited.`
 		);
 	}
 	if (!coveredOrganisations(view).has(entry.org)) {
 		return fail(
 			'not-covered',
-			`${entry.display_name} werkt bij ${entry.org}, en ${entry.org} valt niet onder de grondslag van deze casus. Leg eerst toestemming of een wettelijke grondslag vast.`
+			`${entry.display_name} werkt bij ${entry.org}, en ${entry.org} valt niet onder de grondslag van deze casus. Leg eerst toestemming of een wettelijke grondslag vast.`,
+			`${entry.display_name} works at ${entry.org}, and ${entry.org} is not covered by this case's basis. Record consent or a statutory ground first.`
 		);
 	}
 	const membership = ctx.members.get(input.userId);
 	if (membership === 'join' || membership === 'invite')
-		return fail('invalid', `${entry.display_name} is al lid of uitgenodigd.`);
-	return ok([{ kind: 'invite', userId: input.userId, reason: input.reason }]);
+		return fail(
+			'invalid',
+			`${entry.display_name} is al lid of uitgenodigd.`,
+			`${entry.display_name} is already a member or invited.`
+		);
+	return ok([
+		{ kind: 'invite', userId: input.userId, reason: input.reason },
+		...membershipNote('invite', input, ctx.now)
+	]);
 }
 
-export const RemoveInput = InviteInput;
-export function removeMember(view: CaseView, actor: string, ctx: CommandContext, input: InviteInput): CommandResult {
+export function removeMember(view: CaseView, actor: string, ctx: CommandContext, input: RemoveInput): CommandResult {
 	const refused = coordinatorOnly(view, actor, ctx);
 	if (refused) return refused;
 	if (input.userId === view.regie.regiehouder || input.userId === view.regie.deputy) {
-		return fail('would-remove-regie', 'Draag eerst de regie over voordat u de regiehouder of vervanger verwijdert.');
+		return fail(
+			'would-remove-regie',
+			'Draag eerst de regie over voordat u de regiehouder of vervanger verwijdert.',
+			'Hand regie over before you remove the regiehouder or deputy.'
+		);
 	}
 	const membership = ctx.members.get(input.userId);
-	if (membership !== 'join' && membership !== 'invite') return fail('not-member', `${input.userId} is geen lid.`);
-	return ok([{ kind: 'remove', userId: input.userId, reason: input.reason }]);
+	if (membership !== 'join' && membership !== 'invite')
+		return fail('not-member', `${input.userId} is geen lid.`, `${input.userId} is not a member.`);
+	// The removal first: the removed member's devices do not receive the note's key.
+	return ok([
+		{ kind: 'remove', userId: input.userId, reason: input.reason },
+		...membershipNote('remove', input, ctx.now)
+	]);
 }
 
 /** Everyone who may be chosen as regiehouder or deputy: joined members of covered organisations. */
@@ -489,5 +574,3 @@ export function regieCandidates(view: CaseView, ctx: CommandContext): string[] {
 		)
 		.map(([userId]) => userId);
 }
-
-export type { Purpose };

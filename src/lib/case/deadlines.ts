@@ -2,6 +2,9 @@
  * The clocks of a case: the MDT triage deadline (24 hours after the first report,
  * per the gezamenlijke aanpak) and the next review date of a triage decision.
  */
+import { addMonths } from './policy.ts';
+import type { Phase } from './state.ts';
+
 export const TRIAGE_DEADLINE_HOURS = 24;
 const HOUR = 3_600_000;
 
@@ -9,26 +12,34 @@ export function triageDeadline(firstReportAt: string): string {
 	return new Date(Date.parse(firstReportAt) + TRIAGE_DEADLINE_HOURS * HOUR).toISOString();
 }
 
-/** Milliseconds left until the deadline (negative when past). */
-export function msUntil(deadline: string, now: number): number {
-	return Date.parse(deadline) - now;
-}
-
 /** A review date is due at the end of that day (Dutch time is close enough to UTC+1/2; use the day's end in UTC+0 to be lenient). */
 export function reviewOverdue(nextReview: string, now: number): boolean {
 	return Date.parse(`${nextReview}T23:59:59Z`) < now;
 }
 
-/** Retention: the moment the shared record is due for deletion, N months after closure. */
+/**
+ * Whether the first MDT triage is late: the deadline has passed, no decision
+ * was taken, and the case is still open. The one definition of "overdue" for
+ * triage, used by the reducer (case view) and the case index (case list).
+ */
+export function triageOverdue(
+	c: { triageDeadline: string | null; triaged: boolean; phase: Phase | null },
+	now: number
+): boolean {
+	return c.triageDeadline !== null && !c.triaged && c.phase !== 'closed' && Date.parse(c.triageDeadline) < now;
+}
+
+/** Whether the latest triage decision's review date has passed while the case is in the regie phase. */
+export function reviewDue(c: { nextReview: string | null; phase: Phase | null }, now: number): boolean {
+	return c.phase === 'regie' && c.nextReview !== null && reviewOverdue(c.nextReview, now);
+}
+
+/**
+ * Retention: the moment the shared record is due for deletion, N months after
+ * closure (calendar months: 31 January + 1 month = 28/29 February; policy.ts).
+ */
 export function retentionUntil(closedAt: string, months: number): string {
-	const d = new Date(closedAt);
-	const day = d.getUTCDate();
-	d.setUTCDate(1);
-	d.setUTCMonth(d.getUTCMonth() + months);
-	// Keep the day of the month where it exists (31 January + 1 month = 28/29 February).
-	const lastDay = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 0)).getUTCDate();
-	d.setUTCDate(Math.min(day, lastDay));
-	return d.toISOString();
+	return addMonths(closedAt, months).toISOString();
 }
 
 /** Acute: the incident happened at most 7 days before the first report. */

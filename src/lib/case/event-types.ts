@@ -27,14 +27,12 @@ export const RECORD = {
 	consent: 'nl.casusruimte.consent',
 	update: 'nl.casusruimte.update',
 	handover: 'nl.casusruimte.regie.handover',
-	closure: 'nl.casusruimte.closure'
+	closure: 'nl.casusruimte.closure',
+	/** The words that go with a membership change; the membership event itself carries only a code. */
+	membershipNote: 'nl.casusruimte.membership.note'
 } as const;
 
-export type StateType = (typeof STATE)[keyof typeof STATE];
-export type RecordType = (typeof RECORD)[keyof typeof RECORD];
-
 export const STATE_TYPES: readonly string[] = Object.values(STATE);
-export const RECORD_TYPES: readonly string[] = Object.values(RECORD);
 export const NAMESPACE = 'nl.casusruimte.';
 
 /**

@@ -21,15 +21,15 @@ export const NOTICE_CODES = Object.keys(NOTICE_TEXTS) as [NoticeCode, ...NoticeC
 export const NOTICE_KEY = 'nl.casusruimte.notice';
 
 /** The exact content of each notice: msgtype, the fixed body and the code. Nothing else. */
+const noticeShape = (code: NoticeCode) =>
+	z.strictObject({
+		msgtype: z.literal('m.notice'),
+		body: z.literal(NOTICE_TEXTS[code]),
+		[NOTICE_KEY]: z.literal(code)
+	});
 export const ServiceNotice = z.discriminatedUnion(
 	NOTICE_KEY,
-	NOTICE_CODES.map((code) =>
-		z.strictObject({
-			msgtype: z.literal('m.notice'),
-			body: z.literal(NOTICE_TEXTS[code]),
-			[NOTICE_KEY]: z.literal(code)
-		})
-	) as unknown as [z.core.$ZodTypeDiscriminable, ...z.core.$ZodTypeDiscriminable[]]
+	NOTICE_CODES.map(noticeShape) as [ReturnType<typeof noticeShape>, ...ReturnType<typeof noticeShape>[]]
 );
 export type ServiceNotice = { msgtype: 'm.notice'; body: string; [NOTICE_KEY]: NoticeCode };
 

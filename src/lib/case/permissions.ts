@@ -15,8 +15,6 @@ export interface Actors {
 	deputy: string | null;
 }
 
-export type Capability = 'coordinate' | 'chair' | 'service';
-
 export interface Regie {
 	regiehouder: string | null;
 	deputy: string | null;
@@ -63,6 +61,7 @@ export function refusal(a: Actors, type: string, sender: string): string | null 
 		case RECORD.consent:
 		case RECORD.handover:
 		case RECORD.closure:
+		case RECORD.membershipNote:
 			return canCoordinate(a, sender) ? null : 'only the regiehouder, the deputy or the MDT chair may record this';
 		case RECORD.update:
 			return holdsRegie(a, sender) ? null : 'only the regiehouder (or deputy) posts regiehouder updates';

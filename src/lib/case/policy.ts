@@ -7,14 +7,18 @@
  */
 import { z } from 'zod';
 
+/** The outer bounds of any deployment's policy, and of a closure record's `retention_months`. */
+export const RETENTION_LIMITS = { min: 1, max: 120 } as const;
+const Months = z.number().int().min(RETENTION_LIMITS.min).max(RETENTION_LIMITS.max);
+
 export const RetentionPolicy = z
 	.strictObject({
 		/** Months after closure that a case is kept unless someone chooses otherwise. */
-		default_months: z.number().int().min(1).max(120),
+		default_months: Months,
 		/** Shortest retention anyone may set. */
-		min_months: z.number().int().min(1).max(120),
+		min_months: Months,
 		/** Longest retention anyone may set. */
-		max_months: z.number().int().min(1).max(120)
+		max_months: Months
 	})
 	.refine((p) => p.min_months <= p.default_months && p.default_months <= p.max_months, {
 		message: 'min_months ≤ default_months ≤ max_months'
@@ -45,4 +49,9 @@ export function retentionAllowed(closedAt: string, retentionUntil: string, polic
 	const { earliest, latest } = retentionWindow(closedAt, policy);
 	const t = Date.parse(retentionUntil);
 	return Number.isFinite(t) && t >= earliest.getTime() - 60_000 && t <= latest.getTime() + 60_000;
+}
+
+/** Whether a number of months after closure respects the policy (the close form's choice). */
+export function retentionMonthsAllowed(months: number, policy: RetentionPolicy): boolean {
+	return Number.isInteger(months) && months >= policy.min_months && months <= policy.max_months;
 }

@@ -16,6 +16,8 @@ import {
 	RegionCode,
 	StatutoryGround
 } from './primitives.ts';
+import { MembershipReason } from './reasons.ts';
+import { RETENTION_LIMITS } from './policy.ts';
 
 const Text = (max: number) => z.string().trim().min(1).max(max);
 const OptionalText = (max: number) => z.string().trim().max(max).optional();
@@ -99,6 +101,11 @@ export const TriageParticipant = z.strictObject({
 	name: OptionalText(200)
 });
 
+/** Why the MDT triages (again). */
+export const TRIAGE_REASONS = ['initial', 'changed_situation', 'stalled', 'scheduled_review', 'other'] as const;
+export const TriageReason = z.enum(TRIAGE_REASONS);
+export type TriageReason = z.infer<typeof TriageReason>;
+
 export const TriageRecord = z.strictObject({
 	v: z.literal(1),
 	/** 1 for the first MDT triage, +1 for each re-triage. */
@@ -116,7 +123,7 @@ export const TriageRecord = z.strictObject({
 	regiehouder: MatrixUserId,
 	deputy: MatrixUserId.nullable(),
 	next_review: Day,
-	reason: z.enum(['initial', 'changed_situation', 'stalled', 'scheduled_review', 'other']),
+	reason: TriageReason,
 	notes: OptionalText(4000)
 });
 export type TriageRecord = z.infer<typeof TriageRecord>;
@@ -133,14 +140,21 @@ export const ConsentBasis = z.discriminatedUnion('kind', [
 ]);
 export type ConsentBasis = z.infer<typeof ConsentBasis>;
 
+export const CONSENT_STATUSES = ['given', 'refused', 'withdrawn'] as const;
+export type ConsentStatus = (typeof CONSENT_STATUSES)[number];
+
+/** Who gives (or refuses, or withdraws) consent. */
+export const GIVEN_BY = ['victim', 'parent_or_guardian', 'legal_representative', 'not_applicable'] as const;
+export type GivenBy = (typeof GIVEN_BY)[number];
+
 export const ConsentRecord = z.strictObject({
 	v: z.literal(1),
-	status: z.enum(['given', 'refused', 'withdrawn']),
+	status: z.enum(CONSENT_STATUSES),
 	organisations: z.array(OrganisationCode).min(1).max(16),
 	purposes: z.array(Purpose).min(1),
 	basis: ConsentBasis,
 	/** Who gave (or refused, or withdrew) it. */
-	given_by: z.enum(['victim', 'parent_or_guardian', 'legal_representative', 'not_applicable']),
+	given_by: z.enum(GIVEN_BY),
 	recorded_at: Instant,
 	notes: OptionalText(2000)
 });
@@ -160,13 +174,17 @@ export type HandoverRecord = z.infer<typeof HandoverRecord>;
 
 // --- Regiehouder update -----------------------------------------------------------
 
+/** How the regiehouder was in contact with the victim. */
+export const CONTACT_MODES = ['phone', 'in_person', 'video', 'written', 'via_representative'] as const;
+export type ContactMode = (typeof CONTACT_MODES)[number];
+
 export const UpdateRecord = z.strictObject({
 	v: z.literal(1),
 	at: Instant,
 	contact: z
 		.strictObject({
 			date: Day,
-			mode: z.enum(['phone', 'in_person', 'video', 'written', 'via_representative']),
+			mode: z.enum(CONTACT_MODES),
 			summary: Text(4000)
 		})
 		.nullable(),
@@ -183,18 +201,49 @@ export type UpdateRecord = z.infer<typeof UpdateRecord>;
 
 // --- Closure -----------------------------------------------------------------------
 
+export const CLOSURE_REASONS = [
+	'help_completed',
+	'victim_declined',
+	'referred_elsewhere',
+	'no_contact',
+	'other'
+] as const;
+export type ClosureReason = (typeof CLOSURE_REASONS)[number];
+
 export const ClosureRecord = z.strictObject({
 	v: z.literal(1),
 	decided_at: Instant,
-	reason: z.enum(['help_completed', 'victim_declined', 'referred_elsewhere', 'no_contact', 'other']),
+	reason: z.enum(CLOSURE_REASONS),
 	explanation: Text(4000),
 	participants: z.array(TriageParticipant).min(1).max(40),
 	/** Watchful waiting: CSG calls back after at least 4 weeks; some teams at 6 and 12 months. */
 	follow_up: z.array(z.strictObject({ date: Day, org: OrganisationCode })).max(6),
-	/** Months after closure before the shared record is deleted. */
-	retention_months: z.number().int().min(1).max(120)
+	/**
+	 * Months after closure before the shared record is deleted: within the outer
+	 * bounds of every retention policy; the deployment's own window is checked by
+	 * closeCase (policy.ts).
+	 */
+	retention_months: z.number().int().min(RETENTION_LIMITS.min).max(RETENTION_LIMITS.max)
 });
 export type ClosureRecord = z.infer<typeof ClosureRecord>;
+
+// --- Membership note -------------------------------------------------------------
+
+/**
+ * The words that go with a membership change. The Matrix membership event
+ * carries only the reason code (plaintext, reasons.ts); a note, when the person
+ * adds one, travels in this encrypted record.
+ */
+export const MembershipNoteRecord = z.strictObject({
+	v: z.literal(1),
+	/** Whose membership changed. */
+	user: MatrixUserId,
+	action: z.enum(['invite', 'remove']),
+	code: MembershipReason,
+	note: Text(1000),
+	at: Instant
+});
+export type MembershipNoteRecord = z.infer<typeof MembershipNoteRecord>;
 
 // --- The record union -------------------------------------------------------------
 
@@ -206,16 +255,6 @@ export const RECORD_SCHEMAS = {
 	[RECORD.consent]: ConsentRecord,
 	[RECORD.update]: UpdateRecord,
 	[RECORD.handover]: HandoverRecord,
-	[RECORD.closure]: ClosureRecord
+	[RECORD.closure]: ClosureRecord,
+	[RECORD.membershipNote]: MembershipNoteRecord
 } as const;
-
-export type RecordSchemas = typeof RECORD_SCHEMAS;
-export type RecordOf<T extends keyof RecordSchemas> = z.infer<RecordSchemas[T]>;
-
-export type AnyRecord =
-	| { type: typeof RECORD.intake; record: IntakeRecord }
-	| { type: typeof RECORD.triage; record: TriageRecord }
-	| { type: typeof RECORD.consent; record: ConsentRecord }
-	| { type: typeof RECORD.update; record: UpdateRecord }
-	| { type: typeof RECORD.handover; record: HandoverRecord }
-	| { type: typeof RECORD.closure; record: ClosureRecord };

@@ -23,9 +23,10 @@ import {
 	type ConsentRecord,
 	type UpdateRecord,
 	type HandoverRecord,
-	type ClosureRecord
+	type ClosureRecord,
+	type MembershipNoteRecord
 } from './records.ts';
-import { triageDeadline, reviewOverdue } from './deadlines.ts';
+import { triageDeadline, triageOverdue, reviewDue } from './deadlines.ts';
 import type { CaseEventInput, CaseView, TimelineEntry } from './view.ts';
 
 export interface ReduceContext {
@@ -58,6 +59,7 @@ export function emptyView(): CaseView {
 		triage: { latest: null, perDomain: {}, nextReview: null, reviewOverdue: false, decisions: [] },
 		updates: [],
 		closure: null,
+		memberNotes: {},
 		timeline: [],
 		flagged: [],
 		state: { case: null, regie: null, access: null, triageStatus: null }
@@ -76,17 +78,15 @@ export function reduceCase(events: readonly CaseEventInput[], ctx: ReduceContext
 /** Recomputes the clock-dependent fields (deadlines) for another moment. */
 export function finish(view: CaseView, now: number): CaseView {
 	view.triageDeadline = view.firstReportAt ? triageDeadline(view.firstReportAt) : null;
-	view.triageOverdue =
-		view.triageDeadline !== null &&
-		view.triagedAt === null &&
-		view.phase !== 'closed' &&
-		Date.parse(view.triageDeadline) < now;
+	view.triageOverdue = triageOverdue(
+		{ triageDeadline: view.triageDeadline, triaged: view.triagedAt !== null, phase: view.phase },
+		now
+	);
 	view.triagedWithinDeadline =
 		view.triageDeadline === null || view.triagedAt === null
 			? null
 			: Date.parse(view.triagedAt) <= Date.parse(view.triageDeadline);
-	view.triage.reviewOverdue =
-		view.phase === 'regie' && view.triage.nextReview !== null && reviewOverdue(view.triage.nextReview, now);
+	view.triage.reviewOverdue = reviewDue({ nextReview: view.triage.nextReview, phase: view.phase }, now);
 	return view;
 }
 
@@ -114,7 +114,7 @@ export function applyEvent(view: CaseView, event: CaseEventInput, ctx: ReduceCon
 	const isState = event.stateKey !== undefined;
 	if (event.type === 'm.room.message') {
 		if (!event.encrypted && event.sender === ctx.serviceUserId && isNotice(event.content)) {
-			return void view.timeline.push({ ...base, kind: 'notice', text: textOf(event.content) });
+			return void view.timeline.push({ ...base, kind: 'notice', text: textOf(event.content), data: event.content });
 		}
 		if (!event.encrypted) return flag('invalid', 'discussion must be end-to-end encrypted');
 		return void view.timeline.push({ ...base, kind: 'message', text: textOf(event.content) });
@@ -291,6 +291,11 @@ function applyRecord(view: CaseView, event: CaseEventInput, record: unknown): st
 			view.closure = { ...meta, record: r };
 			view.closedAt = r.decided_at;
 			view.phase = 'closed';
+			return null;
+		}
+		case RECORD.membershipNote: {
+			const r = record as MembershipNoteRecord;
+			(view.memberNotes[r.user] ??= []).push({ ...meta, record: r });
 			return null;
 		}
 	}

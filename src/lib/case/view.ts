@@ -12,6 +12,7 @@ import type {
 	DomainDecision,
 	HandoverRecord,
 	IntakeRecord,
+	MembershipNoteRecord,
 	PersonalDetails,
 	Purpose,
 	TriageRecord,
@@ -121,6 +122,8 @@ export interface CaseView {
 	};
 	updates: { eventId: string; sender: string; record: UpdateRecord }[];
 	closure: { eventId: string; sender: string; record: ClosureRecord } | null;
+	/** The encrypted words that went with membership changes, per member (the change itself is a code). */
+	memberNotes: Record<string, { eventId: string; sender: string; record: MembershipNoteRecord }[]>;
 
 	/** Everything, in order: records, state changes, discussion, and flagged entries. */
 	timeline: TimelineEntry[];

@@ -24,12 +24,21 @@ import { reduceCase, emptyView } from '../case/reducer.ts';
 import type { CaseEventInput, CaseView } from '../case/view.ts';
 import type { CommandContext, CommandResult, Membership } from '../case/commands.ts';
 import { decodeEvent } from './codec.ts';
+import { refusal } from '../refusal.ts';
+import { MembershipReason } from '../case/reasons.ts';
+
+/** A membership reason as a code; older free-text reasons are not shown any more. */
+export function reasonCode(reason: unknown): MembershipReason | null {
+	const parsed = MembershipReason.safeParse(reason);
+	return parsed.success ? parsed.data : null;
+}
 import type { Outbox, OutboxItem } from './outbox.ts';
 
 export interface MembershipChange {
 	membership: Membership;
 	by: string;
-	reason: string | null;
+	/** The reason code (reasons.ts); null when there was none, or only free text from before codes. */
+	reason: MembershipReason | null;
 	ts: number;
 }
 
@@ -45,7 +54,7 @@ export interface MemberInfo {
 	/** When the current membership began. */
 	since: number | null;
 	invitedBy: string | null;
-	inviteReason: string | null;
+	inviteReason: MembershipReason | null;
 	history: MembershipChange[];
 }
 
@@ -54,16 +63,6 @@ export interface CaseRoomDeps {
 	serviceUserId: string;
 	outbox: Outbox;
 	now?: () => number;
-}
-
-export class CommandRefused extends Error {
-	constructor(
-		readonly code: string,
-		message: string
-	) {
-		super(message);
-		this.name = 'CommandRefused';
-	}
 }
 
 type Listener = () => void;
@@ -167,7 +166,7 @@ export class CaseRoomSession {
 	 * Resolves when everything has been sent; rejects with the refusal otherwise.
 	 */
 	async execute(result: CommandResult, opts: { wait?: boolean } = {}): Promise<string> {
-		if (!result.ok) throw new CommandRefused(result.error.code, result.error.message);
+		if (!result.ok) throw result.error;
 		const group = this.deps.outbox.enqueue(this.roomId, result.effects);
 		if (opts.wait !== false) await this.deps.outbox.settled(group);
 		return group;
@@ -176,7 +175,7 @@ export class CaseRoomSession {
 	/** Free-text discussion, end-to-end encrypted like everything else. */
 	async sendMessage(text: string, opts: { wait?: boolean } = {}): Promise<string> {
 		const trimmed = text.trim();
-		if (!trimmed) throw new CommandRefused('invalid', 'Een leeg bericht wordt niet verstuurd.');
+		if (!trimmed) throw refusal('invalid', 'Een leeg bericht wordt niet verstuurd.', 'An empty message is not sent.');
 		const group = this.deps.outbox.enqueue(this.roomId, [{ kind: 'message', text: trimmed }]);
 		if (opts.wait !== false) await this.deps.outbox.settled(group);
 		return group;
@@ -275,7 +274,7 @@ function memberInfo(room: Room, directory: Directory): MemberInfo[] {
 		list.push({
 			membership: content.membership as Membership,
 			by: event.getSender() ?? '',
-			reason: typeof content.reason === 'string' ? content.reason : null,
+			reason: reasonCode(content.reason),
 			ts: event.getTs()
 		});
 		history.set(userId, list);

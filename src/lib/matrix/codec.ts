@@ -19,7 +19,8 @@ const FALLBACK: Record<string, (c: Record<string, unknown>) => string> = {
 		`Toestemming ${c.status === 'withdrawn' ? 'ingetrokken' : c.status === 'refused' ? 'geweigerd' : 'vastgelegd'} voor ${Array.isArray(c.organisations) ? c.organisations.join(', ') : '?'} (casusruimte-record).`,
 	[RECORD.update]: () => 'Regie-update geplaatst (casusruimte-record).',
 	[RECORD.handover]: () => 'Regie overgedragen (casusruimte-record).',
-	[RECORD.closure]: () => 'Casus afgesloten (casusruimte-record).'
+	[RECORD.closure]: () => 'Casus afgesloten (casusruimte-record).',
+	[RECORD.membershipNote]: () => 'Toelichting bij een lidmaatschap (casusruimte-record).'
 };
 
 /** The event content for a record: the record itself plus the plain-text fallback. */

@@ -12,7 +12,8 @@
  *   a refusal (4xx) marks the item failed and blocks the rest of its group, for
  *   the user to retry or discard.
  */
-import type { EventStatus, MatrixClient } from 'matrix-js-sdk';
+import { Refusal, type RefusalBody } from '../refusal.ts';
+import type { MatrixClient } from 'matrix-js-sdk';
 import type { Effect } from '../case/commands.ts';
 import { encodeRecord } from './codec.ts';
 
@@ -29,6 +30,8 @@ export interface OutboxItem {
 	attempts: number;
 	status: OutboxStatus;
 	error?: string;
+	/** Why the homeserver (or the app server) said no, in both languages (read with Refusal.fromBody). */
+	refusal?: RefusalBody;
 	nextAttemptAt?: number;
 }
 
@@ -74,14 +77,24 @@ export interface CaseServerApi {
 }
 
 export class OutboxError extends Error {
+	/** The refusal to show the person; every failure has one. */
+	readonly refusal: Refusal;
 	constructor(
 		message: string,
 		readonly transient: boolean,
-		readonly errcode?: string
+		readonly errcode?: string,
+		refusal?: Refusal
 	) {
 		super(message);
 		this.name = 'OutboxError';
+		this.refusal = refusal ?? Refusal.fromBody(transient ? 503 : 403, { errcode, error: message });
 	}
+}
+
+/** The sentence for a failed or retrying item, in the person's language. */
+export function itemProblem(item: OutboxItem, locale: string): string | null {
+	if (item.refusal) return Refusal.fromBody(0, item.refusal).in(locale);
+	return item.error ?? null;
 }
 
 type Listener = () => void;
@@ -241,10 +254,12 @@ export class Outbox {
 			if (failure.transient) {
 				item.status = 'retrying';
 				item.error = failure.message;
+				item.refusal = failure.refusal.toBody();
 				item.nextAttemptAt = Date.now() + BACKOFF_MS[Math.min(item.attempts - 1, BACKOFF_MS.length - 1)]!;
 			} else {
 				item.status = 'failed';
 				item.error = failure.message;
+				item.refusal = failure.refusal.toBody();
 				for (const other of this.items) if (other.group === item.group && other !== item) other.status = 'blocked';
 				this.rejectGroup(item.group, failure);
 			}
@@ -372,12 +387,17 @@ export function classify(err: unknown): OutboxError {
 		name?: string;
 		message?: string;
 		data?: { error?: string };
+		body?: unknown;
 	};
+	if (err instanceof Refusal)
+		return new OutboxError(err.text.en, err.status >= 500 || err.status === 429, err.errcode, err);
 	const status = e?.httpStatus ?? e?.status;
 	const message = e?.data?.error ?? e?.message ?? String(err);
-	if (status === undefined) return new OutboxError(message, true); // network down, connection refused, aborted
-	if (status === 429 || status >= 500 || status === 408) return new OutboxError(message, true, e.errcode);
-	return new OutboxError(message, false, e.errcode);
+	const body = e?.data ?? e?.body ?? { errcode: e?.errcode, error: message };
+	const refusal = Refusal.fromBody(status ?? 0, body);
+	if (status === undefined) return new OutboxError(message, true, undefined, refusal); // network down, connection refused, aborted
+	if (status === 429 || status >= 500 || status === 408) return new OutboxError(message, true, e.errcode, refusal);
+	return new OutboxError(message, false, e.errcode, refusal);
 }
 
 function newId(): string {

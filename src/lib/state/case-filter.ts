@@ -79,3 +79,11 @@ export function regionsOf(rows: readonly CaseSummary[]): string[] {
 export function isFiltered(filter: CaseFilter): boolean {
 	return filterToParams(filter).size > 0;
 }
+
+/** A query string ("?a=b", or "" when empty) with one parameter set, or removed when `value` is null. */
+export function withParam(search: URLSearchParams, key: string, value: string | null): string {
+	const params = new URLSearchParams(search);
+	if (value === null) params.delete(key);
+	else params.set(key, value);
+	return params.size ? `?${params}` : '';
+}

@@ -7,6 +7,8 @@
 import type { ConsentInput, InviteInput, IntakeInput, NewCaseInput } from '../case/commands.ts';
 import { recordConsent, recordIntake, inviteMember } from '../case/commands.ts';
 import { app } from './app.svelte.ts';
+import { Refusal, isRefusal } from '../refusal.ts';
+import { OutboxError } from '../matrix/outbox.ts';
 
 export type NewCaseStep = 'creating' | 'joining' | 'recording' | 'inviting' | 'sending';
 
@@ -20,8 +22,8 @@ export interface NewCasePlan {
 export interface NewCaseOutcome {
 	roomId: string;
 	reference: string;
-	/** Things that did not happen (yet), in the domain's words; the case exists regardless. */
-	warnings: string[];
+	/** Things that did not happen (yet), as refusals in both languages; the case exists regardless. */
+	warnings: Refusal[];
 }
 
 /** How long to wait for the first records to reach the homeserver before showing the case anyway. */
@@ -39,14 +41,14 @@ export async function openNewCase(plan: NewCasePlan, onStep: (step: NewCaseStep)
 	onStep('joining');
 	await client.joinRoom(roomId);
 	const session = rt.openCaseSession(client, roomId, services);
-	const warnings: string[] = [];
+	const warnings: Refusal[] = [];
 	try {
 		await session.load();
 		onStep('recording');
 		const groups: string[] = [];
 		const queue = async (result: ReturnType<typeof recordIntake>) => {
 			if (!result.ok) {
-				warnings.push(result.error.message);
+				warnings.push(result.error);
 				return;
 			}
 			groups.push(await session.execute(result, { wait: false }));
@@ -58,11 +60,15 @@ export async function openNewCase(plan: NewCasePlan, onStep: (step: NewCaseStep)
 		onStep('sending');
 		const settled = Promise.allSettled(groups.map((g) => services.outbox.settled(g)));
 		const outcome = await Promise.race([settled, new Promise<null>((r) => setTimeout(() => r(null), SETTLE_MS))]);
-		if (outcome)
-			for (const r of outcome)
-				if (r.status === 'rejected') warnings.push(r.reason instanceof Error ? r.reason.message : String(r.reason));
+		if (outcome) for (const r of outcome) if (r.status === 'rejected') warnings.push(asRefusal(r.reason));
 	} finally {
 		session.destroy();
 	}
 	return { roomId, reference, warnings };
+}
+
+function asRefusal(err: unknown): Refusal {
+	if (isRefusal(err)) return err;
+	if (err instanceof OutboxError) return err.refusal;
+	return Refusal.fromBody(0, { error: err instanceof Error ? err.message : String(err) });
 }

@@ -6,7 +6,8 @@
  */
 import { getContext, setContext } from 'svelte';
 import type { CaseRoomSession, MemberInfo } from '../matrix/case-room.ts';
-import type { OutboxItem } from '../matrix/outbox.ts';
+import type { RetentionPolicy } from '../case/policy.ts';
+import { classify, type OutboxItem } from '../matrix/outbox.ts';
 import type { CommandContext, CommandResult } from '../case/commands.ts';
 import { emptyView } from '../case/reducer.ts';
 import type { CaseView } from '../case/view.ts';
@@ -14,13 +15,16 @@ import { RECORD } from '../case/event-types.ts';
 import { abilities, type Abilities } from '../case/abilities.ts';
 import { recordHistory, type EntryHistory } from '../case/history.ts';
 import { app } from './app.svelte.ts';
+import { refusal, type Refusal } from '../refusal.ts';
+import type { MembershipReason } from '../case/reasons.ts';
+import { reasonCode } from '../matrix/case-room.ts';
 import { directory } from './directory.svelte.ts';
 
 export type OpenCaseStatus = 'loading' | 'ready' | 'invited' | 'no-access' | 'gone' | 'error';
 
 export type Command<I> = (view: CaseView, actor: string, ctx: CommandContext, input: I) => CommandResult;
 
-export type RunOutcome = { ok: true; group: string } | { ok: false; message: string; code: string };
+export type RunOutcome = { ok: true; group: string } | { ok: false; refusal: Refusal };
 
 /** How long to wait for a room this device has not seen yet (just created or joined elsewhere). */
 const ROOM_WAIT_MS = 6_000;
@@ -30,8 +34,11 @@ export class OpenCase {
 	view = $state.raw<CaseView>(emptyView());
 	members = $state.raw<MemberInfo[]>([]);
 	pending = $state.raw<readonly OutboxItem[]>([]);
-	error = $state<string | null>(null);
-	invite = $state<{ by: string | null; reason: string | null; reference: string } | null>(null);
+	/** Why the case could not be loaded, in both languages. */
+	error = $state.raw<Refusal | null>(null);
+	invite = $state<{ by: string | null; reason: MembershipReason | null; reference: string } | null>(null);
+	/** The deployment's retention policy, once known (the close form asks for it). */
+	retention: RetentionPolicy | undefined = undefined;
 	private session: CaseRoomSession | null = null;
 	private off: (() => void) | null = null;
 	private readTimer: ReturnType<typeof setTimeout> | null = null;
@@ -76,10 +83,9 @@ export class OpenCase {
 		}
 		if (membership === 'invite') {
 			const event = room.getMember(this.me)?.events.member;
-			const reason = event?.getContent().reason;
 			this.invite = {
 				by: event?.getSender() ?? null,
-				reason: typeof reason === 'string' ? reason : null,
+				reason: reasonCode(event?.getContent().reason),
 				reference: room.name
 			};
 			this.status = 'invited';
@@ -106,7 +112,7 @@ export class OpenCase {
 			this.scheduleRead();
 		} catch (err) {
 			this.status = 'error';
-			this.error = err instanceof Error ? err.message : String(err);
+			this.error = classify(err).refusal;
 		}
 	}
 
@@ -137,16 +143,21 @@ export class OpenCase {
 	}
 
 	context(): CommandContext | null {
-		return this.session?.context() ?? null;
+		const ctx = this.session?.context();
+		return ctx ? { ...ctx, retention: this.retention } : null;
 	}
 
 	/** Validated input in, command run against the current view, effects queued. */
 	async run<I>(command: Command<I>, input: I): Promise<RunOutcome> {
 		const session = this.session;
-		const ctx = session?.context();
-		if (!session || !ctx) return { ok: false, code: 'not-ready', message: 'De casus is nog niet geladen.' };
+		const ctx = this.context();
+		if (!session || !ctx)
+			return {
+				ok: false,
+				refusal: refusal('unavailable', 'De casus is nog niet geladen.', 'The case has not loaded yet.')
+			};
 		const result = command(this.view, this.me, ctx, input);
-		if (!result.ok) return { ok: false, code: result.error.code, message: result.error.message };
+		if (!result.ok) return { ok: false, refusal: result.error };
 		// Not waiting for the homeserver: the outbox persists first and sends when it can;
 		// the timeline and the send queue show it until it has gone out.
 		const group = await session.execute(result, { wait: false });
@@ -155,7 +166,7 @@ export class OpenCase {
 
 	/** Preview a command's effects without carrying them out (e.g. who loses access). */
 	preview<I>(command: Command<I>, input: I): CommandResult | null {
-		const ctx = this.session?.context();
+		const ctx = this.context();
 		return ctx ? command(this.view, this.me, ctx, input) : null;
 	}
 

@@ -15,7 +15,6 @@ import {
 import { CryptoEvent } from 'matrix-js-sdk/lib/crypto-api/index.js';
 import type { VerificationRequest } from 'matrix-js-sdk/lib/crypto-api/verification.js';
 import type { Session } from '../matrix/session.ts';
-import type { Directory } from '../directory/directory.ts';
 import { DirectoryWatcher } from '../matrix/directory-watch.ts';
 import { Outbox, LocalStorageOutboxStore } from '../matrix/outbox.ts';
 import { CaseIndex, isCaseRoom } from '../matrix/case-index.ts';
@@ -124,6 +123,7 @@ export function watchVerificationRequests(
 	return () => client.off(CryptoEvent.VerificationRequestReceived, handler);
 }
 
+/** @public Reached through the lazily loaded module (app.runtime), which knip cannot follow. */
 export function openCaseSession(client: MatrixClient, roomId: string, services: MemberServices): CaseRoomSession {
 	return new CaseRoomSession(client, roomId, {
 		directory: () => services.directory.directory,
@@ -137,6 +137,7 @@ export function openCaseSession(client: MatrixClient, roomId: string, services: 
  * holds of the room (encrypted events from others; plaintext state does not count).
  * "at least" when the marker lies before the loaded part of the timeline.
  */
+/** @public */
 export function unreadCount(room: Room, me: string, serviceUserId: string): { count: number; atLeast: boolean } {
 	const timeline = room.getLiveTimeline();
 	const events = timeline.getEvents();
@@ -161,7 +162,7 @@ export function unreadCount(room: Room, me: string, serviceUserId: string): { co
 	return { count, atLeast };
 }
 
-/** Marks everything in the room as read (the case list's unread count follows). */
+/** @public Marks everything in the room as read (the case list's unread count follows). */
 export async function markRead(client: MatrixClient, roomId: string): Promise<void> {
 	const room = client.getRoom(roomId);
 	if (!room) return;
@@ -183,12 +184,14 @@ export async function markRead(client: MatrixClient, roomId: string): Promise<vo
 	}
 }
 
+/** @public */
 export function isCase(room: Room): boolean {
 	return isCaseRoom(room);
 }
 
+/** @public */
 export function getRoom(client: MatrixClient, roomId: string): Room | null {
 	return client.getRoom(roomId);
 }
 
-export type { Directory, VerificationRequest };
+export type { VerificationRequest };

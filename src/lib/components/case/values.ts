@@ -7,7 +7,7 @@ import { STATUTORY_GROUNDS } from '../../case/primitives.ts';
 
 const ground = (code: string) => (STATUTORY_GROUNDS as Record<string, string>)[code] ?? code;
 import { formatDateTime, formatDay } from '../../i18n/format.ts';
-import type { Translate } from '../forms/validation.ts';
+import type { Translate } from '../../forms/validation.ts';
 
 export interface Names {
 	label(userId: string): string;

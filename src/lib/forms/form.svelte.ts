@@ -7,11 +7,12 @@
 import { tick } from 'svelte';
 import type { z } from 'zod';
 import { fieldErrors, fieldId, type FieldErrors, type Translate } from './validation.ts';
+import type { Refusal } from '../refusal.ts';
 
 export class FormState {
 	errors = $state<FieldErrors>({});
-	/** A refusal by the domain (e.g. "OM valt niet onder de grondslag"), or a failure to send. */
-	refusal = $state<string | null>(null);
+	/** A refusal by the domain (e.g. "OM valt niet onder de grondslag"), the server or the homeserver. */
+	refusal = $state.raw<Refusal | null>(null);
 	busy = $state(false);
 	/** Set by each Field so the error summary can name it. */
 	labels: Record<string, string> = {};
@@ -40,8 +41,8 @@ export class FormState {
 		this.attempt++;
 	}
 
-	refuse(message: string): void {
-		this.refusal = message;
+	refuse(refusal: Refusal): void {
+		this.refusal = refusal;
 		this.attempt++;
 	}
 

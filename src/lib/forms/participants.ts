@@ -1,4 +1,4 @@
-import type { MemberInfo } from '../../matrix/case-room.ts';
+import type { MemberInfo } from '../matrix/case-room.ts';
 
 /** The participants list of a triage or closure record, from the picker's state. */
 export function participantsValue(members: MemberInfo[], selected: string[], extra: { org: string; name: string }[]) {

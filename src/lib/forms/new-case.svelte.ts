@@ -1,0 +1,202 @@
+/**
+ * A new case: the report (plaintext metadata the server sees), the intake
+ * (encrypted), the organisations covered and their basis, the consent given so
+ * far, and the MDT members to invite. Defaults and the "own organisation must
+ * take part" rule come from the domain; submitting hands the validated plan to
+ * openNewCase (src/lib/state/new-case.ts).
+ */
+import { ConsentInput, IntakeInput, InviteInput, NewCaseInput } from '../case/commands.ts';
+import { invitable, keepAllowed, nowInstant } from './options.ts';
+import { DEFAULT_PURPOSES, defaultBasis, ownOrganisationCovered } from '../case/defaults.ts';
+import { isAcute } from '../case/deadlines.ts';
+import type { GivenBy, Purpose } from '../case/records.ts';
+import type { InviteReason } from '../case/reasons.ts';
+import type { RegionCode } from '../case/primitives.ts';
+import type { Directory } from '../directory/directory.ts';
+import { activeEntry } from '../directory/directory.ts';
+import { fromLocalInput, toLocalInput } from '../i18n/format.ts';
+import type { NewCaseOutcome, NewCasePlan, NewCaseStep } from '../state/new-case.ts';
+import { isRefusal, Refusal, refusal } from '../refusal.ts';
+import { FormState } from './form.svelte.ts';
+import { fieldErrors, type FieldErrors, type Translate } from './validation.ts';
+import { optional } from './case-form.svelte.ts';
+
+type Basis = 'consent' | 'statutory';
+export interface AccessRow {
+	org: string;
+	name: string;
+	on: boolean;
+	basis: Basis;
+	ground: string;
+}
+
+export interface NewCaseDeps {
+	directory: Directory;
+	me: string;
+	/** Carries out the plan (openNewCase in the app; a fake in tests). */
+	open(plan: NewCasePlan, onStep: (step: NewCaseStep) => void): Promise<NewCaseOutcome>;
+}
+
+/** The invitation reason new-case invitees get unless the person chooses another. */
+const NEW_CASE_INVITE_REASON: InviteReason = 'mdt-triage';
+
+export class NewCaseForm {
+	readonly form = new FormState();
+	readonly myOrg: string;
+
+	region = $state<RegionCode>('DH');
+	firstReportAt = $state('');
+	receivingOrg = $state('');
+	incidentDate = $state('');
+	incidentBand = $state('unknown');
+	acuteOverride = $state<boolean | null>(null);
+	kind = $state('sexual_violence');
+	setting = $state('offline');
+	minor = $state(false);
+	person = $state({
+		name: '',
+		birth_date: '',
+		address: '',
+		phone: '',
+		email: '',
+		contact_preferences: '',
+		representative: ''
+	});
+	summary = $state('');
+	reporter = $state('');
+	access = $state<AccessRow[]>([]);
+	consentGivenBy = $state<GivenBy>('victim');
+	consentPurposes = $state<Purpose[]>([...DEFAULT_PURPOSES]);
+	invitees = $state<string[]>([]);
+	inviteReason = $state<InviteReason>(NEW_CASE_INVITE_REASON);
+	inviteNote = $state('');
+	step = $state<NewCaseStep | null>(null);
+
+	readonly computedAcute = $derived(
+		isAcute(optional(this.incidentDate), fromLocalInput(this.firstReportAt) || nowInstant(), this.incidentBand)
+	);
+	readonly acute = $derived(this.acuteOverride ?? this.computedAcute);
+	readonly covered = $derived(this.access.filter((a) => a.on).map((a) => a.org));
+	readonly consentOrgs = $derived(this.access.filter((a) => a.on && a.basis === 'consent').map((a) => a.org));
+	/** Only members of covered organisations can be invited. */
+	readonly candidates = $derived.by(() => invitable(this.deps.directory, this.covered, [], [this.deps.me]));
+	/** The invitees that are still allowed (someone whose organisation is no longer covered drops out). */
+	readonly allowedInvitees = $derived(keepAllowed(this.invitees, this.candidates));
+
+	constructor(
+		private readonly deps: NewCaseDeps,
+		now = Date.now()
+	) {
+		this.myOrg = activeEntry(deps.directory, deps.me)?.org ?? '';
+		this.firstReportAt = toLocalInput(now);
+		this.receivingOrg = this.myOrg;
+		this.access = deps.directory.organisations.map((o) => {
+			const basis = defaultBasis(o.code);
+			return {
+				org: o.code,
+				name: o.name,
+				on: o.code === this.myOrg,
+				basis: basis.basis,
+				ground: basis.basis === 'statutory' ? basis.ground : ''
+			};
+		});
+	}
+
+	/** Everything validated, or the field errors. */
+	plan(t: Translate): { plan: NewCasePlan } | { errors: FieldErrors } {
+		const newCase = NewCaseInput.safeParse({
+			region: this.region,
+			first_report_at: fromLocalInput(this.firstReportAt),
+			acute: this.acute,
+			access: this.access
+				.filter((a) => a.on)
+				.map((a) =>
+					a.basis === 'statutory'
+						? { org: a.org, basis: 'statutory', ground: a.ground || undefined }
+						: { org: a.org, basis: 'consent' }
+				)
+		});
+		const intake = IntakeInput.safeParse({
+			facts: {
+				receiving_org: this.receivingOrg,
+				incident_date: optional(this.incidentDate),
+				incident_band: this.incidentBand,
+				acute: this.acute,
+				kind: this.kind,
+				setting: this.setting,
+				minor: this.minor
+			},
+			person: Object.fromEntries(Object.entries(this.person).map(([k, v]) => [k, k === 'name' ? v : optional(v)])),
+			summary: this.summary,
+			reporter: optional(this.reporter)
+		});
+		const errors: FieldErrors = {};
+		if (!newCase.success) Object.assign(errors, fieldErrors(newCase.error, t));
+		if (!intake.success) Object.assign(errors, fieldErrors(intake.error, t));
+		const on = this.access.filter((a) => a.on);
+		if (on.length > 0 && !ownOrganisationCovered(on, this.myOrg))
+			errors['access'] = t('newCase.ownOrgRequired', { values: { org: this.myOrg } });
+		for (const a of on)
+			if (a.basis === 'statutory' && !a.ground) errors[`ground.${a.org}`] = t('newCase.groundRequired');
+		const consent = this.consentOrgs.length
+			? ConsentInput.safeParse({
+					status: 'given',
+					organisations: this.consentOrgs,
+					purposes: this.consentPurposes,
+					basis: { kind: 'consent' },
+					given_by: this.consentGivenBy
+				})
+			: null;
+		if (consent && !consent.success) Object.assign(errors, fieldErrors(consent.error, t, 'consent'));
+		const invites = this.allowedInvitees.map((userId) =>
+			InviteInput.safeParse({ userId, reason: this.inviteReason, note: optional(this.inviteNote) })
+		);
+		const badInvite = invites.find((r) => !r.success);
+		if (badInvite && !badInvite.success) Object.assign(errors, fieldErrors(badInvite.error, t, 'invite'));
+		this.form.labels['access'] = t('newCase.accessSection');
+		for (const a of this.access)
+			this.form.labels[`ground.${a.org}`] = t('newCase.groundFor', { values: { org: a.name } });
+		if (Object.keys(errors).length || !newCase.success || !intake.success) return { errors };
+		return {
+			plan: {
+				newCase: newCase.data,
+				intake: intake.data,
+				consent: consent?.success ? consent.data : null,
+				invites: invites.flatMap((r) => (r.success ? [r.data] : []))
+			}
+		};
+	}
+
+	/** Validates and opens the case; the outcome (room, warnings) when it exists, else null. */
+	async submit(t: Translate): Promise<NewCaseOutcome | null> {
+		this.form.reset();
+		const result = this.plan(t);
+		if ('errors' in result) {
+			this.form.fail(result.errors);
+			return null;
+		}
+		this.form.busy = true;
+		try {
+			return await this.deps.open(result.plan, (s) => (this.step = s));
+		} catch (err) {
+			this.form.refuse(asRefusal(err));
+			return null;
+		} finally {
+			this.form.busy = false;
+			this.step = null;
+		}
+	}
+}
+
+/** What the person reads when opening the case failed: the server's refusal, or that it could not be reached. */
+function asRefusal(err: unknown): Refusal {
+	if (isRefusal(err)) return err;
+	const e = err as { status?: number; errcode?: string; message?: string };
+	if (typeof e?.status === 'number' && e.status > 0)
+		return Refusal.fromBody(e.status, { errcode: e.errcode, error: e.message });
+	return refusal(
+		'unavailable',
+		'Geen verbinding met de server. De casus kan nu niet worden geopend; uw invoer blijft staan.',
+		'No connection to the server. The case cannot be opened now; your input stays here.'
+	);
+}
