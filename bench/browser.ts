@@ -83,7 +83,7 @@ export async function measureBrowser(
 	const warmFull: number[] = [];
 	let recoveryStep = false;
 	let heapList = Number.NaN;
-	let heapLogin = Number.NaN;
+	let heapLogin: number;
 	try {
 		// The bare sign-in page, as a memory baseline.
 		{

@@ -210,7 +210,10 @@ async function main() {
 	console.log(`\nwritten to ${path.relative(process.cwd(), file)} (${results.seconds} s in all)`);
 }
 
-function printTable(r: Record<string, any>): void {
+// The results file is read back loosely: each section is optional and its shape is the bench's own.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Loose = any;
+function printTable(r: Record<string, Loose>): void {
 	const rows: [string, string, string][] = [];
 	const ms = (x: number) => `${Math.round(x)} ms`;
 	if (r.latency) {
@@ -288,9 +291,9 @@ function printTable(r: Record<string, any>): void {
 	}
 	if (r.bundle) {
 		const b = r.bundle;
-		const route = (id: string) => b.routes.find((x: any) => x.route === id);
+		const route = (id: string) => b.routes.find((x: Loose) => x.route === id);
 		const login = route('/login');
-		const caseView = b.routes.find((x: any) => /^\/cases\/\[/.test(x.route)) ?? route('/cases');
+		const caseView = b.routes.find((x: Loose) => /^\/cases\/\[/.test(x.route)) ?? route('/cases');
 		if (login) rows.push(['JS for the sign-in page (gzip)', `${login.initialGzipKB} KB`, 'static imports']);
 		if (caseView)
 			rows.push([

@@ -253,7 +253,7 @@ export async function startSynapseWorkers(opts: WorkersOptions): Promise<Running
 	} catch (err) {
 		await stopAll();
 		const logs = processes.map((p) => `${p.name}: ${tail(path.join(dataDir, `console.${p.name}.log`))}`).join('\n');
-		throw new Error(`${String(err)}\n${logs}`);
+		throw new Error(`${String(err)}\n${logs}`, { cause: err });
 	}
 	return { info, dataDir, processes, stop: stopAll };
 }

@@ -9,7 +9,6 @@
  * On the wire (app server → browser) a refusal is the Matrix error shape plus
  * the two texts: { errcode, error, code, text: { nl, en } }.
  */
-export type Locale = 'nl' | 'en';
 export interface LocalisedText {
 	nl: string;
 	en: string;

@@ -12,7 +12,7 @@ import {
 	readCaseRoomState,
 	type StateEventLike
 } from '../../src/lib/case/room-state.ts';
-import { caseReviewOverdue, triageOverdue } from '../../src/lib/case/deadlines.ts';
+import { reviewDue, triageOverdue } from '../../src/lib/case/deadlines.ts';
 
 const SERVICE = '@casusruimte-service:hs';
 const ev = (type: string, content: Record<string, unknown>, extra: Partial<StateEventLike> = {}): StateEventLike => ({
@@ -93,16 +93,16 @@ describe('readCaseRoomState', () => {
 describe('the one overdue rule', () => {
 	const now = Date.parse('2026-05-03T00:00:00Z');
 	it('triage: past the deadline, not triaged, still open', () => {
-		expect(triageOverdue('2026-05-02T08:00:00Z', false, false, now)).toBe(true);
-		expect(triageOverdue('2026-05-02T08:00:00Z', true, false, now)).toBe(false);
-		expect(triageOverdue('2026-05-02T08:00:00Z', false, true, now)).toBe(false);
-		expect(triageOverdue('2026-05-04T08:00:00Z', false, false, now)).toBe(false);
-		expect(triageOverdue(null, false, false, now)).toBe(false);
+		expect(triageOverdue({ triageDeadline: '2026-05-02T08:00:00Z', triaged: false, phase: 'triage' }, now)).toBe(true);
+		expect(triageOverdue({ triageDeadline: '2026-05-02T08:00:00Z', triaged: true, phase: 'triage' }, now)).toBe(false);
+		expect(triageOverdue({ triageDeadline: '2026-05-02T08:00:00Z', triaged: false, phase: 'closed' }, now)).toBe(false);
+		expect(triageOverdue({ triageDeadline: '2026-05-04T08:00:00Z', triaged: false, phase: 'triage' }, now)).toBe(false);
+		expect(triageOverdue({ triageDeadline: null, triaged: false, phase: 'triage' }, now)).toBe(false);
 	});
 	it('review: only under regie, after the review day', () => {
-		expect(caseReviewOverdue(true, '2026-05-01', now)).toBe(true);
-		expect(caseReviewOverdue(false, '2026-05-01', now)).toBe(false);
-		expect(caseReviewOverdue(true, '2026-05-03', now)).toBe(false);
-		expect(caseReviewOverdue(true, null, now)).toBe(false);
+		expect(reviewDue({ nextReview: '2026-05-01', phase: 'regie' }, now)).toBe(true);
+		expect(reviewDue({ nextReview: '2026-05-01', phase: 'triage' }, now)).toBe(false);
+		expect(reviewDue({ nextReview: '2026-05-03', phase: 'regie' }, now)).toBe(false);
+		expect(reviewDue({ nextReview: null, phase: 'regie' }, now)).toBe(false);
 	});
 });

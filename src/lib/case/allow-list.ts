@@ -276,4 +276,3 @@ export const GUARD_RULE_CODES = [
 	'room_creation',
 	'media'
 ] as const;
-export type GuardRuleCode = (typeof GUARD_RULE_CODES)[number];

@@ -56,12 +56,6 @@ export type Effect =
 
 export type CommandResult = { ok: true; effects: Effect[] } | { ok: false; error: Refusal };
 
-/**
- * @deprecated The domain refuses with a Refusal (src/lib/refusal.ts); this name
- * stays only until the app server has switched (`err instanceof Refusal`).
- */
-export const CommandError = Refusal;
-
 const ok = (effects: Effect[]): CommandResult => ({ ok: true, effects });
 const fail = (code: RefusalCode, nl: string, en: string): CommandResult => ({
 	ok: false,

@@ -47,13 +47,3 @@ export function isAcute(incidentDate: string | undefined, firstReportAt: string,
 	if (incidentDate) return Date.parse(firstReportAt) - Date.parse(`${incidentDate}T00:00:00Z`) <= 8 * 24 * HOUR;
 	return band === 'within_7_days';
 }
-
-/** The one "triage overdue" rule: past the 24-hour deadline, no MDT triage yet, and the case still open. */
-export function triageOverdue(deadline: string | null, triaged: boolean, closed: boolean, now: number): boolean {
-	return deadline !== null && !triaged && !closed && Date.parse(deadline) < now;
-}
-
-/** The one "review overdue" rule: a case under regie whose next review date has passed. */
-export function caseReviewOverdue(underRegie: boolean, nextReview: string | null, now: number): boolean {
-	return underRegie && nextReview !== null && reviewOverdue(nextReview, now);
-}

@@ -35,9 +35,4 @@ export const RECORD = {
 export const STATE_TYPES: readonly string[] = Object.values(STATE);
 export const NAMESPACE = 'nl.casusruimte.';
 
-/**
- * The one plaintext timeline event allowed in a case room: an m.room.message with
- * msgtype m.notice sent by the service account, composed by the server from a fixed
- * template (no case content), e.g. the privacy officer asking for an access review.
- */
-export const SERVICE_NOTICE_MSGTYPE = 'm.notice';
+// The service's plaintext notices (their codes and fixed texts) are in notices.ts.

@@ -22,7 +22,7 @@ import type { Directory } from '../directory/directory.ts';
 import { partOf, type Part } from '../case/permissions.ts';
 import { STATE } from '../case/event-types.ts';
 import type { Phase } from '../case/state.ts';
-import { caseReviewOverdue, triageDeadline, triageOverdue } from '../case/deadlines.ts';
+import { reviewDue, triageDeadline, triageOverdue } from '../case/deadlines.ts';
 import { isCaseRoomCreate, readCaseRoomState, type StateEventLike } from '../case/room-state.ts';
 import type { Outbox } from './outbox.ts';
 
@@ -88,9 +88,9 @@ export function summarise(room: Room, me: string, directory: Directory, now: num
 		acute: c?.acute ?? null,
 		triageDeadline: deadline,
 		triaged: triage !== null,
-		triageOverdue: triageOverdue(deadline, triage !== null, phase === 'closed', now),
+		triageOverdue: triageOverdue({ triageDeadline: deadline, triaged: triage !== null, phase }, now),
 		nextReview,
-		reviewOverdue: caseReviewOverdue(phase === 'regie', nextReview, now),
+		reviewOverdue: reviewDue({ nextReview, phase }, now),
 		closedAt: c?.closed_at ?? null,
 		regiehouder: regie?.regiehouder ?? null,
 		deputy: regie?.deputy ?? null,

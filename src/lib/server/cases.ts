@@ -9,22 +9,14 @@
 import { MatrixHttpError } from './http.ts';
 import type { ServiceClient, StateEvent } from './synapse-admin.ts';
 import type { ServerConfig } from './config.ts';
-import {
-	Refusal,
-	forbidden,
-	fromCommandError,
-	invalidInput,
-	noSuchCase,
-	unauthenticated,
-	unavailable
-} from './errors.ts';
+import { Refusal, forbidden, invalidInput, noSuchCase, unauthenticated, unavailable } from './errors.ts';
 import { ensureDirectoryRoom, readDirectory } from './directory-admin.ts';
 import { ReferenceCounter } from './references.ts';
 import type { AuditLog } from './privacy/audit.ts';
 import { listRooms, purgeRoom, roomState } from './privacy/homeserver.ts';
 import { hasRole, isKnownOrganisation, type Directory } from '../directory/directory.ts';
 import { activeChairs, samePower, wantedPower } from '../privacy/authority.ts';
-import { NewCaseInput, RegieChange, CommandError, handOverRegie, initialCaseState } from '../case/commands.ts';
+import { NewCaseInput, RegieChange, handOverRegie, initialCaseState } from '../case/commands.ts';
 import { RegieState } from '../case/state.ts';
 import { STATE } from '../case/event-types.ts';
 import { serviceNotice } from '../case/notices.ts';
@@ -127,7 +119,7 @@ export class CaseService {
 		try {
 			initialCaseState(input, 'XX-0000-0000', requester, directory, Date.now());
 		} catch (err) {
-			if (err instanceof CommandError) throw fromCommandError(err);
+			if (err instanceof Refusal) throw err;
 			throw err;
 		}
 		// One creation at a time per server process, so the counter hands out each reference once.
@@ -260,7 +252,7 @@ export class CaseService {
 		const ctx = { directory, serviceUserId: this.service.userId, now: Date.now(), members };
 		// The reason belongs to the encrypted handover record, which the browser writes; the server never sees it.
 		const result = handOverRegie(caseViewOf(room), requester, ctx, { ...input, reason: '-' });
-		if (!result.ok) throw fromCommandError(result.error);
+		if (!result.ok) throw result.error;
 		const regie = RegieState.parse({
 			v: 1,
 			regiehouder: input.to,

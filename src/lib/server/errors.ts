@@ -4,7 +4,6 @@
  */
 import type { z } from 'zod';
 import { Refusal, refusal, type RefusalCode } from '../refusal.ts';
-import { CommandError } from '../case/commands.ts';
 
 export { Refusal };
 
@@ -24,19 +23,4 @@ export const unavailable = (nl: string, en: string, status?: number) => refusal(
 export function invalidInput(error: z.ZodError): Refusal {
 	const detail = error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; ');
 	return badRequest(`De invoer is niet geldig: ${detail}`, `The input is not valid: ${detail}`);
-}
-
-const COMMAND_EN: Record<CommandError['code'], string> = {
-	'not-allowed': 'Only the regiehouder, the deputy or the MDT chair may do this.',
-	closed: 'This case is closed.',
-	invalid: 'The input is not valid.',
-	'not-covered': "The organisation is not covered by the case's access basis.",
-	'not-member': 'That person is not (yet) a member of this case.',
-	'would-remove-regie': 'This would leave the case without its regiehouder.',
-	'unknown-user': 'That person is not (or no longer) in the directory.'
-};
-
-/** A domain refusal (src/lib/case/commands.ts) as the one refusal type: the domain's Dutch, an English sentence per code. */
-export function fromCommandError(err: CommandError): Refusal {
-	return refusal(err.code, err.message, COMMAND_EN[err.code]);
 }

@@ -8,22 +8,7 @@ import type { ServiceClient } from './synapse-admin.ts';
 
 export const GUARD_REJECTIONS_PATH = '/_casusruimte/guard/v1/rejections';
 
-/** The guard's stable rule codes (synapse-config/guard/casusruimte_guard/rules.py). */
-export const GUARD_RULES = [
-	'schema',
-	'unencrypted',
-	'invite_not_covered',
-	'join_not_invited',
-	'join_rule',
-	'history_visibility',
-	'guest_access',
-	'alias',
-	'publish',
-	'role',
-	'immutable',
-	'phase'
-] as const;
-export type GuardRule = (typeof GUARD_RULES)[number];
+// The guard's rule codes are listed once, in src/lib/case/allow-list.ts (GUARD_RULE_CODES).
 
 export const GuardRejection = z.object({
 	id: z.number().int(),

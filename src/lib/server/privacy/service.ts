@@ -29,7 +29,6 @@ import {
 	type AuditAction,
 	type AuditEntry,
 	shownActionReason,
-	type CaseSummary,
 	type ReportRow,
 	type StrayRoom
 } from '../../privacy/schemas.ts';
@@ -505,5 +504,3 @@ export function cleanupFailures(entries: readonly AuditEntry[]): Set<string> {
 	}
 	return failed;
 }
-
-export type { CaseSummary };
