@@ -195,9 +195,10 @@ test('a case from intake to closure, seen by every member', async ({ browser, en
 				headers: { authorization: `Bearer ${session.accessToken}`, 'content-type': 'application/json' },
 				body: JSON.stringify({
 					algorithm: 'm.megolm.v1.aes-sha2',
+					// Well-formed (the guard allows only a real envelope's shape), but no device has this session.
 					ciphertext: 'AwgAEnAA',
-					sender_key: 'x',
-					session_id: 'no-such-session',
+					sender_key: 'A'.repeat(43),
+					session_id: 'B'.repeat(43),
 					device_id: 'NOPE'
 				})
 			}
