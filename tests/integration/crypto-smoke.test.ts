@@ -11,7 +11,7 @@ describe('rust crypto in node', () => {
 		expect(a.recoveryKey).toMatch(/\w{4} \w{4}/);
 		const { roomId } = await openCase(a.user);
 		await eventually(() => a.client.getRoom(roomId)?.getMyMembership() === 'join');
-		await a.client.invite(roomId, b.user.userId, { reason: 'MDT' });
+		await a.client.invite(roomId, b.user.userId, { reason: 'mdt-triage' });
 		await eventually(() => b.client.getRoom(roomId)?.getMyMembership() === 'invite');
 		await b.client.joinRoom(roomId);
 		const sa = await a.openSession(roomId);

@@ -17,7 +17,7 @@ import {
 	call,
 	callEndpoint,
 	caseWithMembers,
-	closeCaseAt,
+	closeCaseAsServiceAt,
 	createNamedUser,
 	enc,
 	useTestHomeserver,
@@ -84,6 +84,9 @@ let roomId: string;
 let closedRoom: { roomId: string; reference: string };
 const replies: { name: string; reply: Reply }[] = [];
 const planted: Record<string, 'planted' | 'refused'> = {};
+const profile: Record<string, 'planted' | 'refused'> = {};
+/** 43 characters of unpadded base64 (a Curve25519 key or a megolm session ID) that start with `marker`. */
+const key32 = (marker: string) => marker.padEnd(43, 'A');
 
 beforeAll(async () => {
 	useTestHomeserver();
@@ -91,22 +94,29 @@ beforeAll(async () => {
 	csg = await createUser('CSG');
 	named = await createNamedUser('VT', ['professional'], CANARY.directoryName);
 	const extra = await createUser('SHN');
-	// Profile name and avatar end up in every member event of the user.
-	await named.http.put(`/_matrix/client/v3/profile/${enc(named.userId)}/displayname`, {
-		displayname: CANARY.displayname
-	});
-	await named.http.put(`/_matrix/client/v3/profile/${enc(named.userId)}/avatar_url`, { avatar_url: CANARY.avatar });
+	// Profile name and avatar end up in every member event of the user. This homeserver lets nobody
+	// set their own (the directory's display name, a canary here, is the only one); an older or
+	// misconfigured one would take these, and the console must still not show them.
+	profile.displayname = await attempt(() =>
+		named.http.put(`/_matrix/client/v3/profile/${enc(named.userId)}/displayname`, {
+			displayname: CANARY.displayname
+		})
+	);
+	profile.avatar = await attempt(() =>
+		named.http.put(`/_matrix/client/v3/profile/${enc(named.userId)}/avatar_url`, { avatar_url: CANARY.avatar })
+	);
 	({ roomId } = await caseWithMembers(csg, [named, extra]));
 	const send = (type: string, content: unknown) =>
 		csg.http.put(
 			`/_matrix/client/v3/rooms/${enc(roomId)}/send/${type}/${Math.random().toString(36).slice(2)}`,
 			content
 		);
+	// A megolm envelope of the shape the allow-list takes, with canaries in every field.
 	await send('m.room.encrypted', {
 		algorithm: 'm.megolm.v1.aes-sha2',
 		ciphertext: CANARY.ciphertext,
-		sender_key: CANARY.deviceKey,
-		session_id: 'CANARYSESSION',
+		sender_key: key32(CANARY.deviceKey),
+		session_id: key32('CANARYSESSION'),
 		device_id: 'CANARYDEV'
 	});
 	// The guard refuses these (and records the refusal); without it they get in. Either way the console must not show them.
@@ -123,19 +133,20 @@ beforeAll(async () => {
 		})
 	);
 	await csg.http.put(`/_matrix/client/v3/rooms/${enc(roomId)}/state/nl.casusruimte.access/`, access);
-	// A room that is not a case room, with a telling name, holding case state.
-	const { room_id: stray } = await csg.http.post<{ room_id: string }>('/_matrix/client/v3/createRoom', {
-		name: CANARY.roomName,
-		topic: CANARY.topic,
-		preset: 'private_chat'
-	});
-	planted.stray = await attempt(() =>
-		csg.http.put(`/_matrix/client/v3/rooms/${enc(stray)}/state/nl.casusruimte.case/`, {
+	// A room that is not a case room, with a telling name, holding case state. The guard lets only
+	// the service create rooms; a homeserver without it takes the room and the state.
+	planted.stray = await attempt(async () => {
+		const { room_id: stray } = await csg.http.post<{ room_id: string }>('/_matrix/client/v3/createRoom', {
+			name: CANARY.roomName,
+			topic: CANARY.topic,
+			preset: 'private_chat'
+		});
+		await csg.http.put(`/_matrix/client/v3/rooms/${enc(stray)}/state/nl.casusruimte.case/`, {
 			v: 1,
 			reference: 'DH-2026-0998',
 			victim: CANARY.stateExtra
-		})
-	);
+		});
+	});
 	// A free-text membership reason: the guard refuses it; a room from before the guard may hold one.
 	const late = await createUser('POLITIE');
 	planted.inviteReason = await attempt(() =>
@@ -144,9 +155,10 @@ beforeAll(async () => {
 			reason: CANARY.inviteReason
 		})
 	);
-	// A closed case past retention, so the delete endpoint really runs.
+	// A closed case past retention, so the delete endpoint really runs: closed long ago, which only
+	// the service can record (a member's closure is dated now).
 	closedRoom = await caseWithMembers(csg, [named], { first_report_at: '2023-12-01T00:00:00Z' });
-	await closeCaseAt(csg, closedRoom.roomId, '2024-01-01T00:00:00Z', '2025-01-01T00:00:00Z');
+	await closeCaseAsServiceAt(closedRoom.roomId, '2024-01-01T00:00:00Z', '2025-01-01T00:00:00Z');
 
 	for (const e of ENDPOINTS) {
 		const target = e.name === 'delete' || e.name === 'retention' ? closedRoom.roomId : roomId;
@@ -213,6 +225,8 @@ describe('privacy console responses', () => {
 			});
 		}
 		if (planted.stray === 'planted') expect(overview.stray_rooms.length).toBeGreaterThan(0);
+		// profile changes are off on this homeserver: the member events carry the directory's name (a canary too)
+		expect(profile).toEqual({ displayname: 'refused', avatar: 'refused' });
 	});
 
 	it('contain no canary and no content field, in any response', () => {

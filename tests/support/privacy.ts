@@ -185,6 +185,22 @@ export async function closeCaseAt(
 }
 
 /**
+ * Closes a case as the service account with dates of our choosing: a case closed long ago. A member
+ * cannot backdate a closure (the guard holds closed_at to the server's clock); the service may, and
+ * only with a retention date inside the configured window.
+ */
+export async function closeCaseAsServiceAt(roomId: string, closedAt: string, retentionUntil: string): Promise<void> {
+	const service = await serviceClient();
+	const current = await service.getStateEvent(roomId, 'nl.casusruimte.case');
+	await service.sendState(roomId, 'nl.casusruimte.case', '', {
+		...current,
+		phase: 'closed',
+		closed_at: closedAt,
+		retention_until: retentionUntil
+	});
+}
+
+/**
  * Plants test data that the homeserver's guard module refuses when it is installed
  * (plaintext in case rooms, case state outside them): 'planted' or 'refused'.
  */
