@@ -6,6 +6,7 @@
  */
 import { caseRoomCreateRequest } from '../src/lib/matrix/room-template.ts';
 import { STATE } from '../src/lib/case/event-types.ts';
+import { addMonths, DEFAULT_RETENTION } from '../src/lib/case/policy.ts';
 import type { World, WorldUser } from '../tests/support/world.ts';
 import { mapLimit, now, retry, round } from './lib/stats.ts';
 
@@ -47,18 +48,22 @@ export async function seedCaseRooms(
 		async (i) => {
 			const reportedAt = Date.now() - (i % 400) * 6 * 3600_000;
 			const phase = PHASES[i % PHASES.length]!;
-			const closedAt = phase === 'closed' ? iso(reportedAt + 30 * 86_400_000) : null;
+			// A closed case takes no joins (the guard): the room starts under regie, the member
+			// joins, then the service records the closure (a month after the report at most, never
+			// in the future) with retention inside the policy's window.
+			const closedAt = phase === 'closed' ? iso(Math.min(reportedAt + 30 * 86_400_000, Date.now() - 60_000)) : null;
+			const caseState = {
+				v: 1 as const,
+				reference: `DH-${year}-${String(offset + i).padStart(5, '0')}`,
+				region: 'DH' as const,
+				phase: phase === 'closed' ? ('regie' as const) : phase,
+				first_report_at: iso(reportedAt),
+				acute: i % 3 === 0,
+				closed_at: null,
+				retention_until: null
+			};
 			const body = caseRoomCreateRequest({
-				case: {
-					v: 1,
-					reference: `DH-${year}-${String(offset + i).padStart(5, '0')}`,
-					region: 'DH',
-					phase,
-					first_report_at: iso(reportedAt),
-					acute: i % 3 === 0,
-					closed_at: closedAt,
-					retention_until: closedAt ? iso(reportedAt + 400 * 86_400_000) : null
-				},
+				case: caseState,
 				access: {
 					v: 1,
 					organisations: [
@@ -85,6 +90,15 @@ export async function seedCaseRooms(
 			}
 			const { room_id } = await retry(() => world.service.createRoom(body));
 			await retry(() => member.http.post(`/_matrix/client/v3/rooms/${encodeURIComponent(room_id)}/join`, {}));
+			if (closedAt) {
+				const closed = {
+					...caseState,
+					phase: 'closed',
+					closed_at: closedAt,
+					retention_until: iso(addMonths(closedAt, DEFAULT_RETENTION.default_months).getTime())
+				};
+				await retry(() => world.service.sendState(room_id, STATE.case, '', closed));
+			}
 			done++;
 			if (opts.log && done % 250 === 0) opts.log(`  seeded ${done}/${count} case rooms`);
 			return room_id;
