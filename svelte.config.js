@@ -1,5 +1,6 @@
 import adapter from '@sveltejs/adapter-node';
 import { vitePreprocess } from '@sveltejs/vite-plugin-svelte';
+import { CSP_DIRECTIVES } from './src/lib/server/security-headers.js';
 
 /** @type {import('@sveltejs/kit').Config} */
 const config = {
@@ -15,20 +16,12 @@ const config = {
 		// src/hooks.server.ts because it is deployment configuration, not build input.
 		csp: {
 			mode: 'auto',
-			directives: {
-				'default-src': ['self'],
-				// The Rust crypto is WebAssembly; compiling it needs 'wasm-unsafe-eval' (not 'unsafe-eval').
-				'script-src': ['self', 'wasm-unsafe-eval'],
-				'style-src': ['self', 'unsafe-inline'],
-				'img-src': ['self', 'data:', 'blob:'],
-				'font-src': ['self'],
-				'connect-src': ['self'],
-				'worker-src': ['self', 'blob:'],
-				'object-src': ['none'],
-				'base-uri': ['self'],
-				'form-action': ['self'],
-				'frame-ancestors': ['none']
-			}
+			// One list for pages and static files (src/lib/server/security-headers.js); SvelteKit
+			// writes the keywords without quotes. The Rust crypto is WebAssembly, so script-src has
+			// 'wasm-unsafe-eval' (not 'unsafe-eval').
+			directives: Object.fromEntries(
+				Object.entries(CSP_DIRECTIVES).map(([name, values]) => [name, values.map((v) => v.replace(/^'(.*)'$/, '$1'))])
+			)
 		}
 	}
 };
