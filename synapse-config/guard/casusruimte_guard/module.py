@@ -44,10 +44,13 @@ from .rules import (
     DIRECTORY_USER_EVENT,
     INVITE_NOT_COVERED,
     INVITE_ROLE,
+    MDT_EVENT,
+    MDT_MEMBER,
     MEDIA,
     NOT_COORDINATOR,
     PROFILE,
     PUBLISH,
+    REGIE_ORGANISATION,
     ROLE,
     ROOM_CREATION,
     UNKNOWN_ORGANISATION,
@@ -65,7 +68,16 @@ logger = logging.getLogger(__name__)
 
 DAY_MS = 24 * 3600 * 1000
 # Refusals that rest on the directory: re-checked on fresh directory state before they stand.
-DIRECTORY_RULES = (INVITE_NOT_COVERED, INVITE_ROLE, ROLE, NOT_COORDINATOR, PROFILE, UNKNOWN_ORGANISATION)
+DIRECTORY_RULES = (
+    INVITE_NOT_COVERED,
+    INVITE_ROLE,
+    ROLE,
+    NOT_COORDINATOR,
+    PROFILE,
+    UNKNOWN_ORGANISATION,
+    MDT_MEMBER,
+    REGIE_ORGANISATION,
+)
 # A media upload larger than this is judged on its first bytes only.
 MEDIA_SAMPLE_BYTES = 64 * 1024
 
@@ -146,9 +158,15 @@ class CasusGuard:
             self._directory.saw_write(ev.state_key)
         if ev.type == ORGANISATIONS_EVENT and ev.sender == self._config.service_user_id:
             self._directory.saw_organisations_write()
+        if ev.type == MDT_EVENT and ev.sender == self._config.service_user_id and ev.state_key:
+            self._directory.saw_mdt_write(ev.state_key)
 
         create = state_events.get(("m.room.create", ""))
-        room = Room(state=_Contents(state_events), creator=create.sender if create else None)
+        room = Room(
+            state=_Contents(state_events),
+            creator=create.sender if create else None,
+            member_since=_MemberSince(state_events),
+        )
         try:
             rejection = await self._decide(ev, room)
         except SynapseError:
@@ -180,10 +198,18 @@ class CasusGuard:
                 organisations = await self._directory.organisations(fresh)
             except DirectoryUnavailable as err:
                 logger.warning("casusruimte guard: %s", err)
+        mdt = None
+        region = self._rules.mdt_region(ev, room)
+        if region:
+            try:
+                mdt = await self._directory.mdt(region, fresh)
+            except DirectoryUnavailable as err:
+                logger.warning("casusruimte guard: %s", err)
         return Context(
             directory=await self._entries(self._rules.users_to_look_up(ev, room), fresh),
             organisations=organisations,
             now_ms=self._api.get_current_time_msec(),
+            mdt=mdt,
         )
 
     async def _entries(self, user_ids: set[str], fresh: bool = False) -> dict[str, DirectoryEntry | None]:
@@ -351,3 +377,22 @@ class _Contents(Mapping):  # type: ignore[type-arg]
 
     def __len__(self) -> int:
         return len(self._events)
+
+
+class _MemberSince(Mapping):  # type: ignore[type-arg]
+    """user ID -> origin_server_ts of their current m.room.member event, without copying the state."""
+
+    def __init__(self, state_events: StateMap[EventBase]):
+        self._events = state_events
+
+    def __getitem__(self, user_id: str) -> int:
+        event = self._events.get(("m.room.member", user_id))
+        if event is None:
+            raise KeyError(user_id)
+        return int(event.origin_server_ts)
+
+    def __iter__(self) -> Iterator[str]:
+        return (key for kind, key in self._events if kind == "m.room.member")
+
+    def __len__(self) -> int:
+        return sum(1 for kind, _ in self._events if kind == "m.room.member")
