@@ -40,6 +40,7 @@ from .directory import ORGANISATIONS_EVENT, DirectoryCache, DirectoryUnavailable
 from .resource import PATH, RejectionsResource
 from .rules import (
     ALIAS,
+    BOARD_ROOM_TYPE,
     CASE_ROOM_TYPE,
     DIRECTORY_USER_EVENT,
     INVITE_NOT_COVERED,
@@ -162,10 +163,19 @@ class CasusGuard:
             self._directory.saw_mdt_write(ev.state_key)
 
         create = state_events.get(("m.room.create", ""))
+        joined_on: dict[str, str | None] = {}
+        if (
+            ev.type == "m.room.encrypted"
+            and create is not None
+            and create.content.get("type") == BOARD_ROOM_TYPE
+            and ev.sender != self._config.service_user_id
+        ):
+            joined_on[ev.sender] = await self._joined_on(state_events, ev.sender)
         room = Room(
             state=_Contents(state_events),
             creator=create.sender if create else None,
             member_since=_MemberSince(state_events),
+            joined_on=joined_on,
         )
         try:
             rejection = await self._decide(ev, room)
@@ -220,6 +230,27 @@ class CasusGuard:
         except DirectoryUnavailable as err:
             logger.warning("casusruimte guard: %s", err)
             return {user_id: None for user_id in user_ids}
+
+    async def _joined_on(self, state_events: StateMap[EventBase], user_id: str) -> str | None:
+        """The reason of the invitation that the user's current join answered (an aanmelding guest's
+        is `aanmelding`), read from the event the join replaced; None when unknown."""
+        event = state_events.get(("m.room.member", user_id))
+        if event is None or event.content.get("membership") != "join":
+            return None
+        try:
+            unsigned = getattr(event, "unsigned", None) or {}
+            prev = unsigned.get("prev_content")
+            if prev is None and unsigned.get("replaces_state"):
+                # Synapse records the replaced state event's ID on every state event it creates.
+                replaced = await self._api._store.get_event(unsigned["replaces_state"], allow_none=True)
+                prev = replaced.content if replaced is not None else None
+        except Exception:
+            logger.warning("casusruimte guard: could not read the invitation before a join", exc_info=True)
+            return None
+        if not prev or prev.get("membership") != "invite":
+            return None
+        reason = prev.get("reason")
+        return reason if isinstance(reason, str) else None
 
     # --- rooms, aliases and the room directory -------------------------------------
 

@@ -154,6 +154,9 @@ class Room:
     creator: str | None = None
     # user ID -> when their current m.room.member event was sent (ms since epoch), where known.
     member_since: Mapping[str, int] = field(default_factory=dict)
+    # user ID -> the reason of the invitation that their current join answered, where known
+    # (the caller fills it for the one sender of a board post).
+    joined_on: Mapping[str, str | None] = field(default_factory=dict)
 
     def content(self, event_type: str, state_key: str = "") -> Mapping[str, Any] | None:
         return self.state.get((event_type, state_key))
@@ -666,8 +669,13 @@ class Rules:
         if self._in_region_mdt(sender, room, ctx):
             return None
         since = room.member_since.get(sender)
-        if room.membership(sender) == "join" and since is not None and 0 <= ctx.now_ms - since <= GUEST_WINDOW_MS:
-            return None  # the opener of a new case posting the aanmelding
+        if (
+            room.membership(sender) == "join"
+            and room.joined_on.get(sender) == AANMELDING_REASON
+            and since is not None
+            and 0 <= ctx.now_ms - since <= GUEST_WINDOW_MS
+        ):
+            return None  # the opener of a new case, invited as aanmelding guest, posting the aanmelding
         return forbidden(
             MDT_MEMBER,
             f"{sender} does not sit in the MDT of region {room.region()} now; only the region's MDT posts on its board "

@@ -65,7 +65,7 @@ def rules(schemas):
     return Rules(SERVICE, schemas)
 
 
-def board(extra=None, since=None):
+def board(extra=None, since=None, joined_on=None):
     state = {
         ("m.room.create", ""): {"type": BOARD_TYPE, "m.federate": False, "room_version": "12"},
         ("m.room.join_rules", ""): {"join_rule": "invite"},
@@ -80,7 +80,7 @@ def board(extra=None, since=None):
     joined_long_ago = NOW - 30 * 24 * 3600 * 1000
     member_since = {k: joined_long_ago for (t, k) in state if t == "m.room.member"}
     member_since.update(since or {})
-    return Room(state=state, creator=SERVICE, member_since=member_since)
+    return Room(state=state, creator=SERVICE, member_since=member_since, joined_on=joined_on or {})
 
 
 def case_room(extra=None, phase="triage"):
@@ -189,10 +189,16 @@ def test_only_the_regions_mdt_now_posts_on_the_board(rules):
 
 
 def test_the_opener_posts_the_aanmelding_right_after_joining(rules):
-    guest = board({("m.room.member", OPENER): {"membership": "join"}}, since={OPENER: NOW - 60_000})
+    guest = board({("m.room.member", OPENER): {"membership": "join"}}, since={OPENER: NOW - 60_000}, joined_on={OPENER: "aanmelding"})
     assert verdict(rules, timeline("m.room.encrypted", ENVELOPE, OPENER), guest) is None
     assert verdict(rules, timeline("m.room.encrypted", ENVELOPE, OPENER), guest, now=NOW + GUEST_WINDOW_MS) == ("mdt_member", FORBIDDEN)
     assert verdict(rules, timeline("m.room.encrypted", {**ENVELOPE, "body": SECRET}, OPENER), guest)[0] == "schema"
+    # a member taken out of the MDT just after joining it is no guest: they joined on an mdt-board invitation
+    recent = board(since={FORMER: NOW - 60_000}, joined_on={FORMER: "mdt-board"})
+    assert verdict(rules, timeline("m.room.encrypted", ENVELOPE, FORMER), recent) == ("mdt_member", FORBIDDEN)
+    # nor is anyone whose invitation is unknown
+    unknown = board({("m.room.member", OPENER): {"membership": "join"}}, since={OPENER: NOW - 60_000})
+    assert verdict(rules, timeline("m.room.encrypted", ENVELOPE, OPENER), unknown) == ("mdt_member", FORBIDDEN)
 
 
 # --- the board: membership ----------------------------------------------------------------------------

@@ -23,9 +23,10 @@ CHAIR = "@mdt.voorzitter:localhost"
 
 
 class FakeEvent:
-    def __init__(self, type, sender, content, state_key=None, room_id=ROOM, origin_server_ts=1_800_000_000_000):
+    def __init__(self, type, sender, content, state_key=None, room_id=ROOM, origin_server_ts=1_800_000_000_000, unsigned=None):
         self.type, self.sender, self.content, self.room_id, self._state_key = type, sender, content, room_id, state_key
         self.origin_server_ts = origin_server_ts
+        self.unsigned = unsigned or {}
 
     def is_state(self):
         return self._state_key is not None
@@ -46,6 +47,11 @@ class FakeApi:
         self.admins = {SERVICE}
         self.tokens = {"service-token": SERVICE, "holder-token": HOLDER}
         self.public_room_list_manager = SimpleNamespace(room_is_in_public_room_list=self._is_public)
+        self.events = {}
+        self._store = SimpleNamespace(get_event=self._get_event)
+
+    async def _get_event(self, event_id, allow_none=False):
+        return self.events.get(event_id)
 
     async def _is_public(self, room_id):
         return room_id in self.published
@@ -328,7 +334,10 @@ def board_state(*joined):
     events = [
         FakeEvent("m.room.create", SERVICE, {"type": "nl.casusruimte.board", "m.federate": False, "room_version": "12"}, "", BOARD),
         FakeEvent("nl.casusruimte.board", SERVICE, {"v": 1, "region": "DH"}, "", BOARD),
-        *(FakeEvent("m.room.member", u, {"membership": "join"}, u, BOARD, ts) for u, ts in joined),
+        *(
+            FakeEvent("m.room.member", u, {"membership": "join"}, u, BOARD, ts, {"replaces_state": f"$invite-{u}"})
+            for u, ts in joined
+        ),
     ]
     return {(e.type, e.get_state_key()): e for e in events}
 
@@ -367,6 +376,9 @@ def test_an_aanmelding_guest_posts_only_just_after_joining(setup):
     guard, api = setup
     now = api.get_current_time_msec()
     api.add_user("@politie.bakker:localhost", "POLITIE")
+    api.events["$invite-@politie.bakker:localhost"] = FakeEvent(
+        "m.room.member", SERVICE, {"membership": "invite", "reason": "aanmelding"}, "@politie.bakker:localhost", BOARD
+    )
     set_mdt(api, [CHAIR], [HOLDER])
     fresh = board_state(("@politie.bakker:localhost", now - 5_000))
     stale = board_state(("@politie.bakker:localhost", now - 2 * 3600_000))
@@ -374,6 +386,12 @@ def test_an_aanmelding_guest_posts_only_just_after_joining(setup):
     assert run(guard.check_event_allowed(post, fresh)) == (True, None)
     with pytest.raises(SynapseError, match="only the region's MDT posts"):
         run(guard.check_event_allowed(post, stale))
+    # joined on an invitation for the MDT (and since taken out of it): no guest
+    api.events["$invite-@politie.bakker:localhost"] = FakeEvent(
+        "m.room.member", SERVICE, {"membership": "invite", "reason": "mdt-board"}, "@politie.bakker:localhost", BOARD
+    )
+    with pytest.raises(SynapseError, match="only the region's MDT posts"):
+        run(guard.check_event_allowed(post, fresh))
 
 
 def test_the_mdt_chair_comes_into_a_case_on_the_chair_role(setup):
