@@ -24,6 +24,7 @@ import { GUARD_RULE_CODES } from '../../src/lib/case/allow-list.ts';
 import { AGENDA_STATE, BOARD_POINTER_EVENT, BOARD_ROOM_TYPE, BOARD_STATE } from '../../src/lib/case/board.ts';
 import { MDT_EVENT, type MdtContent } from '../../src/lib/directory/mdt.ts';
 import type { ServiceClient } from '../../src/lib/server/synapse-admin.ts';
+import { fieldsOf, memberTypes, schemaOf, withValue } from '../support/allow-list-fields.ts';
 
 const enc = encodeURIComponent;
 /** Plaintext that no allowed field can hold: a name and an address. */
@@ -314,6 +315,45 @@ describe("a region's board", () => {
 		const after = await send(vt.accessToken, boardRoom, 'm.room.encrypted', envelope());
 		// a disabled account may also have lost its token; either way nothing is posted
 		expect(after.status).not.toBe(200);
+	});
+});
+
+describe('generated from the schemas: a plaintext marker in any field of any event a board member sends', () => {
+	it('covers every event type a board member may send', () => {
+		expect(memberTypes('board')).toEqual(['m.room.encrypted', 'm.room.member', 'org.matrix.dummy_event']);
+	});
+
+	const senders: Record<string, { sample: unknown; submit: (c: unknown) => Promise<Reply> }> = {
+		'm.room.encrypted': {
+			sample: envelope(),
+			submit: (c) => send(csg.accessToken, boardRoom, 'm.room.encrypted', c)
+		},
+		'org.matrix.dummy_event': {
+			sample: {},
+			submit: (c) => send(csg.accessToken, boardRoom, 'org.matrix.dummy_event', c)
+		},
+		'm.room.member': {
+			sample: { membership: 'join' },
+			submit: (c) => putState(csg.accessToken, boardRoom, 'm.room.member', c, csg.userId)
+		}
+	};
+
+	it.each(['m.room.encrypted', 'org.matrix.dummy_event', 'm.room.member'])('%s', async (type) => {
+		const { sample, submit } = senders[type]!;
+		ok(await submit(sample), `${type} valid sample`);
+		const { strings, objects } = fieldsOf(schemaOf('board', type), sample);
+		expect(strings.length + objects.length).toBeGreaterThan(0);
+		for (const at of strings) {
+			const reply = await submit(withValue(sample, at, MARKER));
+			if (type === 'm.room.member' && reply.status === 200) {
+				// Synapse replaces a member's own display name with the profile's (allow_per_room_profiles: false).
+				const stored = await getState(csg.accessToken, boardRoom, 'm.room.member', csg.userId);
+				expect(JSON.stringify(stored), at.join('.')).not.toContain(MARKER);
+			} else refused(reply, `${type} ${at.join('.')}`);
+		}
+		for (const at of objects)
+			refused(await submit(withValue(sample, [...at, 'casus_note'], MARKER)), `${type} extra field at ${at.join('.')}`);
+		ok(await submit(sample), `${type} valid sample again`);
 	});
 });
 
