@@ -46,12 +46,10 @@ NAMESPACE = "nl.casusruimte."
 DIRECTORY_NAMESPACE = "nl.casusruimte.directory."
 DIRECTORY_USER_EVENT = "nl.casusruimte.directory.user"
 CASE_ROOM_TYPE = "nl.casusruimte.case"
-# src/lib/case/board.ts and src/lib/directory/mdt.ts
+# src/lib/case/board.ts and src/lib/directory/mdt.ts (the agenda state and the board pointer need no rule beyond their shape)
 BOARD_ROOM_TYPE = "nl.casusruimte.board"
 BOARD_STATE = "nl.casusruimte.board"
-AGENDA = "nl.casusruimte.agenda"
 MDT_EVENT = "nl.casusruimte.directory.mdt"
-BOARD_POINTER_EVENT = "nl.casusruimte.directory.board"
 # Membership reasons (src/lib/case/reasons.ts) the rules read.
 MDT_CHAIR_REASON = "mdt-chair"
 AANMELDING_REASON = "aanmelding"
