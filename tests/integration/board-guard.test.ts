@@ -206,6 +206,13 @@ describe("a region's board", () => {
 		);
 		ok(await putState(serviceToken, boardRoom, BOARD_STATE, { v: 1, region: REGION }), 'the service, unchanged');
 		ok(await putState(serviceToken, boardRoom, 'm.room.join_rules', { join_rule: 'invite' }), 'invite only');
+		refused(
+			await raw(serviceToken, 'PUT', `/_matrix/client/v3/directory/list/room/${enc(boardRoom)}`, {
+				visibility: 'public'
+			}),
+			'published in the room directory',
+			'never published'
+		);
 	});
 
 	it('the canary: a plaintext marker is refused wherever it is put, and never stored', async () => {

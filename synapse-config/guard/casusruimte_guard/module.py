@@ -294,13 +294,14 @@ class CasusGuard:
     async def user_may_publish_room(self, user_id: str, room_id: str) -> Any:
         state = await self._api.get_room_state(room_id, [("m.room.create", "")])
         create = state.get(("m.room.create", ""))
-        if create is None or create.content.get("type") != CASE_ROOM_TYPE:
+        if create is None or create.content.get("type") not in (CASE_ROOM_TYPE, BOARD_ROOM_TYPE):
             return NOT_SPAM  # other rooms: the room_list_publication_rules decide
         # Synapse asks the same question for publishing and unpublishing. A case
         # room that is (somehow) listed may always be taken off the list.
         if await self._api.public_room_list_manager.room_is_in_public_room_list(room_id):
             return NOT_SPAM
-        rejection = forbidden(PUBLISH, "a case room is never published in the room directory")
+        what = "a case room" if create.content.get("type") == CASE_ROOM_TYPE else "an MDT board"
+        rejection = forbidden(PUBLISH, f"{what} is never published in the room directory")
         await self._record(user_id, room_id, rejection, None)
         return Codes.FORBIDDEN, {"error": rejection.text}
 

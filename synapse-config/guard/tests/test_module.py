@@ -402,3 +402,12 @@ def test_the_mdt_chair_comes_into_a_case_on_the_chair_role(setup):
         run(guard.check_event_allowed(invite, api.rooms[ROOM]))
     set_mdt(api, [CHAIR], [HOLDER])
     assert run(guard.check_event_allowed(invite, api.rooms[ROOM])) == (True, None)
+
+
+def test_a_board_is_never_published_either(setup):
+    guard, api = setup
+    api.rooms[BOARD] = board_state()
+    code, fields = run(guard.user_may_publish_room(SERVICE, BOARD))
+    assert code == Codes.FORBIDDEN and "an MDT board is never published" in fields["error"]
+    api.published.add(BOARD)
+    assert run(guard.user_may_publish_room(SERVICE, BOARD)) == NOT_SPAM
