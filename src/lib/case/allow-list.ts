@@ -15,7 +15,13 @@ import { z } from 'zod';
 import { STATE } from './event-types.ts';
 import { AccessState, CaseState, RegieState, TriageStatusState } from './state.ts';
 import { CaseReference, MatrixUserId, RegionCode } from './primitives.ts';
-import { INVITE_REASONS, MEMBERSHIP_REASONS, PRIVACY_ACTION_REASONS, REMOVE_REASONS } from './reasons.ts';
+import {
+	INVITE_REASONS,
+	MEMBERSHIP_REASONS,
+	PRIVACY_ACTION_REASONS,
+	REMOVE_REASONS,
+	type InviteReason
+} from './reasons.ts';
 import { ServiceNotice } from './notices.ts';
 import { DirectoryUserContent, ORGANISATIONS_EVENT, OrganisationsContent, USER_EVENT } from '../directory/schema.ts';
 import { MDT_EVENT, MdtContent } from '../directory/mdt.ts';
@@ -93,36 +99,34 @@ export const EncryptedContent = z.strictObject({
  * InviteReason, leave and ban → RemoveReason) and the display name Synapse copies
  * from the profile. No avatar, no per-room profile, no third-party invite, no knock.
  */
-export const MemberContent = z.discriminatedUnion('membership', [
-	z.strictObject({
-		membership: z.literal('invite'),
-		reason: z.enum(INVITE_REASONS).optional(),
-		displayname: DisplayName.optional()
-	}),
-	z.strictObject({ membership: z.literal('join'), displayname: DisplayName.optional() }),
-	z.strictObject({ membership: z.literal('leave'), reason: z.enum(REMOVE_REASONS).optional() }),
-	z.strictObject({ membership: z.literal('ban'), reason: z.enum(REMOVE_REASONS).optional() })
-]);
+function memberContent(inviteReason: z.ZodEnum) {
+	return z.discriminatedUnion('membership', [
+		z.strictObject({
+			membership: z.literal('invite'),
+			reason: inviteReason.optional(),
+			displayname: DisplayName.optional()
+		}),
+		z.strictObject({ membership: z.literal('join'), displayname: DisplayName.optional() }),
+		z.strictObject({ membership: z.literal('leave'), reason: z.enum(REMOVE_REASONS).optional() }),
+		z.strictObject({ membership: z.literal('ban'), reason: z.enum(REMOVE_REASONS).optional() })
+	]);
+}
+
+export const MemberContent = memberContent(z.enum(INVITE_REASONS));
 
 /**
  * m.room.member on an MDT board: the service invites a member of the region's
  * MDT (`mdt-board`) or, for the time of posting an aanmelding, the opener of a
  * new case (`aanmelding`); removals carry a removal code. Nothing else.
  */
-export const BOARD_INVITE_REASONS = [
-	'mdt-board',
-	'aanmelding'
-] as const satisfies readonly (typeof INVITE_REASONS)[number][];
-export const BoardMemberContent = z.discriminatedUnion('membership', [
-	z.strictObject({
-		membership: z.literal('invite'),
-		reason: z.enum(BOARD_INVITE_REASONS).optional(),
-		displayname: DisplayName.optional()
-	}),
-	z.strictObject({ membership: z.literal('join'), displayname: DisplayName.optional() }),
-	z.strictObject({ membership: z.literal('leave'), reason: z.enum(REMOVE_REASONS).optional() }),
-	z.strictObject({ membership: z.literal('ban'), reason: z.enum(REMOVE_REASONS).optional() })
-]);
+export const BOARD_INVITE_REASONS = ['mdt-board', 'aanmelding'] as const satisfies readonly InviteReason[];
+export const BoardMemberContent = memberContent(z.enum(BOARD_INVITE_REASONS));
+
+/** The reasons someone is invited into a case: every invite reason but the board's. */
+export const CaseInviteReason = z.enum(INVITE_REASONS).exclude([...BOARD_INVITE_REASONS]);
+export const CASE_INVITE_REASONS = CaseInviteReason.options;
+/** m.room.member in a case room: a case's invite reasons (the board's are refused there). */
+export const CaseMemberContent = memberContent(CaseInviteReason);
 
 /** Every reason code a redaction may carry (only the service redacts; the product does not today). */
 export const REDACTION_REASONS = [...MEMBERSHIP_REASONS, ...PRIVACY_ACTION_REASONS] as const;
@@ -248,7 +252,7 @@ export interface Allowed {
 /** Every event a case room may hold. Anything else is refused. */
 export const CASE_ROOM: Record<string, Allowed> = {
 	'm.room.create': { state: 'empty', sender: 'service', content: CaseCreateContent },
-	'm.room.member': { state: 'user', sender: 'members', content: MemberContent },
+	'm.room.member': { state: 'user', sender: 'members', content: CaseMemberContent },
 	'm.room.power_levels': { state: 'empty', sender: 'service', content: PowerLevelsContent },
 	'm.room.join_rules': { state: 'empty', sender: 'service', content: CaseJoinRules },
 	'm.room.history_visibility': { state: 'empty', sender: 'service', content: HistoryVisibilityContent },

@@ -53,7 +53,6 @@ MDT_EVENT = "nl.casusruimte.directory.mdt"
 # Membership reasons (src/lib/case/reasons.ts) the rules read.
 MDT_CHAIR_REASON = "mdt-chair"
 AANMELDING_REASON = "aanmelding"
-BOARD_ONLY_REASONS = ("mdt-board", AANMELDING_REASON)
 # How long after joining an aanmelding guest (not in the MDT) may post on the board.
 GUEST_WINDOW_MS = 60 * 60 * 1000
 # Roles that may be a member of a case (never only privacy officer or administrator).
@@ -533,8 +532,6 @@ class Rules:
         membership = event.content.get("membership")
         if membership == "knock":
             return forbidden(JOIN_NOT_INVITED, "a case room takes no knocks: ask the regiehouder or the MDT chair to invite you")
-        if kind == "case" and membership == "invite" and event.content.get("reason") in BOARD_ONLY_REASONS:
-            return bad_json("m.room.member: mdt-board and aanmelding are reasons for the MDT board, not for a case")
         if sender == self.service:
             if kind == "case" and membership == "invite" and target != self.service:
                 if room.phase() == "closed":
