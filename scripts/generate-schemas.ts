@@ -2,12 +2,16 @@
  * Writes the guard's allow-list into synapse-config/schemas/, generated from the
  * zod schemas in src/lib/case, so the homeserver's guard and the client validate
  * against one source:
- * - case/<type>.json and directory/<type>.json: the exact content of every event
- *   a case room / the directory room may hold (src/lib/case/allow-list.ts);
- * - allow-list.json: per room kind and event type, who may send it and its state key;
+ * - case/<type>.json, board/<type>.json and directory/<type>.json: the exact
+ *   content of every event a case room / an MDT board / the directory room may
+ *   hold (src/lib/case/allow-list.ts);
+ * - allow-list.json: per room kind and event type, who may send it and its state
+ *   key, plus `state_keys.region`: the region codes a `region` state key may be;
  * - policy.json: the retention window (src/lib/case/policy.ts), from the env
  *   CASUS_RETENTION_MONTHS, CASUS_RETENTION_MIN_MONTHS, CASUS_RETENTION_MAX_MONTHS
- *   (defaults DEFAULT_RETENTION), the one setting the app server reads too;
+ *   (defaults DEFAULT_RETENTION), the one setting the app server reads too; and
+ *   `regie_organisations`, the organisations whose case managers may hold regie
+ *   (env CASUS_REGIE_ORGANISATIONS, default CSG, VT, SHN);
  * - <type>.json for the four plaintext case state types (as before).
  * Runs before every homeserver start and test run; the output is not committed.
  */
@@ -16,8 +20,17 @@ import path from 'node:path';
 import { z } from 'zod';
 import { STATE } from '../src/lib/case/event-types.ts';
 import { CaseState, TriageStatusState, RegieState, AccessState } from '../src/lib/case/state.ts';
-import { CASE_ROOM, DIRECTORY_ROOM, schemaFile, type Allowed } from '../src/lib/case/allow-list.ts';
-import { DEFAULT_RETENTION, RetentionPolicy } from '../src/lib/case/policy.ts';
+import {
+	BOARD_ROOM,
+	CASE_ROOM,
+	DIRECTORY_ROOM,
+	schemaFile,
+	type Allowed,
+	type RoomKind
+} from '../src/lib/case/allow-list.ts';
+import { DEFAULT_RETENTION, RetentionPolicy, regieOrganisationsFrom } from '../src/lib/case/policy.ts';
+import { RegionCode } from '../src/lib/case/primitives.ts';
+import { OrganisationCode } from '../src/lib/directory/schema.ts';
 import { SYNAPSE_CONFIG } from './lib/paths.ts';
 
 export const STATE_SCHEMAS: Record<string, z.ZodType> = {
@@ -27,8 +40,9 @@ export const STATE_SCHEMAS: Record<string, z.ZodType> = {
 	[STATE.access]: AccessState
 };
 
-export const ROOMS: Record<'case' | 'directory', Record<string, Allowed>> = {
+export const ROOMS: Record<RoomKind, Record<string, Allowed>> = {
 	case: CASE_ROOM,
+	board: BOARD_ROOM,
 	directory: DIRECTORY_ROOM
 };
 
@@ -60,6 +74,15 @@ export function retentionPolicyFromEnv(): RetentionPolicy {
 	return parsed.data;
 }
 
+/** The organisations whose case managers may hold regie; refused when a code is not an organisation code. */
+export function regieOrganisationsFromEnv(): string[] {
+	const codes = [...regieOrganisationsFrom(process.env)];
+	const bad = codes.filter((c) => !OrganisationCode.safeParse(c).success);
+	if (bad.length > 0 || codes.length === 0)
+		throw new Error('CASUS_REGIE_ORGANISATIONS: a comma-separated list of organisation codes such as CSG,VT,SHN');
+	return [...new Set(codes)];
+}
+
 function write(file: string, value: unknown): void {
 	mkdirSync(path.dirname(file), { recursive: true });
 	writeFileSync(file, JSON.stringify(value, null, 2) + '\n');
@@ -73,8 +96,8 @@ export function generateSchemas(outDir = path.join(SYNAPSE_CONFIG, 'schemas')): 
 		write(file, jsonSchema(schema, type));
 		written.push(file);
 	}
-	const index: Record<string, Record<string, { state: string | null; sender: string; schema: string }>> = {};
-	for (const [room, list] of Object.entries(ROOMS) as ['case' | 'directory', Record<string, Allowed>][]) {
+	const index: Record<string, Record<string, unknown>> = {};
+	for (const [room, list] of Object.entries(ROOMS) as [RoomKind, Record<string, Allowed>][]) {
 		index[room] = {};
 		for (const [type, allowed] of Object.entries(list)) {
 			const rel = schemaFile(room, type);
@@ -83,9 +106,13 @@ export function generateSchemas(outDir = path.join(SYNAPSE_CONFIG, 'schemas')): 
 			written.push(path.join(outDir, rel));
 		}
 	}
+	index.state_keys = { region: [...RegionCode.options] };
 	write(path.join(outDir, 'allow-list.json'), index);
 	written.push(path.join(outDir, 'allow-list.json'));
-	write(path.join(outDir, 'policy.json'), { retention: retentionPolicyFromEnv() });
+	write(path.join(outDir, 'policy.json'), {
+		retention: retentionPolicyFromEnv(),
+		regie_organisations: regieOrganisationsFromEnv()
+	});
 	written.push(path.join(outDir, 'policy.json'));
 	return written;
 }

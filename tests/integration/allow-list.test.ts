@@ -9,13 +9,16 @@
  *     case state, remove, redact, close and set retention, in an open and a
  *     closed case, with the outcome the rules say.
  */
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { accounts, createUser, server, serviceClient, type TestUser } from '../support/harness.ts';
 import { openCase } from '../support/cases.ts';
-import { SYNAPSE_CONFIG } from '../../scripts/lib/paths.ts';
+import {
+	fieldsOf,
+	memberTypes as memberTypesOf,
+	schemaOf as schemaOfKind,
+	withValue
+} from '../support/allow-list-fields.ts';
 import { addMonths } from '../../src/lib/case/policy.ts';
 import { retentionPolicyFromEnv } from '../../scripts/generate-schemas.ts';
 
@@ -69,66 +72,6 @@ const envelope = () => ({
 });
 
 // --- (a) generated from the schemas --------------------------------------------------------------
-
-type Json = Record<string, unknown>;
-const SCHEMAS = path.join(SYNAPSE_CONFIG, 'schemas');
-const index = JSON.parse(readFileSync(path.join(SCHEMAS, 'allow-list.json'), 'utf8')) as Record<
-	string,
-	Record<string, { state: string | null; sender: string; schema: string }>
->;
-const schemaOf = (type: string) =>
-	JSON.parse(readFileSync(path.join(SCHEMAS, index.case![type]!.schema), 'utf8')) as Json;
-
-/** The alternative of a union that the sample value takes (by its constant fields), or the schema itself. */
-function resolve(schema: Json, value: unknown): Json {
-	const alternatives = (schema.oneOf ?? schema.anyOf) as Json[] | undefined;
-	if (!alternatives) return schema;
-	const matching = alternatives.find((alt) => {
-		if (alt.type !== 'object' || typeof value !== 'object' || value === null) return false;
-		const props = (alt.properties ?? {}) as Record<string, Json>;
-		return Object.entries(props).every(([k, p]) => !('const' in p) || (value as Json)[k] === p.const);
-	});
-	return matching ?? schema;
-}
-
-function allowsString(schema: Json): boolean {
-	if (schema.type === 'string') return true;
-	const alternatives = (schema.oneOf ?? schema.anyOf) as Json[] | undefined;
-	return !!alternatives?.some((a) => a.type === 'string');
-}
-
-/** Every string field (as a path) and every object level of `sample`, read from its JSON Schema. */
-function fieldsOf(schema: Json, sample: unknown, at: (string | number)[] = []) {
-	const out = { strings: [] as (string | number)[][], objects: [] as (string | number)[][] };
-	const s = resolve(schema, sample);
-	if (s.type === 'object' && typeof sample === 'object' && sample !== null) {
-		out.objects.push(at);
-		for (const [key, prop] of Object.entries((s.properties ?? {}) as Record<string, Json>)) {
-			const value = (sample as Json)[key];
-			if (allowsString(resolve(prop, value))) out.strings.push([...at, key]);
-			else if (value !== undefined && value !== null) {
-				const inner = fieldsOf(prop, value, [...at, key]);
-				out.strings.push(...inner.strings);
-				out.objects.push(...inner.objects);
-			}
-		}
-	} else if (s.type === 'array' && Array.isArray(sample)) {
-		sample.forEach((item, i) => {
-			const inner = fieldsOf(s.items as Json, item, [...at, i]);
-			out.strings.push(...inner.strings);
-			out.objects.push(...inner.objects);
-		});
-	}
-	return out;
-}
-
-function withValue(sample: unknown, at: (string | number)[], value: unknown): unknown {
-	const copy = structuredClone(sample) as Json;
-	let node: Json = copy;
-	for (const part of at.slice(0, -1)) node = node[part as string] as Json;
-	node[at.at(-1) as string] = value;
-	return copy;
-}
 
 let regiehouder: TestUser; // CSG professional, opened the cases
 let vt: TestUser; // VT professional, member
@@ -184,9 +127,7 @@ beforeAll(async () => {
 }, 120_000);
 
 describe('(a) a plaintext marker in any field of any event a member sends is refused; the valid sample passes', () => {
-	const memberTypes = Object.entries(index.case!)
-		.filter(([, a]) => a.sender === 'members')
-		.map(([type]) => type);
+	const memberTypes = memberTypesOf('case');
 
 	it('covers every event type a member may send', () => {
 		expect(memberTypes.sort()).toEqual(
@@ -242,7 +183,7 @@ describe('(a) a plaintext marker in any field of any event a member sends is ref
 		async (type) => {
 			const { sample, submit } = await senders[type]!();
 			ok(await submit(sample), `${type} valid sample`);
-			const { strings, objects } = fieldsOf(schemaOf(type), sample);
+			const { strings, objects } = fieldsOf(schemaOfKind('case', type), sample);
 			expect(strings.length + objects.length).toBeGreaterThan(0);
 			for (const at of strings) {
 				const reply = await submit(withValue(sample, at, MARKER));

@@ -370,10 +370,20 @@ describe('case state', () => {
 				'changes only through the service'
 			);
 		}
+		// regie belongs to case managers of the regie organisations (issue 12): not the police member
+		await expect(
+			(await caseService()).handover(regiehouder.accessToken, roomId, { to: regiehouder.userId, deputy: member.userId })
+		).rejects.toBeDefined();
+		const unchanged = await raw(
+			serviceToken,
+			'GET',
+			`/_matrix/client/v3/rooms/${enc(roomId)}/state/nl.casusruimte.regie/`
+		);
+		expect(unchanged.body.deputy).not.toBe(member.userId);
 		const handedOver = await (
 			await caseService()
-		).handover(regiehouder.accessToken, roomId, { to: regiehouder.userId, deputy: member.userId });
-		expect(handedOver.deputy).toBe(member.userId);
+		).handover(regiehouder.accessToken, roomId, { to: regiehouder.userId, deputy: chair.userId });
+		expect(handedOver.deputy).toBe(chair.userId);
 	});
 
 	it('refuses schema-invalid state with 400 M_BAD_JSON and says what is wrong without repeating it', async () => {

@@ -1,6 +1,6 @@
 /**
- * The homeserver's allow-list: every event a case room or the directory room may
- * hold, who may send it and its exact content, every nested field included. This
+ * The homeserver's allow-list: every event a case room, an MDT board or the
+ * directory room may hold, who may send it and its exact content, every nested field included. This
  * is the one source for the JSON Schemas the guard module validates with
  * (scripts/generate-schemas.ts writes them into synapse-config/schemas/); any
  * event type not listed here is refused, and so is any content that does not
@@ -14,10 +14,26 @@
 import { z } from 'zod';
 import { STATE } from './event-types.ts';
 import { AccessState, CaseState, RegieState, TriageStatusState } from './state.ts';
-import { CaseReference, MatrixUserId } from './primitives.ts';
-import { INVITE_REASONS, MEMBERSHIP_REASONS, PRIVACY_ACTION_REASONS, REMOVE_REASONS } from './reasons.ts';
+import { CaseReference, MatrixUserId, RegionCode } from './primitives.ts';
+import {
+	INVITE_REASONS,
+	MEMBERSHIP_REASONS,
+	PRIVACY_ACTION_REASONS,
+	REMOVE_REASONS,
+	type InviteReason
+} from './reasons.ts';
 import { ServiceNotice } from './notices.ts';
 import { DirectoryUserContent, ORGANISATIONS_EVENT, OrganisationsContent, USER_EVENT } from '../directory/schema.ts';
+import { MDT_EVENT, MdtContent } from '../directory/mdt.ts';
+import {
+	AGENDA_STATE,
+	AgendaState,
+	BOARD_POINTER_EVENT,
+	BOARD_ROOM_TYPE,
+	BOARD_STATE,
+	BoardPointer,
+	BoardState
+} from './board.ts';
 
 /** Megolm, the only room-message encryption Matrix clients use (and the template sets). */
 export const MEGOLM = 'm.megolm.v1.aes-sha2';
@@ -83,16 +99,34 @@ export const EncryptedContent = z.strictObject({
  * InviteReason, leave and ban → RemoveReason) and the display name Synapse copies
  * from the profile. No avatar, no per-room profile, no third-party invite, no knock.
  */
-export const MemberContent = z.discriminatedUnion('membership', [
-	z.strictObject({
-		membership: z.literal('invite'),
-		reason: z.enum(INVITE_REASONS).optional(),
-		displayname: DisplayName.optional()
-	}),
-	z.strictObject({ membership: z.literal('join'), displayname: DisplayName.optional() }),
-	z.strictObject({ membership: z.literal('leave'), reason: z.enum(REMOVE_REASONS).optional() }),
-	z.strictObject({ membership: z.literal('ban'), reason: z.enum(REMOVE_REASONS).optional() })
-]);
+function memberContent(inviteReason: z.ZodEnum) {
+	return z.discriminatedUnion('membership', [
+		z.strictObject({
+			membership: z.literal('invite'),
+			reason: inviteReason.optional(),
+			displayname: DisplayName.optional()
+		}),
+		z.strictObject({ membership: z.literal('join'), displayname: DisplayName.optional() }),
+		z.strictObject({ membership: z.literal('leave'), reason: z.enum(REMOVE_REASONS).optional() }),
+		z.strictObject({ membership: z.literal('ban'), reason: z.enum(REMOVE_REASONS).optional() })
+	]);
+}
+
+export const MemberContent = memberContent(z.enum(INVITE_REASONS));
+
+/**
+ * m.room.member on an MDT board: the service invites a member of the region's
+ * MDT (`mdt-board`) or, for the time of posting an aanmelding, the opener of a
+ * new case (`aanmelding`); removals carry a removal code. Nothing else.
+ */
+export const BOARD_INVITE_REASONS = ['mdt-board', 'aanmelding'] as const satisfies readonly InviteReason[];
+export const BoardMemberContent = memberContent(z.enum(BOARD_INVITE_REASONS));
+
+/** The reasons someone is invited into a case: every invite reason but the board's. */
+export const CaseInviteReason = z.enum(INVITE_REASONS).exclude([...BOARD_INVITE_REASONS]);
+export const CASE_INVITE_REASONS = CaseInviteReason.options;
+/** m.room.member in a case room: a case's invite reasons (the board's are refused there). */
+export const CaseMemberContent = memberContent(CaseInviteReason);
 
 /** Every reason code a redaction may carry (only the service redacts; the product does not today). */
 export const REDACTION_REASONS = [...MEMBERSHIP_REASONS, ...PRIVACY_ACTION_REASONS] as const;
@@ -114,6 +148,13 @@ export const CaseCreateContent = z.strictObject({
 	'm.federate': z.literal(false),
 	room_version: RoomVersion,
 	/** Room versions before 11 name the creator here; later ones take the sender. */
+	creator: MatrixUserId.optional()
+});
+
+export const BoardCreateContent = z.strictObject({
+	type: z.literal(BOARD_ROOM_TYPE),
+	'm.federate': z.literal(false),
+	room_version: RoomVersion,
 	creator: MatrixUserId.optional()
 });
 
@@ -157,6 +198,8 @@ export const RetentionContent = z.strictObject({
 	min_lifetime: Lifetime.optional()
 });
 export const CaseNameContent = z.strictObject({ name: CaseReference });
+/** A board has no name but its region's code. */
+export const BoardNameContent = z.strictObject({ name: RegionCode });
 export const DIRECTORY_ROOM_NAME = 'Casusruimte: organisaties en rollen';
 export const DirectoryNameContent = z.strictObject({ name: z.literal(DIRECTORY_ROOM_NAME) });
 const ALIAS_HINT = 'the directory alias #casusruimte-directory:server';
@@ -197,8 +240,11 @@ export const ServerAclContent = z.strictObject({
 export type Sender = 'service' | 'members' | 'self';
 
 export interface Allowed {
-	/** State with this kind of state key (empty, a user ID, or `user:` + a user ID), or null for timeline. */
-	state: 'empty' | 'user' | 'directory-user' | null;
+	/**
+	 * State with this kind of state key (empty, a user ID, `user:` + a user ID, or
+	 * a region code), or null for timeline.
+	 */
+	state: 'empty' | 'user' | 'directory-user' | 'region' | null;
 	sender: Sender;
 	content: z.ZodType;
 }
@@ -206,7 +252,7 @@ export interface Allowed {
 /** Every event a case room may hold. Anything else is refused. */
 export const CASE_ROOM: Record<string, Allowed> = {
 	'm.room.create': { state: 'empty', sender: 'service', content: CaseCreateContent },
-	'm.room.member': { state: 'user', sender: 'members', content: MemberContent },
+	'm.room.member': { state: 'user', sender: 'members', content: CaseMemberContent },
 	'm.room.power_levels': { state: 'empty', sender: 'service', content: PowerLevelsContent },
 	'm.room.join_rules': { state: 'empty', sender: 'service', content: CaseJoinRules },
 	'm.room.history_visibility': { state: 'empty', sender: 'service', content: HistoryVisibilityContent },
@@ -219,11 +265,38 @@ export const CASE_ROOM: Record<string, Allowed> = {
 	[STATE.triageStatus]: { state: 'empty', sender: 'members', content: TriageStatusState },
 	[STATE.access]: { state: 'empty', sender: 'members', content: AccessState },
 	[STATE.regie]: { state: 'empty', sender: 'service', content: RegieState },
+	[AGENDA_STATE]: { state: 'empty', sender: 'service', content: AgendaState },
 	'm.room.encrypted': { state: null, sender: 'members', content: EncryptedContent },
 	'm.room.message': { state: null, sender: 'service', content: ServiceNotice },
 	'm.room.redaction': { state: null, sender: 'service', content: RedactionContent },
 	'org.matrix.dummy_event': { state: null, sender: 'members', content: DummyContent }
 };
+
+/**
+ * Every event an MDT board (one per region) may hold: the service sets up the room,
+ * invites and removes; the region's MDT members only join, leave and post
+ * end-to-end encrypted records (the aanmelding, links). Membership itself is
+ * checked by the guard against the region's MDT in the directory, now.
+ */
+export const BOARD_ROOM: Record<string, Allowed> = {
+	'm.room.create': { state: 'empty', sender: 'service', content: BoardCreateContent },
+	'm.room.member': { state: 'user', sender: 'self', content: BoardMemberContent },
+	'm.room.power_levels': { state: 'empty', sender: 'service', content: PowerLevelsContent },
+	'm.room.join_rules': { state: 'empty', sender: 'service', content: CaseJoinRules },
+	'm.room.history_visibility': { state: 'empty', sender: 'service', content: HistoryVisibilityContent },
+	'm.room.guest_access': { state: 'empty', sender: 'service', content: GuestAccessContent },
+	'm.room.encryption': { state: 'empty', sender: 'service', content: EncryptionContent },
+	'm.room.retention': { state: 'empty', sender: 'service', content: RetentionContent },
+	'm.room.name': { state: 'empty', sender: 'service', content: BoardNameContent },
+	'm.room.server_acl': { state: 'empty', sender: 'service', content: ServerAclContent },
+	[BOARD_STATE]: { state: 'empty', sender: 'service', content: BoardState },
+	'm.room.encrypted': { state: null, sender: 'members', content: EncryptedContent },
+	'm.room.redaction': { state: null, sender: 'service', content: RedactionContent },
+	'org.matrix.dummy_event': { state: null, sender: 'members', content: DummyContent }
+};
+
+/** A region's MDT in the directory, or `{}` when the region's MDT is removed (`buildMdts` skips it). */
+export const MdtDirectoryContent = z.union([MdtContent, z.strictObject({})]);
 
 /** Every event the directory room may hold: the service writes; members only join and leave themselves. */
 export const DIRECTORY_ROOM: Record<string, Allowed> = {
@@ -238,11 +311,15 @@ export const DIRECTORY_ROOM: Record<string, Allowed> = {
 	'm.room.canonical_alias': { state: 'empty', sender: 'service', content: DirectoryCanonicalAlias },
 	[ORGANISATIONS_EVENT]: { state: 'empty', sender: 'service', content: OrganisationsContent },
 	[USER_EVENT]: { state: 'directory-user', sender: 'service', content: DirectoryUserContent },
+	[MDT_EVENT]: { state: 'region', sender: 'service', content: MdtDirectoryContent },
+	[BOARD_POINTER_EVENT]: { state: 'region', sender: 'service', content: BoardPointer },
 	'org.matrix.dummy_event': { state: null, sender: 'members', content: DummyContent }
 };
 
+export type RoomKind = 'case' | 'board' | 'directory';
+
 /** Schema file names: one per (room kind, event type), because a type's shape may differ per room. */
-export function schemaFile(room: 'case' | 'directory', type: string): string {
+export function schemaFile(room: RoomKind, type: string): string {
 	return `${room}/${type}.json`;
 }
 
@@ -274,5 +351,7 @@ export const GUARD_RULE_CODES = [
 	'retention',
 	'closure_date',
 	'room_creation',
-	'media'
+	'media',
+	'mdt_member',
+	'regie_organisation'
 ] as const;

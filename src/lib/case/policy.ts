@@ -55,3 +55,18 @@ export function retentionAllowed(closedAt: string, retentionUntil: string, polic
 export function retentionMonthsAllowed(months: number, policy: RetentionPolicy): boolean {
 	return Number.isInteger(months) && months >= policy.min_months && months <= policy.max_months;
 }
+
+/**
+ * Which organisations' case managers may hold regie (deployment configuration,
+ * env CASUS_REGIE_ORGANISATIONS, comma-separated). The approach: CSG, VT, SHN.
+ */
+export const DEFAULT_REGIE_ORGANISATIONS: readonly string[] = ['CSG', 'VT', 'SHN'];
+
+export function regieOrganisationsFrom(env: Record<string, string | undefined>): readonly string[] {
+	const raw = env.CASUS_REGIE_ORGANISATIONS?.trim();
+	if (!raw) return DEFAULT_REGIE_ORGANISATIONS;
+	return raw
+		.split(',')
+		.map((s) => s.trim().toUpperCase())
+		.filter(Boolean);
+}

@@ -17,7 +17,10 @@ export const INVITE_REASONS = [
 	'expertise', // needed for a specific task or expertise
 	'statutory-task', // the organisation's statutory task (e.g. VT safety assessment)
 	'consent-given', // the victim consented to sharing with this organisation
-	'replacement' // replaces a colleague who leaves the case
+	'replacement', // replaces a colleague who leaves the case
+	'mdt-chair', // the region's MDT chair, to record the MDT's decision (board → case)
+	'mdt-board', // a member of the region's MDT, onto the region's board
+	'aanmelding' // the opener of a new case, onto the board for the time of posting the aanmelding
 ] as const;
 export const InviteReason = z.enum(INVITE_REASONS);
 export type InviteReason = z.infer<typeof InviteReason>;

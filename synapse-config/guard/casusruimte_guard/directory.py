@@ -17,7 +17,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
-from .rules import DIRECTORY_USER_EVENT, DirectoryEntry
+from .rules import DIRECTORY_USER_EVENT, MDT_EVENT, DirectoryEntry, Mdt
 
 ORGANISATIONS_EVENT = "nl.casusruimte.directory.organisations"
 
@@ -60,6 +60,9 @@ class DirectoryCache:
         # user -> until when their entry is in flux (a write was just seen).
         self._volatile: dict[str, float] = {}
         self._organisations: tuple[float, frozenset[str]] | None = None
+        # region -> (read at, the region's MDT or None); region -> until when it is in flux.
+        self._mdts: dict[str, tuple[float, Mdt | None]] = {}
+        self._mdt_volatile: dict[str, float] = {}
 
     async def room_id(self) -> str:
         # The directory room never moves; resolve it once it exists.
@@ -103,6 +106,25 @@ class DirectoryCache:
         )
         self._organisations = (now, codes)
         return codes
+
+    async def mdt(self, region: str, fresh: bool = False) -> Mdt | None:
+        """The region's MDT (nl.casusruimte.directory.mdt, state key = region), or None when it has none."""
+        now = self._clock()
+        cached = self._mdts.get(region)
+        if cached and not fresh and now - cached[0] < self.ttl:
+            return cached[1]
+        mdt = Mdt.parse(region, await self._fetch_state(await self.room_id(), MDT_EVENT, region))
+        if self._mdt_volatile.get(region, 0) > now:
+            self._mdts.pop(region, None)
+        else:
+            self._mdt_volatile.pop(region, None)
+            self._mdts[region] = (now, mdt)
+        return mdt
+
+    def saw_mdt_write(self, region: str) -> None:
+        """The service account is writing a region's MDT: forget the cached one."""
+        self._mdts.pop(region, None)
+        self._mdt_volatile[region] = self._clock() + 5.0
 
     def saw_organisations_write(self) -> None:
         self._organisations = None

@@ -40,14 +40,18 @@ from .directory import ORGANISATIONS_EVENT, DirectoryCache, DirectoryUnavailable
 from .resource import PATH, RejectionsResource
 from .rules import (
     ALIAS,
+    BOARD_ROOM_TYPE,
     CASE_ROOM_TYPE,
     DIRECTORY_USER_EVENT,
     INVITE_NOT_COVERED,
     INVITE_ROLE,
+    MDT_EVENT,
+    MDT_MEMBER,
     MEDIA,
     NOT_COORDINATOR,
     PROFILE,
     PUBLISH,
+    REGIE_ORGANISATION,
     ROLE,
     ROOM_CREATION,
     UNKNOWN_ORGANISATION,
@@ -65,7 +69,16 @@ logger = logging.getLogger(__name__)
 
 DAY_MS = 24 * 3600 * 1000
 # Refusals that rest on the directory: re-checked on fresh directory state before they stand.
-DIRECTORY_RULES = (INVITE_NOT_COVERED, INVITE_ROLE, ROLE, NOT_COORDINATOR, PROFILE, UNKNOWN_ORGANISATION)
+DIRECTORY_RULES = (
+    INVITE_NOT_COVERED,
+    INVITE_ROLE,
+    ROLE,
+    NOT_COORDINATOR,
+    PROFILE,
+    UNKNOWN_ORGANISATION,
+    MDT_MEMBER,
+    REGIE_ORGANISATION,
+)
 # A media upload larger than this is judged on its first bytes only.
 MEDIA_SAMPLE_BYTES = 64 * 1024
 
@@ -146,9 +159,24 @@ class CasusGuard:
             self._directory.saw_write(ev.state_key)
         if ev.type == ORGANISATIONS_EVENT and ev.sender == self._config.service_user_id:
             self._directory.saw_organisations_write()
+        if ev.type == MDT_EVENT and ev.sender == self._config.service_user_id and ev.state_key:
+            self._directory.saw_mdt_write(ev.state_key)
 
         create = state_events.get(("m.room.create", ""))
-        room = Room(state=_Contents(state_events), creator=create.sender if create else None)
+        joined_on: dict[str, str | None] = {}
+        if (
+            ev.type == "m.room.encrypted"
+            and create is not None
+            and create.content.get("type") == BOARD_ROOM_TYPE
+            and ev.sender != self._config.service_user_id
+        ):
+            joined_on[ev.sender] = await self._joined_on(state_events, ev.sender)
+        room = Room(
+            state=_Contents(state_events),
+            creator=create.sender if create else None,
+            member_since=_MemberSince(state_events),
+            joined_on=joined_on,
+        )
         try:
             rejection = await self._decide(ev, room)
         except SynapseError:
@@ -180,10 +208,18 @@ class CasusGuard:
                 organisations = await self._directory.organisations(fresh)
             except DirectoryUnavailable as err:
                 logger.warning("casusruimte guard: %s", err)
+        mdt = None
+        region = self._rules.mdt_region(ev, room)
+        if region:
+            try:
+                mdt = await self._directory.mdt(region, fresh)
+            except DirectoryUnavailable as err:
+                logger.warning("casusruimte guard: %s", err)
         return Context(
             directory=await self._entries(self._rules.users_to_look_up(ev, room), fresh),
             organisations=organisations,
             now_ms=self._api.get_current_time_msec(),
+            mdt=mdt,
         )
 
     async def _entries(self, user_ids: set[str], fresh: bool = False) -> dict[str, DirectoryEntry | None]:
@@ -194,6 +230,27 @@ class CasusGuard:
         except DirectoryUnavailable as err:
             logger.warning("casusruimte guard: %s", err)
             return {user_id: None for user_id in user_ids}
+
+    async def _joined_on(self, state_events: StateMap[EventBase], user_id: str) -> str | None:
+        """The reason of the invitation that the user's current join answered (an aanmelding guest's
+        is `aanmelding`), read from the event the join replaced; None when unknown."""
+        event = state_events.get(("m.room.member", user_id))
+        if event is None or event.content.get("membership") != "join":
+            return None
+        try:
+            unsigned = getattr(event, "unsigned", None) or {}
+            prev = unsigned.get("prev_content")
+            if prev is None and unsigned.get("replaces_state"):
+                # Synapse records the replaced state event's ID on every state event it creates.
+                replaced = await self._api._store.get_event(unsigned["replaces_state"], allow_none=True)
+                prev = replaced.content if replaced is not None else None
+        except Exception:
+            logger.warning("casusruimte guard: could not read the invitation before a join", exc_info=True)
+            return None
+        if not prev or prev.get("membership") != "invite":
+            return None
+        reason = prev.get("reason")
+        return reason if isinstance(reason, str) else None
 
     # --- rooms, aliases and the room directory -------------------------------------
 
@@ -237,13 +294,14 @@ class CasusGuard:
     async def user_may_publish_room(self, user_id: str, room_id: str) -> Any:
         state = await self._api.get_room_state(room_id, [("m.room.create", "")])
         create = state.get(("m.room.create", ""))
-        if create is None or create.content.get("type") != CASE_ROOM_TYPE:
+        if create is None or create.content.get("type") not in (CASE_ROOM_TYPE, BOARD_ROOM_TYPE):
             return NOT_SPAM  # other rooms: the room_list_publication_rules decide
         # Synapse asks the same question for publishing and unpublishing. A case
         # room that is (somehow) listed may always be taken off the list.
         if await self._api.public_room_list_manager.room_is_in_public_room_list(room_id):
             return NOT_SPAM
-        rejection = forbidden(PUBLISH, "a case room is never published in the room directory")
+        what = "a case room" if create.content.get("type") == CASE_ROOM_TYPE else "an MDT board"
+        rejection = forbidden(PUBLISH, f"{what} is never published in the room directory")
         await self._record(user_id, room_id, rejection, None)
         return Codes.FORBIDDEN, {"error": rejection.text}
 
@@ -351,3 +409,22 @@ class _Contents(Mapping):  # type: ignore[type-arg]
 
     def __len__(self) -> int:
         return len(self._events)
+
+
+class _MemberSince(Mapping):  # type: ignore[type-arg]
+    """user ID -> origin_server_ts of their current m.room.member event, without copying the state."""
+
+    def __init__(self, state_events: StateMap[EventBase]):
+        self._events = state_events
+
+    def __getitem__(self, user_id: str) -> int:
+        event = self._events.get(("m.room.member", user_id))
+        if event is None:
+            raise KeyError(user_id)
+        return int(event.origin_server_ts)
+
+    def __iter__(self) -> Iterator[str]:
+        return (key for kind, key in self._events if kind == "m.room.member")
+
+    def __len__(self) -> int:
+        return sum(1 for kind, _ in self._events if kind == "m.room.member")

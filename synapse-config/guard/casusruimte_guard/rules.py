@@ -17,6 +17,16 @@ no new members in a closed case, the retention window (policy.json), and a
 display name that is the directory's. Rooms outside the product (only the
 service creates rooms now) get no plaintext at all.
 
+The daily MDT (issue 12): each region's MDT board is allow-listed like a case
+room. Only the region's MDT now (nl.casusruimte.directory.mdt in the directory)
+joins it and posts on it, and, for the minutes of posting an aanmelding, the
+opener of a new case whom the service invited with reason `aanmelding`; only
+the service invites, removes and sets state; members send only the megolm
+envelope. In a case room the region's MDT chair may come in on an `mdt-chair`
+invitation even when their organisation is not in the access basis (the basis
+is the chair role, and the membership reason says so), and a new regiehouder or
+deputy must work for one of the regie organisations (policy.json).
+
 Messages never contain values from the event content (they reach the
 homeserver's log and the privacy officer's rejection log): only field paths,
 user IDs, organisation codes from the directory and rule descriptions.
@@ -36,6 +46,15 @@ NAMESPACE = "nl.casusruimte."
 DIRECTORY_NAMESPACE = "nl.casusruimte.directory."
 DIRECTORY_USER_EVENT = "nl.casusruimte.directory.user"
 CASE_ROOM_TYPE = "nl.casusruimte.case"
+# src/lib/case/board.ts and src/lib/directory/mdt.ts (the agenda state and the board pointer need no rule beyond their shape)
+BOARD_ROOM_TYPE = "nl.casusruimte.board"
+BOARD_STATE = "nl.casusruimte.board"
+MDT_EVENT = "nl.casusruimte.directory.mdt"
+# Membership reasons (src/lib/case/reasons.ts) the rules read.
+MDT_CHAIR_REASON = "mdt-chair"
+AANMELDING_REASON = "aanmelding"
+# How long after joining an aanmelding guest (not in the MDT) may post on the board.
+GUEST_WINDOW_MS = 60 * 60 * 1000
 # Roles that may be a member of a case (never only privacy officer or administrator).
 CASE_ROLES = ("professional", "chair")
 # How far a member's closed_at may be from the server's clock.
@@ -78,12 +97,16 @@ RETENTION = "retention"  # retention_until outside the configured window, or set
 CLOSURE_DATE = "closure_date"  # closed_at far from the server's clock when a member closes the case
 ROOM_CREATION = "room_creation"  # only the service creates rooms
 MEDIA = "media"  # a media upload that is not an encrypted blob
+# The daily MDT (issue 12).
+MDT_MEMBER = "mdt_member"  # on a board (or as mdt-chair in a case) without being in the region's MDT now
+REGIE_ORGANISATION = "regie_organisation"  # a regiehouder or deputy outside the regie organisations
 # A case room's fixed rules, refused by name (403) rather than as a shape error.
 ROOM_RULES = {
     "m.room.join_rules": (JOIN_RULE, "a case room's join rule stays invite"),
     "m.room.history_visibility": (HISTORY_VISIBILITY, "a case room's history stays shared: never world-readable"),
     "m.room.guest_access": (GUEST_ACCESS, "guests may not join a case room"),
 }
+WHERE = {"case": "a case room", "board": "an MDT board", "directory": "the directory room"}
 
 
 @dataclass(frozen=True)
@@ -126,6 +149,11 @@ class Room:
 
     state: Mapping[tuple[str, str], Mapping[str, Any]] = field(default_factory=dict)
     creator: str | None = None
+    # user ID -> when their current m.room.member event was sent (ms since epoch), where known.
+    member_since: Mapping[str, int] = field(default_factory=dict)
+    # user ID -> the reason of the invitation that their current join answered, where known
+    # (the caller fills it for the one sender of a board post).
+    joined_on: Mapping[str, str | None] = field(default_factory=dict)
 
     def content(self, event_type: str, state_key: str = "") -> Mapping[str, Any] | None:
         return self.state.get((event_type, state_key))
@@ -140,13 +168,34 @@ class Room:
         create = self.content("m.room.create")
         return bool(create) and create.get("type") == CASE_ROOM_TYPE
 
+    @property
+    def is_board(self) -> bool:
+        create = self.content("m.room.create")
+        return bool(create) and create.get("type") == BOARD_ROOM_TYPE
+
     def kind(self, service: str) -> str | None:
-        """"case", "directory" (the service's only other room) or None (a room outside the product)."""
+        """"case", "board", "directory" (the service's only other room) or None (a room outside the product)."""
         if self.content("m.room.create") is None:
             return None
         if self.is_case_room:
             return "case"
+        if self.is_board:
+            return "board"
         return "directory" if self.creator == service else None
+
+    def region(self) -> str | None:
+        """The case's region (case state) or the board's (board state)."""
+        content = self.content(BOARD_STATE) if self.is_board else self.content(CASE)
+        region = (content or {}).get("region")
+        return region if isinstance(region, str) else None
+
+    def invite_reason(self, user_id: str) -> str | None:
+        """The reason of the user's pending invitation, if they are invited."""
+        member = self.content("m.room.member", user_id)
+        if not member or member.get("membership") != "invite":
+            return None
+        reason = member.get("reason")
+        return reason if isinstance(reason, str) else None
 
     def phase(self) -> str | None:
         case = self.content(CASE) or {}
@@ -192,6 +241,32 @@ class DirectoryEntry:
 Directory = Mapping[str, "DirectoryEntry | None"]
 
 
+@dataclass(frozen=True)
+class Mdt:
+    """A region's MDT from the directory (src/lib/directory/mdt.ts): its chairs and members."""
+
+    region: str
+    chairs: frozenset[str] = frozenset()
+    members: frozenset[str] = frozenset()
+
+    @classmethod
+    def parse(cls, region: str, content: Any) -> "Mdt | None":
+        """None when the region has no MDT (missing, removed ({}), or malformed: a bad entry grants nothing)."""
+        if not isinstance(content, Mapping) or content.get("region") != region:
+            return None
+        chairs, members = content.get("chairs"), content.get("members")
+        if not isinstance(chairs, (list, tuple)) or not isinstance(members, (list, tuple)):
+            return None
+        return cls(
+            region,
+            frozenset(c for c in chairs if isinstance(c, str)),
+            frozenset(m.get("user") for m in members if isinstance(m, Mapping) and isinstance(m.get("user"), str)),
+        )
+
+    def sits_in(self, user_id: str) -> bool:
+        return user_id in self.chairs or user_id in self.members
+
+
 
 def parse_instant(value: Any) -> int | None:
     """An ISO 8601 UTC instant (the schema checked its form) as ms since the epoch."""
@@ -232,6 +307,8 @@ class Context:
     directory: Directory = field(default_factory=dict)
     organisations: frozenset[str] | None = None
     now_ms: int = 0
+    # The MDT of the region the decision is about (mdt_region()), or None when it has none.
+    mdt: Mdt | None = None
 
 
 class Rules:
@@ -250,7 +327,11 @@ class Rules:
         if event.sender == self.service:
             if event.type == "m.room.member" and event.state_key and event.content.get("membership") == "invite":
                 return {event.state_key} - {self.service}
+            if event.type == REGIE and kind == "case":
+                return self._new_regie(event, room) - {self.service}
             return set()
+        if kind == "board" and event.type == "m.room.encrypted":
+            return {event.sender}
         holder, deputy = room.regie()
         coordinator_by_state = event.sender in (holder, deputy) and room.membership(event.sender) == "join"
         users: set[str] = set()
@@ -268,6 +349,36 @@ class Rules:
     def needs_organisations(self, event: Event, room: Room) -> bool:
         return event.type == ACCESS and room.is_case_room
 
+    def mdt_region(self, event: Event, room: Room) -> str | None:
+        """The region whose MDT check() needs for this event, if any: who is on a
+        board, and the chair who comes into a case on an mdt-chair invitation."""
+        kind = room.kind(self.service)
+        if kind == "board":
+            if event.type == "m.room.member" and event.content.get("membership") in ("invite", "join"):
+                return room.region()
+            if event.type == "m.room.encrypted" and event.sender != self.service:
+                return room.region()
+            return None
+        if kind == "case" and event.type == "m.room.member" and event.state_key:
+            membership = event.content.get("membership")
+            if membership == "invite" and event.content.get("reason") == MDT_CHAIR_REASON:
+                return room.region()
+            if membership == "join" and room.invite_reason(event.state_key) == MDT_CHAIR_REASON:
+                return room.region()
+        return None
+
+    @staticmethod
+    def _new_regie(event: Event, room: Room) -> set[str]:
+        """The regiehouder and deputy that a regie event names and the room did not have in that place."""
+        old_holder, old_deputy = room.regie()
+        new: set[str] = set()
+        holder, deputy = event.content.get("regiehouder"), event.content.get("deputy")
+        if isinstance(holder, str) and holder != old_holder:
+            new.add(holder)
+        if isinstance(deputy, str) and deputy != old_deputy:
+            new.add(deputy)
+        return new
+
     # --- the decision -------------------------------------------------------
 
     def check(self, event: Event, room: Room, directory: Directory | Context) -> Rejection | None:
@@ -278,7 +389,7 @@ class Rules:
         if kind is None:
             return self._check_other_room(event)
         allowed = self.schemas.allowed(kind, event.type)
-        where = "a case room" if kind == "case" else "the directory room"
+        where = WHERE[kind]
         if allowed is None:
             return self._not_allowed(event, where)
         if (allowed.state is None) == event.is_state:
@@ -287,10 +398,20 @@ class Rules:
             return bad_json(f"{event.type}: the state key must be empty")
         if allowed.state == "directory-user" and not (event.state_key or "").startswith("user:@"):
             return bad_json(f"{event.type}: the state key must be user: followed by a user ID")
+        if allowed.state == "region" and event.state_key not in self.schemas.regions:
+            return bad_json(f"{event.type}: the state key must be a region code such as DH")
         if allowed.sender == "service" and event.sender != self.service:
             return self._service_only(event, where)
         if event.type == "m.room.member":
-            refusal = self._check_membership(event, room, ctx, kind)
+            refusal = (
+                self._check_board_membership(event, room, ctx)
+                if kind == "board"
+                else self._check_membership(event, room, ctx, kind)
+            )
+            if refusal:
+                return refusal
+        elif kind == "board" and event.type == "m.room.encrypted":
+            refusal = self._check_board_sender(event, room, ctx)
             if refusal:
                 return refusal
         elif event.type in (CASE, TRIAGE_STATUS, ACCESS):
@@ -299,7 +420,7 @@ class Rules:
                 return refusal
         problem = self.schemas.problem(event.type, _plain(event.content), allowed.validator)
         if problem:
-            if kind == "case" and event.type in ROOM_RULES:
+            if kind in ("case", "board") and event.type in ROOM_RULES:
                 rule, message = ROOM_RULES[event.type]
                 return forbidden(rule, message)
             return bad_json(f"{event.type}: {problem}")
@@ -309,11 +430,19 @@ class Rules:
             return self._check_case(event, room.content(CASE), ctx)
         if event.type == ACCESS:
             return self._check_access(event, ctx)
+        if event.type == REGIE and kind == "case":
+            return self._check_regie(event, room, ctx)
+        if event.type == MDT_EVENT and event.content and event.content.get("region") != event.state_key:
+            return bad_json(f"{MDT_EVENT}: region must be the state key")
+        if event.type == BOARD_STATE and kind == "board":
+            old = (room.content(BOARD_STATE) or {}).get("region")
+            if old is not None and event.content.get("region") != old:
+                return forbidden(IMMUTABLE, f"{BOARD_STATE}: a board's region never changes")
         return None
 
     def _not_allowed(self, event: Event, where: str) -> Rejection:
         if event.type == "m.room.canonical_alias":
-            return forbidden(ALIAS, "a case room has no alias: an address could reveal the case")
+            return forbidden(ALIAS, f"{where} has no alias: an address could reveal the case")
         if not event.is_state and event.type != "m.room.encrypted":
             return forbidden(
                 UNENCRYPTED,
@@ -323,7 +452,13 @@ class Rules:
         return forbidden(
             NOT_ALLOWED,
             f"{event.type} is not an event {where} holds; "
-            + ("plaintext case state is only " + ", ".join(STATE_TYPES) + ", set through the app" if where == "a case room" else "the directory is written by the casusruimte service"),
+            + (
+                "plaintext case state is only " + ", ".join(STATE_TYPES) + ", set through the app"
+                if where == WHERE["case"]
+                else "an MDT board holds only encrypted records; the service sets it up"
+                if where == WHERE["board"]
+                else "the directory is written by the casusruimte service"
+            ),
         )
 
     def _service_only(self, event: Event, where: str) -> Rejection:
@@ -344,7 +479,8 @@ class Rules:
                 # Room v12 gives a room's creator power nobody can revoke: no person may hold that over a case.
                 return forbidden(ROLE, "only the casusruimte service creates case rooms; open a case through the app")
             return forbidden(ROOM_CREATION, "rooms are created by the casusruimte service only; open a case through the app")
-        kind = "case" if event.content.get("type") == CASE_ROOM_TYPE else "directory"
+        room_type = event.content.get("type")
+        kind = "case" if room_type == CASE_ROOM_TYPE else "board" if room_type == BOARD_ROOM_TYPE else "directory"
         allowed = self.schemas.allowed(kind, "m.room.create")
         problem = self.schemas.problem("m.room.create", _plain(event.content), allowed.validator if allowed else None)
         return bad_json(f"m.room.create: {problem}") if problem else None
@@ -400,7 +536,7 @@ class Rules:
             if kind == "case" and membership == "invite" and target != self.service:
                 if room.phase() == "closed":
                     return forbidden(CLOSED, "a closed case takes no new members")
-                return self._check_covered(target, room, ctx.directory, "be invited into")
+                return self._check_invitee(event, room, ctx)
             return None
         if kind == "directory":
             if sender != target or membership not in ("join", "leave"):
@@ -419,7 +555,7 @@ class Rules:
                 return forbidden(CLOSED, "a closed case takes no new members")
             if not self._coordinates(sender, room, ctx):
                 return forbidden(NOT_COORDINATOR, "only the regiehouder, the deputy or an MDT chair invites someone into a case")
-            return self._check_covered(target, room, ctx.directory, "be invited into")
+            return self._check_invitee(event, room, ctx)
         if membership == "join":
             previous = room.membership(target)
             if previous == "join":
@@ -432,8 +568,114 @@ class Rules:
                     "a case room is joined by invitation only: ask the regiehouder or the MDT chair to invite you",
                 )
             # Still covered? Roles and the access basis may have changed since the invitation.
-            return self._check_covered(target, room, ctx.directory, "join")
+            covered = self._check_covered(target, room, ctx.directory, "join")
+            if covered and room.invite_reason(target) == MDT_CHAIR_REASON:
+                # Invited as the region's MDT chair: the chair role is the basis, if it still holds.
+                return self._check_region_chair(target, room, ctx, "join")
+            return covered
         return None  # anything else is a shape error, refused by the schema
+
+    def _check_invitee(self, event: Event, room: Room, ctx: Context) -> Rejection | None:
+        target = event.state_key or ""
+        if event.content.get("reason") == MDT_CHAIR_REASON:
+            # The region's MDT chair, to record the MDT's decision: the basis is the chair role, not the access list.
+            return self._check_region_chair(target, room, ctx, "be invited into")
+        return self._check_covered(target, room, ctx.directory, "be invited into")
+
+    def _check_region_chair(self, user_id: str, room: Room, ctx: Context, action: str) -> Rejection | None:
+        refusal = self._check_person(user_id, ctx.directory, action, "a case")
+        if refusal:
+            return refusal
+        region = room.region()
+        if ctx.mdt is None or ctx.mdt.region != region or user_id not in ctx.mdt.chairs:
+            return forbidden(
+                MDT_MEMBER,
+                f"{user_id} does not chair the MDT of region {region} now, so cannot {action} a case as its MDT chair",
+            )
+        return None
+
+    def _check_person(self, user_id: str, directory: Directory, action: str, what: str) -> Rejection | None:
+        """An active user with a role that may take part in cases (professional or chair)."""
+        entry = directory.get(user_id)
+        if entry is None or not entry.active:
+            return forbidden(
+                INVITE_NOT_COVERED,
+                f"{user_id} is not an active user in the casusruimte directory, so cannot {action} {what}",
+            )
+        if not any(role in entry.roles for role in CASE_ROLES):
+            return forbidden(
+                INVITE_ROLE,
+                f"{user_id} is not an MDT professional or chair in the directory, so cannot {action} {what} "
+                "(a privacy officer or administrator works through the console, never in the room)",
+            )
+        return None
+
+    # --- the MDT board ---------------------------------------------------------------
+
+    def _in_region_mdt(self, user_id: str, room: Room, ctx: Context) -> bool:
+        region = room.region()
+        return region is not None and ctx.mdt is not None and ctx.mdt.region == region and ctx.mdt.sits_in(user_id)
+
+    def _check_board_membership(self, event: Event, room: Room, ctx: Context) -> Rejection | None:
+        """Only the service invites and removes; the region's MDT joins (and an aanmelding guest)."""
+        target = event.state_key or ""
+        sender = event.sender
+        membership = event.content.get("membership")
+        region = room.region()
+        if membership == "knock":
+            return forbidden(JOIN_NOT_INVITED, "an MDT board takes no knocks: the service invites the region's MDT")
+        if target == self.service:
+            return None if sender == self.service else forbidden(SERVICE_ONLY, "the service's membership is its own")
+        if sender == self.service:
+            if membership != "invite":
+                return None  # removals (role-ended) always work
+            refusal = self._check_person(target, ctx.directory, "be invited onto", "an MDT board")
+            if refusal:
+                return refusal
+            if event.content.get("reason") == AANMELDING_REASON:
+                return None  # the opener of a new case, for the time of posting the aanmelding
+            if not self._in_region_mdt(target, room, ctx):
+                return forbidden(MDT_MEMBER, f"{target} does not sit in the MDT of region {region} now, so is not invited onto its board")
+            return None
+        if sender != target or membership not in ("join", "leave"):
+            return forbidden(SERVICE_ONLY, "on an MDT board only the casusruimte service invites and removes; members only join and leave")
+        if membership == "leave":
+            return None
+        previous = room.membership(target)
+        if previous == "join":
+            return None  # a profile change (checked by _check_profile)
+        if previous != "invite":
+            return forbidden(JOIN_NOT_INVITED, "an MDT board is joined on the service's invitation only")
+        refusal = self._check_person(target, ctx.directory, "join", "an MDT board")
+        if refusal:
+            return refusal
+        if room.invite_reason(target) == AANMELDING_REASON or self._in_region_mdt(target, room, ctx):
+            return None
+        return forbidden(MDT_MEMBER, f"{target} does not sit in the MDT of region {region} now, so cannot join its board")
+
+    def _check_board_sender(self, event: Event, room: Room, ctx: Context) -> Rejection | None:
+        """A record on the board: from the region's MDT now, or from an aanmelding guest just after joining."""
+        sender = event.sender
+        if sender == self.service:
+            return None
+        refusal = self._check_person(sender, ctx.directory, "post on", "an MDT board")
+        if refusal:
+            return forbidden(MDT_MEMBER, refusal.message)
+        if self._in_region_mdt(sender, room, ctx):
+            return None
+        since = room.member_since.get(sender)
+        if (
+            room.membership(sender) == "join"
+            and room.joined_on.get(sender) == AANMELDING_REASON
+            and since is not None
+            and 0 <= ctx.now_ms - since <= GUEST_WINDOW_MS
+        ):
+            return None  # the opener of a new case, invited as aanmelding guest, posting the aanmelding
+        return forbidden(
+            MDT_MEMBER,
+            f"{sender} does not sit in the MDT of region {room.region()} now; only the region's MDT posts on its board "
+            "(and the opener of a new case, right after joining for the aanmelding)",
+        )
 
     def _check_covered(self, user_id: str, room: Room, directory: Directory, action: str) -> Rejection | None:
         if user_id == self.service:
@@ -485,6 +727,22 @@ class Rules:
         if entry is not None and entry.has_role("chair"):
             return None
         return forbidden(ROLE, f"only the regiehouder, the deputy or an MDT chair may change {event.type}")
+
+    def _check_regie(self, event: Event, room: Room, ctx: Context) -> Rejection | None:
+        """A new regiehouder or deputy works for one of the regie organisations (policy.json);
+        one who already held the place stays (a case from before the rule is not locked)."""
+        allowed = self.schemas.regie_organisations
+        for user_id in sorted(self._new_regie(event, room)):
+            entry = ctx.directory.get(user_id)
+            if entry is None or not entry.active:
+                return forbidden(REGIE_ORGANISATION, f"{user_id} is not an active user in the casusruimte directory, so cannot hold regie")
+            if entry.org not in allowed:
+                return forbidden(
+                    REGIE_ORGANISATION,
+                    f"{user_id} works for {entry.org}; regie (regiehouder or deputy) is held by case managers of "
+                    + ", ".join(sorted(allowed)),
+                )
+        return None
 
     def _check_access(self, event: Event, ctx: Context) -> Rejection | None:
         known = ctx.organisations

@@ -29,9 +29,11 @@ REGIE = "nl.casusruimte.regie"
 ACCESS = "nl.casusruimte.access"
 STATE_TYPES = (CASE, TRIAGE_STATUS, REGIE, ACCESS)
 
-ROOM_KINDS = ("case", "directory")
+ROOM_KINDS = ("case", "board", "directory")
 # src/lib/case/policy.ts DEFAULT_RETENTION; policy.json (generated) overrides it.
 DEFAULT_RETENTION = {"default_months": 12, "min_months": 1, "max_months": 60}
+# src/lib/case/policy.ts DEFAULT_REGIE_ORGANISATIONS; policy.json (generated) names the deployment's.
+DEFAULT_REGIE_ORGANISATIONS = frozenset({"CSG", "VT", "SHN"})
 
 _TYPE_WORDS = {
     "string": "text",
@@ -56,7 +58,8 @@ class SchemaFilesMissing(Exception):
 class Allowed:
     """One entry of the allow-list (src/lib/case/allow-list.ts)."""
 
-    # "empty", "user" (a user ID), "directory-user" ("user:" + a user ID), or None for a timeline event.
+    # "empty", "user" (a user ID), "directory-user" ("user:" + a user ID), "region" (a region code),
+    # or None for a timeline event.
     state: str | None
     # "service", "members" or "self".
     sender: str
@@ -70,6 +73,10 @@ class Schemas:
     allow_list: Mapping[str, Mapping[str, Allowed]] = field(default_factory=dict)
     # The retention window (src/lib/case/policy.ts): default_months, min_months, max_months.
     retention: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_RETENTION))
+    # The organisations whose case managers may hold regie (policy.json regie_organisations).
+    regie_organisations: frozenset[str] = DEFAULT_REGIE_ORGANISATIONS
+    # The region codes a "region" state key may be (allow-list.json state_keys.region).
+    regions: frozenset[str] = frozenset()
 
     @classmethod
     def load(cls, directory: str | Path, types: Iterable[str] = STATE_TYPES) -> "Schemas":
@@ -85,6 +92,7 @@ class Schemas:
             Draft202012Validator.check_schema(schema)
             validators[event_type] = Draft202012Validator(schema)
         allow_list: dict[str, dict[str, Allowed]] = {}
+        regions: frozenset[str] = frozenset()
         index_path = directory / "allow-list.json"
         if not index_path.is_file():
             missing.append(str(index_path))
@@ -96,16 +104,23 @@ class Schemas:
                     schema = json.loads((directory / entry["schema"]).read_text(encoding="utf8"))
                     Draft202012Validator.check_schema(schema)
                     allow_list[kind][event_type] = Allowed(entry["state"], entry["sender"], Draft202012Validator(schema))
+            regions = frozenset(r for r in (index.get("state_keys") or {}).get("region") or [] if isinstance(r, str))
         retention = dict(DEFAULT_RETENTION)
+        regie_organisations = DEFAULT_REGIE_ORGANISATIONS
         policy_path = directory / "policy.json"
         if not policy_path.is_file():
             missing.append(str(policy_path))
         else:
-            loaded = json.loads(policy_path.read_text(encoding="utf8")).get("retention") or {}
+            policy = json.loads(policy_path.read_text(encoding="utf8"))
+            loaded = policy.get("retention") or {}
             for key in DEFAULT_RETENTION:
                 if not isinstance(loaded.get(key), int):
                     raise SchemaFilesMissing(f"casusruimte guard: {policy_path} lacks retention.{key}")
                 retention[key] = loaded[key]
+            orgs = policy.get("regie_organisations")
+            if not isinstance(orgs, list) or not orgs or not all(isinstance(o, str) for o in orgs):
+                raise SchemaFilesMissing(f"casusruimte guard: {policy_path} lacks regie_organisations")
+            regie_organisations = frozenset(orgs)
         if missing:
             raise SchemaFilesMissing(
                 "casusruimte guard: missing JSON Schema file(s) "
@@ -113,7 +128,7 @@ class Schemas:
                 + ". They are generated from the zod schemas: run `npm run schemas` "
                 "(the project's start and test commands do this)."
             )
-        return cls(validators, allow_list, retention)
+        return cls(validators, allow_list, retention, regie_organisations, regions)
 
     def allowed(self, kind: str, event_type: str) -> Allowed | None:
         return (self.allow_list.get(kind) or {}).get(event_type)

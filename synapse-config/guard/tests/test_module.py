@@ -23,8 +23,10 @@ CHAIR = "@mdt.voorzitter:localhost"
 
 
 class FakeEvent:
-    def __init__(self, type, sender, content, state_key=None, room_id=ROOM):
+    def __init__(self, type, sender, content, state_key=None, room_id=ROOM, origin_server_ts=1_800_000_000_000, unsigned=None):
         self.type, self.sender, self.content, self.room_id, self._state_key = type, sender, content, room_id, state_key
+        self.origin_server_ts = origin_server_ts
+        self.unsigned = unsigned or {}
 
     def is_state(self):
         return self._state_key is not None
@@ -45,6 +47,11 @@ class FakeApi:
         self.admins = {SERVICE}
         self.tokens = {"service-token": SERVICE, "holder-token": HOLDER}
         self.public_room_list_manager = SimpleNamespace(room_is_in_public_room_list=self._is_public)
+        self.events = {}
+        self._store = SimpleNamespace(get_event=self._get_event)
+
+    async def _get_event(self, event_id, allow_none=False):
+        return self.events.get(event_id)
 
     async def _is_public(self, room_id):
         return room_id in self.published
@@ -315,3 +322,92 @@ def test_the_rejection_endpoint_serves_admins_only(setup):
         with pytest.raises(SynapseError) as err:
             run(resource._async_render_GET(FakeRequest("service-token", **bad)))
         assert (err.value.code, err.value.errcode) == (400, "M_INVALID_PARAM")
+
+
+# --- the daily MDT (issue 12) ---------------------------------------------------------------------------
+
+BOARD = "!board:localhost"
+ENVELOPE = {"algorithm": "m.megolm.v1.aes-sha2", "ciphertext": "AwgA", "session_id": "S" * 43}
+
+
+def board_state(*joined):
+    events = [
+        FakeEvent("m.room.create", SERVICE, {"type": "nl.casusruimte.board", "m.federate": False, "room_version": "12"}, "", BOARD),
+        FakeEvent("nl.casusruimte.board", SERVICE, {"v": 1, "region": "DH"}, "", BOARD),
+        *(
+            FakeEvent("m.room.member", u, {"membership": "join"}, u, BOARD, ts, {"replaces_state": f"$invite-{u}"})
+            for u, ts in joined
+        ),
+    ]
+    return {(e.type, e.get_state_key()): e for e in events}
+
+
+def set_mdt(api, chairs, members):
+    content = {"v": 1, "region": "DH", "chairs": chairs, "members": [{"user": m, "deputy": False} for m in members], "updated_at": 1}
+    api.rooms[DIRECTORY_ROOM][("nl.casusruimte.directory.mdt", "DH")] = FakeEvent(
+        "nl.casusruimte.directory.mdt", SERVICE, content, "DH", DIRECTORY_ROOM
+    )
+
+
+def test_a_board_post_is_checked_against_the_regions_mdt_in_the_directory(setup):
+    guard, api = setup
+    now = api.get_current_time_msec()
+    api.add_user(HOLDER, "CSG")
+    api.add_user(OM, "OM")
+    api.rooms[BOARD] = board_state((HOLDER, now - 30 * 24 * 3600_000), (OM, now - 30 * 24 * 3600_000))
+    set_mdt(api, [CHAIR], [HOLDER])
+    post = lambda who: FakeEvent("m.room.encrypted", who, ENVELOPE, None, BOARD)  # noqa: E731
+    assert run(guard.check_event_allowed(post(HOLDER), api.rooms[BOARD])) == (True, None)
+    with pytest.raises(SynapseError, match="does not sit in the MDT of region DH") as err:
+        run(guard.check_event_allowed(post(OM), api.rooms[BOARD]))
+    assert err.value.code == 403
+    # the beheerder adds OM to the MDT: the refusal is re-checked on fresh directory state
+    set_mdt(api, [CHAIR], [HOLDER, OM])
+    assert run(guard.check_event_allowed(post(OM), api.rooms[BOARD])) == (True, None)
+    # a plaintext marker on the board is refused and logged without the marker
+    with pytest.raises(SynapseError) as err:
+        run(guard.check_event_allowed(FakeEvent("m.room.message", HOLDER, {"msgtype": "m.text", "body": "Jan Jansen"}, None, BOARD), api.rooms[BOARD]))
+    assert err.value.code == 403
+    assert [(r[1], r[2]) for r in rejections(api)] == [(BOARD, "mdt_member"), (BOARD, "unencrypted")]
+    assert all("Jan Jansen" not in r[4] for r in rejections(api))
+
+
+def test_an_aanmelding_guest_posts_only_just_after_joining(setup):
+    guard, api = setup
+    now = api.get_current_time_msec()
+    api.add_user("@politie.bakker:localhost", "POLITIE")
+    api.events["$invite-@politie.bakker:localhost"] = FakeEvent(
+        "m.room.member", SERVICE, {"membership": "invite", "reason": "aanmelding"}, "@politie.bakker:localhost", BOARD
+    )
+    set_mdt(api, [CHAIR], [HOLDER])
+    fresh = board_state(("@politie.bakker:localhost", now - 5_000))
+    stale = board_state(("@politie.bakker:localhost", now - 2 * 3600_000))
+    post = FakeEvent("m.room.encrypted", "@politie.bakker:localhost", ENVELOPE, None, BOARD)
+    assert run(guard.check_event_allowed(post, fresh)) == (True, None)
+    with pytest.raises(SynapseError, match="only the region's MDT posts"):
+        run(guard.check_event_allowed(post, stale))
+    # joined on an invitation for the MDT (and since taken out of it): no guest
+    api.events["$invite-@politie.bakker:localhost"] = FakeEvent(
+        "m.room.member", SERVICE, {"membership": "invite", "reason": "mdt-board"}, "@politie.bakker:localhost", BOARD
+    )
+    with pytest.raises(SynapseError, match="only the region's MDT posts"):
+        run(guard.check_event_allowed(post, fresh))
+
+
+def test_the_mdt_chair_comes_into_a_case_on_the_chair_role(setup):
+    guard, api = setup
+    api.add_user(CHAIR, "OM", roles=("professional", "chair"))
+    invite = FakeEvent("m.room.member", SERVICE, {"membership": "invite", "reason": "mdt-chair"}, CHAIR)
+    with pytest.raises(SynapseError, match="does not chair the MDT of region DH"):
+        run(guard.check_event_allowed(invite, api.rooms[ROOM]))
+    set_mdt(api, [CHAIR], [HOLDER])
+    assert run(guard.check_event_allowed(invite, api.rooms[ROOM])) == (True, None)
+
+
+def test_a_board_is_never_published_either(setup):
+    guard, api = setup
+    api.rooms[BOARD] = board_state()
+    code, fields = run(guard.user_may_publish_room(SERVICE, BOARD))
+    assert code == Codes.FORBIDDEN and "an MDT board is never published" in fields["error"]
+    api.published.add(BOARD)
+    assert run(guard.user_may_publish_room(SERVICE, BOARD)) == NOT_SPAM

@@ -1,0 +1,73 @@
+/**
+ * The daily MDT of a region, in the directory: who sits in it (per
+ * organisation, with deputies) and who chairs it. One state event per region in
+ * the directory room, written by the service account only (`npm run admin -- mdt …`):
+ *   type nl.casusruimte.directory.mdt, state key = the region code.
+ * Pure: the guard reads the same shape (generated JSON Schema), the app server
+ * and the browser fold it with `buildMdts`.
+ */
+import { z } from 'zod';
+import { RegionCode } from '../case/primitives.ts';
+import { MatrixUserId } from './schema.ts';
+import type { Directory } from './directory.ts';
+
+export const MDT_EVENT = 'nl.casusruimte.directory.mdt';
+
+export const MdtMember = z.strictObject({
+	user: MatrixUserId,
+	/** A deputy sits in for a colleague of the same organisation; same rights on the board. */
+	deputy: z.boolean()
+});
+export type MdtMember = z.infer<typeof MdtMember>;
+
+export const MdtContent = z.strictObject({
+	v: z.literal(1),
+	region: RegionCode,
+	/** Who chairs the daily meeting (procesregisseur); a chair is also a board member. */
+	chairs: z.array(MatrixUserId).max(8),
+	members: z.array(MdtMember).max(64),
+	/** ms since epoch of the last change. */
+	updated_at: z.number().int().nonnegative()
+});
+export type MdtContent = z.infer<typeof MdtContent>;
+
+export type Mdts = ReadonlyMap<RegionCode, MdtContent>;
+
+/** Folds the directory room's MDT state events (invalid ones are skipped; an empty content removes a region's MDT). */
+export function buildMdts(events: Iterable<{ type: string; state_key?: string; content: unknown }>): Mdts {
+	const out = new Map<RegionCode, MdtContent>();
+	for (const e of events) {
+		if (e.type !== MDT_EVENT) continue;
+		const parsed = MdtContent.safeParse(e.content);
+		if (parsed.success && parsed.data.region === e.state_key) out.set(parsed.data.region, parsed.data);
+	}
+	return out;
+}
+
+const active = (directory: Directory, userId: string) => directory.users.get(userId)?.active === true;
+
+/** Whether the user chairs the region's MDT now (and is active in the directory). */
+export function isMdtChair(mdts: Mdts, directory: Directory, region: string, userId: string): boolean {
+	const mdt = mdts.get(region as RegionCode);
+	return !!mdt && mdt.chairs.includes(userId) && active(directory, userId);
+}
+
+/** Whether the user sits in the region's MDT now (member, deputy or chair, active in the directory). */
+export function isMdtMember(mdts: Mdts, directory: Directory, region: string, userId: string): boolean {
+	const mdt = mdts.get(region as RegionCode);
+	if (!mdt || !active(directory, userId)) return false;
+	return mdt.chairs.includes(userId) || mdt.members.some((m) => m.user === userId);
+}
+
+/** Everyone who belongs on the region's board now: the active chairs, members and deputies. */
+export function boardMembers(mdts: Mdts, directory: Directory, region: string): string[] {
+	const mdt = mdts.get(region as RegionCode);
+	if (!mdt) return [];
+	const all = new Set([...mdt.chairs, ...mdt.members.map((m) => m.user)]);
+	return [...all].filter((u) => active(directory, u)).sort();
+}
+
+/** The regions whose MDT the user sits in or chairs. */
+export function mdtRegionsOf(mdts: Mdts, directory: Directory, userId: string): RegionCode[] {
+	return [...mdts.keys()].filter((r) => isMdtMember(mdts, directory, r, userId)).sort();
+}
