@@ -11,6 +11,7 @@ import { STATE } from './event-types.ts';
 import { emptyView } from './reducer.ts';
 import type { CaseView } from './view.ts';
 import type { Membership } from './commands.ts';
+import { AGENDA_STATE, AgendaState } from './board.ts';
 
 /** The room type (m.room.create content.type) of every case room. */
 export const CASE_ROOM_TYPE = 'nl.casusruimte.case';
@@ -41,6 +42,8 @@ export interface CaseRoomState {
 	triage: TriageStatusState | null;
 	regie: RegieState | null;
 	access: AccessState | null;
+	/** The MDT agenda's state (re-triage request, continued in), null when never set. */
+	agenda: AgendaState | null;
 	roomName: string | null;
 	/** user ID → current membership, for every member event in the state. */
 	memberships: Map<string, RoomMembership>;
@@ -92,6 +95,7 @@ export function readCaseRoomState(state: readonly StateEventLike[]): CaseRoomSta
 		triage: parse(TriageStatusState, get(STATE.triageStatus)?.content),
 		regie,
 		access,
+		agenda: parse(AgendaState, get(AGENDA_STATE)?.content),
 		roomName: typeof name === 'string' ? name : null,
 		memberships,
 		powerUsers: users && typeof users === 'object' ? (users as Record<string, unknown>) : null,
