@@ -11,7 +11,7 @@
  *
  * The service account has no encryption device: it never reads the board.
  */
-import { MatrixHttpError } from './http.ts';
+import { MatrixHttpError, enc } from './http.ts';
 import type { ServiceClient, StateEvent } from './synapse-admin.ts';
 import { BOARD_POINTER_EVENT, BOARD_ROOM_TYPE, BOARD_STATE, BoardPointer, BoardState } from '../case/board.ts';
 import { boardMembers, isMdtMember } from '../directory/mdt.ts';
@@ -85,13 +85,6 @@ export function boardCreateRequest(region: RegionCode): Record<string, unknown> 
 
 const member = (state: StateEvent[], userId: string) =>
 	state.find((e) => e.type === 'm.room.member' && e.state_key === userId);
-
-function wasGuest(ev: StateEvent | undefined): boolean {
-	if (!ev) return false;
-	if (ev.content.reason === 'aanmelding') return true;
-	const prev = (ev.unsigned?.prev_content ?? null) as Record<string, unknown> | null;
-	return prev?.reason === 'aanmelding';
-}
 
 export class Boards {
 	private locks = new Map<string, Promise<unknown>>();
@@ -178,13 +171,36 @@ export class Boards {
 				const m = ev.content.membership;
 				if ((m !== 'join' && m !== 'invite') || wanted.includes(ev.state_key)) continue;
 				const forced = opts.force?.includes(ev.state_key) ?? false;
-				const guest = wasGuest(ev);
 				if (!forced && now - ev.origin_server_ts < GUEST_GRACE_MS) continue;
+				const guest = (await this.lastInviteReason(roomId, ev)) === 'aanmelding';
 				await this.service.kick(roomId, ev.state_key, guest && !forced ? 'no-longer-involved' : 'role-ended');
 				run.removed.push(ev.state_key);
 			}
 			return run;
 		});
+	}
+
+	/**
+	 * Why the service last invited this member (the join event does not carry
+	 * it): the board's membership events, newest first, as the service sees them.
+	 */
+	private async lastInviteReason(roomId: string, ev: StateEvent): Promise<string | null> {
+		if (ev.content.membership === 'invite') return typeof ev.content.reason === 'string' ? ev.content.reason : null;
+		const filter = JSON.stringify({ types: ['m.room.member'], senders: [this.service.userId] });
+		let from: string | undefined;
+		for (let page = 0; page < 20; page++) {
+			const res: { chunk: StateEvent[]; end?: string } = await this.service.http.get(
+				`/_synapse/admin/v1/rooms/${enc(roomId)}/messages`,
+				{ dir: 'b', limit: 200, filter, from }
+			);
+			const invite = res.chunk.find(
+				(e) => e.type === 'm.room.member' && e.state_key === ev.state_key && e.content.membership === 'invite'
+			);
+			if (invite) return typeof invite.content.reason === 'string' ? invite.content.reason : null;
+			if (!res.end || res.chunk.length === 0) return null;
+			from = res.end;
+		}
+		return null;
 	}
 
 	/**
