@@ -90,7 +90,10 @@ describe('regie handover', () => {
 		const politie = await createUser('POLITIE');
 		const { roomId } = await openCase(csg);
 		for (const u of [shn, politie]) {
-			await csg.http.post(`/_matrix/client/v3/rooms/${enc(roomId)}/invite`, { user_id: u.userId, reason: 'MDT' });
+			await csg.http.post(`/_matrix/client/v3/rooms/${enc(roomId)}/invite`, {
+				user_id: u.userId,
+				reason: 'mdt-triage'
+			});
 			await u.http.post(`/_matrix/client/v3/rooms/${enc(roomId)}/join`, {});
 		}
 		const service = await caseService();
@@ -162,8 +165,11 @@ describe("references from the service's own counter", () => {
 		const csg = await createUser('CSG');
 		const year = new Date().getUTCFullYear();
 		// The old attack: a room whose name is the region's highest "reference" made every new case fail.
+		// The guard now refuses any room a person creates; were one there, the numbering ignores names.
 		for (const name of [`FL-${year}-99999`, `FL-${year}-0001`, `FL-${year}-0002`])
-			await csg.http.post('/_matrix/client/v3/createRoom', { name, preset: 'private_chat' });
+			await expect(
+				csg.http.post('/_matrix/client/v3/createRoom', { name, preset: 'private_chat' })
+			).rejects.toMatchObject({ status: 403 });
 		const a = await openCase(csg, { region: 'FL', first_report_at: `${year}-01-05T09:00:00Z` });
 		const b = await openCase(csg, { region: 'FL', first_report_at: `${year}-01-06T09:00:00Z` });
 		expect(a.reference).toBe(`FL-${year}-0001`);
@@ -185,7 +191,9 @@ describe("references from the service's own counter", () => {
 		const service = await serviceClient();
 		await service.http.put(`/_matrix/client/v3/user/${enc(service.userId)}/account_data/${COUNTER_TYPE}`, {});
 		const year = made.reference.slice(3, 7);
-		await csg.http.post('/_matrix/client/v3/createRoom', { name: `LB-${year}-0500`, preset: 'private_chat' });
+		await expect(
+			csg.http.post('/_matrix/client/v3/createRoom', { name: `LB-${year}-0500`, preset: 'private_chat' })
+		).rejects.toMatchObject({ status: 403 });
 		const next = await openCase(csg, { region: 'LB', first_report_at: `${year}-02-01T09:00:00Z` });
 		expect(Number(next.reference.slice(-4))).toBe(Number(made.reference.slice(-4)) + 1);
 	});
