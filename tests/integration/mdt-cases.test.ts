@@ -12,6 +12,12 @@ import { MdtAdmin } from '../../src/lib/server/mdt-admin.ts';
 import { MdtService } from '../../src/lib/server/mdt.ts';
 import { AGENDA_STATE, AgendaResponse, BOARD_POINTER_EVENT } from '../../src/lib/case/board.ts';
 import { GUEST_GRACE_MS } from '../../src/lib/server/boards.ts';
+import { call, useTestHomeserver } from '../support/privacy.ts';
+import * as createCaseRoute from '../../src/routes/api/cases/+server.ts';
+import * as agendaRoute from '../../src/routes/api/mdt/[region]/agenda/+server.ts';
+import * as chairRoute from '../../src/routes/api/cases/[roomId]/chair-access/+server.ts';
+import * as retriageRoute from '../../src/routes/api/cases/[roomId]/retriage/+server.ts';
+import * as continuedRoute from '../../src/routes/api/cases/[roomId]/continued-in/+server.ts';
 
 const enc = encodeURIComponent;
 type Ev = { type: string; state_key: string; content: Record<string, unknown> };
@@ -226,5 +232,48 @@ describe('re-triage and one victim, one case', () => {
 		await expect(mdt.continuedIn(chair.accessToken, b.roomId, { reference: a.reference })).rejects.toMatchObject({
 			status: 409
 		});
+	});
+});
+
+describe('the API routes', () => {
+	it('answer on the wire: POST /api/cases with the board, the agenda, chair access, re-triage and continued-in', async () => {
+		useTestHomeserver();
+		const created = await call(createCaseRoute.POST as never, 'POST', '/api/cases', politie.accessToken, {
+			...newCaseInput({ region: REGION })
+		});
+		expect(created.status).toBe(201);
+		const body = created.json<{ roomId: string; reference: string; board_room_id: string; board_guest: boolean }>();
+		expect(body).toMatchObject({ board_room_id: expect.stringMatching(/^!/), board_guest: true });
+		await join(politie, body.roomId);
+		const route = (handler: unknown, method: string, path: string, token: string | null, params = {}, json?: unknown) =>
+			(handler as (e: never) => Promise<Response>)({
+				request: new Request(new URL(path, 'http://casusruimte.test'), {
+					method,
+					headers: {
+						...(token ? { authorization: `Bearer ${token}` } : {}),
+						...(json ? { 'content-type': 'application/json' } : {})
+					},
+					body: json ? JSON.stringify(json) : undefined
+				}),
+				params
+			} as never);
+		const agenda = await route(agendaRoute.GET, 'GET', `/api/mdt/${REGION}/agenda`, vt.accessToken, { region: REGION });
+		expect(agenda.status).toBe(200);
+		expect(AgendaResponse.parse(await agenda.json()).items.some((i) => i.room_id === body.roomId)).toBe(true);
+		const refused = await route(agendaRoute.GET, 'GET', `/api/mdt/${REGION}/agenda`, politie.accessToken, {
+			region: REGION
+		});
+		expect(refused.status).toBe(403);
+		expect(await refused.json()).toMatchObject({ code: 'not-allowed' });
+		const params = { roomId: body.roomId };
+		const access = await route(chairRoute.POST, 'POST', '/x', chair.accessToken, params);
+		expect(access.status).toBe(200);
+		expect(await access.json()).toEqual({ room_id: body.roomId, membership: 'invite' });
+		expect((await route(chairRoute.POST, 'POST', '/x', vt.accessToken, params)).status).toBe(403);
+		const again = await route(retriageRoute.POST, 'POST', '/x', politie.accessToken, params);
+		expect(again.status).toBe(200);
+		expect((await route(retriageRoute.POST, 'POST', '/x', vt.accessToken, params)).status).toBe(403);
+		const bad = await route(continuedRoute.POST, 'POST', '/x', chair.accessToken, params, { reference: 42 });
+		expect(bad.status).toBe(400);
 	});
 });
