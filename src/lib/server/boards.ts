@@ -17,8 +17,15 @@ import { BOARD_POINTER_EVENT, BOARD_ROOM_TYPE, BOARD_STATE, BoardPointer, BoardS
 import { boardMembers, isMdtMember } from '../directory/mdt.ts';
 import { RegionCode } from '../case/primitives.ts';
 import type { Directory } from '../directory/directory.ts';
-import { CASE_CONTENT_MAX_LIFETIME_MS, CASE_ENCRYPTION, SERVICE_ONLY } from '../matrix/room-template.ts';
+import { CASE_ENCRYPTION, SERVICE_ONLY } from '../matrix/room-template.ts';
 import { listRooms } from './privacy/homeserver.ts';
+
+/**
+ * How long the board keeps an aanmelding (the homeserver's retention purges older
+ * events): a year, long enough for the MDT to follow a case and to see a second
+ * report of the same victim; the case's own record stays in the case room.
+ */
+export const BOARD_CONTENT_MAX_LIFETIME_MS = 365 * 24 * 3600 * 1000;
 
 /** How long an `aanmelding` guest may stay on the board to post the aanmelding. */
 export const GUEST_GRACE_MS = 15 * 60_000;
@@ -63,7 +70,7 @@ export function boardCreateRequest(region: RegionCode): Record<string, unknown> 
 			{ type: 'm.room.join_rules', state_key: '', content: { join_rule: 'invite' } },
 			{ type: 'm.room.history_visibility', state_key: '', content: { history_visibility: 'shared' } },
 			{ type: 'm.room.guest_access', state_key: '', content: { guest_access: 'forbidden' } },
-			{ type: 'm.room.retention', state_key: '', content: { max_lifetime: CASE_CONTENT_MAX_LIFETIME_MS } },
+			{ type: 'm.room.retention', state_key: '', content: { max_lifetime: BOARD_CONTENT_MAX_LIFETIME_MS } },
 			{ type: BOARD_STATE, state_key: '', content: BoardState.parse({ v: 1, region }) }
 		],
 		// The service account is the creator (unlimited power in room v12); everyone else 0:
