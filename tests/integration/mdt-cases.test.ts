@@ -12,7 +12,7 @@ import { MdtAdmin } from '../../src/lib/server/mdt-admin.ts';
 import { MdtService } from '../../src/lib/server/mdt.ts';
 import { AGENDA_STATE, AgendaResponse, BOARD_POINTER_EVENT } from '../../src/lib/case/board.ts';
 import { GUEST_GRACE_MS } from '../../src/lib/server/boards.ts';
-import { call, useTestHomeserver } from '../support/privacy.ts';
+import { call, callEndpoint, ENDPOINTS, useTestHomeserver } from '../support/privacy.ts';
 import * as createCaseRoute from '../../src/routes/api/cases/+server.ts';
 import * as agendaRoute from '../../src/routes/api/mdt/[region]/agenda/+server.ts';
 import * as chairRoute from '../../src/routes/api/cases/[roomId]/chair-access/+server.ts';
@@ -180,6 +180,17 @@ describe("the chair's access", () => {
 		expect(await mdt.chairAccess(chair.accessToken, roomId)).toEqual({ room_id: roomId, membership: 'invite' });
 		await join(chair, roomId);
 		expect(member(await stateOf(roomId), chair.userId)?.membership).toBe('join');
+		// the privacy officer sees the chair's basis as the reason, not as a member outside the access basis
+		useTestHomeserver();
+		const officer = await createUser('CSG', ['privacy-officer'], 'ut.po');
+		const detail = await callEndpoint(
+			ENDPOINTS.find((e) => e.name === 'case')!,
+			roomId,
+			officer.accessToken
+		);
+		expect(detail.status).toBe(200);
+		const seen = detail.json<{ members: { user_id: string; flags: string[] }[] }>().members;
+		expect(seen.find((m) => m.user_id === chair.userId)?.flags).not.toContain('member_not_covered');
 		// the chair, now in the room, assigns regie to a CSG case manager (a regie organisation)
 		await chair.http.post(`/_matrix/client/v3/rooms/${enc(roomId)}/invite`, { user_id: csg.userId, reason: 'regie' });
 		await join(csg, roomId);
