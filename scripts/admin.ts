@@ -63,10 +63,17 @@ export async function runAdmin(argv: string[], env: Record<string, string | unde
 	const cases = new CaseService(config, service, { audit: auditLog ? new AuditLog(auditLog) : null });
 	/** After a change in the directory: the power of these users in every case room follows it now. */
 	const followDirectory = async (...users: string[]) => {
-		const run = await cases.reconcileAuthority({ users });
+		const directory = await cases.directory();
+		const run = await cases.reconcileAuthority({ users, directory });
 		if (run.updated.length) console.log(`Authority updated in ${run.updated.length} case room(s).`);
 		for (const f of run.failed) console.error(`Authority not updated in ${f.roomId}: ${f.error}`);
-		return run.failed.length ? 1 : 0;
+		// A role change can take someone out of an MDT in effect: the boards follow at once.
+		const boards = await cases.boards.reconcileAll(directory, { force: users });
+		for (const b of boards.runs)
+			if (b.invited.length || b.removed.length)
+				console.log(`Board ${b.region}: ${b.invited.length} invited, ${b.removed.length} removed.`);
+		for (const f of boards.failed) console.error(`Board ${f.region} not updated: ${f.error}`);
+		return run.failed.length || boards.failed.length ? 1 : 0;
 	};
 	/** After an MDT change: the region's board follows it now (users in `force` taken out at once). */
 	const followMdt = async (regions: Iterable<string>, force: string[] = []) => {

@@ -138,6 +138,18 @@ describe('npm run admin -- mdt …', () => {
 		expect(() => parseMdtCsv('region,localpart,part\nGR,x,boss')).toThrow(/unknown part "boss"/);
 	});
 
+	it('a member whose roles no longer sit in an MDT leaves the board at once; a colleague who keeps them stays', async () => {
+		const [leaving, staying] = await Promise.all([createUser('VT'), createUser('VT')]);
+		for (const u of [leaving, staying]) expect(await admin('mdt', 'add', 'GR', u.localpart)).toBe(0);
+		const roomId = (await (await caseService()).boards.pointer('GR'))!;
+		for (const u of [leaving, staying]) await u.http.post(`/_matrix/client/v3/rooms/${enc(roomId)}/join`, {});
+		expect(await admin('user', 'set', leaving.localpart, '--role', 'privacy-officer')).toBe(0);
+		expect(await admin('user', 'set', staying.localpart, '--name', 'Still Here')).toBe(0);
+		const state = await boardState(roomId);
+		expect(membership(state, leaving.userId)).toMatchObject({ membership: 'leave', reason: 'role-ended' });
+		expect(membership(state, staying.userId)?.membership).toBe('join');
+	});
+
 	it('a disabled MDT member leaves the board; the sync backstop invites who is missing', async () => {
 		const shn = await createUser('SHN');
 		expect(await admin('mdt', 'add', 'GR', shn.localpart)).toBe(0);

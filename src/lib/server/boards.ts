@@ -225,7 +225,10 @@ export class Boards {
 	}
 
 	/** Every region that has an MDT or a board: membership in line (the backstop and the admin command). */
-	async reconcileAll(directory: Directory): Promise<{ runs: BoardRun[]; failed: { region: string; error: string }[] }> {
+	async reconcileAll(
+		directory: Directory,
+		opts: { force?: readonly string[] } = {}
+	): Promise<{ runs: BoardRun[]; failed: { region: string; error: string }[] }> {
 		const regions = new Set<string>([...directory.mdts.keys()]);
 		const dirState = await this.service.getRoomState(await this.directoryRoom());
 		for (const e of dirState) if (e.type === BOARD_POINTER_EVENT && e.state_key) regions.add(e.state_key);
@@ -234,7 +237,10 @@ export class Boards {
 		for (const region of [...regions].sort()) {
 			if (!RegionCode.safeParse(region).success) continue;
 			try {
-				const run = await this.reconcileBoard(region, directory, { create: directory.mdts.has(region as RegionCode) });
+				const run = await this.reconcileBoard(region, directory, {
+					create: directory.mdts.has(region as RegionCode),
+					force: opts.force
+				});
 				if (run) runs.push(run);
 			} catch (err) {
 				failed.push({ region, error: err instanceof Error ? err.message : String(err) });
