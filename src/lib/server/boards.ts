@@ -155,13 +155,14 @@ export class Boards {
 	async reconcileBoard(
 		regionInput: string,
 		directory: Directory,
-		opts: { force?: readonly string[]; now?: number; create?: boolean } = {}
+		opts: { force?: readonly string[]; now?: number; create?: boolean; roomId?: string } = {}
 	): Promise<BoardRun | null> {
 		const region = RegionCode.parse(regionInput);
 		const wanted = boardMembers(directory.mdts, directory, region);
 		// A region without MDT members gets no new board, but an existing one is still emptied.
 		const roomId =
-			opts.create === false || wanted.length === 0 ? await this.pointer(region) : await this.ensureBoard(region);
+			opts.roomId ??
+			(opts.create === false || wanted.length === 0 ? await this.pointer(region) : await this.ensureBoard(region));
 		if (!roomId) return null;
 		return this.serial(region, async () => {
 			const now = opts.now ?? Date.now();
@@ -216,10 +217,9 @@ export class Boards {
 	 */
 	async forNewCase(region: string, opener: string, directory: Directory): Promise<{ roomId: string; guest: boolean }> {
 		const roomId = await this.ensureBoard(region);
-		await this.reconcileBoard(region, directory);
+		await this.reconcileBoard(region, directory, { roomId });
 		if (isMdtMember(directory.mdts, directory, region, opener)) return { roomId, guest: false };
-		const ev = member(await this.service.getRoomState(roomId), opener);
-		const m = ev?.content.membership;
+		const m = (await this.service.getStateEvent<{ membership?: string }>(roomId, 'm.room.member', opener))?.membership;
 		if (m !== 'join' && m !== 'invite') await this.service.invite(roomId, opener, 'aanmelding');
 		return { roomId, guest: true };
 	}
