@@ -18,7 +18,6 @@ import { boardMembers, isMdtMember } from '../directory/mdt.ts';
 import { RegionCode } from '../case/primitives.ts';
 import type { Directory } from '../directory/directory.ts';
 import { CASE_ENCRYPTION, SERVICE_ONLY } from '../matrix/room-template.ts';
-import { listRooms } from './privacy/homeserver.ts';
 
 /**
  * How long the board keeps an aanmelding (the homeserver's retention purges older
@@ -247,12 +246,5 @@ export class Boards {
 			}
 		}
 		return { runs, failed };
-	}
-
-	/** Board rooms the service made (for the privacy review and tests). */
-	async boardRooms(): Promise<string[]> {
-		return (await listRooms(this.service))
-			.filter((r) => r.room_type === BOARD_ROOM_TYPE && r.creator === this.service.userId)
-			.map((r) => r.room_id);
 	}
 }
