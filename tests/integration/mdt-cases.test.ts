@@ -6,11 +6,14 @@
  * Every refusal is paired with the legitimate act that must still work.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { accounts, createUser, serviceClient, type TestUser } from '../support/harness.ts';
+import { accounts, createUser, serverConfig, serviceClient, type TestUser } from '../support/harness.ts';
+import { CaseService } from '../../src/lib/server/cases.ts';
+import { ServiceClient } from '../../src/lib/server/synapse-admin.ts';
+import { MatrixHttpError } from '../../src/lib/server/http.ts';
 import { caseService, newCaseInput } from '../support/cases.ts';
 import { MdtAdmin } from '../../src/lib/server/mdt-admin.ts';
 import { MdtService } from '../../src/lib/server/mdt.ts';
-import { AGENDA_STATE, AgendaResponse, BOARD_POINTER_EVENT } from '../../src/lib/case/board.ts';
+import { AGENDA_STATE, AgendaResponse, BOARD_POINTER_EVENT, BOARD_ROOM_TYPE } from '../../src/lib/case/board.ts';
 import { GUEST_GRACE_MS } from '../../src/lib/server/boards.ts';
 import { call, callEndpoint, ENDPOINTS, useTestHomeserver } from '../support/privacy.ts';
 import * as createCaseRoute from '../../src/routes/api/cases/+server.ts';
@@ -61,6 +64,7 @@ describe('a new case reaches the board', () => {
 		const created = await open(csg);
 		expect(created.board_room_id).toMatch(/^!/);
 		expect(created.board_guest).toBe(false);
+		expect(created.board_problem).toBeNull();
 		expect(created.board_room_id).toBe(await (await caseService()).boards.pointer(REGION));
 		const board = await stateOf(created.board_room_id!);
 		for (const u of [csg, vt, chair]) expect(member(board, u.userId)).toMatchObject({ reason: 'mdt-board' });
@@ -111,6 +115,42 @@ describe('a new case reaches the board', () => {
 			if (before)
 				await svc.sendState(await cases.directoryRoom(), BOARD_POINTER_EVENT, REGION, { v: 1, room_id: before });
 		}
+	});
+});
+
+/** The service account's client, except that the homeserver refuses to make a board (a full disk, a bad configuration). */
+class NoBoards extends ServiceClient {
+	override createRoom(body: Record<string, unknown>) {
+		if ((body.creation_content as { type?: string } | undefined)?.type === BOARD_ROOM_TYPE)
+			return Promise.reject(new MatrixHttpError(500, 'M_UNKNOWN', 'simulated: no board today'));
+		return super.createRoom(body);
+	}
+}
+
+describe('a board that cannot be made', () => {
+	it('opens the case all the same, says so in nl and en, and the next case makes the board', async () => {
+		const real = await serviceClient();
+		const broken = new CaseService(
+			serverConfig(),
+			new NoBoards(real.http.baseUrl, real.userId, real.http.accessToken!)
+		);
+		const wbMember = await createUser('SHN', ['professional'], 'wb.shn');
+		await new MdtAdmin(await accounts()).add('WB', wbMember.localpart, 'member');
+		const created = await broken.createCase(csg.accessToken, newCaseInput({ region: 'WB' }));
+		expect(created.board_room_id).toBeNull();
+		expect(created.board_problem?.nl).toMatch(/niet bereikbaar.*niets verloren/);
+		expect(created.board_problem?.en).toMatch(/could not be reached.*Nothing was lost/);
+		const caseState = await stateOf(created.roomId);
+		expect(caseState.find((e) => e.type === 'nl.casusruimte.case')?.content).toMatchObject({
+			reference: created.reference
+		});
+		expect(member(caseState, csg.userId)?.membership).toBe('invite');
+		// the case is on the agenda; the next case (the homeserver well again) makes the board
+		expect((await mdt.agenda(wbMember.accessToken, 'WB')).items.map((i) => i.room_id)).toContain(created.roomId);
+		const next = await (await caseService()).createCase(csg.accessToken, newCaseInput({ region: 'WB' }));
+		expect(next.board_room_id).toMatch(/^!/);
+		expect(next.board_problem).toBeNull();
+		expect(member(await stateOf(next.board_room_id!), wbMember.userId)).toMatchObject({ reason: 'mdt-board' });
 	});
 });
 

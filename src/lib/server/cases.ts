@@ -58,6 +58,8 @@ export interface CreatedCase {
 	board_room_id: string | null;
 	/** Whether the opener was invited onto the board as `aanmelding` guest (not in the region's MDT). */
 	board_guest: boolean;
+	/** When the board could not be reached: what to tell the opener (the case itself is open and complete). */
+	board_problem: { nl: string; en: string } | null;
 }
 
 export interface AuthorityRun {
@@ -178,7 +180,17 @@ export class CaseService {
 		} catch (err) {
 			console.error(`case ${created.reference}: the ${input.region} board could not be reached`, err);
 		}
-		return { ...created, board_room_id: board?.roomId ?? null, board_guest: board?.guest ?? false };
+		return {
+			...created,
+			board_room_id: board?.roomId ?? null,
+			board_guest: board?.guest ?? false,
+			board_problem: board
+				? null
+				: {
+						nl: `De casus is geopend, maar het MDT-bord van ${input.region} was niet bereikbaar. Er is niets verloren; de casus staat wel op de agenda van het MDT. Meld het de beheerder.`,
+						en: `The case is open, but the ${input.region} MDT board could not be reached. Nothing was lost; the case is on the MDT's agenda all the same. Tell the administrator.`
+					}
+		};
 	}
 
 	/**
