@@ -20,6 +20,23 @@ import { isMdtChair, isMdtMember } from '../directory/mdt.ts';
 /** Closed cases stay on the agenda this long (the board shows "closed since the last meeting"). */
 export const CLOSED_ON_AGENDA_MS = 14 * 24 * 3600_000;
 
+/** How many rooms the agenda reads from the homeserver at once. */
+const READS_AT_ONCE = 8;
+
+/** `fn` over `items`, at most `limit` at a time, results in order. */
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+	const out: R[] = new Array<R>(items.length);
+	let next = 0;
+	const worker = async () => {
+		while (next < items.length) {
+			const i = next++;
+			out[i] = await fn(items[i]!);
+		}
+	};
+	await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+	return out;
+}
+
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 export const ContinuedInInput = z.strictObject({ reference: CaseReference.nullable() });
@@ -71,15 +88,15 @@ export class MdtService {
 
 	/** The case rooms the service made, with their plaintext state (Admin API). */
 	private async caseRooms(): Promise<{ roomId: string; state: CaseRoomState }[]> {
-		const out: { roomId: string; state: CaseRoomState }[] = [];
-		for (const room of await listRooms(this.service)) {
-			if (room.room_type !== CASE_ROOM_TYPE || room.creator !== this.service.userId) continue;
+		const rooms = (await listRooms(this.service)).filter(
+			(room) => room.room_type === CASE_ROOM_TYPE && room.creator === this.service.userId
+		);
+		const read = await mapLimit(rooms, READS_AT_ONCE, async (room) => {
 			const state = await roomState(this.service, room.room_id);
-			if (!state) continue;
-			const s = readCaseRoomState(state);
-			if (s.isCaseRoom && s.case && s.createdBy === this.service.userId) out.push({ roomId: room.room_id, state: s });
-		}
-		return out;
+			const s = state ? readCaseRoomState(state) : null;
+			return s?.isCaseRoom && s.case && s.createdBy === this.service.userId ? { roomId: room.room_id, state: s } : null;
+		});
+		return read.filter((r) => r !== null);
 	}
 
 	/** When the last record was posted (the time only; the encrypted content is not read), else null. */
@@ -106,14 +123,15 @@ export class MdtService {
 				`Alleen leden van het MDT van regio ${region} zien de agenda.`,
 				`Only members of the ${region} MDT see its agenda.`
 			);
-		const items: AgendaItem[] = [];
-		for (const { roomId, state } of await this.caseRooms()) {
-			if (state.case!.region !== region) continue;
+		const onAgenda = (await this.caseRooms()).filter(({ state }) => {
 			const closedAt = state.case!.closed_at;
-			if (closedAt && now - Date.parse(closedAt) > CLOSED_ON_AGENDA_MS) continue;
-			const item = agendaItemOf(roomId, state, closedAt ? null : await this.lastActivity(roomId));
-			if (item) items.push(item);
-		}
+			return state.case!.region === region && !(closedAt && now - Date.parse(closedAt) > CLOSED_ON_AGENDA_MS);
+		});
+		const items = (
+			await mapLimit(onAgenda, READS_AT_ONCE, async ({ roomId, state }) =>
+				agendaItemOf(roomId, state, state.case!.closed_at ? null : await this.lastActivity(roomId))
+			)
+		).filter((i): i is AgendaItem => i !== null);
 		items.sort((a, b) => a.triage_deadline.localeCompare(b.triage_deadline) || a.reference.localeCompare(b.reference));
 		return AgendaResponse.parse({
 			region,
