@@ -254,6 +254,17 @@ describe('re-triage and one victim, one case', () => {
 		expect((await stateOf(roomId)).find((e) => e.type === AGENDA_STATE)?.content).toEqual(state);
 		const item = (await mdt.agenda(vt.accessToken, REGION)).items.find((i) => i.room_id === roomId);
 		expect(item?.retriage_requested_at).toBe(state.retriage_requested_at);
+		// the next triage decision answers the request: the agenda shows none, and the case as triaged
+		await new Promise((r) => setTimeout(r, 1100));
+		const decidedAt = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+		await csg.http.put(`/_matrix/client/v3/rooms/${enc(roomId)}/state/nl.casusruimte.triage.status/`, {
+			v: 1,
+			seq: 1,
+			decided_at: decidedAt,
+			next_review: null
+		});
+		const answered = (await mdt.agenda(vt.accessToken, REGION)).items.find((i) => i.room_id === roomId);
+		expect(answered).toMatchObject({ triaged: true, retriage_requested_at: null });
 		// nobody writes the agenda state but the service
 		await expect(
 			csg.http.put(`/_matrix/client/v3/rooms/${enc(roomId)}/state/${AGENDA_STATE}/`, { ...state, continued_in: null })
