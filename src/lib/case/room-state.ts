@@ -108,6 +108,17 @@ export function membershipOf(room: Pick<CaseRoomState, 'memberships'>, userId: s
 	return room.memberships.get(userId)?.membership ?? '';
 }
 
+/**
+ * A member's request to discuss the case again (`AGENDA_STATE`) counts until a
+ * triage decision is taken after it: the time of the open request, or null.
+ */
+export function openRetriageRequest(s: Pick<CaseRoomState, 'agenda' | 'triage'>): string | null {
+	const at = s.agenda?.retriage_requested_at ?? null;
+	if (!at) return null;
+	const decided = s.triage?.decided_at;
+	return decided && Date.parse(decided) >= Date.parse(at) ? null : at;
+}
+
 /** The organisations the access basis covers. */
 export function coveredOrgs(room: Pick<CaseRoomState, 'access'>): Set<string> {
 	return new Set((room.access?.organisations ?? []).map((a) => a.org));

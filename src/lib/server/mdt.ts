@@ -14,7 +14,7 @@ import { refusal } from '../refusal.ts';
 import { AGENDA_STATE, AgendaItem, AgendaResponse, AgendaState } from '../case/board.ts';
 import { CaseReference, REGIONS, RegionCode } from '../case/primitives.ts';
 import { triageDeadline } from '../case/deadlines.ts';
-import { CASE_ROOM_TYPE, readCaseRoomState, type CaseRoomState } from '../case/room-state.ts';
+import { CASE_ROOM_TYPE, openRetriageRequest, readCaseRoomState, type CaseRoomState } from '../case/room-state.ts';
 import { isMdtChair, isMdtMember } from '../directory/mdt.ts';
 
 /** Closed cases stay on the agenda this long (the board shows "closed since the last meeting"). */
@@ -40,14 +40,6 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) 
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 export const ContinuedInInput = z.strictObject({ reference: CaseReference.nullable() });
-
-/** A re-triage request counts until a triage decision is taken after it. */
-export function openRetriageRequest(s: Pick<CaseRoomState, 'agenda' | 'triage'>): string | null {
-	const at = s.agenda?.retriage_requested_at ?? null;
-	if (!at) return null;
-	const decided = s.triage?.decided_at;
-	return decided && Date.parse(decided) >= Date.parse(at) ? null : at;
-}
 
 export function agendaItemOf(roomId: string, s: CaseRoomState, lastActivity: number | null): AgendaItem | null {
 	if (!s.case) return null;
