@@ -56,7 +56,9 @@ try {
 	if (seated) console.log(`casusruimte: seated ${seated} members in the Den Haag and Oost-Brabant MDTs.`);
 	const seeded = await seedDemoCases(caseService, config.homeserverUrl);
 	if (seeded)
-		console.log(`casusruimte: opened ${seeded} demo cases (invitations waiting for csg.mulder and vt.devries).`);
+		console.log(
+			`casusruimte: opened ${seeded} demo cases (invitations waiting for csg.mulder, vt.devries and ob.politie.vandenberg).`
+		);
 	await ensureBuilt();
 	web = await startAppServer({
 		port: appPort,

@@ -201,8 +201,9 @@ export async function provisionDemoMdts(accounts: Accounts, cases: CaseService):
 const hoursAgo = (h: number) => new Date(Date.now() - h * 3600_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 /**
- * Two fresh reports to work on: one reported two hours ago, one whose MDT triage
- * deadline has passed. Only plaintext state exists yet (no intake): the demo user
+ * Fresh reports to work on: in Den Haag one reported two hours ago and one whose
+ * MDT triage deadline has passed; in Oost-Brabant one opened by the police
+ * (no regiehouder until the MDT's triage). Only plaintext state exists yet (no intake): the demo user
  * records the intake in the browser, which is where encryption happens.
  * Seeded once; a later start leaves existing cases alone.
  */
@@ -231,6 +232,20 @@ export const DEMO_CASES: readonly { opener: string; input: NewCaseInput }[] = [
 				{ org: 'VT', basis: 'statutory', ground: 'wmo2015-vt' },
 				{ org: 'CSG', basis: 'consent' },
 				{ org: 'SHN', basis: 'consent' }
+			]
+		}
+	},
+	{
+		// Oost-Brabant: opened by the police, so it waits for the MDT to assign regie.
+		opener: 'ob.politie.vandenberg',
+		input: {
+			region: 'OB',
+			first_report_at: hoursAgo(5),
+			acute: true,
+			access: [
+				{ org: 'POLITIE', basis: 'consent' },
+				{ org: 'CSG', basis: 'consent' },
+				{ org: 'VT', basis: 'statutory', ground: 'wmo2015-vt' }
 			]
 		}
 	}
