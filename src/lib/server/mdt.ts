@@ -50,7 +50,7 @@ export function agendaItemOf(roomId: string, s: CaseRoomState, lastActivity: num
 		phase: s.case.phase,
 		acute: s.case.acute,
 		first_report_at: s.case.first_report_at,
-		triage_deadline: triageDeadline(s.case.first_report_at),
+		triage_deadline: iso(Date.parse(triageDeadline(s.case.first_report_at))),
 		triaged: s.triage !== null,
 		next_review: s.triage?.next_review ?? null,
 		retriage_requested_at: openRetriageRequest(s),
