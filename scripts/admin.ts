@@ -8,6 +8,11 @@
  *   npm run admin -- user import <file.csv>      (header: localpart,org,roles,password[,display_name]; roles split by ;)
  *   npm run admin -- org add <CODE> --name "<name>"
  *   npm run admin -- org list
+ *   npm run admin -- mdt add <REGION> <localpart> [--deputy] [--chair]
+ *   npm run admin -- mdt remove <REGION> <localpart>
+ *   npm run admin -- mdt list [REGION]
+ *   npm run admin -- mdt import <file.csv>        (header: region,localpart,part; part = member|deputy|chair)
+ *   npm run admin -- mdt sync                     (brings every region's MDT board in line with the directory)
  *
  * It talks to the homeserver whose data folder is CASUS_DATA_DIR (default: the demo's, .data/demo).
  */
@@ -22,6 +27,7 @@ import { AuditLog } from '../src/lib/server/privacy/audit.ts';
 import { privacySettings } from '../src/lib/server/privacy/settings.ts';
 import { Refusal } from '../src/lib/refusal.ts';
 import { DEMO_DATA_DIR } from './lib/paths.ts';
+import { MdtAdmin, parseMdtCsv, type MdtPart } from '../src/lib/server/mdt-admin.ts';
 
 const USAGE = readFileSync(new URL(import.meta.url), 'utf8')
 	.split('*/')[0]!
@@ -37,10 +43,12 @@ export async function runAdmin(argv: string[], env: Record<string, string | unde
 			role: { type: 'string' },
 			password: { type: 'string' },
 			name: { type: 'string' },
+			deputy: { type: 'boolean' },
+			chair: { type: 'boolean' },
 			help: { type: 'boolean', short: 'h' }
 		}
 	});
-	const [noun, verb, arg] = positionals;
+	const [noun, verb, arg, arg2] = positionals;
 	if (values.help || !noun) {
 		console.log(USAGE);
 		return values.help ? 0 : 2;
@@ -55,11 +63,37 @@ export async function runAdmin(argv: string[], env: Record<string, string | unde
 	const cases = new CaseService(config, service, { audit: auditLog ? new AuditLog(auditLog) : null });
 	/** After a change in the directory: the power of these users in every case room follows it now. */
 	const followDirectory = async (...users: string[]) => {
-		const run = await cases.reconcileAuthority({ users });
+		const directory = await cases.directory();
+		const run = await cases.reconcileAuthority({ users, directory });
 		if (run.updated.length) console.log(`Authority updated in ${run.updated.length} case room(s).`);
 		for (const f of run.failed) console.error(`Authority not updated in ${f.roomId}: ${f.error}`);
-		return run.failed.length ? 1 : 0;
+		// A role change can take someone out of an MDT in effect: the boards follow at once.
+		const boards = await cases.boards.reconcileAll(directory, { force: users });
+		for (const b of boards.runs)
+			if (b.invited.length || b.removed.length)
+				console.log(`Board ${b.region}: ${b.invited.length} invited, ${b.removed.length} removed.`);
+		for (const f of boards.failed) console.error(`Board ${f.region} not updated: ${f.error}`);
+		return run.failed.length || boards.failed.length ? 1 : 0;
 	};
+	/** After an MDT change: the region's board follows it now (users in `force` taken out at once). */
+	const followMdt = async (regions: Iterable<string>, force: string[] = []) => {
+		const directory = await cases.directory();
+		let failed = 0;
+		for (const region of new Set(regions)) {
+			try {
+				const run = await cases.boards.reconcileBoard(region, directory, { force });
+				if (run && (run.invited.length || run.removed.length))
+					console.log(`Board ${region}: ${run.invited.length} invited, ${run.removed.length} removed (${run.roomId}).`);
+			} catch (err) {
+				failed++;
+				console.error(
+					`Board ${region} not updated: ${describeError(err)}. The MDT itself is saved; run \`npm run admin -- mdt sync\` to try again.`
+				);
+			}
+		}
+		return failed ? 1 : 0;
+	};
+	const mdts = new MdtAdmin(accounts);
 	const roles = values.role
 		?.split(',')
 		.map((r) => r.trim())
@@ -147,6 +181,64 @@ export async function runAdmin(argv: string[], env: Record<string, string | unde
 				directory.organisations.map((o) => [o.code, o.name])
 			);
 			return 0;
+		}
+		case 'mdt add': {
+			if (values.chair && values.deputy) throw new AdminError('Choose --chair or --deputy, not both.');
+			const part: MdtPart = values.chair ? 'chair' : values.deputy ? 'deputy' : 'member';
+			const region = need(arg, '<REGION>').toUpperCase();
+			const { outcome, userId } = await mdts.add(region, need(arg2, '<localpart>'), part);
+			console.log(
+				outcome === 'unchanged'
+					? `${userId} already sits in the ${region} MDT as ${part}; nothing changed.`
+					: `${userId}: ${part} of the ${region} MDT (${outcome}).`
+			);
+			return followMdt([region]);
+		}
+		case 'mdt remove': {
+			const region = need(arg, '<REGION>').toUpperCase();
+			const { outcome, userId } = await mdts.remove(region, need(arg2, '<localpart>'));
+			console.log(
+				outcome === 'removed'
+					? `${userId} no longer sits in the ${region} MDT.`
+					: `${userId} was not in the ${region} MDT; nothing changed.`
+			);
+			return followMdt([region], [userId]);
+		}
+		case 'mdt list': {
+			const rows = await mdts.list(arg);
+			printTable(
+				['region', 'part', 'user', 'org', 'status', 'name'],
+				rows.map((r) => [r.region, r.part, r.userId, r.org, r.active ? 'active' : 'disabled', r.name])
+			);
+			return 0;
+		}
+		case 'mdt import': {
+			const file = need(arg, '<file.csv>');
+			if (!existsSync(file)) throw new AdminError(`No such file: ${file}`);
+			const rows = parseMdtCsv(readFileSync(file, 'utf8'));
+			let failures = 0;
+			const regions: string[] = [];
+			for (const row of rows) {
+				try {
+					const { outcome, userId } = await mdts.add(row.region, row.localpart, row.part);
+					regions.push(row.region.toUpperCase());
+					console.log(`${row.region.toUpperCase()} ${userId}: ${row.part} (${outcome})`);
+				} catch (err) {
+					failures++;
+					console.error(`${row.region} ${row.localpart}: ${describeError(err)}`);
+				}
+			}
+			console.log(`${rows.length - failures} of ${rows.length} MDT seats imported.`);
+			return (await followMdt(regions)) || (failures ? 1 : 0);
+		}
+		case 'mdt sync': {
+			const result = await cases.boards.reconcileAll(await cases.directory());
+			for (const run of result.runs)
+				console.log(
+					`Board ${run.region}: ${run.invited.length} invited, ${run.removed.length} removed (${run.roomId}).`
+				);
+			for (const f of result.failed) console.error(`Board ${f.region} not updated: ${f.error}`);
+			return result.failed.length ? 1 : 0;
 		}
 		default:
 			throw new AdminError(`Unknown command "${positionals.join(' ')}".\n\n${USAGE}`);

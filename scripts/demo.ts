@@ -10,7 +10,7 @@ import { startSynapse, type RunningSynapse } from './lib/synapse.ts';
 import { startAppServer, type RunningApp } from './lib/app-server.ts';
 import { ensureBuilt } from './lib/build.ts';
 import { DEMO_DATA_DIR } from './lib/paths.ts';
-import { DEMO_PASSWORD, DEMO_USERS, provisionDemoWorld, seedDemoCases } from './lib/demo-world.ts';
+import { DEMO_PASSWORD, DEMO_USERS, provisionDemoMdts, provisionDemoWorld, seedDemoCases } from './lib/demo-world.ts';
 import { CaseService } from '../src/lib/server/cases.ts';
 import { configFromDataDir } from '../src/lib/server/config.ts';
 import { connectService } from '../src/lib/server/service-account.ts';
@@ -51,9 +51,14 @@ try {
 	const accounts = new Accounts(config, service);
 	const { created } = await provisionDemoWorld(accounts);
 	if (created) console.log(`casusruimte: provisioned ${created} demo accounts.`);
-	const seeded = await seedDemoCases(new CaseService(config, service), config.homeserverUrl);
+	const caseService = new CaseService(config, service);
+	const { seated } = await provisionDemoMdts(accounts, caseService);
+	if (seated) console.log(`casusruimte: seated ${seated} members in the Den Haag and Oost-Brabant MDTs.`);
+	const seeded = await seedDemoCases(caseService, config.homeserverUrl);
 	if (seeded)
-		console.log(`casusruimte: opened ${seeded} demo cases (invitations waiting for csg.mulder and vt.devries).`);
+		console.log(
+			`casusruimte: opened ${seeded} demo cases (invitations waiting for csg.mulder, vt.devries and ob.politie.vandenberg).`
+		);
 	await ensureBuilt();
 	web = await startAppServer({
 		port: appPort,
@@ -71,7 +76,7 @@ try {
   Sign in with any of these accounts; the password is ${DEMO_PASSWORD}
 ${DEMO_USERS.map((u) => `    ${u.localpart.padEnd(width)}  ${u.org.padEnd(7)}  ${u.what}`).join('\n')}
 
-  Administration: npm run admin -- user list
+  Administration: npm run admin -- user list   (the MDTs: npm run admin -- mdt list)
   Press Ctrl-C to stop.
 `);
 	synapse.process.on('exit', (code) => {

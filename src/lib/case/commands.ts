@@ -12,7 +12,12 @@ import { RECORD, STATE } from './event-types.ts';
 import { canCoordinate, holdsRegie } from './permissions.ts';
 import { retentionUntil } from './deadlines.ts';
 import { ownOrganisationCovered } from './defaults.ts';
-import { DEFAULT_RETENTION, retentionMonthsAllowed, type RetentionPolicy } from './policy.ts';
+import {
+	DEFAULT_REGIE_ORGANISATIONS,
+	DEFAULT_RETENTION,
+	retentionMonthsAllowed,
+	type RetentionPolicy
+} from './policy.ts';
 import { InviteReason, RemoveReason, type MembershipReason } from './reasons.ts';
 import { Refusal, refusal, type RefusalCode } from '../refusal.ts';
 import {
@@ -40,6 +45,8 @@ export interface CommandContext {
 	members: ReadonlyMap<string, Membership>;
 	/** The deployment's retention policy (GET /api/privacy/me); the default when not known. */
 	retention?: RetentionPolicy;
+	/** Whose case managers may hold regie (policy.ts, CASUS_REGIE_ORGANISATIONS); the default when not known. */
+	regieOrganisations?: readonly string[];
 }
 
 export type Effect =
@@ -122,13 +129,37 @@ export const NewCaseInput = z.strictObject({
 });
 export type NewCaseInput = z.infer<typeof NewCaseInput>;
 
-/** The initial plaintext state of a new case room; the requester holds regie until the MDT chooses. */
+/**
+ * Regie belongs to case managers of the regie organisations (CSG, VT, SHN by
+ * default): a refusal for anyone else as regiehouder or deputy, or null.
+ */
+export function regieOrganisationProblem(
+	userId: string,
+	directory: Directory,
+	regieOrganisations: readonly string[] = DEFAULT_REGIE_ORGANISATIONS
+): Refusal | null {
+	const entry = activeEntry(directory, userId);
+	if (!entry || regieOrganisations.includes(entry.org)) return null;
+	const list = regieOrganisations.join(', ');
+	return refusal(
+		'not-allowed',
+		`${entry.display_name} (${entry.org}) kan geen regie voeren: regie ligt bij een casemanager van ${list}.`,
+		`${entry.display_name} (${entry.org}) cannot hold regie: regie belongs to a case manager of ${list}.`
+	);
+}
+
+/**
+ * The initial plaintext state of a new case room. An opener of a regie
+ * organisation holds regie until the MDT chooses; anyone else opens the case
+ * without a regiehouder, and the MDT assigns regie at triage.
+ */
 export function initialCaseState(
 	input: NewCaseInput,
 	reference: string,
 	requester: string,
 	directory: Directory,
-	now: number
+	now: number,
+	regieOrganisations: readonly string[] = DEFAULT_REGIE_ORGANISATIONS
 ) {
 	const requesterOrg = activeEntry(directory, requester)?.org;
 	if (!requesterOrg)
@@ -157,7 +188,13 @@ export function initialCaseState(
 			retention_until: null
 		}),
 		access: { v: 1 as const, organisations: input.access.map((a) => AccessEntry.parse({ ...a, since })) },
-		regie: RegieState.parse({ v: 1, regiehouder: requester, deputy: null, since, handovers: 0 })
+		regie: RegieState.parse({
+			v: 1,
+			regiehouder: regieOrganisations.includes(requesterOrg) ? requester : null,
+			deputy: null,
+			since,
+			handovers: 0
+		})
 	};
 }
 
@@ -352,6 +389,8 @@ export function handOverRegie(view: CaseView, actor: string, ctx: CommandContext
 		if (!who) continue;
 		const problem = memberProblem(who, view, ctx, covered);
 		if (problem) return problem;
+		const notRegie = regieOrganisationProblem(who, ctx.directory, ctx.regieOrganisations);
+		if (notRegie) return { ok: false, error: notRegie };
 	}
 	if (input.deputy === input.to) return sameDeputy();
 	if (input.to === view.regie.regiehouder && input.deputy === view.regie.deputy)

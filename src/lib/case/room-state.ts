@@ -11,6 +11,7 @@ import { STATE } from './event-types.ts';
 import { emptyView } from './reducer.ts';
 import type { CaseView } from './view.ts';
 import type { Membership } from './commands.ts';
+import { AGENDA_STATE, AgendaState } from './board.ts';
 
 /** The room type (m.room.create content.type) of every case room. */
 export const CASE_ROOM_TYPE = 'nl.casusruimte.case';
@@ -41,6 +42,8 @@ export interface CaseRoomState {
 	triage: TriageStatusState | null;
 	regie: RegieState | null;
 	access: AccessState | null;
+	/** The MDT agenda's state (re-triage request, continued in), null when never set. */
+	agenda: AgendaState | null;
 	roomName: string | null;
 	/** user ID → current membership, for every member event in the state. */
 	memberships: Map<string, RoomMembership>;
@@ -92,6 +95,7 @@ export function readCaseRoomState(state: readonly StateEventLike[]): CaseRoomSta
 		triage: parse(TriageStatusState, get(STATE.triageStatus)?.content),
 		regie,
 		access,
+		agenda: parse(AgendaState, get(AGENDA_STATE)?.content),
 		roomName: typeof name === 'string' ? name : null,
 		memberships,
 		powerUsers: users && typeof users === 'object' ? (users as Record<string, unknown>) : null,
@@ -102,6 +106,17 @@ export function readCaseRoomState(state: readonly StateEventLike[]): CaseRoomSta
 /** The membership of one user ('' when the state has no member event for them). */
 export function membershipOf(room: Pick<CaseRoomState, 'memberships'>, userId: string): string {
 	return room.memberships.get(userId)?.membership ?? '';
+}
+
+/**
+ * A member's request to discuss the case again (`AGENDA_STATE`) counts until a
+ * triage decision is taken after it: the time of the open request, or null.
+ */
+export function openRetriageRequest(s: Pick<CaseRoomState, 'agenda' | 'triage'>): string | null {
+	const at = s.agenda?.retriage_requested_at ?? null;
+	if (!at) return null;
+	const decided = s.triage?.decided_at;
+	return decided && Date.parse(decided) >= Date.parse(at) ? null : at;
 }
 
 /** The organisations the access basis covers. */

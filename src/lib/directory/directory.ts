@@ -13,6 +13,7 @@ import {
 	type OrganisationCode,
 	type Role
 } from './schema.ts';
+import { buildMdts, MDT_EVENT, type Mdts } from './mdt.ts';
 
 export interface DirectoryStateEvent {
 	type: string;
@@ -27,6 +28,8 @@ export interface DirectoryEntry extends DirectoryUserContent {
 export interface Directory {
 	organisations: readonly Organisation[];
 	users: ReadonlyMap<string, DirectoryEntry>;
+	/** Each region's daily MDT (mdt.ts), by region code. */
+	mdts: Mdts;
 	/** State that failed its schema: shown to admins, ignored for decisions. */
 	invalid: readonly { type: string; stateKey: string; error: string }[];
 }
@@ -35,6 +38,7 @@ export function buildDirectory(events: Iterable<DirectoryStateEvent>): Directory
 	let organisations: readonly Organisation[] = DEFAULT_ORGANISATIONS;
 	const users = new Map<string, DirectoryEntry>();
 	const invalid: { type: string; stateKey: string; error: string }[] = [];
+	const mdtEvents: DirectoryStateEvent[] = [];
 	for (const event of events) {
 		const stateKey = event.state_key ?? '';
 		if (event.type === ORGANISATIONS_EVENT && stateKey === '') {
@@ -52,12 +56,19 @@ export function buildDirectory(events: Iterable<DirectoryStateEvent>): Directory
 			const parsed = DirectoryUserContent.safeParse(event.content);
 			if (parsed.success) users.set(userId, { ...parsed.data, userId });
 			else invalid.push({ type: event.type, stateKey, error: parsed.error.message });
+		} else if (event.type === MDT_EVENT) {
+			mdtEvents.push(event);
 		}
 	}
-	return { organisations, users, invalid };
+	return { organisations, users, mdts: buildMdts(mdtEvents), invalid };
 }
 
-export const emptyDirectory: Directory = { organisations: DEFAULT_ORGANISATIONS, users: new Map(), invalid: [] };
+export const emptyDirectory: Directory = {
+	organisations: DEFAULT_ORGANISATIONS,
+	users: new Map(),
+	mdts: new Map(),
+	invalid: []
+};
 
 /** The active entry for a user, or undefined when unknown or disabled. */
 export function activeEntry(directory: Directory, userId: string): DirectoryEntry | undefined {

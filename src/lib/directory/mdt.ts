@@ -44,12 +44,21 @@ export function buildMdts(events: Iterable<{ type: string; state_key?: string; c
 	return out;
 }
 
-const active = (directory: Directory, userId: string) => directory.users.get(userId)?.active === true;
+/** Active in the directory with a role that sits in an MDT (professional or chair). */
+const active = (directory: Directory, userId: string) => {
+	const entry = directory.users.get(userId);
+	return entry?.active === true && (entry.roles.includes('professional') || entry.roles.includes('chair'));
+};
 
-/** Whether the user chairs the region's MDT now (and is active in the directory). */
+/** Whether the user chairs the region's MDT now (active in the directory, with the chair role). */
 export function isMdtChair(mdts: Mdts, directory: Directory, region: string, userId: string): boolean {
 	const mdt = mdts.get(region as RegionCode);
-	return !!mdt && mdt.chairs.includes(userId) && active(directory, userId);
+	return (
+		!!mdt &&
+		mdt.chairs.includes(userId) &&
+		directory.users.get(userId)?.roles.includes('chair') === true &&
+		active(directory, userId)
+	);
 }
 
 /** Whether the user sits in the region's MDT now (member, deputy or chair, active in the directory). */

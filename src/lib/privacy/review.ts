@@ -4,6 +4,7 @@
  * become the summaries, members, flags and histories the console shows. Every
  * value is picked field by field; event content is never passed on whole. Pure.
  */
+import { isMdtChair } from '../directory/mdt.ts';
 import { AccessState, CaseState, RegieState, TriageStatusState } from '../case/state.ts';
 import { STATE, STATE_TYPES } from '../case/event-types.ts';
 import { CaseReference } from '../case/primitives.ts';
@@ -179,7 +180,11 @@ export function members(c: ParsedCase, ctx: ReviewContext): Member[] {
 		if (!entry) flags.push('member_directory_missing');
 		else {
 			if (!entry.active) flags.push('member_directory_inactive');
-			if (!covered.has(entry.org)) flags.push('member_not_covered');
+			// The region's MDT chair sits in on the chair role (invited with reason mdt-chair), not on the access basis.
+			const chairOfRegion = c.caseState
+				? isMdtChair(ctx.directory.mdts, ctx.directory, c.caseState.region, userId)
+				: false;
+			if (!covered.has(entry.org) && !chairOfRegion) flags.push('member_not_covered');
 		}
 		if (account?.deactivated) flags.push('member_account_deactivated');
 		if (lastSeen === null || ctx.now - lastSeen > ctx.inactiveDays * DAY) flags.push('member_inactive');

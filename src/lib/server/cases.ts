@@ -29,6 +29,8 @@ import {
 } from '../case/room-state.ts';
 import { refusal } from '../refusal.ts';
 import { caseRoomCreateRequest } from '../matrix/room-template.ts';
+import { regieOrganisationsFrom } from '../case/policy.ts';
+import { Boards } from './boards.ts';
 
 /** The audit log's actor for what the service does on its own (cleanup, authority updates). */
 export const CASE_SERVICE_ACTOR = 'system:case-service';
@@ -44,6 +46,20 @@ export interface CaseServiceOptions {
 	audit?: AuditLog | null;
 	/** Removes a room completely (default: the Admin API purge, with its retries). */
 	purge?: (roomId: string) => Promise<void>;
+	/** Whose case managers may hold regie (default: CASUS_REGIE_ORGANISATIONS, else CSG, VT, SHN). */
+	regieOrganisations?: readonly string[];
+}
+
+/** What POST /api/cases answers. */
+export interface CreatedCase {
+	roomId: string;
+	reference: string;
+	/** The region's MDT board, where the opener's client posts the aanmelding; null when the board could not be reached. */
+	board_room_id: string | null;
+	/** Whether the opener was invited onto the board as `aanmelding` guest (not in the region's MDT). */
+	board_guest: boolean;
+	/** When the board could not be reached: what to tell the opener (the case itself is open and complete). */
+	board_problem: { nl: string; en: string } | null;
 }
 
 export interface AuthorityRun {
@@ -59,6 +75,8 @@ export class CaseService {
 	private creating: Promise<unknown> = Promise.resolve();
 	readonly references: ReferenceCounter;
 	readonly audit: AuditLog | null;
+	readonly regieOrganisations: readonly string[];
+	readonly boards: Boards;
 	private readonly purge: (roomId: string) => Promise<void>;
 
 	constructor(
@@ -69,6 +87,8 @@ export class CaseService {
 		this.references = new ReferenceCounter(service);
 		this.audit = options.audit ?? null;
 		this.purge = options.purge ?? ((roomId) => purgeRoom(service, roomId));
+		this.regieOrganisations = options.regieOrganisations ?? regieOrganisationsFrom(process.env);
+		this.boards = new Boards(service, () => this.directoryRoom());
 	}
 
 	/** The user behind a Matrix access token, or 401. */
@@ -82,9 +102,13 @@ export class CaseService {
 		}
 	}
 
-	async directory(): Promise<Directory> {
+	async directoryRoom(): Promise<string> {
 		this.directoryRoomId ??= await ensureDirectoryRoom(this.service, this.config.serverName);
-		return readDirectory(this.service, this.directoryRoomId);
+		return this.directoryRoomId;
+	}
+
+	async directory(): Promise<Directory> {
+		return readDirectory(this.service, await this.directoryRoom());
 	}
 
 	async snapshot(roomId: string): Promise<CaseRoomSnapshot> {
@@ -98,8 +122,14 @@ export class CaseService {
 		return { roomId, state, ...readCaseRoomState(state) };
 	}
 
-	/** Opens a new case: the room from the template, the requester invited and holding regie. All or nothing. */
-	async createCase(token: string | null | undefined, body: unknown): Promise<{ roomId: string; reference: string }> {
+	/**
+	 * Opens a new case: the room from the template, the requester invited (and
+	 * holding regie when of a regie organisation). All or nothing. Then the case
+	 * reaches the region's MDT board: the board exists and follows the MDT, and an
+	 * opener outside the MDT is invited as `aanmelding` guest. A board that cannot
+	 * be reached does not undo the case: `board_room_id` is null and the reason logged.
+	 */
+	async createCase(token: string | null | undefined, body: unknown): Promise<CreatedCase> {
 		const requester = await this.authenticate(token);
 		const directory = await this.directory();
 		if (!hasRole(directory, requester, 'professional') && !hasRole(directory, requester, 'chair')) {
@@ -117,7 +147,7 @@ export class CaseService {
 		}
 		// Checked before a reference is spent: the domain's rules for a new case.
 		try {
-			initialCaseState(input, 'XX-0000-0000', requester, directory, Date.now());
+			initialCaseState(input, 'XX-0000-0000', requester, directory, Date.now(), this.regieOrganisations);
 		} catch (err) {
 			if (err instanceof Refusal) throw err;
 			throw err;
@@ -136,14 +166,31 @@ export class CaseService {
 			} else {
 				reference = await this.references.next(input.region, input.first_report_at.slice(0, 4));
 			}
-			const init = initialCaseState(input, reference, requester, directory, Date.now());
+			const init = initialCaseState(input, reference, requester, directory, Date.now(), this.regieOrganisations);
 			const chairs = activeChairs(directory);
 			const request = caseRoomCreateRequest({ ...init, chairs, requester, serviceUserId: this.service.userId });
 			const roomId = await this.createAllOrNothing(request, reference);
 			return { roomId, reference };
 		});
 		this.creating = run.catch(() => undefined);
-		return run;
+		const created = await run;
+		let board: { roomId: string; guest: boolean } | null = null;
+		try {
+			board = await this.boards.forNewCase(input.region, requester, directory);
+		} catch (err) {
+			console.error(`case ${created.reference}: the ${input.region} board could not be reached`, err);
+		}
+		return {
+			...created,
+			board_room_id: board?.roomId ?? null,
+			board_guest: board?.guest ?? false,
+			board_problem: board
+				? null
+				: {
+						nl: `De casus is geopend, maar het MDT-bord van ${input.region} was niet bereikbaar. Er is niets verloren; de casus staat wel op de agenda van het MDT. Meld het de beheerder.`,
+						en: `The case is open, but the ${input.region} MDT board could not be reached. Nothing was lost; the case is on the MDT's agenda all the same. Tell the administrator.`
+					}
+		};
 	}
 
 	/**
@@ -249,7 +296,13 @@ export class CaseService {
 		// Already done (a retry after a lost response): the same answer again, nothing changes.
 		if (input.to === room.regie.regiehouder && input.deputy === room.regie.deputy && room.case.phase !== 'closed')
 			return room.regie;
-		const ctx = { directory, serviceUserId: this.service.userId, now: Date.now(), members };
+		const ctx = {
+			directory,
+			serviceUserId: this.service.userId,
+			now: Date.now(),
+			members,
+			regieOrganisations: this.regieOrganisations
+		};
 		// The reason belongs to the encrypted handover record, which the browser writes; the server never sees it.
 		const result = handOverRegie(caseViewOf(room), requester, ctx, { ...input, reason: '-' });
 		if (!result.ok) throw result.error;

@@ -6,6 +6,7 @@ import { json } from '@sveltejs/kit';
 import { configFromEnv } from './config.ts';
 import { connectService } from './service-account.ts';
 import { CaseService } from './cases.ts';
+import { MdtService } from './mdt.ts';
 import { Refusal, unavailable } from './errors.ts';
 import { AuditLog } from './privacy/audit.ts';
 import { HomeserverUnreachableError, MatrixHttpError } from './http.ts';
@@ -26,6 +27,11 @@ export function caseService(): Promise<CaseService> {
 		throw err;
 	});
 	return cases;
+}
+
+/** The daily MDT's API (agenda, chair access, re-triage, continued in), over the case service. */
+export async function mdtService(): Promise<MdtService> {
+	return new MdtService(await caseService());
 }
 
 /**

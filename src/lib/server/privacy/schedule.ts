@@ -49,7 +49,8 @@ export function startRetentionSchedule(env: Record<string, string | undefined> =
 
 /**
  * The backstop for authority: every CASUS_AUTHORITY_MINUTES minutes (default 10;
- * 0 = off) the power in every case room is brought in line with the directory,
+ * 0 = off) the power in every case room and the membership of every MDT board
+ * are brought in line with the directory,
  * in case a role changed without `npm run admin` (which reconciles at once).
  */
 let authorityStarted = false;
@@ -70,9 +71,19 @@ export function startAuthoritySchedule(env: Record<string, string | undefined> =
 		if (running) return;
 		running = true;
 		try {
-			const result = await (await caseService()).reconcileAuthority();
+			const cases = await caseService();
+			const directory = await cases.directory();
+			const result = await cases.reconcileAuthority({ directory });
 			if (result.updated.length) console.log(`authority check: power updated in ${result.updated.length} case room(s)`);
 			for (const f of result.failed) console.error(`authority check: ${f.roomId}: ${f.error}`);
+			// The MDT boards follow the directory too, and aanmelding guests past their time leave.
+			const boards = await cases.boards.reconcileAll(directory);
+			for (const run of boards.runs)
+				if (run.invited.length || run.removed.length)
+					console.log(
+						`authority check: board ${run.region}: ${run.invited.length} invited, ${run.removed.length} removed`
+					);
+			for (const f of boards.failed) console.error(`authority check: board ${f.region}: ${f.error}`);
 		} catch (err) {
 			console.error(`authority check: ${err instanceof Error ? err.message : String(err)}`);
 		} finally {
