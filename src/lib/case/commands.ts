@@ -12,7 +12,12 @@ import { RECORD, STATE } from './event-types.ts';
 import { canCoordinate, holdsRegie } from './permissions.ts';
 import { retentionUntil } from './deadlines.ts';
 import { ownOrganisationCovered } from './defaults.ts';
-import { DEFAULT_RETENTION, retentionMonthsAllowed, type RetentionPolicy } from './policy.ts';
+import {
+	DEFAULT_REGIE_ORGANISATIONS,
+	DEFAULT_RETENTION,
+	retentionMonthsAllowed,
+	type RetentionPolicy
+} from './policy.ts';
 import { InviteReason, RemoveReason, type MembershipReason } from './reasons.ts';
 import { Refusal, refusal, type RefusalCode } from '../refusal.ts';
 import {
@@ -24,6 +29,7 @@ import {
 	PersonalDetails,
 	TriageRecord,
 	UpdateRecord,
+	SignalRecord,
 	CaseFacts
 } from './records.ts';
 import { AccessEntry, CaseState, PHASES, RegieState, TriageStatusState, type Phase } from './state.ts';
@@ -40,6 +46,20 @@ export interface CommandContext {
 	members: ReadonlyMap<string, Membership>;
 	/** The deployment's retention policy (GET /api/privacy/me); the default when not known. */
 	retention?: RetentionPolicy;
+	/** Whose case managers may hold regie (deployment configuration); the default when not known. */
+	regieOrganisations?: readonly string[];
+}
+
+/** Regie belongs to case managers of the regie organisations (CSG, VT, SHN by default). */
+function regieOrganisationProblem(userId: string, ctx: CommandContext): CommandResult | null {
+	const allowed = ctx.regieOrganisations ?? DEFAULT_REGIE_ORGANISATIONS;
+	const entry = activeEntry(ctx.directory, userId);
+	if (!entry || allowed.includes(entry.org)) return null;
+	return fail(
+		'not-allowed',
+		`${entry.display_name} werkt bij ${entry.org}; regie ligt bij een casemanager van ${allowed.join(', ')}.`,
+		`${entry.display_name} works at ${entry.org}; regie belongs to a case manager of ${allowed.join(', ')}.`
+	);
 }
 
 export type Effect =
@@ -52,7 +72,9 @@ export type Effect =
 	 * Done by the service account (regie state and power levels), through the server.
 	 * The reason is not part of it: it stays in the encrypted handover record.
 	 */
-	| { kind: 'handover'; to: string; deputy: string | null };
+	| { kind: 'handover'; to: string; deputy: string | null }
+	/** Done by the service (AGENDA_STATE.retriage_requested_at), through the server: puts the case back on the MDT's agenda. */
+	| { kind: 'retriage' };
 
 export type CommandResult = { ok: true; effects: Effect[] } | { ok: false; error: Refusal };
 
@@ -212,7 +234,7 @@ export function recordTriage(view: CaseView, actor: string, ctx: CommandContext,
 	const covered = coveredOrganisations(view);
 	for (const who of [input.regiehouder, input.deputy]) {
 		if (!who) continue;
-		const problem = memberProblem(who, view, ctx, covered);
+		const problem = memberProblem(who, view, ctx, covered) ?? regieOrganisationProblem(who, ctx);
 		if (problem) return problem;
 	}
 	if (input.deputy && input.deputy === input.regiehouder) return sameDeputy();
@@ -421,7 +443,35 @@ export function postUpdate(view: CaseView, actor: string, ctx: CommandContext, i
 		);
 	}
 	return ok([
-		{ kind: 'record', type: RECORD.update, content: UpdateRecord.parse({ v: 1, at: iso(ctx.now), ...input }) }
+		{ kind: 'record', type: RECORD.update, content: UpdateRecord.parse({ v: 1, at: iso(ctx.now), ...input }) },
+		...(input.retriage_requested ? [{ kind: 'retriage' as const }] : [])
+	]);
+}
+
+// --- Signal by any member ----------------------------------------------------------------
+
+export const SignalInput = SignalRecord.omit({ v: true, at: true });
+export type SignalInput = z.infer<typeof SignalInput>;
+
+/**
+ * Any joined member of an open case raises a signal: the encrypted record, and
+ * with `retriage` (always for a re-triage request) the request to the service
+ * that puts the case on the MDT's agenda.
+ */
+export function raiseSignal(view: CaseView, actor: string, ctx: CommandContext, input: SignalInput): CommandResult {
+	const refused = openOnly(view);
+	if (refused) return refused;
+	if (ctx.members.get(actor) !== 'join')
+		return fail(
+			'not-member',
+			'Alleen leden van de casus geven een signaal.',
+			'Only members of the case raise a signal.'
+		);
+	const retriage = input.retriage || input.kind === 'retriage-request';
+	const record = SignalRecord.parse({ v: 1, at: iso(ctx.now), ...input, retriage });
+	return ok([
+		{ kind: 'record', type: RECORD.signal, content: record },
+		...(retriage ? [{ kind: 'retriage' as const }] : [])
 	]);
 }
 
@@ -556,9 +606,10 @@ export function removeMember(view: CaseView, actor: string, ctx: CommandContext,
 	]);
 }
 
-/** Everyone who may be chosen as regiehouder or deputy: joined members of covered organisations. */
+/** Everyone who may be chosen as regiehouder or deputy: joined members of covered regie organisations. */
 export function regieCandidates(view: CaseView, ctx: CommandContext): string[] {
-	const covered = coveredOrganisations(view);
+	const regieOrgs = ctx.regieOrganisations ?? DEFAULT_REGIE_ORGANISATIONS;
+	const covered = new Set([...coveredOrganisations(view)].filter((o) => regieOrgs.includes(o)));
 	return [...ctx.members]
 		.filter(
 			([userId, m]) =>

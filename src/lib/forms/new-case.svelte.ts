@@ -18,6 +18,10 @@ import { fromLocalInput, toLocalInput } from '../i18n/format.ts';
 import type { NewCaseOutcome, NewCasePlan, NewCaseStep } from '../state/new-case.ts';
 import { isRefusal, Refusal, refusal } from '../refusal.ts';
 import { FormState } from './form.svelte.ts';
+import { Aanmelding, type RiskSignal } from '../case/board.ts';
+
+/** The part of the aanmelding the opener writes: the rest comes from the case and the intake. */
+const AanmeldingFields = Aanmelding.pick({ summary: true, risk_signals: true });
 import { fieldErrors, type FieldErrors, type Translate } from './validation.ts';
 import { optional } from './case-form.svelte.ts';
 
@@ -64,6 +68,9 @@ export class NewCaseForm {
 	});
 	summary = $state('');
 	reporter = $state('');
+	/** For the MDT board: a short summary without name, address or contact details. */
+	mdtSummary = $state('');
+	riskSignals = $state<RiskSignal[]>([]);
 	access = $state<AccessRow[]>([]);
 	consentGivenBy = $state<GivenBy>('victim');
 	consentPurposes = $state<Purpose[]>([...DEFAULT_PURPOSES]);
@@ -130,8 +137,12 @@ export class NewCaseForm {
 			summary: this.summary,
 			reporter: optional(this.reporter)
 		});
+		const aanmelding = AanmeldingFields.safeParse({ summary: this.mdtSummary, risk_signals: this.riskSignals });
 		const errors: FieldErrors = {};
 		if (!newCase.success) Object.assign(errors, fieldErrors(newCase.error, t));
+		if (!aanmelding.success) Object.assign(errors, fieldErrors(aanmelding.error, t, 'mdt'));
+		else if (this.person.name.trim().length > 2 && aanmelding.data.summary.includes(this.person.name.trim()))
+			errors['mdt.summary'] = t('newCase.mdtSummaryHasName');
 		if (!intake.success) Object.assign(errors, fieldErrors(intake.error, t));
 		const on = this.access.filter((a) => a.on);
 		if (on.length > 0 && !ownOrganisationCovered(on, this.myOrg))
@@ -156,13 +167,14 @@ export class NewCaseForm {
 		this.form.labels['access'] = t('newCase.accessSection');
 		for (const a of this.access)
 			this.form.labels[`ground.${a.org}`] = t('newCase.groundFor', { values: { org: a.name } });
-		if (Object.keys(errors).length || !newCase.success || !intake.success) return { errors };
+		if (Object.keys(errors).length || !newCase.success || !intake.success || !aanmelding.success) return { errors };
 		return {
 			plan: {
 				newCase: newCase.data,
 				intake: intake.data,
 				consent: consent?.success ? consent.data : null,
-				invites: invites.flatMap((r) => (r.success ? [r.data] : []))
+				invites: invites.flatMap((r) => (r.success ? [r.data] : [])),
+				aanmelding: aanmelding.data
 			}
 		};
 	}
