@@ -181,10 +181,3 @@ export function buildAgenda(
 	agenda.closed.sort((a, b) => Date.parse(b.item.closed_at!) - Date.parse(a.item.closed_at!));
 	return agenda;
 }
-
-/** Hours and minutes of a countdown ("23:05", "-1:30" when overdue), for large type on a projector. */
-export function countdownText(msLeft: number): string {
-	const sign = msLeft < 0 ? '-' : '';
-	const minutes = Math.floor(Math.abs(msLeft) / 60_000);
-	return `${sign}${Math.floor(minutes / 60)}:${String(minutes % 60).padStart(2, '0')}`;
-}

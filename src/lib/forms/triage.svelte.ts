@@ -32,12 +32,9 @@ export class TriageForm extends CaseForm<TriageInput> {
 	readonly candidates = $derived(regieOptions(this.oc));
 	/** Organisations that take part in the decision: assigned in a domain, or of the chosen regiehouder and deputy. */
 	readonly involved = $derived.by(() => {
-		const orgs = new Set(DOMAINS.flatMap((d) => this.domains[d].assigned));
-		for (const who of [this.regiehouder, this.deputy]) {
-			const org = this.oc.members.find((m) => m.userId === who)?.org;
-			if (org) orgs.add(org);
-		}
-		return orgs;
+		const assigned = DOMAINS.flatMap((d) => this.domains[d].assigned);
+		const regie = [this.regiehouder, this.deputy].map((who) => this.oc.members.find((m) => m.userId === who)?.org);
+		return [...assigned, ...regie].filter((o): o is string => !!o);
 	});
 	/**
 	 * Members no longer needed after this decision: their organisation takes no
@@ -54,7 +51,7 @@ export class TriageForm extends CaseForm<TriageInput> {
 				m.userId !== this.oc.view.regie.deputy &&
 				!m.roles.includes('chair') &&
 				m.org !== null &&
-				!this.involved.has(m.org)
+				!this.involved.includes(m.org)
 		)
 	);
 	/** Who will be removed with reason no-longer-involved once the decision is recorded. */

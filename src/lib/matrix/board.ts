@@ -48,7 +48,7 @@ export async function joinBoard(client: MatrixClient, roomId: string, waitMs = 1
 }
 
 /** Sends one encrypted record on the board, retrying transient failures a few times. */
-export async function sendBoardRecord(
+async function sendBoardRecord(
 	client: MatrixClient,
 	roomId: string,
 	type: (typeof BOARD_RECORD)[keyof typeof BOARD_RECORD],
@@ -83,6 +83,7 @@ export async function sendBoardRecord(
  * Posts the aanmelding of a new case on the region's board: joins (as a guest
  * when the service invited me for this), sends it encrypted, and a guest leaves
  * again. MDT members stay: the board is theirs.
+ * @public Reached through the lazily loaded runtime module (state/runtime.ts).
  */
 export async function postAanmelding(client: MatrixClient, boardRoomId: string, aanmelding: Aanmelding): Promise<void> {
 	const record = Aanmelding.parse(aanmelding);
@@ -95,6 +96,16 @@ export async function postAanmelding(client: MatrixClient, boardRoomId: string, 
 			// the service removes a guest that is still there at its next reconcile
 		}
 	}
+}
+
+/** @public The chair links two aanmeldingen of one victim: one case continues, the other closes into it. */
+export async function postLink(
+	client: MatrixClient,
+	boardRoomId: string,
+	link: { continue: string; close: string; by: string }
+): Promise<void> {
+	const record = BoardLink.parse({ v: 1, ...link, at: new Date().toISOString() });
+	await sendBoardRecord(client, boardRoomId, BOARD_RECORD.link, record);
 }
 
 export interface BoardContents {

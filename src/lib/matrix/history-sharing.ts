@@ -130,6 +130,7 @@ export class HistoryResharer {
  * The chair's side (and a new board member's): after joining on a service invitation, accept a key
  * bundle from any joined member (each member's client sends one when it sees
  * the join). Tries for `waitMs`; resolves true once a bundle was imported.
+ * @public Reached through the lazily loaded runtime module (state/runtime.ts).
  */
 export async function acceptHistoryFromMembers(
 	client: MatrixClient,

@@ -6,7 +6,6 @@
  * triage form) and linking two aanmeldingen of one victim.
  */
 import type { AgendaResponse, Aanmelding, BoardLink } from '../case/board.ts';
-import { BOARD_RECORD, BoardLink as BoardLinkSchema } from '../case/board.ts';
 import { buildAgenda, type Agenda } from '../case/agenda.ts';
 import type { BoardContents, BoardWatch } from '../matrix/board.ts';
 import { app } from './app.svelte.ts';
@@ -149,14 +148,7 @@ export class BoardState {
 		if (!client || !rt || !services || !me || !board) return null;
 		this.busy = close.roomId;
 		try {
-			const record = BoardLinkSchema.parse({
-				v: 1,
-				continue: keep.reference,
-				close: close.reference,
-				by: me,
-				at: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z')
-			});
-			await rt.sendBoardRecord(client, board, BOARD_RECORD.link, record);
+			await rt.postLink(client, board, { continue: keep.reference, close: close.reference, by: me });
 			await services.api.continuedIn(close.roomId, keep.reference);
 			await this.refresh();
 			return null;

@@ -195,7 +195,7 @@ export function getRoom(client: MatrixClient, roomId: string): Room | null {
 }
 
 /** @public The MDT board (src/lib/matrix/board.ts), reached through the lazily loaded module. */
-export { BoardWatch, joinBoard, postAanmelding, sendBoardRecord } from '../matrix/board.ts';
+export { BoardWatch, joinBoard, postAanmelding, postLink } from '../matrix/board.ts';
 /** @public */
 export { acceptHistoryFromMembers } from '../matrix/history-sharing.ts';
 
