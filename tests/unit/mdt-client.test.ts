@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildAgenda, STALLED_DAYS } from '../../src/lib/case/agenda.ts';
 import { Aanmelding, matchKey, type AgendaItem, type BoardLink } from '../../src/lib/case/board.ts';
-import { raiseSignal, recordTriage, type Membership } from '../../src/lib/case/commands.ts';
+import { raiseSignal, recordIntake, recordTriage, type Membership } from '../../src/lib/case/commands.ts';
 import { reduceCase } from '../../src/lib/case/reducer.ts';
 import { buildAanmelding, type NewCasePlan } from '../../src/lib/state/new-case.ts';
 import { TriageForm } from '../../src/lib/forms/triage.svelte.ts';
@@ -20,9 +20,16 @@ import {
 	SHN,
 	VT,
 	RECORD,
+	STATE,
+	accessState,
+	caseState,
 	ctx,
+	directory,
+	intakeRecord,
 	opening,
 	recordEvent,
+	regieState,
+	stateEvent,
 	triageRecord
 } from '../support/domain-fixtures.ts';
 import { fakeCase, member, t, NOW } from './forms-support.ts';
@@ -303,5 +310,57 @@ describe('the triage form offers to remove members no longer needed', () => {
 		const removals = oc.queued.filter((e) => e.kind === 'remove');
 		expect(removals).toEqual([{ kind: 'remove', userId: POLITIE, reason: 'no-longer-involved' }]);
 		expect(oc.queued[0]).toMatchObject({ kind: 'record', type: RECORD.triage });
+	});
+});
+
+describe('an opener outside the regie organisations', () => {
+	const policeOpening = () => [
+		stateEvent(STATE.case, caseState()),
+		stateEvent(STATE.access, accessState()),
+		stateEvent(STATE.regie, regieState(null))
+	];
+	const { v: _v, ...intake } = intakeRecord();
+	const input = { ...intake, facts: { ...intake.facts } } as Record<string, unknown>;
+	delete (input.facts as Record<string, unknown>).reference;
+	delete (input.facts as Record<string, unknown>).region;
+	delete (input.facts as Record<string, unknown>).first_report_at;
+	const joined = { ...ctx(), members: new Map<string, Membership>([[POLITIE, 'join']]) };
+
+	it('records the intake (the record only: phase changes wait for the MDT), and the reducer accepts it', () => {
+		const view = reduceCase(policeOpening(), ctx());
+		expect(view.regie.regiehouder).toBeNull();
+		const r = recordIntake(view, POLITIE, joined, input as never);
+		expect(r.ok && r.effects.map((e) => e.kind)).toEqual(['record']);
+		const after = reduceCase([...policeOpening(), recordEvent(RECORD.intake, intakeRecord(), POLITIE)], ctx());
+		expect(after.intake?.sender).toBe(POLITIE);
+		expect(after.flagged).toEqual([]);
+	});
+
+	it('cannot once the MDT has assigned regie, and the reducer flags such an intake', () => {
+		const triaged = [
+			...policeOpening(),
+			stateEvent(STATE.regie, regieState(CSG)),
+			recordEvent(RECORD.triage, triageRecord(1, null, CSG), CHAIR)
+		];
+		const view = reduceCase(triaged, ctx());
+		const r = recordIntake(view, POLITIE, joined, input as never);
+		expect(r.ok || r.error.code).toBe('not-allowed');
+		const flagged = reduceCase([...triaged, recordEvent(RECORD.intake, intakeRecord(), POLITIE)], ctx());
+		expect(flagged.intake).toBeNull();
+		expect(flagged.flagged.map((f) => f.kind)).toEqual(['unauthorised']);
+	});
+
+	it('is not offered invitations in the new-case form (the MDT invites at triage)', async () => {
+		const { NewCaseForm } = await import('../../src/lib/forms/new-case.svelte.ts');
+		const police = new NewCaseForm(
+			{ directory, me: POLITIE, open: async () => ({ roomId: '', reference: '', warnings: [] }) },
+			NOW
+		);
+		expect(police.mayInvite).toBe(false);
+		const csg = new NewCaseForm(
+			{ directory, me: CSG, open: async () => ({ roomId: '', reference: '', warnings: [] }) },
+			NOW
+		);
+		expect(csg.mayInvite).toBe(true);
 	});
 });

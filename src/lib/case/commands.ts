@@ -46,20 +46,8 @@ export interface CommandContext {
 	members: ReadonlyMap<string, Membership>;
 	/** The deployment's retention policy (GET /api/privacy/me); the default when not known. */
 	retention?: RetentionPolicy;
-	/** Whose case managers may hold regie (deployment configuration); the default when not known. */
+	/** Whose case managers may hold regie (policy.ts, CASUS_REGIE_ORGANISATIONS); the default when not known. */
 	regieOrganisations?: readonly string[];
-}
-
-/** Regie belongs to case managers of the regie organisations (CSG, VT, SHN by default). */
-function regieOrganisationProblem(userId: string, ctx: CommandContext): CommandResult | null {
-	const allowed = ctx.regieOrganisations ?? DEFAULT_REGIE_ORGANISATIONS;
-	const entry = activeEntry(ctx.directory, userId);
-	if (!entry || allowed.includes(entry.org)) return null;
-	return fail(
-		'not-allowed',
-		`${entry.display_name} werkt bij ${entry.org}; regie ligt bij een casemanager van ${allowed.join(', ')}.`,
-		`${entry.display_name} works at ${entry.org}; regie belongs to a case manager of ${allowed.join(', ')}.`
-	);
 }
 
 export type Effect =
@@ -144,6 +132,25 @@ export const NewCaseInput = z.strictObject({
 });
 export type NewCaseInput = z.infer<typeof NewCaseInput>;
 
+/**
+ * Regie belongs to case managers of the regie organisations (CSG, VT, SHN by
+ * default): a refusal for anyone else as regiehouder or deputy, or null.
+ */
+export function regieOrganisationProblem(
+	userId: string,
+	directory: Directory,
+	regieOrganisations: readonly string[] = DEFAULT_REGIE_ORGANISATIONS
+): Refusal | null {
+	const entry = activeEntry(directory, userId);
+	if (!entry || regieOrganisations.includes(entry.org)) return null;
+	const list = regieOrganisations.join(', ');
+	return refusal(
+		'not-allowed',
+		`${entry.display_name} (${entry.org}) kan geen regie voeren: regie ligt bij een casemanager van ${list}.`,
+		`${entry.display_name} (${entry.org}) cannot hold regie: regie belongs to a case manager of ${list}.`
+	);
+}
+
 /** The initial plaintext state of a new case room; the requester holds regie until the MDT chooses. */
 export function initialCaseState(
 	input: NewCaseInput,
@@ -193,8 +200,35 @@ export const IntakeInput = z.strictObject({
 });
 export type IntakeInput = z.infer<typeof IntakeInput>;
 
+/**
+ * Before the MDT assigns regie (nobody holds it, no triage yet), the opener, who
+ * is the only member then, records the intake and the consent given at intake:
+ * an opener outside the regie organisations has no regie (issue 12) but still
+ * tells the story once. What needs power (phase, access) waits for the MDT.
+ */
+export function openerMayRecord(view: CaseView): boolean {
+	return view.regie.regiehouder === null && view.triage.latest === null && view.phase !== 'closed';
+}
+
+function coordinates(view: CaseView, actor: string, ctx: CommandContext): boolean {
+	return canCoordinate(
+		{
+			directory: ctx.directory,
+			serviceUserId: ctx.serviceUserId,
+			regiehouder: view.regie.regiehouder,
+			deputy: view.regie.deputy
+		},
+		actor
+	);
+}
+
+function coordinatorOrOpener(view: CaseView, actor: string, ctx: CommandContext): CommandResult | null {
+	if (openerMayRecord(view) && ctx.members.get(actor) === 'join') return null;
+	return coordinatorOnly(view, actor, ctx);
+}
+
 export function recordIntake(view: CaseView, actor: string, ctx: CommandContext, input: IntakeInput): CommandResult {
-	const refused = openOnly(view) ?? coordinatorOnly(view, actor, ctx);
+	const refused = openOnly(view) ?? coordinatorOrOpener(view, actor, ctx);
 	if (refused) return refused;
 	if (!view.state.case) return fail('invalid', 'De casus heeft nog geen kenmerk.', 'The case has no reference yet.');
 	const record = IntakeRecord.parse({
@@ -210,7 +244,8 @@ export function recordIntake(view: CaseView, actor: string, ctx: CommandContext,
 		reporter: input.reporter
 	});
 	const effects: Effect[] = [{ kind: 'record', type: RECORD.intake, content: record }];
-	if (view.state.case.acute !== record.facts.acute || view.state.case.phase === 'first_contact') {
+	const mayChangeState = coordinates(view, actor, ctx);
+	if (mayChangeState && (view.state.case.acute !== record.facts.acute || view.state.case.phase === 'first_contact')) {
 		effects.push({
 			kind: 'state',
 			type: STATE.case,
@@ -234,8 +269,10 @@ export function recordTriage(view: CaseView, actor: string, ctx: CommandContext,
 	const covered = coveredOrganisations(view);
 	for (const who of [input.regiehouder, input.deputy]) {
 		if (!who) continue;
-		const problem = memberProblem(who, view, ctx, covered) ?? regieOrganisationProblem(who, ctx);
+		const problem = memberProblem(who, view, ctx, covered);
 		if (problem) return problem;
+		const notRegie = regieOrganisationProblem(who, ctx.directory, ctx.regieOrganisations);
+		if (notRegie) return { ok: false, error: notRegie };
 	}
 	if (input.deputy && input.deputy === input.regiehouder) return sameDeputy();
 	const seq = (view.triage.latest?.record.seq ?? 0) + 1;
@@ -289,8 +326,14 @@ export type ConsentInput = z.infer<typeof ConsentInput>;
  * recorded. It refuses to remove the regiehouder or deputy: hand over first.
  */
 export function recordConsent(view: CaseView, actor: string, ctx: CommandContext, input: ConsentInput): CommandResult {
-	const refused = coordinatorOnly(view, actor, ctx);
+	const refused = coordinatorOrOpener(view, actor, ctx);
 	if (refused) return refused;
+	// The opener without regie records consent given for organisations already in the case, nothing more.
+	if (
+		!coordinates(view, actor, ctx) &&
+		(input.status !== 'given' || input.organisations.some((o) => !view.access.some((a) => a.org === o)))
+	)
+		return coordinatorOnly(view, actor, ctx)!;
 	const now = iso(ctx.now);
 	const record = ConsentRecord.parse({ v: 1, recorded_at: now, ...input });
 	const effects: Effect[] = [{ kind: 'record', type: RECORD.consent, content: record }];

@@ -127,7 +127,8 @@ export function applyEvent(view: CaseView, event: CaseEventInput, ctx: ReduceCon
 		directory: ctx.directory,
 		serviceUserId: ctx.serviceUserId,
 		regiehouder: view.regie.regiehouder,
-		deputy: view.regie.deputy
+		deputy: view.regie.deputy,
+		openerMayRecord: view.regie.regiehouder === null && view.triage.latest === null
 	};
 
 	if (isState) {

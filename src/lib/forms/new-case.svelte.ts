@@ -9,6 +9,7 @@ import { ConsentInput, IntakeInput, InviteInput, NewCaseInput } from '../case/co
 import { invitable, keepAllowed, nowInstant } from './options.ts';
 import { DEFAULT_PURPOSES, defaultBasis, ownOrganisationCovered } from '../case/defaults.ts';
 import { isAcute } from '../case/deadlines.ts';
+import { DEFAULT_REGIE_ORGANISATIONS } from '../case/policy.ts';
 import type { GivenBy, Purpose } from '../case/records.ts';
 import type { InviteReason } from '../case/reasons.ts';
 import type { RegionCode } from '../case/primitives.ts';
@@ -47,6 +48,11 @@ const NEW_CASE_INVITE_REASON: InviteReason = 'mdt-triage';
 export class NewCaseForm {
 	readonly form = new FormState();
 	readonly myOrg: string;
+	/**
+	 * Whether I will hold regie (my organisation is a regie organisation) or chair
+	 * the MDT, and so may invite members now; otherwise the MDT does at triage.
+	 */
+	readonly mayInvite: boolean;
 
 	region = $state<RegionCode>('DH');
 	firstReportAt = $state('');
@@ -94,7 +100,9 @@ export class NewCaseForm {
 		private readonly deps: NewCaseDeps,
 		now = Date.now()
 	) {
-		this.myOrg = activeEntry(deps.directory, deps.me)?.org ?? '';
+		const me = activeEntry(deps.directory, deps.me);
+		this.myOrg = me?.org ?? '';
+		this.mayInvite = DEFAULT_REGIE_ORGANISATIONS.includes(this.myOrg) || (me?.roles.includes('chair') ?? false);
 		this.firstReportAt = toLocalInput(now);
 		this.receivingOrg = this.myOrg;
 		this.access = deps.directory.organisations.map((o) => {
@@ -159,7 +167,7 @@ export class NewCaseForm {
 				})
 			: null;
 		if (consent && !consent.success) Object.assign(errors, fieldErrors(consent.error, t, 'consent'));
-		const invites = this.allowedInvitees.map((userId) =>
+		const invites = (this.mayInvite ? this.allowedInvitees : []).map((userId) =>
 			InviteInput.safeParse({ userId, reason: this.inviteReason, note: optional(this.inviteNote) })
 		);
 		const badInvite = invites.find((r) => !r.success);

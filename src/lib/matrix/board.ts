@@ -34,14 +34,9 @@ function invitation(client: MatrixClient, roomId: string): { membership: string 
 	return { membership: room?.getMyMembership() ?? null, guest: reason === 'aanmelding' };
 }
 
-/** Joins the board if invited (waits for the invitation to arrive by sync first). */
-export async function joinBoard(client: MatrixClient, roomId: string, waitMs = 15_000): Promise<{ guest: boolean }> {
-	const deadline = Date.now() + waitMs;
-	let inv = invitation(client, roomId);
-	while (inv.membership !== 'join' && inv.membership !== 'invite' && Date.now() < deadline) {
-		await new Promise((r) => setTimeout(r, 300));
-		inv = invitation(client, roomId);
-	}
+/** Joins the board (the service invited me); whether that invitation was only for posting an aanmelding. */
+export async function joinBoard(client: MatrixClient, roomId: string): Promise<{ guest: boolean }> {
+	const inv = invitation(client, roomId);
 	if (inv.membership !== 'join') await client.joinRoom(roomId);
 	await waitForRoom(client, roomId);
 	return { guest: inv.guest };
@@ -85,9 +80,15 @@ async function sendBoardRecord(
  * again. MDT members stay: the board is theirs.
  * @public Reached through the lazily loaded runtime module (state/runtime.ts).
  */
-export async function postAanmelding(client: MatrixClient, boardRoomId: string, aanmelding: Aanmelding): Promise<void> {
+export async function postAanmelding(
+	client: MatrixClient,
+	boardRoomId: string,
+	aanmelding: Aanmelding,
+	asGuest = false
+): Promise<void> {
 	const record = Aanmelding.parse(aanmelding);
-	const { guest } = await joinBoard(client, boardRoomId);
+	const joined = await joinBoard(client, boardRoomId);
+	const guest = asGuest || joined.guest;
 	await sendBoardRecord(client, boardRoomId, BOARD_RECORD.aanmelding, record);
 	if (guest) {
 		try {

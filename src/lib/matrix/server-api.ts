@@ -13,6 +13,8 @@ export interface CreatedCase {
 	roomId: string;
 	reference: string;
 	boardRoomId: string | null;
+	/** The opener is not in the region's MDT: invited to the board only to post the aanmelding. */
+	boardGuest: boolean;
 }
 
 /**
@@ -52,11 +54,13 @@ export class HttpCaseServerApi implements CaseServerApi {
 			reference: string;
 			boardRoomId?: string | null;
 			board_room_id?: string | null;
+			board_guest?: boolean;
 		}>('/api/cases', input);
 		return {
 			roomId: (r.roomId ?? r.room_id)!,
 			reference: r.reference,
-			boardRoomId: r.board_room_id ?? r.boardRoomId ?? null
+			boardRoomId: r.board_room_id ?? r.boardRoomId ?? null,
+			boardGuest: r.board_guest === true
 		};
 	}
 

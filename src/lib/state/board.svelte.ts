@@ -90,7 +90,7 @@ export class BoardState {
 		const roomId = this.boardRoomId;
 		if (!client || !rt || !services || !roomId || this.stopped) return;
 		try {
-			await rt.joinBoard(client, roomId, 5_000);
+			await rt.joinBoard(client, roomId);
 			// Joined on the service's invitation: take the history from a member who shares it.
 			void rt.acceptHistoryFromMembers(client, roomId, services.serviceUserId, 60_000);
 			if (this.stopped) return;

@@ -71,7 +71,7 @@ export async function openNewCase(plan: NewCasePlan, onStep: (step: NewCaseStep)
 	if (!client || !services || !rt || !me) throw new Error('not ready');
 
 	onStep('creating');
-	const { roomId, reference, boardRoomId } = await services.api.createCase(plan.newCase);
+	const { roomId, reference, boardRoomId, boardGuest } = await services.api.createCase(plan.newCase);
 	onStep('joining');
 	await client.joinRoom(roomId);
 	const session = rt.openCaseSession(client, roomId, services);
@@ -96,7 +96,7 @@ export async function openNewCase(plan: NewCasePlan, onStep: (step: NewCaseStep)
 		if (!board) warnings.push(noBoard());
 		else {
 			try {
-				await rt.postAanmelding(client, board, await buildAanmelding(plan, { roomId, reference }, me));
+				await rt.postAanmelding(client, board, await buildAanmelding(plan, { roomId, reference }, me), boardGuest);
 			} catch (err) {
 				warnings.push(boardFailed(err));
 			}
