@@ -151,7 +151,11 @@ export function regieOrganisationProblem(
 	);
 }
 
-/** The initial plaintext state of a new case room; the requester holds regie until the MDT chooses. */
+/**
+ * The initial plaintext state of a new case room. An opener of a regie
+ * organisation holds regie until the MDT chooses; anyone else opens the case
+ * without a regiehouder, and the MDT assigns regie at triage.
+ */
 export function initialCaseState(
 	input: NewCaseInput,
 	reference: string,
