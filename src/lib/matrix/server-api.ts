@@ -15,6 +15,8 @@ export interface CreatedCase {
 	boardRoomId: string | null;
 	/** The opener is not in the region's MDT: invited to the board only to post the aanmelding. */
 	boardGuest: boolean;
+	/** Why the board could not be reached (the case is open and on the agenda all the same). */
+	boardProblem: { nl: string; en: string } | null;
 }
 
 /**
@@ -55,12 +57,14 @@ export class HttpCaseServerApi implements CaseServerApi {
 			boardRoomId?: string | null;
 			board_room_id?: string | null;
 			board_guest?: boolean;
+			board_problem?: { nl: string; en: string } | null;
 		}>('/api/cases', input);
 		return {
 			roomId: (r.roomId ?? r.room_id)!,
 			reference: r.reference,
 			boardRoomId: r.board_room_id ?? r.boardRoomId ?? null,
-			boardGuest: r.board_guest === true
+			boardGuest: r.board_guest === true,
+			boardProblem: r.board_problem ?? null
 		};
 	}
 

@@ -71,7 +71,7 @@ export async function openNewCase(plan: NewCasePlan, onStep: (step: NewCaseStep)
 	if (!client || !services || !rt || !me) throw new Error('not ready');
 
 	onStep('creating');
-	const { roomId, reference, boardRoomId, boardGuest } = await services.api.createCase(plan.newCase);
+	const { roomId, reference, boardRoomId, boardGuest, boardProblem } = await services.api.createCase(plan.newCase);
 	onStep('joining');
 	await client.joinRoom(roomId);
 	const session = rt.openCaseSession(client, roomId, services);
@@ -93,7 +93,7 @@ export async function openNewCase(plan: NewCasePlan, onStep: (step: NewCaseStep)
 		for (const invite of plan.invites) await queue(inviteMember(session.view, me, session.context(), invite));
 		onStep('board');
 		const board = boardRoomId ?? services.directory.boards.get(plan.newCase.region) ?? null;
-		if (!board) warnings.push(noBoard());
+		if (!board) warnings.push(boardProblem ? refusal('unavailable', boardProblem.nl, boardProblem.en) : noBoard());
 		else {
 			try {
 				await rt.postAanmelding(client, board, await buildAanmelding(plan, { roomId, reference }, me), boardGuest);
