@@ -92,7 +92,7 @@ export async function openNewCase(plan: NewCasePlan, onStep: (step: NewCaseStep)
 		onStep('inviting');
 		for (const invite of plan.invites) await queue(inviteMember(session.view, me, session.context(), invite));
 		onStep('board');
-		const board = boardRoomId ?? services.directory.boards.get(plan.newCase.region) ?? null;
+		const board = boardRoomId ?? (boardProblem ? null : (services.directory.boards.get(plan.newCase.region) ?? null));
 		if (!board) warnings.push(boardProblem ? refusal('unavailable', boardProblem.nl, boardProblem.en) : noBoard());
 		else {
 			try {
