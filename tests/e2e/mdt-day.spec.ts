@@ -230,4 +230,29 @@ test('the daily MDT of Den Haag: two reports of one victim, triage from the boar
 		await expect(item.getByTestId('board-why')).toContainText('Lid vraagt om hertriage');
 		await snap(board, testInfo, 'board with the signal');
 	});
+
+	await test.step('one victim, one case: the chair links the two, and the CSG case closes into the police case', async () => {
+		const b = chair.page;
+		await b.getByTestId('nav-mdt').click();
+		const row = b.getByTestId('board-awaiting').locator(`[data-reference="${csgCase.reference}"]`);
+		await expect(row.getByTestId('board-duplicate')).toContainText(policeCase.reference, { timeout: 60_000 });
+		b.once('dialog', (d) => void d.accept());
+		await row.getByTestId('board-link').click();
+		await expect(b).toHaveURL(/\/close\?merged=1$/, { timeout: 60_000 });
+		await expectCaseOpen(b, csgCase.reference);
+		await expect(b.getByLabel(/^Reden/)).toHaveValue('merged');
+		await b.getByLabel('Toelichting').fill(`Eén slachtoffer: gaat verder in ${policeCase.reference}.`);
+		await b.getByLabel('Het MDT heeft besloten deze casus af te sluiten').check();
+		await b.getByRole('button', { name: 'Casus afsluiten' }).click();
+		await expect(b).toHaveURL(/\/cases\/![^/]+$/, { timeout: 60_000 });
+		await expect(b.getByTestId('summary-phase')).toHaveText('Afgesloten', { timeout: 60_000 });
+		// Nothing deleted: the CSG case manager still reads her intake in the closed case.
+		await csg.page.goto(csgCase.url);
+		await expect(csg.page.getByTestId('intake-name')).toHaveText(victim.name, { timeout: 60_000 });
+		await b.getByTestId('nav-mdt').click();
+		const closed = b.getByTestId('board-closed').locator(`[data-reference="${csgCase.reference}"]`);
+		await expect(closed).toContainText(`Gaat verder in ${policeCase.reference}`, { timeout: 60_000 });
+		await expect(b.getByTestId('board-duplicate')).toHaveCount(0);
+		await snap(b, testInfo, 'board after linking');
+	});
 });
