@@ -43,6 +43,8 @@ test('a case from intake to closure, seen by every member', async ({ browser, en
 		await p.getByLabel('Wanneer ongeveer').selectOption('within_7_days');
 		await p.getByLabel('Telefoon').fill('06-12345678');
 		await p.getByLabel('Het verhaal bij het eerste contact').fill(`Het verhaal ${marker}, één keer verteld.`);
+		// The aanmelding for the region's MDT board: no name, address or contact details.
+		await p.getByLabel('Korte samenvatting voor het MDT').fill('Volwassen slachtoffer, acuut, melding bij het CSG.');
 		await expect(p.getByLabel('Acuut: het incident was hooguit 7 dagen voor de melding')).toBeChecked();
 		await p.getByTestId('access-VT').check();
 		await p.getByTestId('access-POLITIE').check();

@@ -19,6 +19,7 @@ test('offline and reload: queued sends survive and go out exactly once', async (
 	await w.getByRole('navigation', { name: 'Hoofdmenu' }).getByRole('link', { name: 'Nieuwe casus' }).click();
 	await w.getByLabel('Naam').first().fill(`Naam ${marker}`);
 	await w.getByLabel('Het verhaal bij het eerste contact').fill('Verhaal.');
+	await w.getByLabel('Korte samenvatting voor het MDT').fill('Melding voor het MDT.');
 	await w.getByTestId('access-VT').check();
 	await w.getByLabel('Daan Lezer').check();
 	await w.getByLabel('Reden van uitnodiging').selectOption('mdt-triage');

@@ -17,7 +17,8 @@ describe('the triage form', () => {
 		expect(m.regiehouder).toBe(CSG);
 		expect(m.selected.sort()).toEqual([CHAIR, CSG, POLITIE, SHN, VT].sort());
 		expect(m.nextReview).toBe('2026-11-27');
-		expect(m.candidates.sort()).toEqual([CHAIR, CSG, POLITIE, SHN, VT].sort());
+		// Regie belongs to case managers of the regie organisations (CSG, VT, SHN): not the police.
+		expect(m.candidates.sort()).toEqual([CHAIR, CSG, SHN, VT].sort());
 		expect(m.covered('OM')).toBe(false);
 	});
 

@@ -25,6 +25,7 @@ function deps(me = CSG, open?: NewCaseDeps['open']) {
 function fill(m: NewCaseForm) {
 	m.person.name = 'Naam';
 	m.summary = 'Het verhaal';
+	m.mdtSummary = 'Melding van seksueel geweld, slachtoffer volwassen.';
 }
 
 describe('the new case form', () => {

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it, vi } from 'vitest';
 import { Outbox, MemoryOutboxStore, classify, itemProblem, type CaseServerApi } from '../../src/lib/matrix/outbox.ts';
-import { refusal } from '../../src/lib/refusal.ts';
+import { Refusal, refusal } from '../../src/lib/refusal.ts';
 
 function fakeClient(script: (call: { kind: string; txnId?: string }) => void) {
 	const calls: { kind: string; txnId?: string; type?: string }[] = [];
@@ -46,6 +46,25 @@ describe('outbox', () => {
 		await outbox.send('!r', [record(1), { kind: 'state', type: 'nl.casusruimte.case', content: {} }, record(2)]);
 		expect(calls.map((c) => c.kind)).toEqual(['event', 'state', 'event']);
 		expect(outbox.pending()).toEqual([]);
+	});
+
+	it("a signal's re-triage request goes to the server after the record, once; a refusal fails the group", async () => {
+		const { client, calls } = fakeClient(() => undefined);
+		const asked: string[] = [];
+		const withRetriage: CaseServerApi = { ...api, retriage: async (roomId) => void asked.push(roomId) };
+		const outbox = new Outbox(client, new MemoryOutboxStore(), withRetriage);
+		await outbox.send('!r', [record(1), { kind: 'retriage' }]);
+		expect(calls.map((c) => c.kind)).toEqual(['event']);
+		expect(asked).toEqual(['!r']);
+		const refusing: CaseServerApi = {
+			...api,
+			retriage: async () => {
+				throw new Refusal('not-member', { nl: 'Geen lid.', en: 'Not a member.' });
+			}
+		};
+		const refused = new Outbox(fakeClient(() => undefined).client, new MemoryOutboxStore(), refusing);
+		await expect(refused.send('!r', [{ kind: 'retriage' }])).rejects.toThrow();
+		expect(refused.pending().map((i) => i.status)).toEqual(['failed']);
 	});
 
 	it('retries transient failures with the same transaction ID, keeping order', async () => {

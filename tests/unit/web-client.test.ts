@@ -43,6 +43,8 @@ const summary = (over: Partial<CaseSummary>): CaseSummary => ({
 	unread: 0,
 	lastActivity: 0,
 	invitedBy: null,
+	retriageRequested: false,
+	continuedIn: null,
 	...over
 });
 

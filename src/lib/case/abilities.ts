@@ -22,6 +22,8 @@ export interface Abilities {
 	remove: boolean;
 	/** Free-text discussion. */
 	discuss: boolean;
+	/** A signal (new information, safety concern, re-triage request): any member of an open case. */
+	signal: boolean;
 }
 
 export function abilities(view: CaseView, me: string, directory: Directory, serviceUserId: string): Abilities {
@@ -40,7 +42,8 @@ export function abilities(view: CaseView, me: string, directory: Directory, serv
 		close: started && open && coordinate,
 		invite: started && open && coordinate,
 		remove: started && coordinate,
-		discuss: started && activeEntry(directory, me) !== undefined
+		discuss: started && activeEntry(directory, me) !== undefined,
+		signal: started && open && activeEntry(directory, me) !== undefined
 	};
 }
 

@@ -29,6 +29,7 @@ import {
 	PersonalDetails,
 	TriageRecord,
 	UpdateRecord,
+	SignalRecord,
 	CaseFacts
 } from './records.ts';
 import { AccessEntry, CaseState, PHASES, RegieState, TriageStatusState, type Phase } from './state.ts';
@@ -59,7 +60,9 @@ export type Effect =
 	 * Done by the service account (regie state and power levels), through the server.
 	 * The reason is not part of it: it stays in the encrypted handover record.
 	 */
-	| { kind: 'handover'; to: string; deputy: string | null };
+	| { kind: 'handover'; to: string; deputy: string | null }
+	/** Done by the service (AGENDA_STATE.retriage_requested_at), through the server: puts the case back on the MDT's agenda. */
+	| { kind: 'retriage' };
 
 export type CommandResult = { ok: true; effects: Effect[] } | { ok: false; error: Refusal };
 
@@ -208,8 +211,35 @@ export const IntakeInput = z.strictObject({
 });
 export type IntakeInput = z.infer<typeof IntakeInput>;
 
+/**
+ * Before the MDT assigns regie (nobody holds it, no triage yet), the opener, who
+ * is the only member then, records the intake and the consent given at intake:
+ * an opener outside the regie organisations has no regie (issue 12) but still
+ * tells the story once. What needs power (phase, access) waits for the MDT.
+ */
+export function openerMayRecord(view: CaseView): boolean {
+	return view.regie.regiehouder === null && view.triage.latest === null && view.phase !== 'closed';
+}
+
+function coordinates(view: CaseView, actor: string, ctx: CommandContext): boolean {
+	return canCoordinate(
+		{
+			directory: ctx.directory,
+			serviceUserId: ctx.serviceUserId,
+			regiehouder: view.regie.regiehouder,
+			deputy: view.regie.deputy
+		},
+		actor
+	);
+}
+
+function coordinatorOrOpener(view: CaseView, actor: string, ctx: CommandContext): CommandResult | null {
+	if (openerMayRecord(view) && ctx.members.get(actor) === 'join') return null;
+	return coordinatorOnly(view, actor, ctx);
+}
+
 export function recordIntake(view: CaseView, actor: string, ctx: CommandContext, input: IntakeInput): CommandResult {
-	const refused = openOnly(view) ?? coordinatorOnly(view, actor, ctx);
+	const refused = openOnly(view) ?? coordinatorOrOpener(view, actor, ctx);
 	if (refused) return refused;
 	if (!view.state.case) return fail('invalid', 'De casus heeft nog geen kenmerk.', 'The case has no reference yet.');
 	const record = IntakeRecord.parse({
@@ -225,7 +255,8 @@ export function recordIntake(view: CaseView, actor: string, ctx: CommandContext,
 		reporter: input.reporter
 	});
 	const effects: Effect[] = [{ kind: 'record', type: RECORD.intake, content: record }];
-	if (view.state.case.acute !== record.facts.acute || view.state.case.phase === 'first_contact') {
+	const mayChangeState = coordinates(view, actor, ctx);
+	if (mayChangeState && (view.state.case.acute !== record.facts.acute || view.state.case.phase === 'first_contact')) {
 		effects.push({
 			kind: 'state',
 			type: STATE.case,
@@ -251,6 +282,8 @@ export function recordTriage(view: CaseView, actor: string, ctx: CommandContext,
 		if (!who) continue;
 		const problem = memberProblem(who, view, ctx, covered);
 		if (problem) return problem;
+		const notRegie = regieOrganisationProblem(who, ctx.directory, ctx.regieOrganisations);
+		if (notRegie) return { ok: false, error: notRegie };
 	}
 	if (input.deputy && input.deputy === input.regiehouder) return sameDeputy();
 	const seq = (view.triage.latest?.record.seq ?? 0) + 1;
@@ -304,8 +337,14 @@ export type ConsentInput = z.infer<typeof ConsentInput>;
  * recorded. It refuses to remove the regiehouder or deputy: hand over first.
  */
 export function recordConsent(view: CaseView, actor: string, ctx: CommandContext, input: ConsentInput): CommandResult {
-	const refused = coordinatorOnly(view, actor, ctx);
+	const refused = coordinatorOrOpener(view, actor, ctx);
 	if (refused) return refused;
+	// The opener without regie records consent given for organisations already in the case, nothing more.
+	if (
+		!coordinates(view, actor, ctx) &&
+		(input.status !== 'given' || input.organisations.some((o) => !view.access.some((a) => a.org === o)))
+	)
+		return coordinatorOnly(view, actor, ctx)!;
 	const now = iso(ctx.now);
 	const record = ConsentRecord.parse({ v: 1, recorded_at: now, ...input });
 	const effects: Effect[] = [{ kind: 'record', type: RECORD.consent, content: record }];
@@ -460,7 +499,35 @@ export function postUpdate(view: CaseView, actor: string, ctx: CommandContext, i
 		);
 	}
 	return ok([
-		{ kind: 'record', type: RECORD.update, content: UpdateRecord.parse({ v: 1, at: iso(ctx.now), ...input }) }
+		{ kind: 'record', type: RECORD.update, content: UpdateRecord.parse({ v: 1, at: iso(ctx.now), ...input }) },
+		...(input.retriage_requested ? [{ kind: 'retriage' as const }] : [])
+	]);
+}
+
+// --- Signal by any member ----------------------------------------------------------------
+
+export const SignalInput = SignalRecord.omit({ v: true, at: true });
+export type SignalInput = z.infer<typeof SignalInput>;
+
+/**
+ * Any joined member of an open case raises a signal: the encrypted record, and
+ * with `retriage` (always for a re-triage request) the request to the service
+ * that puts the case on the MDT's agenda.
+ */
+export function raiseSignal(view: CaseView, actor: string, ctx: CommandContext, input: SignalInput): CommandResult {
+	const refused = openOnly(view);
+	if (refused) return refused;
+	if (ctx.members.get(actor) !== 'join')
+		return fail(
+			'not-member',
+			'Alleen leden van de casus geven een signaal.',
+			'Only members of the case raise a signal.'
+		);
+	const retriage = input.retriage || input.kind === 'retriage-request';
+	const record = SignalRecord.parse({ v: 1, at: iso(ctx.now), ...input, retriage });
+	return ok([
+		{ kind: 'record', type: RECORD.signal, content: record },
+		...(retriage ? [{ kind: 'retriage' as const }] : [])
 	]);
 }
 
@@ -595,9 +662,10 @@ export function removeMember(view: CaseView, actor: string, ctx: CommandContext,
 	]);
 }
 
-/** Everyone who may be chosen as regiehouder or deputy: joined members of covered organisations. */
+/** Everyone who may be chosen as regiehouder or deputy: joined members of covered regie organisations. */
 export function regieCandidates(view: CaseView, ctx: CommandContext): string[] {
-	const covered = coveredOrganisations(view);
+	const regieOrgs = ctx.regieOrganisations ?? DEFAULT_REGIE_ORGANISATIONS;
+	const covered = new Set([...coveredOrganisations(view)].filter((o) => regieOrgs.includes(o)));
 	return [...ctx.members]
 		.filter(
 			([userId, m]) =>

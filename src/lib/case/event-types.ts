@@ -29,7 +29,9 @@ export const RECORD = {
 	handover: 'nl.casusruimte.regie.handover',
 	closure: 'nl.casusruimte.closure',
 	/** The words that go with a membership change; the membership event itself carries only a code. */
-	membershipNote: 'nl.casusruimte.membership.note'
+	membershipNote: 'nl.casusruimte.membership.note',
+	/** A signal by any member (new information, a safety concern, a re-triage request). */
+	signal: 'nl.casusruimte.signal'
 } as const;
 
 export const STATE_TYPES: readonly string[] = Object.values(STATE);

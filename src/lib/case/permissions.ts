@@ -13,6 +13,11 @@ export interface Actors {
 	serviceUserId: string;
 	regiehouder: string | null;
 	deputy: string | null;
+	/**
+	 * Nobody holds regie and the MDT has not triaged yet: the opener (the only
+	 * member then) records the intake and the consent given at intake.
+	 */
+	openerMayRecord?: boolean;
 }
 
 export interface Regie {
@@ -53,12 +58,15 @@ export function refusal(a: Actors, type: string, sender: string): string | null 
 	switch (type) {
 		case STATE.regie:
 			return 'regie changes hands through the service (handover), not by editing state';
+		case RECORD.intake:
+		case RECORD.consent:
+			return a.openerMayRecord || canCoordinate(a, sender)
+				? null
+				: 'only the regiehouder, the deputy or the MDT chair may record this';
 		case STATE.case:
 		case STATE.triageStatus:
 		case STATE.access:
-		case RECORD.intake:
 		case RECORD.triage:
-		case RECORD.consent:
 		case RECORD.handover:
 		case RECORD.closure:
 		case RECORD.membershipNote:

@@ -23,6 +23,12 @@ export const INVITE_REASONS = [
 	'aanmelding' // the opener of a new case, onto the board for the time of posting the aanmelding
 ] as const;
 export const InviteReason = z.enum(INVITE_REASONS);
+
+/** Reasons only the service account gives (the chair's access, the board, the aanmelding guest); a person never chooses them. */
+export const SERVICE_INVITE_REASONS: readonly InviteReasonCode[] = ['mdt-chair', 'mdt-board', 'aanmelding'];
+type InviteReasonCode = (typeof INVITE_REASONS)[number];
+/** What a person chooses from when inviting someone into a case. */
+export const PERSON_INVITE_REASONS = INVITE_REASONS.filter((r) => !SERVICE_INVITE_REASONS.includes(r));
 export type InviteReason = z.infer<typeof InviteReason>;
 
 /** Why someone leaves or is removed from a case (by a member, the service or the privacy officer). */

@@ -206,6 +206,7 @@ export const CLOSURE_REASONS = [
 	'victim_declined',
 	'referred_elsewhere',
 	'no_contact',
+	'merged', // one victim, one case: the case continues in another (AGENDA_STATE.continued_in)
 	'other'
 ] as const;
 export type ClosureReason = (typeof CLOSURE_REASONS)[number];
@@ -245,6 +246,28 @@ export const MembershipNoteRecord = z.strictObject({
 });
 export type MembershipNoteRecord = z.infer<typeof MembershipNoteRecord>;
 
+// --- Signal by any member ---------------------------------------------------------
+
+/** What a member signals: new information, a safety concern, or a request to put the case back on the MDT's agenda. */
+export const SIGNAL_KINDS = ['new-information', 'safety-concern', 'retriage-request'] as const;
+export const SignalKind = z.enum(SIGNAL_KINDS);
+export type SignalKind = z.infer<typeof SignalKind>;
+
+/**
+ * A signal by any member of the case (not only the regiehouder). With
+ * `retriage` the member's client also asks the service to put the case on the
+ * MDT's agenda (POST /api/cases/<room>/retriage; plaintext AGENDA_STATE keeps
+ * only the time, never the words).
+ */
+export const SignalRecord = z.strictObject({
+	v: z.literal(1),
+	kind: SignalKind,
+	text: Text(4000),
+	retriage: z.boolean(),
+	at: Instant
+});
+export type SignalRecord = z.infer<typeof SignalRecord>;
+
 // --- The record union -------------------------------------------------------------
 
 import { RECORD } from './event-types.ts';
@@ -256,5 +279,6 @@ export const RECORD_SCHEMAS = {
 	[RECORD.update]: UpdateRecord,
 	[RECORD.handover]: HandoverRecord,
 	[RECORD.closure]: ClosureRecord,
-	[RECORD.membershipNote]: MembershipNoteRecord
+	[RECORD.membershipNote]: MembershipNoteRecord,
+	[RECORD.signal]: SignalRecord
 } as const;

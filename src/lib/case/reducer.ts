@@ -24,7 +24,8 @@ import {
 	type UpdateRecord,
 	type HandoverRecord,
 	type ClosureRecord,
-	type MembershipNoteRecord
+	type MembershipNoteRecord,
+	type SignalRecord
 } from './records.ts';
 import { triageDeadline, triageOverdue, reviewDue } from './deadlines.ts';
 import type { CaseEventInput, CaseView, TimelineEntry } from './view.ts';
@@ -58,6 +59,7 @@ export function emptyView(): CaseView {
 		consent: {},
 		triage: { latest: null, perDomain: {}, nextReview: null, reviewOverdue: false, decisions: [] },
 		updates: [],
+		signals: [],
 		closure: null,
 		memberNotes: {},
 		timeline: [],
@@ -125,7 +127,8 @@ export function applyEvent(view: CaseView, event: CaseEventInput, ctx: ReduceCon
 		directory: ctx.directory,
 		serviceUserId: ctx.serviceUserId,
 		regiehouder: view.regie.regiehouder,
-		deputy: view.regie.deputy
+		deputy: view.regie.deputy,
+		openerMayRecord: view.regie.regiehouder === null && view.triage.latest === null
 	};
 
 	if (isState) {
@@ -291,6 +294,11 @@ function applyRecord(view: CaseView, event: CaseEventInput, record: unknown): st
 			view.closure = { ...meta, record: r };
 			view.closedAt = r.decided_at;
 			view.phase = 'closed';
+			return null;
+		}
+		case RECORD.signal: {
+			if (closed) return 'the case is closed';
+			view.signals.push({ ...meta, record: record as SignalRecord });
 			return null;
 		}
 		case RECORD.membershipNote: {

@@ -15,6 +15,7 @@ import type {
 	MembershipNoteRecord,
 	PersonalDetails,
 	Purpose,
+	SignalRecord,
 	TriageRecord,
 	UpdateRecord
 } from './records.ts';
@@ -121,6 +122,8 @@ export interface CaseView {
 		decisions: { eventId: string; sender: string; record: TriageRecord }[];
 	};
 	updates: { eventId: string; sender: string; record: UpdateRecord }[];
+	/** Signals by any member (new information, safety concern, re-triage request), oldest first. */
+	signals: { eventId: string; sender: string; record: SignalRecord }[];
 	closure: { eventId: string; sender: string; record: ClosureRecord } | null;
 	/** The encrypted words that went with membership changes, per member (the change itself is a code). */
 	memberNotes: Record<string, { eventId: string; sender: string; record: MembershipNoteRecord }[]>;

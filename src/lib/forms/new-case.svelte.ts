@@ -9,6 +9,7 @@ import { ConsentInput, IntakeInput, InviteInput, NewCaseInput } from '../case/co
 import { invitable, keepAllowed, nowInstant } from './options.ts';
 import { DEFAULT_PURPOSES, defaultBasis, ownOrganisationCovered } from '../case/defaults.ts';
 import { isAcute } from '../case/deadlines.ts';
+import { DEFAULT_REGIE_ORGANISATIONS } from '../case/policy.ts';
 import type { GivenBy, Purpose } from '../case/records.ts';
 import type { InviteReason } from '../case/reasons.ts';
 import type { RegionCode } from '../case/primitives.ts';
@@ -18,6 +19,10 @@ import { fromLocalInput, toLocalInput } from '../i18n/format.ts';
 import type { NewCaseOutcome, NewCasePlan, NewCaseStep } from '../state/new-case.ts';
 import { isRefusal, Refusal, refusal } from '../refusal.ts';
 import { FormState } from './form.svelte.ts';
+import { Aanmelding, type RiskSignal } from '../case/board.ts';
+
+/** The part of the aanmelding the opener writes: the rest comes from the case and the intake. */
+const AanmeldingFields = Aanmelding.pick({ summary: true, risk_signals: true });
 import { fieldErrors, type FieldErrors, type Translate } from './validation.ts';
 import { optional } from './case-form.svelte.ts';
 
@@ -43,6 +48,11 @@ const NEW_CASE_INVITE_REASON: InviteReason = 'mdt-triage';
 export class NewCaseForm {
 	readonly form = new FormState();
 	readonly myOrg: string;
+	/**
+	 * Whether I will hold regie (my organisation is a regie organisation) or chair
+	 * the MDT, and so may invite members now; otherwise the MDT does at triage.
+	 */
+	readonly mayInvite: boolean;
 
 	region = $state<RegionCode>('DH');
 	firstReportAt = $state('');
@@ -64,6 +74,9 @@ export class NewCaseForm {
 	});
 	summary = $state('');
 	reporter = $state('');
+	/** For the MDT board: a short summary without name, address or contact details. */
+	mdtSummary = $state('');
+	riskSignals = $state<RiskSignal[]>([]);
 	access = $state<AccessRow[]>([]);
 	consentGivenBy = $state<GivenBy>('victim');
 	consentPurposes = $state<Purpose[]>([...DEFAULT_PURPOSES]);
@@ -87,7 +100,9 @@ export class NewCaseForm {
 		private readonly deps: NewCaseDeps,
 		now = Date.now()
 	) {
-		this.myOrg = activeEntry(deps.directory, deps.me)?.org ?? '';
+		const me = activeEntry(deps.directory, deps.me);
+		this.myOrg = me?.org ?? '';
+		this.mayInvite = DEFAULT_REGIE_ORGANISATIONS.includes(this.myOrg) || (me?.roles.includes('chair') ?? false);
 		this.firstReportAt = toLocalInput(now);
 		this.receivingOrg = this.myOrg;
 		this.access = deps.directory.organisations.map((o) => {
@@ -130,8 +145,12 @@ export class NewCaseForm {
 			summary: this.summary,
 			reporter: optional(this.reporter)
 		});
+		const aanmelding = AanmeldingFields.safeParse({ summary: this.mdtSummary, risk_signals: this.riskSignals });
 		const errors: FieldErrors = {};
 		if (!newCase.success) Object.assign(errors, fieldErrors(newCase.error, t));
+		if (!aanmelding.success) Object.assign(errors, fieldErrors(aanmelding.error, t, 'mdt'));
+		else if (this.person.name.trim().length > 2 && aanmelding.data.summary.includes(this.person.name.trim()))
+			errors['mdt.summary'] = t('newCase.mdtSummaryHasName');
 		if (!intake.success) Object.assign(errors, fieldErrors(intake.error, t));
 		const on = this.access.filter((a) => a.on);
 		if (on.length > 0 && !ownOrganisationCovered(on, this.myOrg))
@@ -148,7 +167,7 @@ export class NewCaseForm {
 				})
 			: null;
 		if (consent && !consent.success) Object.assign(errors, fieldErrors(consent.error, t, 'consent'));
-		const invites = this.allowedInvitees.map((userId) =>
+		const invites = (this.mayInvite ? this.allowedInvitees : []).map((userId) =>
 			InviteInput.safeParse({ userId, reason: this.inviteReason, note: optional(this.inviteNote) })
 		);
 		const badInvite = invites.find((r) => !r.success);
@@ -156,13 +175,14 @@ export class NewCaseForm {
 		this.form.labels['access'] = t('newCase.accessSection');
 		for (const a of this.access)
 			this.form.labels[`ground.${a.org}`] = t('newCase.groundFor', { values: { org: a.name } });
-		if (Object.keys(errors).length || !newCase.success || !intake.success) return { errors };
+		if (Object.keys(errors).length || !newCase.success || !intake.success || !aanmelding.success) return { errors };
 		return {
 			plan: {
 				newCase: newCase.data,
 				intake: intake.data,
 				consent: consent?.success ? consent.data : null,
-				invites: invites.flatMap((r) => (r.success ? [r.data] : []))
+				invites: invites.flatMap((r) => (r.success ? [r.data] : [])),
+				aanmelding: aanmelding.data
 			}
 		};
 	}

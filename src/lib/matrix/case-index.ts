@@ -25,6 +25,7 @@ import type { Phase } from '../case/state.ts';
 import { reviewDue, triageDeadline, triageOverdue } from '../case/deadlines.ts';
 import { isCaseRoomCreate, readCaseRoomState, type StateEventLike } from '../case/room-state.ts';
 import type { Outbox } from './outbox.ts';
+import { AGENDA_STATE, AgendaState } from '../case/board.ts';
 
 export type MyPart = Part;
 
@@ -48,6 +49,16 @@ export interface CaseSummary {
 	unread: number;
 	lastActivity: number;
 	invitedBy: string | null;
+	/** A member asked the MDT to discuss the case again, and no triage answered it yet. */
+	retriageRequested: boolean;
+	/** The case continues in another one (one victim, one case): that case's reference. */
+	continuedIn: string | null;
+}
+
+/** The service's agenda state of the case (AGENDA_STATE), when valid. */
+function agendaState(room: Room): AgendaState | null {
+	const parsed = AgendaState.safeParse(room.currentState.getStateEvents(AGENDA_STATE, '')?.getContent());
+	return parsed.success ? parsed.data : null;
 }
 
 /** The plaintext state the index reads, as plain events for the one reader (case/room-state.ts). */
@@ -78,6 +89,11 @@ export function summarise(room: Room, me: string, directory: Directory, now: num
 	);
 	const membership = room.getMyMembership() === 'invite' ? 'invite' : 'join';
 	const nextReview = triage?.next_review ?? null;
+	const agenda = agendaState(room);
+	const requested = agenda?.retriage_requested_at ?? null;
+	// A triage decided after the request answers it (the server also clears it).
+	const retriageRequested =
+		requested !== null && phase !== 'closed' && !(triage && Date.parse(triage.decided_at) >= Date.parse(requested));
 	return {
 		roomId: room.roomId,
 		reference: c?.reference ?? room.name,
@@ -97,7 +113,9 @@ export function summarise(room: Room, me: string, directory: Directory, now: num
 		myPart,
 		unread: room.getUnreadNotificationCount(NotificationCountType.Total) ?? 0,
 		lastActivity: room.getLastActiveTimestamp(),
-		invitedBy: membership === 'invite' ? (room.getMember(me)?.events.member?.getSender() ?? null) : null
+		invitedBy: membership === 'invite' ? (room.getMember(me)?.events.member?.getSender() ?? null) : null,
+		retriageRequested,
+		continuedIn: agenda?.continued_in ?? null
 	};
 }
 

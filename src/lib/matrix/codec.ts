@@ -20,7 +20,10 @@ const FALLBACK: Record<string, (c: Record<string, unknown>) => string> = {
 	[RECORD.update]: () => 'Regie-update geplaatst (casusruimte-record).',
 	[RECORD.handover]: () => 'Regie overgedragen (casusruimte-record).',
 	[RECORD.closure]: () => 'Casus afgesloten (casusruimte-record).',
-	[RECORD.membershipNote]: () => 'Toelichting bij een lidmaatschap (casusruimte-record).'
+	[RECORD.membershipNote]: () => 'Toelichting bij een lidmaatschap (casusruimte-record).',
+	[RECORD.signal]: () => 'Signaal van een deelnemer (casusruimte-record).',
+	'nl.casusruimte.aanmelding': () => 'Aanmelding voor het MDT (casusruimte-record).',
+	'nl.casusruimte.board.link': () => 'Twee aanmeldingen gekoppeld (casusruimte-record).'
 };
 
 /** The event content for a record: the record itself plus the plain-text fallback. */

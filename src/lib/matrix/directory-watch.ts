@@ -5,6 +5,10 @@
 import { RoomStateEvent, type MatrixClient, type MatrixEvent } from 'matrix-js-sdk';
 import { buildDirectory, emptyDirectory, type Directory } from '../directory/directory.ts';
 import { DIRECTORY_ALIAS_LOCALPART, ORGANISATIONS_EVENT, USER_EVENT } from '../directory/schema.ts';
+import { buildMdts, MDT_EVENT, type Mdts } from '../directory/mdt.ts';
+import { BOARD_POINTER_EVENT, BoardPointer } from '../case/board.ts';
+
+const WATCHED = new Set([USER_EVENT, ORGANISATIONS_EVENT, MDT_EVENT, BOARD_POINTER_EVENT]);
 
 export function serverNameOf(userId: string): string {
 	return userId.slice(userId.indexOf(':') + 1);
@@ -12,14 +16,14 @@ export function serverNameOf(userId: string): string {
 
 export class DirectoryWatcher {
 	directory: Directory = emptyDirectory;
+	/** Each region's MDT (who sits in it and who chairs it). */
+	mdts: Mdts = new Map();
+	/** Each region's board room, from the directory's pointers. */
+	boards: ReadonlyMap<string, string> = new Map();
 	roomId: string | null = null;
 	private listeners = new Set<(d: Directory) => void>();
 	private readonly onState = (event: MatrixEvent) => {
-		if (
-			event.getRoomId() === this.roomId &&
-			(event.getType() === USER_EVENT || event.getType() === ORGANISATIONS_EVENT)
-		)
-			this.rebuild();
+		if (event.getRoomId() === this.roomId && WATCHED.has(event.getType())) this.rebuild();
 	};
 
 	constructor(private readonly client: MatrixClient) {}
@@ -53,6 +57,17 @@ export class DirectoryWatcher {
 		this.directory = buildDirectory(
 			events.map((e) => ({ type: e.getType(), state_key: e.getStateKey(), content: e.getContent() }))
 		);
+		this.mdts = buildMdts(
+			room.currentState
+				.getStateEvents(MDT_EVENT)
+				.map((e) => ({ type: e.getType(), state_key: e.getStateKey(), content: e.getContent() }))
+		);
+		const boards = new Map<string, string>();
+		for (const e of room.currentState.getStateEvents(BOARD_POINTER_EVENT)) {
+			const parsed = BoardPointer.safeParse(e.getContent());
+			if (parsed.success && e.getStateKey()) boards.set(e.getStateKey()!, parsed.data.room_id);
+		}
+		this.boards = boards;
 		for (const l of this.listeners) l(this.directory);
 	}
 }

@@ -9,16 +9,33 @@
  * joining) for a bundle from the person who invited them, so the inviter's
  * client sends a fresh one when it sees the join. Only the inviter's bundle is
  * accepted, which is why this runs on the inviter's side.
+ *
+ * The MDT chair is the exception: the service account invites them (reason
+ * `mdt-chair`, POST /api/cases/<room>/chair-access) and has no crypto, so no
+ * inviter can share. Every member's client that sees a chair join on such an
+ * invitation shares the history with them, and the chair's client accepts a
+ * bundle from any joined member of the case (acceptHistoryFromMembers).
  */
 import { RoomStateEvent, type MatrixClient, type MatrixEvent } from 'matrix-js-sdk';
 import { CASE_ROOM_TYPE } from './room-template.ts';
+import { BOARD_ROOM_TYPE } from '../case/board.ts';
+
+const SHARED_ROOM_TYPES = new Set<string | undefined>([CASE_ROOM_TYPE, BOARD_ROOM_TYPE]);
 
 /** The invitee only accepts a bundle within 24 hours of joining. */
 const WINDOW_MS = 24 * 3600 * 1000;
 
 interface HistorySharingCrypto {
 	shareRoomHistoryWithUser?(roomId: string, userId: string): Promise<void>;
+	markRoomAsPendingKeyBundle?(roomId: string, inviter: string): Promise<void>;
+	maybeAcceptKeyBundle?(roomId: string, inviter: string): Promise<boolean>;
 }
+
+/**
+ * Invitations by the service (which has no crypto) after which every member shares the history:
+ * the MDT chair into a case, an MDT member onto the region's board.
+ */
+const SERVICE_INVITE_REASONS = new Set(['mdt-chair', 'mdt-board']);
 
 export interface ShareLog {
 	has(key: string): boolean;
@@ -70,7 +87,7 @@ export class HistoryResharer {
 		this.client.on(RoomStateEvent.Events, this.onMember);
 		// Joins that happened while this device was away.
 		for (const room of this.client.getRooms()) {
-			if (room.getMyMembership() !== 'join' || room.getType() !== CASE_ROOM_TYPE) continue;
+			if (room.getMyMembership() !== 'join' || !SHARED_ROOM_TYPES.has(room.getType())) continue;
 			for (const member of room.getJoinedMembers()) {
 				const event = member.events.member;
 				if (event) void this.consider(event);
@@ -89,13 +106,14 @@ export class HistoryResharer {
 		const me = this.client.getUserId();
 		if (!userId || !roomId || userId === me) return;
 		if (Date.now() - event.getTs() > WINDOW_MS) return;
-		const previous = event.getPrevContent() as { membership?: string };
+		const previous = event.getPrevContent() as { membership?: string; reason?: string };
 		if (previous.membership !== 'invite') return;
 		const room = this.client.getRoom(roomId);
-		if (!room || room.getType() !== CASE_ROOM_TYPE) return;
+		if (!room || !SHARED_ROOM_TYPES.has(room.getType())) return;
 		// Who invited them: the sender of the invite this join replaced.
 		const inviter = event.getUnsigned()?.prev_sender ?? findInviter(room.getLiveTimeline().getEvents(), userId);
-		if (inviter !== me) return;
+		// The chair (or a board member), invited by the service: any member shares.
+		if (inviter !== me && !SERVICE_INVITE_REASONS.has(previous.reason ?? '')) return;
 		const key = `${roomId}|${userId}|${event.getId()}`;
 		if (this.log.has(key)) return;
 		this.log.add(key);
@@ -106,6 +124,40 @@ export class HistoryResharer {
 			// Best effort: the invitee still has the key backup of their other devices, if any.
 		}
 	}
+}
+
+/**
+ * The chair's side (and a new board member's): after joining on a service invitation, accept a key
+ * bundle from any joined member (each member's client sends one when it sees
+ * the join). Tries for `waitMs`; resolves true once a bundle was imported.
+ * @public Reached through the lazily loaded runtime module (state/runtime.ts).
+ */
+export async function acceptHistoryFromMembers(
+	client: MatrixClient,
+	roomId: string,
+	serviceUserId: string,
+	waitMs = 90_000
+): Promise<boolean> {
+	const crypto = client.getCrypto() as unknown as HistorySharingCrypto | undefined;
+	if (!crypto?.maybeAcceptKeyBundle) return false;
+	const me = client.getUserId();
+	const deadline = Date.now() + waitMs;
+	while (Date.now() < deadline) {
+		const room = client.getRoom(roomId);
+		const members = (room?.getJoinedMembers() ?? [])
+			.map((m) => m.userId)
+			.filter((u) => u !== me && u !== serviceUserId);
+		for (const member of members) {
+			try {
+				await crypto.markRoomAsPendingKeyBundle?.(roomId, member);
+				if (await crypto.maybeAcceptKeyBundle(roomId, member)) return true;
+			} catch {
+				// that member's bundle is not here (yet) or could not be read; try the next
+			}
+		}
+		await new Promise((r) => setTimeout(r, 3_000));
+	}
+	return false;
 }
 
 function findInviter(events: MatrixEvent[], userId: string): string | undefined {

@@ -74,6 +74,8 @@ export class LocalStorageOutboxStore implements OutboxStore {
 export interface CaseServerApi {
 	createCase(input: unknown): Promise<{ roomId: string; reference: string }>;
 	handover(roomId: string, input: { to: string; deputy: string | null }): Promise<unknown>;
+	/** Puts the case on the MDT's agenda again (POST /api/cases/<room>/retriage). */
+	retriage?(roomId: string): Promise<unknown>;
 }
 
 export class OutboxError extends Error {
@@ -307,6 +309,9 @@ export class Outbox {
 			}
 			case 'handover':
 				await this.api.handover(item.roomId, { to: effect.to, deputy: effect.deputy });
+				return;
+			case 'retriage':
+				await this.api.retriage?.(item.roomId);
 				return;
 		}
 	}

@@ -6,6 +6,18 @@
 import type { CaseServerApi } from './outbox.ts';
 import { JsonClient } from '../http.ts';
 import { Refusal } from '../refusal.ts';
+import { AgendaResponse } from '../case/board.ts';
+
+/** What POST /api/cases answers: the room, its reference and the region's board (when the service could reach it). */
+export interface CreatedCase {
+	roomId: string;
+	reference: string;
+	boardRoomId: string | null;
+	/** The opener is not in the region's MDT: invited to the board only to post the aanmelding. */
+	boardGuest: boolean;
+	/** Why the board could not be reached (the case is open and on the agenda all the same). */
+	boardProblem: { nl: string; en: string } | null;
+}
 
 /**
  * The app API's refusal: the one refusal type, with `httpStatus` for the
@@ -37,8 +49,43 @@ export class HttpCaseServerApi implements CaseServerApi {
 		return this.http.post<T>(path, body);
 	}
 
-	createCase(input: unknown) {
-		return this.post<{ roomId: string; reference: string }>('/api/cases', input);
+	async createCase(input: unknown): Promise<CreatedCase> {
+		const r = await this.post<{
+			roomId?: string;
+			room_id?: string;
+			reference: string;
+			boardRoomId?: string | null;
+			board_room_id?: string | null;
+			board_guest?: boolean;
+			board_problem?: { nl: string; en: string } | null;
+		}>('/api/cases', input);
+		return {
+			roomId: (r.roomId ?? r.room_id)!,
+			reference: r.reference,
+			boardRoomId: r.board_room_id ?? r.boardRoomId ?? null,
+			boardGuest: r.board_guest === true,
+			boardProblem: r.board_problem ?? null
+		};
+	}
+
+	/** The MDT chair asks the service for an invitation into the case (reason mdt-chair), to record the MDT's decision. */
+	chairAccess(roomId: string) {
+		return this.post<unknown>(`/api/cases/${encodeURIComponent(roomId)}/chair-access`, {});
+	}
+
+	/** The region's agenda, from plaintext case state (MDT members of the region only). */
+	async agenda(region: string): Promise<AgendaResponse> {
+		return AgendaResponse.parse(await this.http.get(`/api/mdt/${encodeURIComponent(region)}/agenda`));
+	}
+
+	/** A member asks for the case to be discussed again (sets AGENDA_STATE.retriage_requested_at). */
+	retriage(roomId: string) {
+		return this.post<unknown>(`/api/cases/${encodeURIComponent(roomId)}/retriage`, {});
+	}
+
+	/** The chair closes a case into another one (one victim, one case): AGENDA_STATE.continued_in. */
+	continuedIn(roomId: string, reference: string) {
+		return this.post<unknown>(`/api/cases/${encodeURIComponent(roomId)}/continued-in`, { reference });
 	}
 
 	handover(roomId: string, input: { to: string; deputy: string | null }) {

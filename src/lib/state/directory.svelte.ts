@@ -4,26 +4,48 @@
  */
 import { emptyDirectory, organisationName, type Directory, type DirectoryEntry } from '../directory/directory.ts';
 import { localpartOf } from './identity.ts';
+import { mdtRegionsOf, isMdtChair, type Mdts } from '../directory/mdt.ts';
 
 interface Watchable {
 	directory: Directory;
+	mdts?: Mdts;
+	boards?: ReadonlyMap<string, string>;
 	subscribe(listener: (d: Directory) => void): () => void;
 }
 
 class DirectoryState {
 	current = $state.raw<Directory>(emptyDirectory);
+	/** Each region's MDT, and each region's board room. */
+	mdts = $state.raw<Mdts>(new Map());
+	boards = $state.raw<ReadonlyMap<string, string>>(new Map());
 	private off: (() => void) | null = null;
 
 	attach(watcher: Watchable): void {
 		this.detach();
-		this.current = watcher.directory;
-		this.off = watcher.subscribe((d) => (this.current = d));
+		const take = (d: Directory) => {
+			this.current = d;
+			this.mdts = watcher.mdts ?? new Map();
+			this.boards = watcher.boards ?? new Map();
+		};
+		take(watcher.directory);
+		this.off = watcher.subscribe(take);
 	}
 
 	detach(): void {
 		this.off?.();
 		this.off = null;
 		this.current = emptyDirectory;
+		this.mdts = new Map();
+		this.boards = new Map();
+	}
+
+	/** The regions whose MDT this user sits in or chairs (the board is theirs). */
+	mdtRegions(userId: string | null | undefined): string[] {
+		return userId ? mdtRegionsOf(this.mdts, this.current, userId) : [];
+	}
+
+	isChair(region: string | null | undefined, userId: string | null | undefined): boolean {
+		return !!region && !!userId && isMdtChair(this.mdts, this.current, region, userId);
 	}
 
 	entry(userId: string | null | undefined): DirectoryEntry | undefined {

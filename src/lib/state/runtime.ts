@@ -194,4 +194,9 @@ export function getRoom(client: MatrixClient, roomId: string): Room | null {
 	return client.getRoom(roomId);
 }
 
+/** @public The MDT board (src/lib/matrix/board.ts), reached through the lazily loaded module. */
+export { BoardWatch, joinBoard, postAanmelding, postLink } from '../matrix/board.ts';
+/** @public */
+export { acceptHistoryFromMembers } from '../matrix/history-sharing.ts';
+
 export type { VerificationRequest };

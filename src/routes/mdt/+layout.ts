@@ -1,0 +1,5 @@
+import { requireSession } from '$lib/state/guards.ts';
+
+export function load() {
+	requireSession();
+}
