@@ -124,7 +124,6 @@ export const BoardMemberContent = memberContent(z.enum(BOARD_INVITE_REASONS));
 
 /** The reasons someone is invited into a case: every invite reason but the board's. */
 export const CaseInviteReason = z.enum(INVITE_REASONS).exclude([...BOARD_INVITE_REASONS]);
-export const CASE_INVITE_REASONS = CaseInviteReason.options;
 /** m.room.member in a case room: a case's invite reasons (the board's are refused there). */
 export const CaseMemberContent = memberContent(CaseInviteReason);
 
