@@ -364,3 +364,54 @@ describe('an opener outside the regie organisations', () => {
 		expect(csg.mayInvite).toBe(true);
 	});
 });
+
+describe('an aanmelding that could not be posted is kept and posted again', () => {
+	class MemoryStorage {
+		private m = new Map<string, string>();
+		getItem(k: string) {
+			return this.m.get(k) ?? null;
+		}
+		setItem(k: string, v: string) {
+			this.m.set(k, v);
+		}
+		removeItem(k: string) {
+			this.m.delete(k);
+		}
+	}
+	function fakeClient(send: () => Promise<unknown>) {
+		const sent: string[] = [];
+		const room = { getMyMembership: () => 'join', getMember: () => null, getEventForTxnId: () => null };
+		const client = {
+			getSafeUserId: () => POLITIE,
+			getRoom: () => room,
+			getCrypto: () => ({ isEncryptionEnabledInRoom: async () => true }),
+			joinRoom: async () => room,
+			leave: async () => ({}),
+			sendEvent: async (_roomId: string, type: string) => {
+				await send();
+				sent.push(type);
+				return { event_id: '$e' };
+			}
+		};
+		return { client: client as never, sent };
+	}
+
+	it('posts what was kept, once, and drops one the board refuses for good', async () => {
+		const { keepAanmelding, postPendingAanmeldingen } = await import('../../src/lib/matrix/board.ts');
+		const storage = new MemoryStorage() as unknown as Storage;
+		const one = aanmelding(item());
+		keepAanmelding(POLITIE, { board: '!board:hs', aanmelding: one, guest: true }, storage);
+		keepAanmelding(POLITIE, { board: '!board:hs', aanmelding: one, guest: true }, storage);
+		const ok = fakeClient(async () => undefined);
+		expect(await postPendingAanmeldingen(ok.client, storage)).toBe(1);
+		expect(ok.sent).toEqual(['nl.casusruimte.aanmelding']);
+		expect(await postPendingAanmeldingen(ok.client, storage)).toBe(0);
+
+		keepAanmelding(POLITIE, { board: '!gone:hs', aanmelding: one, guest: false }, storage);
+		const refused = fakeClient(async () => {
+			throw Object.assign(new Error('forbidden'), { httpStatus: 403 });
+		});
+		expect(await postPendingAanmeldingen(refused.client, storage)).toBe(0);
+		expect(storage.getItem(`casusruimte.aanmeldingen:${POLITIE}`)).toBeNull();
+	});
+});

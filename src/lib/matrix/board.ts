@@ -109,6 +109,62 @@ export async function postLink(
 	await sendBoardRecord(client, boardRoomId, BOARD_RECORD.link, record);
 }
 
+/** An aanmelding that could not be posted yet: kept on this device and tried again, so none is lost. */
+interface PendingAanmelding {
+	board: string;
+	aanmelding: Aanmelding;
+	guest: boolean;
+}
+
+const pendingKey = (userId: string) => `casusruimte.aanmeldingen:${userId}`;
+
+function loadPending(storage: Storage, userId: string): PendingAanmelding[] {
+	try {
+		return JSON.parse(storage.getItem(pendingKey(userId)) ?? '[]') as PendingAanmelding[];
+	} catch {
+		return [];
+	}
+}
+
+function savePending(storage: Storage, userId: string, items: PendingAanmelding[]): void {
+	if (items.length === 0) storage.removeItem(pendingKey(userId));
+	else storage.setItem(pendingKey(userId), JSON.stringify(items));
+}
+
+/** @public Keeps an aanmelding that failed, for postPendingAanmeldingen. */
+export function keepAanmelding(userId: string, item: PendingAanmelding, storage: Storage = localStorage): void {
+	const rest = loadPending(storage, userId).filter((p) => p.aanmelding.room_id !== item.aanmelding.room_id);
+	savePending(storage, userId, [...rest, item]);
+}
+
+/**
+ * @public Posts the aanmeldingen this device kept (at start and now and then);
+ * one that is refused for good (the board is gone) is dropped: the case is on
+ * the agenda from its plaintext state all the same.
+ */
+export async function postPendingAanmeldingen(client: MatrixClient, storage: Storage = localStorage): Promise<number> {
+	const userId = client.getSafeUserId();
+	let posted = 0;
+	for (const item of loadPending(storage, userId)) {
+		let done: boolean;
+		try {
+			await postAanmelding(client, item.board, item.aanmelding, item.guest);
+			posted++;
+			done = true;
+		} catch (err) {
+			const status = (err as { httpStatus?: number }).httpStatus;
+			done = status !== undefined && status >= 400 && status < 500 && status !== 429;
+		}
+		if (done)
+			savePending(
+				storage,
+				userId,
+				loadPending(storage, userId).filter((p) => p.aanmelding.room_id !== item.aanmelding.room_id)
+			);
+	}
+	return posted;
+}
+
 export interface BoardContents {
 	aanmeldingen: Aanmelding[];
 	links: BoardLink[];

@@ -95,9 +95,12 @@ export async function openNewCase(plan: NewCasePlan, onStep: (step: NewCaseStep)
 		const board = boardRoomId ?? (boardProblem ? null : (services.directory.boards.get(plan.newCase.region) ?? null));
 		if (!board) warnings.push(boardProblem ? refusal('unavailable', boardProblem.nl, boardProblem.en) : noBoard());
 		else {
+			const aanmelding = await buildAanmelding(plan, { roomId, reference }, me);
 			try {
-				await rt.postAanmelding(client, board, await buildAanmelding(plan, { roomId, reference }, me), boardGuest);
+				await rt.postAanmelding(client, board, aanmelding, boardGuest);
 			} catch (err) {
+				// Kept on this device and posted again later (runtime.ts): nothing is lost.
+				rt.keepAanmelding(me, { board, aanmelding, guest: boardGuest });
 				warnings.push(boardFailed(err));
 			}
 		}
@@ -123,8 +126,8 @@ function boardFailed(err: unknown): Refusal {
 	const reason = asRefusal(err);
 	return refusal(
 		reason.code,
-		`De casus is geopend, maar de aanmelding op het MDT-bord is niet gelukt: ${reason.text.nl}`,
-		`The case is open, but posting the aanmelding on the MDT board failed: ${reason.text.en}`
+		`De casus is geopend, maar de aanmelding op het MDT-bord is nog niet gelukt (${reason.text.nl}). Dit apparaat probeert het later opnieuw; de casus staat al op de agenda van het MDT.`,
+		`The case is open, but posting the aanmelding on the MDT board did not succeed yet (${reason.text.en}). This device tries again later; the case is on the MDT's agenda already.`
 	);
 }
 

@@ -22,8 +22,11 @@ import { CaseRoomSession } from '../matrix/case-room.ts';
 import { HttpCaseServerApi } from '../matrix/server-api.ts';
 import { HistoryResharer, LocalStorageShareLog } from '../matrix/history-sharing.ts';
 import { serviceUserIdFor } from './identity.ts';
+import { postPendingAanmeldingen } from '../matrix/board.ts';
 
 export type Connectivity = 'online' | 'reconnecting' | 'offline';
+
+const AANMELDING_RETRY_MS = 5 * 60_000;
 
 export interface MemberServices {
 	directory: DirectoryWatcher;
@@ -68,6 +71,10 @@ export async function startMemberServices(
 	const resharer = new HistoryResharer(client, new LocalStorageShareLog(`casusruimte.reshared:${session.userId}`));
 	resharer.start();
 	void outbox.pump();
+	// Aanmeldingen that could not reach the MDT board yet: again now and every few minutes.
+	const retryAanmeldingen = () => void postPendingAanmeldingen(client).catch(() => undefined);
+	retryAanmeldingen();
+	const aanmeldingTimer = setInterval(retryAanmeldingen, AANMELDING_RETRY_MS);
 	return {
 		directory,
 		outbox,
@@ -79,6 +86,7 @@ export async function startMemberServices(
 			client.off(RoomEvent.Timeline, onTimeline);
 			client.off(RoomEvent.LocalEchoUpdated, onTimeline);
 			resharer.stop();
+			clearInterval(aanmeldingTimer);
 			unsubscribeDirectory();
 			index.stop();
 			directory.stop();
@@ -195,7 +203,7 @@ export function getRoom(client: MatrixClient, roomId: string): Room | null {
 }
 
 /** @public The MDT board (src/lib/matrix/board.ts), reached through the lazily loaded module. */
-export { BoardWatch, joinBoard, postAanmelding, postLink } from '../matrix/board.ts';
+export { BoardWatch, joinBoard, keepAanmelding, postAanmelding, postLink } from '../matrix/board.ts';
 /** @public */
 export { acceptHistoryFromMembers } from '../matrix/history-sharing.ts';
 
