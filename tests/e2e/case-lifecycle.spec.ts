@@ -100,6 +100,9 @@ test('a case from intake to closure, seen by every member', async ({ browser, en
 		await p.locator('fieldset[data-domain=veiligheid]').getByLabel('VT', { exact: true }).check();
 		await p.locator('fieldset[data-domain=veiligheid]').getByLabel('Urgentie').selectOption('within_24h');
 		await p.locator('fieldset[data-domain=hulp]').getByLabel('CSG', { exact: true }).check();
+		// The police takes part in (straf)recht, so its member stays after the triage (members of
+		// organisations without a part are offered for removal).
+		await p.locator('fieldset[data-domain=strafrecht]').getByLabel('POLITIE', { exact: true }).check();
 		await p
 			.locator('fieldset[data-domain=hulp]')
 			.getByLabel('Wat gebeurt er')
