@@ -40,15 +40,24 @@ function history(steps: Step[]): CaseEventInput[] {
 	const events = opening();
 	let regiehouder = CSG;
 	let lastTriage: string | null = null;
+	let lastIntake: string | null = null;
 	let seq = 0;
 	let handovers = 0;
 	let closed = false;
 	for (const step of steps) {
 		if (closed && step !== 'update' && step !== 'consent' && step !== 'message') continue;
 		switch (step) {
-			case 'intake':
-				events.push(recordEvent(RECORD.intake, intakeRecord(), regiehouder));
+			case 'intake': {
+				// A later intake is a correction: it names the version it supersedes.
+				const e = recordEvent(
+					RECORD.intake,
+					{ ...intakeRecord(), ...(lastIntake ? { supersedes: lastIntake } : {}) },
+					regiehouder
+				);
+				lastIntake = e.id;
+				events.push(e);
 				break;
+			}
 			case 'triage': {
 				const e = recordEvent(RECORD.triage, triageRecord(++seq, lastTriage), CHAIR);
 				lastTriage = e.id;

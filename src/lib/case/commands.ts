@@ -241,6 +241,40 @@ function coordinatorOrOpener(view: CaseView, actor: string, ctx: CommandContext)
 export function recordIntake(view: CaseView, actor: string, ctx: CommandContext, input: IntakeInput): CommandResult {
 	const refused = openOnly(view) ?? coordinatorOrOpener(view, actor, ctx);
 	if (refused) return refused;
+	return intakeEffects(view, actor, ctx, input);
+}
+
+/** Who may correct or add to the intake: a coordinator, or the opener (its first author) before regie. */
+export function mayReviseIntake(view: CaseView, actor: string, ctx: CommandContext): boolean {
+	if (view.phase === 'closed' || !view.intake) return false;
+	if (coordinates(view, actor, ctx)) return true;
+	return openerMayRecord(view) && ctx.members.get(actor) === 'join' && view.intakeVersions[0]?.sender === actor;
+}
+
+/**
+ * Corrects or adds to the intake as a new version that names the one it
+ * supersedes (history kept: versions are never overwritten). The regiehouder,
+ * the deputy and the MDT chair may; before regie is assigned also the opener.
+ */
+export function reviseIntake(view: CaseView, actor: string, ctx: CommandContext, input: IntakeInput): CommandResult {
+	const refused = openOnly(view);
+	if (refused) return refused;
+	if (!view.intake)
+		return fail(
+			'invalid',
+			'Deze casus heeft nog geen intake om aan te vullen.',
+			'This case has no intake yet to add to.'
+		);
+	if (!mayReviseIntake(view, actor, ctx))
+		return fail(
+			'not-allowed',
+			'Alleen de regiehouder, diens vervanger, de MDT-voorzitter of (zolang er geen regiehouder is) de melder van de casus kan de intake aanvullen of corrigeren.',
+			'Only the regiehouder, their deputy, the MDT chair or (while nobody holds regie) whoever opened the case can add to or correct the intake.'
+		);
+	return intakeEffects(view, actor, ctx, input);
+}
+
+function intakeEffects(view: CaseView, actor: string, ctx: CommandContext, input: IntakeInput): CommandResult {
 	if (!view.state.case) return fail('invalid', 'De casus heeft nog geen kenmerk.', 'The case has no reference yet.');
 	const record = IntakeRecord.parse({
 		v: 1,
@@ -252,7 +286,8 @@ export function recordIntake(view: CaseView, actor: string, ctx: CommandContext,
 		},
 		person: input.person,
 		summary: input.summary,
-		reporter: input.reporter
+		reporter: input.reporter,
+		supersedes: view.intake?.eventId
 	});
 	const effects: Effect[] = [{ kind: 'record', type: RECORD.intake, content: record }];
 	const mayChangeState = coordinates(view, actor, ctx);

@@ -71,7 +71,12 @@ export const IntakeRecord = z.strictObject({
 	/** The victim's story as told at first contact: told once, read by everyone who needs it. */
 	summary: Text(20_000),
 	/** Who reported: the victim, a parent, a professional… */
-	reporter: OptionalText(300)
+	reporter: OptionalText(300),
+	/**
+	 * The intake version this one corrects or adds to (event ID); absent for the
+	 * first. Versions are never overwritten: the latest valid one is the intake.
+	 */
+	supersedes: z.string().min(1).optional()
 });
 export type IntakeRecord = z.infer<typeof IntakeRecord>;
 

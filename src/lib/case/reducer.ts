@@ -10,10 +10,13 @@
  *   nothing until the homeserver has accepted them.
  * - Triage decisions are versioned, never overwritten: each names the decision it
  *   supersedes; one that does not build on the latest is flagged as a conflict.
+ * - So is the intake: a correction names the version it supersedes; the latest
+ *   valid version is the case's intake and every version stays in intakeVersions.
+ *   A correction by the opener (before regie) must come from the first version's author.
  */
 import type { Directory } from '../directory/directory.ts';
 import { NAMESPACE, RECORD, STATE } from './event-types.ts';
-import { refusal } from './permissions.ts';
+import { canCoordinate, refusal } from './permissions.ts';
 import { AccessState, CaseState, PHASES, RegieState, TriageStatusState, type Phase } from './state.ts';
 import {
 	RECORD_SCHEMAS,
@@ -54,6 +57,7 @@ export function emptyView(): CaseView {
 		person: null,
 		summary: null,
 		intake: null,
+		intakeVersions: [],
 		regie: { regiehouder: null, deputy: null, since: null, handovers: 0, history: [] },
 		access: [],
 		consent: {},
@@ -145,9 +149,23 @@ export function applyEvent(view: CaseView, event: CaseEventInput, ctx: ReduceCon
 	if (!parsed.success) return flag('invalid', describeIssues(parsed.error.issues));
 	const denied = refusal(actors, event.type, event.sender);
 	if (denied) return flag('unauthorised', denied);
+	if (event.type === RECORD.intake) {
+		const notOpener = intakeRevisionRefusal(view, event.sender, actors);
+		if (notOpener) return flag('unauthorised', notOpener);
+	}
 	const problem = applyRecord(view, event, parsed.data);
 	if (problem) return flag('invalid', problem);
 	view.timeline.push({ ...base, kind: 'record', data: parsed.data });
+}
+
+/**
+ * A correction of the intake before regie is assigned may come only from whoever
+ * wrote the first version (the opener); coordinators may always correct it.
+ */
+function intakeRevisionRefusal(view: CaseView, sender: string, actors: Parameters<typeof refusal>[0]): string | null {
+	const first = view.intakeVersions[0];
+	if (!first || sender === first.sender || canCoordinate(actors, sender)) return null;
+	return 'only the regiehouder, the deputy, the MDT chair or (before regie) the opener may correct the intake';
 }
 
 type Problem = { kind: 'invalid' | 'unauthorised'; message: string } | null;
@@ -231,7 +249,18 @@ function applyRecord(view: CaseView, event: CaseEventInput, record: unknown): st
 			if (closed) return 'the case is closed';
 			if (view.reference && r.facts.reference !== view.reference)
 				return `the intake is for ${r.facts.reference}, not for this case (${view.reference})`;
+			const latest = view.intake;
+			if ((r.supersedes ?? null) !== (latest?.eventId ?? null)) {
+				return `conflict: this intake builds on ${r.supersedes ?? 'nothing'}, but the latest intake is ${latest?.eventId ?? 'none'} (version ${view.intakeVersions.length}); record it again on top of the latest`;
+			}
+			if (
+				latest &&
+				(latest.record.facts.region !== r.facts.region ||
+					latest.record.facts.first_report_at !== r.facts.first_report_at)
+			)
+				return 'the region and time of first report of a case never change';
 			view.intake = { ...meta, record: r };
+			view.intakeVersions.push({ ...meta, ts: event.ts, record: r });
 			view.facts = r.facts;
 			view.person = r.person;
 			view.summary = r.summary;

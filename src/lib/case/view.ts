@@ -84,6 +84,13 @@ export interface HandoverEntry {
 	record: HandoverRecord;
 }
 
+export interface IntakeVersion {
+	eventId: string;
+	sender: string;
+	ts: number;
+	record: IntakeRecord;
+}
+
 export interface CaseView {
 	reference: string | null;
 	region: string | null;
@@ -103,6 +110,11 @@ export interface CaseView {
 	person: PersonalDetails | null;
 	summary: string | null;
 	intake: { eventId: string; sender: string; record: IntakeRecord } | null;
+	/**
+	 * Every accepted version of the intake, oldest first (the last is `intake`):
+	 * version N is intakeVersions[N - 1]. `ts` is when the homeserver accepted it.
+	 */
+	intakeVersions: IntakeVersion[];
 
 	regie: {
 		regiehouder: string | null;
