@@ -195,7 +195,11 @@ describe('reviseIntake', () => {
 				content: { supersedes: first.id, summary: 'Aangevuld.', facts: { reference: 'DH-2026-0142' } }
 			});
 			// What the command produces, the reducer accepts as version 2.
-			const next = recordEvent(RECORD.intake, JSON.parse(JSON.stringify(r.effects[0]!.content)), who);
+			const next = recordEvent(
+				RECORD.intake,
+				JSON.parse(JSON.stringify((r.effects[0] as { content: unknown }).content)),
+				who
+			);
 			const after = reduceCase([...opening(), first, next], ctx());
 			expect(after.flagged).toEqual([]);
 			expect(after.intakeVersions).toHaveLength(2);

@@ -7,6 +7,7 @@
 import type { Directory } from '../directory/directory.ts';
 import { activeEntry } from '../directory/directory.ts';
 import { canCoordinate, holdsRegie, partOf as partOfRegie, type Part } from './permissions.ts';
+import { intakeReviser } from './commands.ts';
 import type { CaseView } from './view.ts';
 
 export interface Abilities {
@@ -24,6 +25,8 @@ export interface Abilities {
 	discuss: boolean;
 	/** A signal (new information, safety concern, re-triage request): any member of an open case. */
 	signal: boolean;
+	/** Correct or add to the intake as a new version (commands.ts mayReviseIntake). */
+	intake: boolean;
 }
 
 export function abilities(view: CaseView, me: string, directory: Directory, serviceUserId: string): Abilities {
@@ -43,7 +46,8 @@ export function abilities(view: CaseView, me: string, directory: Directory, serv
 		invite: started && open && coordinate,
 		remove: started && coordinate,
 		discuss: started && activeEntry(directory, me) !== undefined,
-		signal: started && open && activeEntry(directory, me) !== undefined
+		signal: started && open && activeEntry(directory, me) !== undefined,
+		intake: started && open && intakeReviser(view, me, coordinate)
 	};
 }
 

@@ -246,9 +246,14 @@ export function recordIntake(view: CaseView, actor: string, ctx: CommandContext,
 
 /** Who may correct or add to the intake: a coordinator, or the opener (its first author) before regie. */
 export function mayReviseIntake(view: CaseView, actor: string, ctx: CommandContext): boolean {
+	const coordinator = coordinates(view, actor, ctx);
+	return intakeReviser(view, actor, coordinator) && (coordinator || ctx.members.get(actor) === 'join');
+}
+
+/** The rule without the membership check (for abilities.ts): `coordinates` is canCoordinate for the actor. */
+export function intakeReviser(view: CaseView, actor: string, coordinates: boolean): boolean {
 	if (view.phase === 'closed' || !view.intake) return false;
-	if (coordinates(view, actor, ctx)) return true;
-	return openerMayRecord(view) && ctx.members.get(actor) === 'join' && view.intakeVersions[0]?.sender === actor;
+	return coordinates || (openerMayRecord(view) && view.intakeVersions[0]?.sender === actor);
 }
 
 /**

@@ -4,7 +4,7 @@
  * field). Records are never overwritten, so "what changed" is always a
  * comparison with the entry before it:
  *  - a triage decision with the decision it supersedes;
- *  - an intake with the previous intake (when it was recorded again);
+ *  - an intake version with the version it supersedes;
  *  - consent, per organisation, with that organisation's previous consent;
  *  - a regie handover with the regie before it;
  *  - a plaintext state change with the previous state of that type.
@@ -79,9 +79,12 @@ export function recordHistory(timeline: readonly TimelineEntry[]): Map<string, E
 				break;
 			}
 			case RECORD.intake: {
+				// The reducer accepts a version only on top of the latest, so both name the same one.
+				const supersedes = (entry.data as { supersedes?: string }).supersedes;
+				const prev = (supersedes ? byId.get(supersedes) : undefined) ?? lastIntake;
 				result.set(entry.id, {
-					previousId: lastIntake?.id ?? null,
-					changes: lastIntake ? diffValues(lastIntake.data, entry.data) : []
+					previousId: prev?.id ?? null,
+					changes: prev ? diffValues(prev.data, entry.data) : []
 				});
 				lastIntake = entry;
 				break;
