@@ -13,7 +13,10 @@ import { RECORD } from '../case/event-types.ts';
 import type { CaseEventInput } from '../case/view.ts';
 
 const FALLBACK: Record<string, (c: Record<string, unknown>) => string> = {
-	[RECORD.intake]: () => 'Intake vastgelegd (casusruimte-record; open de casus in Casusruimte).',
+	[RECORD.intake]: (c) =>
+		c.supersedes
+			? 'Intake aangevuld of gecorrigeerd (nieuwe versie; casusruimte-record).'
+			: 'Intake vastgelegd (casusruimte-record; open de casus in Casusruimte).',
 	[RECORD.triage]: (c) => `MDT-triagebesluit nr. ${String(c.seq ?? '?')} vastgelegd (casusruimte-record).`,
 	[RECORD.consent]: (c) =>
 		`Toestemming ${c.status === 'withdrawn' ? 'ingetrokken' : c.status === 'refused' ? 'geweigerd' : 'vastgelegd'} voor ${Array.isArray(c.organisations) ? c.organisations.join(', ') : '?'} (casusruimte-record).`,
