@@ -76,6 +76,8 @@ export interface CaseServerApi {
 	handover(roomId: string, input: { to: string; deputy: string | null }): Promise<unknown>;
 	/** Puts the case on the MDT's agenda again (POST /api/cases/<room>/retriage). */
 	retriage?(roomId: string): Promise<unknown>;
+	/** Reopens a closed case (POST /api/cases/<room>/reopen). */
+	reopen?(roomId: string): Promise<unknown>;
 }
 
 export class OutboxError extends Error {
@@ -312,6 +314,10 @@ export class Outbox {
 				return;
 			case 'retriage':
 				await this.api.retriage?.(item.roomId);
+				return;
+			case 'reopen':
+				if (!this.api.reopen) throw new OutboxError('reopening needs the server', false);
+				await this.api.reopen(item.roomId);
 				return;
 		}
 	}

@@ -192,7 +192,9 @@ export const AUDIT_ACTIONS = [
 	// what the service and the retention job do on their own
 	'create-case-cleanup',
 	'authority-updated',
-	'retention-refused'
+	'retention-refused',
+	// a closed case reopened while retained (the reopener is the actor)
+	'case-reopened'
 ] as const;
 export const AuditAction = z.enum(AUDIT_ACTIONS);
 export type AuditAction = z.infer<typeof AuditAction>;
