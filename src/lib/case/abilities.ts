@@ -8,6 +8,7 @@ import type { Directory } from '../directory/directory.ts';
 import { activeEntry } from '../directory/directory.ts';
 import { canCoordinate, holdsRegie, partOf as partOfRegie, type Part } from './permissions.ts';
 import type { CaseView } from './view.ts';
+import { reopenRefusal, reopenSubjectOf } from './reopen.ts';
 
 export interface Abilities {
 	/** Regiehouder, deputy or MDT chair. */
@@ -24,9 +25,17 @@ export interface Abilities {
 	discuss: boolean;
 	/** A signal (new information, safety concern, re-triage request): any member of an open case. */
 	signal: boolean;
+	/** "Casus heropenen": a coordinator (or the region's MDT chair) of a closed case still retained (reopen.ts). */
+	reopen: boolean;
 }
 
-export function abilities(view: CaseView, me: string, directory: Directory, serviceUserId: string): Abilities {
+export function abilities(
+	view: CaseView,
+	me: string,
+	directory: Directory,
+	serviceUserId: string,
+	now = Date.now()
+): Abilities {
 	const coordinate = canCoordinate(
 		{ directory, serviceUserId, regiehouder: view.regie.regiehouder, deputy: view.regie.deputy },
 		me
@@ -43,7 +52,12 @@ export function abilities(view: CaseView, me: string, directory: Directory, serv
 		invite: started && open && coordinate,
 		remove: started && coordinate,
 		discuss: started && activeEntry(directory, me) !== undefined,
-		signal: started && open && activeEntry(directory, me) !== undefined
+		signal: started && open && activeEntry(directory, me) !== undefined,
+		// The case view is a joined member's: the rule is asked as the server will ask it.
+		reopen:
+			started &&
+			!open &&
+			reopenRefusal(reopenSubjectOf(view, new Map([[me, 'join']])), me, { directory, serviceUserId, now }) === null
 	};
 }
 

@@ -146,7 +146,9 @@ export const CaseChange = z.strictObject({
 	phase: Phase.nullable(),
 	closed_at: Iso.nullable(),
 	retention_until: Iso.nullable(),
-	valid: z.boolean()
+	valid: z.boolean(),
+	/** The service reopened the closed case (closed → open again, case/reopen.ts). */
+	reopened: z.boolean()
 });
 export type CaseChange = z.infer<typeof CaseChange>;
 
