@@ -166,7 +166,12 @@ describe('reopening a closed case', () => {
 
 	it('nobody but the service moves a closed case back, and only phase and dates change', async () => {
 		const { roomId } = await closedCase();
-		const back = { ...(await caseOf(roomId)), phase: 'regie', closed_at: null, retention_until: null };
+		const back: Record<string, unknown> = {
+			...(await caseOf(roomId)),
+			phase: 'regie',
+			closed_at: null,
+			retention_until: null
+		};
 		await expect(putCase(csg, roomId, back)).rejects.toMatchObject({ status: 403 });
 		await expect(putCase(politie, roomId, back)).rejects.toMatchObject({ status: 403 });
 		const svc = await serviceClient();
