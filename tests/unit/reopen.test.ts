@@ -9,7 +9,6 @@ import { reduceCase } from '../../src/lib/case/reducer.ts';
 import { abilities } from '../../src/lib/case/abilities.ts';
 import {
 	isReopening,
-	reopenCase,
 	reopenRefusal,
 	reopenedCaseState,
 	reopenSubjectOf,
