@@ -310,16 +310,25 @@ export class CaseService {
 		);
 		if (refused) throw refused;
 		const next = reopenedCaseState(room.case, room.triage !== null);
-		// Recorded first: a reopening the privacy officer cannot see does not happen.
-		if (this.audit)
-			await this.audit.append({
+		const reference = room.case.reference;
+		const entry = (outcome: string) =>
+			this.audit?.append({
 				actor: requester,
 				action: 'case-reopened',
 				room_id: roomId,
-				reference: room.case.reference,
-				outcome: `reopened: ${room.case.phase} → ${next.phase}`
+				reference,
+				outcome
 			});
-		await this.service.sendState(roomId, STATE.case, '', next);
+		try {
+			await this.service.sendState(roomId, STATE.case, '', next);
+		} catch (err) {
+			// An attempt the homeserver refused is in the log too, so the privacy officer sees it.
+			await entry(`failed: ${err instanceof Error ? err.message : String(err)}`)?.catch((e) =>
+				console.error('audit log', e)
+			);
+			throw err;
+		}
+		await entry(`reopened: ${room.case.phase} → ${next.phase}`);
 		try {
 			const agenda = room.agenda ?? { v: 1 as const, retriage_requested_at: null, continued_in: null };
 			const at = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
