@@ -27,6 +27,12 @@ invitation even when their organisation is not in the access basis (the basis
 is the chair role, and the membership reason says so), and a new regiehouder or
 deputy must work for one of the regie organisations (policy.json).
 
+The record can grow (issue 12): the phase never goes back, with one exception:
+the service reopens a closed case while it is retained (closed -> regie or
+triage, closed_at and retention_until null, every other field unchanged;
+POST /api/cases/<room>/reopen, src/lib/case/reopen.ts). Nobody else moves a
+closed case's state.
+
 Messages never contain values from the event content (they reach the
 homeserver's log and the privacy officer's rejection log): only field paths,
 user IDs, organisation codes from the directory and rule descriptions.
