@@ -67,6 +67,39 @@ describe('outbox', () => {
 		expect(refused.pending().map((i) => i.status)).toEqual(['failed']);
 	});
 
+	it('a reopening goes to the server before the record of why; once the case is open again it is not asked twice', async () => {
+		const asked: string[] = [];
+		const withReopen: CaseServerApi = { ...api, reopen: async (roomId) => void asked.push(roomId) };
+		const closed = fakeClient(() => undefined);
+		const outbox = new Outbox(closed.client, new MemoryOutboxStore(), withReopen);
+		const why = { kind: 'record' as const, type: 'nl.casusruimte.reopen' as const, content: { reason: 'relapse' } };
+		await outbox.send('!r', [{ kind: 'reopen' }, why]);
+		expect(asked).toEqual(['!r']);
+		expect(closed.calls.map((c) => c.type)).toEqual(['nl.casusruimte.reopen']);
+		// a retry after a lost answer: the room already shows the case open, so only the record goes
+		const { client, calls } = fakeClient(() => undefined);
+		const open = client as unknown as { getRoom: () => Record<string, unknown> };
+		const base = open.getRoom();
+		open.getRoom = () => ({
+			...base,
+			currentState: { getStateEvents: () => ({ getContent: () => ({ phase: 'regie' }) }) }
+		});
+		await new Outbox(client, new MemoryOutboxStore(), withReopen).send('!r', [{ kind: 'reopen' }, why]);
+		expect(asked).toEqual(['!r']);
+		expect(calls.map((c) => c.type)).toEqual(['nl.casusruimte.reopen']);
+		// refused by the server: the record of why does not go
+		const refusing: CaseServerApi = {
+			...api,
+			reopen: async () => {
+				throw new Refusal('not-allowed', { nl: 'Niet toegestaan.', en: 'Not allowed.' });
+			}
+		};
+		const refusedClient = fakeClient(() => undefined);
+		const refused = new Outbox(refusedClient.client, new MemoryOutboxStore(), refusing);
+		await expect(refused.send('!r', [{ kind: 'reopen' }, why])).rejects.toThrow();
+		expect(refusedClient.calls).toEqual([]);
+	});
+
 	it('retries transient failures with the same transaction ID, keeping order', async () => {
 		let failures = 2;
 		const { client, calls } = fakeClient((call) => {

@@ -9,6 +9,7 @@ import { activeEntry } from '../directory/directory.ts';
 import { canCoordinate, holdsRegie, partOf as partOfRegie, type Part } from './permissions.ts';
 import { intakeReviser } from './commands.ts';
 import type { CaseView } from './view.ts';
+import { reopenRefusal, reopenSubjectOf } from './reopen.ts';
 
 export interface Abilities {
 	/** Regiehouder, deputy or MDT chair. */
@@ -27,9 +28,17 @@ export interface Abilities {
 	signal: boolean;
 	/** Correct or add to the intake as a new version (commands.ts mayReviseIntake). */
 	intake: boolean;
+	/** "Casus heropenen": a coordinator (or the region's MDT chair) of a closed case still retained (reopen.ts). */
+	reopen: boolean;
 }
 
-export function abilities(view: CaseView, me: string, directory: Directory, serviceUserId: string): Abilities {
+export function abilities(
+	view: CaseView,
+	me: string,
+	directory: Directory,
+	serviceUserId: string,
+	now = Date.now()
+): Abilities {
 	const coordinate = canCoordinate(
 		{ directory, serviceUserId, regiehouder: view.regie.regiehouder, deputy: view.regie.deputy },
 		me
@@ -47,7 +56,12 @@ export function abilities(view: CaseView, me: string, directory: Directory, serv
 		remove: started && coordinate,
 		discuss: started && activeEntry(directory, me) !== undefined,
 		signal: started && open && activeEntry(directory, me) !== undefined,
-		intake: started && open && intakeReviser(view, me, coordinate)
+		intake: started && open && intakeReviser(view, me, coordinate),
+		// The case view is a joined member's: the rule is asked as the server will ask it.
+		reopen:
+			started &&
+			!open &&
+			reopenRefusal(reopenSubjectOf(view, new Map([[me, 'join']])), me, { directory, serviceUserId, now }) === null
 	};
 }
 

@@ -62,7 +62,9 @@ export type Effect =
 	 */
 	| { kind: 'handover'; to: string; deputy: string | null }
 	/** Done by the service (AGENDA_STATE.retriage_requested_at), through the server: puts the case back on the MDT's agenda. */
-	| { kind: 'retriage' };
+	| { kind: 'retriage' }
+	/** Done by the service (case state back to regie/triage), through the server: reopens a closed case (reopen.ts). */
+	| { kind: 'reopen' };
 
 export type CommandResult = { ok: true; effects: Effect[] } | { ok: false; error: Refusal };
 

@@ -31,7 +31,9 @@ export const RECORD = {
 	/** The words that go with a membership change; the membership event itself carries only a code. */
 	membershipNote: 'nl.casusruimte.membership.note',
 	/** A signal by any member (new information, a safety concern, a re-triage request). */
-	signal: 'nl.casusruimte.signal'
+	signal: 'nl.casusruimte.signal',
+	/** Why a closed case was reopened ("omgaan met terugval"); the reopening itself is the service's case state. */
+	reopen: 'nl.casusruimte.reopen'
 } as const;
 
 export const STATE_TYPES: readonly string[] = Object.values(STATE);

@@ -70,6 +70,7 @@ export function refusal(a: Actors, type: string, sender: string): string | null 
 		case RECORD.handover:
 		case RECORD.closure:
 		case RECORD.membershipNote:
+		case RECORD.reopen:
 			return canCoordinate(a, sender) ? null : 'only the regiehouder, the deputy or the MDT chair may record this';
 		case RECORD.update:
 			return holdsRegie(a, sender) ? null : 'only the regiehouder (or deputy) posts regiehouder updates';

@@ -273,6 +273,26 @@ export const SignalRecord = z.strictObject({
 });
 export type SignalRecord = z.infer<typeof SignalRecord>;
 
+// --- Reopening -------------------------------------------------------------------
+
+/** Why a closed case is reopened while it is retained ("omgaan met terugval"). */
+export const REOPEN_REASONS = [
+	'relapse', // terugval: the violence or the risk is back
+	'new_incident', // a new incident or report about the same victim
+	'help_not_completed', // the help turned out not to be finished
+	'closed_in_error', // the case was closed by mistake
+	'other'
+] as const;
+export type ReopenReason = (typeof REOPEN_REASONS)[number];
+
+export const ReopenRecord = z.strictObject({
+	v: z.literal(1),
+	reopened_at: Instant,
+	reason: z.enum(REOPEN_REASONS),
+	note: OptionalText(4000)
+});
+export type ReopenRecord = z.infer<typeof ReopenRecord>;
+
 // --- The record union -------------------------------------------------------------
 
 import { RECORD } from './event-types.ts';
@@ -285,5 +305,6 @@ export const RECORD_SCHEMAS = {
 	[RECORD.handover]: HandoverRecord,
 	[RECORD.closure]: ClosureRecord,
 	[RECORD.membershipNote]: MembershipNoteRecord,
-	[RECORD.signal]: SignalRecord
+	[RECORD.signal]: SignalRecord,
+	[RECORD.reopen]: ReopenRecord
 } as const;

@@ -28,8 +28,10 @@ import {
 	type HandoverRecord,
 	type ClosureRecord,
 	type MembershipNoteRecord,
-	type SignalRecord
+	type SignalRecord,
+	type ReopenRecord
 } from './records.ts';
+import { isReopening } from './reopen.ts';
 import { triageDeadline, triageOverdue, reviewDue } from './deadlines.ts';
 import type { CaseEventInput, CaseView, TimelineEntry } from './view.ts';
 
@@ -65,6 +67,8 @@ export function emptyView(): CaseView {
 		updates: [],
 		signals: [],
 		closure: null,
+		earlierClosures: [],
+		reopenings: [],
 		memberNotes: {},
 		timeline: [],
 		flagged: [],
@@ -204,8 +208,24 @@ function applyState(
 			) {
 				return { kind: 'invalid', message: 'the reference, region and time of first report of a case never change' };
 			}
-			if (prev && phaseRank(next.phase) < phaseRank(prev.phase)) {
+			// The one way back: the service reopens a closed case (reopen.ts), clearing the closure dates.
+			const reopening =
+				isReopening(prev, next) &&
+				event.sender === actors.serviceUserId &&
+				next.closed_at === null &&
+				next.retention_until === null;
+			if (prev && !reopening && phaseRank(next.phase) < phaseRank(prev.phase)) {
 				return { kind: 'invalid', message: `the phase cannot go back from ${prev.phase} to ${next.phase}` };
+			}
+			if (reopening) {
+				view.state.case = next;
+				view.phase = next.phase;
+				view.closedAt = null;
+				view.retentionUntil = null;
+				view.reopenings.push({ at: new Date(event.ts).toISOString(), eventId: event.id, record: null });
+				if (view.closure) view.earlierClosures.push(view.closure);
+				view.closure = null;
+				return null;
 			}
 			view.state.case = next;
 			view.reference = next.reference;
@@ -328,6 +348,14 @@ function applyRecord(view: CaseView, event: CaseEventInput, record: unknown): st
 		case RECORD.signal: {
 			if (closed) return 'the case is closed';
 			view.signals.push({ ...meta, record: record as SignalRecord });
+			return null;
+		}
+		case RECORD.reopen: {
+			// The reopener's words, right after the service reopened the case.
+			const last = view.reopenings.at(-1);
+			if (closed || !last) return 'the case has not been reopened';
+			if (last.record) return 'this reopening already has its record';
+			last.record = { ...meta, record: record as ReopenRecord };
 			return null;
 		}
 		case RECORD.membershipNote: {

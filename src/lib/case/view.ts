@@ -15,6 +15,7 @@ import type {
 	MembershipNoteRecord,
 	PersonalDetails,
 	Purpose,
+	ReopenRecord,
 	SignalRecord,
 	TriageRecord,
 	UpdateRecord
@@ -137,6 +138,14 @@ export interface CaseView {
 	/** Signals by any member (new information, safety concern, re-triage request), oldest first. */
 	signals: { eventId: string; sender: string; record: SignalRecord }[];
 	closure: { eventId: string; sender: string; record: ClosureRecord } | null;
+	/** Closures undone by a reopening (oldest first); `closure` is the current one. */
+	earlierClosures: { eventId: string; sender: string; record: ClosureRecord }[];
+	/** Each time the service reopened the case (oldest first), with the reopener's encrypted record of why once it arrived. */
+	reopenings: {
+		at: string;
+		eventId: string;
+		record: { eventId: string; sender: string; record: ReopenRecord } | null;
+	}[];
 	/** The encrypted words that went with membership changes, per member (the change itself is a code). */
 	memberNotes: Record<string, { eventId: string; sender: string; record: MembershipNoteRecord }[]>;
 

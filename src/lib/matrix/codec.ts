@@ -25,6 +25,7 @@ const FALLBACK: Record<string, (c: Record<string, unknown>) => string> = {
 	[RECORD.closure]: () => 'Casus afgesloten (casusruimte-record).',
 	[RECORD.membershipNote]: () => 'Toelichting bij een lidmaatschap (casusruimte-record).',
 	[RECORD.signal]: () => 'Signaal van een deelnemer (casusruimte-record).',
+	[RECORD.reopen]: () => 'Casus heropend (casusruimte-record).',
 	'nl.casusruimte.aanmelding': () => 'Aanmelding voor het MDT (casusruimte-record).',
 	'nl.casusruimte.board.link': () => 'Twee aanmeldingen gekoppeld (casusruimte-record).'
 };

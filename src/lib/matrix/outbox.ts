@@ -16,6 +16,7 @@ import { Refusal, type RefusalBody } from '../refusal.ts';
 import type { MatrixClient } from 'matrix-js-sdk';
 import type { Effect } from '../case/commands.ts';
 import { encodeRecord } from './codec.ts';
+import { STATE } from '../case/event-types.ts';
 
 export type OutboxEffect = Effect | { kind: 'message'; text: string };
 export type OutboxStatus = 'queued' | 'sending' | 'retrying' | 'failed' | 'blocked';
@@ -76,6 +77,8 @@ export interface CaseServerApi {
 	handover(roomId: string, input: { to: string; deputy: string | null }): Promise<unknown>;
 	/** Puts the case on the MDT's agenda again (POST /api/cases/<room>/retriage). */
 	retriage?(roomId: string): Promise<unknown>;
+	/** Reopens a closed case (POST /api/cases/<room>/reopen). */
+	reopen?(roomId: string): Promise<unknown>;
 }
 
 export class OutboxError extends Error {
@@ -313,6 +316,14 @@ export class Outbox {
 			case 'retriage':
 				await this.api.retriage?.(item.roomId);
 				return;
+			case 'reopen': {
+				// Open again already (the answer to an earlier attempt was lost): done; the record of why follows.
+				const phase = room?.currentState?.getStateEvents(STATE.case, '')?.getContent()?.phase;
+				if (typeof phase === 'string' && phase !== 'closed') return;
+				if (!this.api.reopen) throw new OutboxError('reopening needs the server', false);
+				await this.api.reopen(item.roomId);
+				return;
+			}
 		}
 	}
 

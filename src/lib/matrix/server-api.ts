@@ -83,6 +83,11 @@ export class HttpCaseServerApi implements CaseServerApi {
 		return this.post<unknown>(`/api/cases/${encodeURIComponent(roomId)}/retriage`, {});
 	}
 
+	/** Reopens a closed case while it is retained (the service sets the phase back; coordinators and the region's MDT chair). */
+	reopen(roomId: string) {
+		return this.post<unknown>(`/api/cases/${encodeURIComponent(roomId)}/reopen`, {});
+	}
+
 	/** The chair closes a case into another one (one victim, one case): AGENDA_STATE.continued_in. */
 	continuedIn(roomId: string, reference: string) {
 		return this.post<unknown>(`/api/cases/${encodeURIComponent(roomId)}/continued-in`, { reference });

@@ -5,6 +5,7 @@
  * value is picked field by field; event content is never passed on whole. Pure.
  */
 import { isMdtChair } from '../directory/mdt.ts';
+import { isReopening } from '../case/reopen.ts';
 import { AccessState, CaseState, RegieState, TriageStatusState } from '../case/state.ts';
 import { STATE, STATE_TYPES } from '../case/event-types.ts';
 import { CaseReference } from '../case/primitives.ts';
@@ -319,17 +320,21 @@ export function accessHistory(events: readonly RawEvent[]): AccessChange[] {
 }
 
 export function caseHistory(events: readonly RawEvent[]): CaseChange[] {
+	let before: CaseState | null = null;
 	return events
 		.filter((e) => e.type === STATE.case && (e.state_key ?? '') === '')
 		.map((e) => {
 			const s = parse(CaseState, e.content);
+			const reopened = isReopening(before, s);
+			if (s) before = s;
 			return {
 				ts: iso(e.origin_server_ts),
 				sender: e.sender,
 				phase: s?.phase ?? null,
 				closed_at: s?.closed_at ?? null,
 				retention_until: s?.retention_until ?? null,
-				valid: Boolean(s)
+				valid: Boolean(s),
+				reopened
 			};
 		});
 }

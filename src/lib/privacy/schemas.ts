@@ -146,7 +146,9 @@ export const CaseChange = z.strictObject({
 	phase: Phase.nullable(),
 	closed_at: Iso.nullable(),
 	retention_until: Iso.nullable(),
-	valid: z.boolean()
+	valid: z.boolean(),
+	/** The service reopened the closed case (closed → open again, case/reopen.ts). */
+	reopened: z.boolean()
 });
 export type CaseChange = z.infer<typeof CaseChange>;
 
@@ -192,7 +194,9 @@ export const AUDIT_ACTIONS = [
 	// what the service and the retention job do on their own
 	'create-case-cleanup',
 	'authority-updated',
-	'retention-refused'
+	'retention-refused',
+	// a closed case reopened while retained (the reopener is the actor)
+	'case-reopened'
 ] as const;
 export const AuditAction = z.enum(AUDIT_ACTIONS);
 export type AuditAction = z.infer<typeof AuditAction>;

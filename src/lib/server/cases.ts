@@ -31,6 +31,8 @@ import { refusal } from '../refusal.ts';
 import { caseRoomCreateRequest } from '../matrix/room-template.ts';
 import { regieOrganisationsFrom } from '../case/policy.ts';
 import { Boards } from './boards.ts';
+import { reopenRefusal, reopenedCaseState } from '../case/reopen.ts';
+import { AGENDA_STATE, AgendaState } from '../case/board.ts';
 
 /** The audit log's actor for what the service does on its own (cleanup, authority updates). */
 export const CASE_SERVICE_ACTOR = 'system:case-service';
@@ -270,7 +272,7 @@ export class CaseService {
 	}
 
 	private async record(
-		action: 'create-case-cleanup' | 'authority-updated',
+		action: 'create-case-cleanup' | 'authority-updated' | 'case-reopened',
 		roomId: string,
 		reference: string | null,
 		outcome: string
@@ -280,6 +282,66 @@ export class CaseService {
 			return;
 		}
 		await this.audit.append({ actor: CASE_SERVICE_ACTOR, action, room_id: roomId, reference, outcome });
+	}
+
+	/**
+	 * POST /api/cases/<room>/reopen: a closed case opens again while it is retained
+	 * ("omgaan met terugval"). The domain's rule (case/reopen.ts) decides who may;
+	 * the service sets the phase back (regie, or triage when the MDT never triaged
+	 * it) with closed_at and retention_until null, puts the case back on the MDT's
+	 * agenda (a re-triage request) and records `case-reopened` in the audit log,
+	 * which the privacy officer's console shows. Why it was reopened is the
+	 * reopener's encrypted record in the case; the server never sees it.
+	 */
+	async reopen(token: string | null | undefined, roomId: string): Promise<{ phase: string; reference: string }> {
+		const requester = await this.authenticate(token);
+		const [room, directory] = await Promise.all([this.snapshot(roomId), this.directory()]);
+		if (!room.isCaseRoom || !room.case) throw noSuchCase();
+		const refused = reopenRefusal(
+			{
+				case: room.case,
+				regiehouder: room.regie?.regiehouder ?? null,
+				deputy: room.regie?.deputy ?? null,
+				triaged: room.triage !== null,
+				members: membershipMap(room)
+			},
+			requester,
+			{ directory, serviceUserId: this.service.userId, now: Date.now() }
+		);
+		if (refused) throw refused;
+		const next = reopenedCaseState(room.case, room.triage !== null);
+		const reference = room.case.reference;
+		const entry = (outcome: string) =>
+			this.audit?.append({
+				actor: requester,
+				action: 'case-reopened',
+				room_id: roomId,
+				reference,
+				outcome
+			});
+		try {
+			await this.service.sendState(roomId, STATE.case, '', next);
+		} catch (err) {
+			// An attempt the homeserver refused is in the log too, so the privacy officer sees it.
+			await entry(`failed: ${err instanceof Error ? err.message : String(err)}`)?.catch((e) =>
+				console.error('audit log', e)
+			);
+			throw err;
+		}
+		await entry(`reopened: ${room.case.phase} → ${next.phase}`);
+		try {
+			const agenda = room.agenda ?? { v: 1 as const, retriage_requested_at: null, continued_in: null };
+			const at = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+			await this.service.sendState(
+				roomId,
+				AGENDA_STATE,
+				'',
+				AgendaState.parse({ ...agenda, retriage_requested_at: at })
+			);
+		} catch (err) {
+			console.error(`case ${room.case.reference}: reopened, but not put back on the agenda`, err);
+		}
+		return { phase: next.phase, reference: room.case.reference };
 	}
 
 	/** Hands regie over: the domain's handover rules, then the new regie state and the power with it. */

@@ -27,6 +27,12 @@ invitation even when their organisation is not in the access basis (the basis
 is the chair role, and the membership reason says so), and a new regiehouder or
 deputy must work for one of the regie organisations (policy.json).
 
+The record can grow (issue 12): the phase never goes back, with one exception:
+the service reopens a closed case while it is retained (closed -> regie or
+triage, closed_at and retention_until null, every other field unchanged;
+POST /api/cases/<room>/reopen, src/lib/case/reopen.ts). Nobody else moves a
+closed case's state.
+
 Messages never contain values from the event content (they reach the
 homeserver's log and the privacy officer's rejection log): only field paths,
 user IDs, organisation codes from the directory and rule descriptions.
@@ -64,6 +70,8 @@ RETENTION_SLACK_MS = 60 * 1000
 # Plaintext state that an ordinary (non-product) room may not carry either.
 PLAINTEXT_ROOM_STATE = frozenset({"m.room.name", "m.room.topic", "m.room.avatar", "m.room.pinned_events"})
 PHASES = ("first_contact", "triage", "regie", "closed")
+# Where the service reopens a closed case to (src/lib/case/reopen.ts): regie, or triage when never triaged.
+REOPENED_PHASES = ("regie", "triage")
 # Fields of the case state that identify the case and never change once set.
 IMMUTABLE_CASE_FIELDS = ("reference", "region", "first_report_at")
 MEGOLM = "m.megolm.v1.aes-sha2"
@@ -758,6 +766,8 @@ class Rules:
 
     def _check_case(self, event: Event, old: Mapping[str, Any] | None, ctx: Context) -> Rejection | None:
         new = event.content
+        if self._is_reopening(event, old):
+            return self._check_reopening(new, old or {}, ctx)
         refusal = self._check_case_invariants(new, old)
         if refusal:
             return refusal
@@ -781,6 +791,29 @@ class Rules:
                 RETENTION,
                 f"{CASE}: retention_until must lie between {policy['min_months']} and {policy['max_months']} months after closed_at",
             )
+        return None
+
+    def _is_reopening(self, event: Event, old: Mapping[str, Any] | None) -> bool:
+        """The service moves a closed case's phase back (src/lib/case/reopen.ts): the one way back."""
+        return (
+            event.sender == self.service
+            and bool(old)
+            and old.get("phase") == "closed"
+            and event.content.get("phase") in REOPENED_PHASES
+        )
+
+    def _check_reopening(self, new: Mapping[str, Any], old: Mapping[str, Any], ctx: Context) -> Rejection | None:
+        """Reopening: closed → regie or triage while retained, closed_at and retention_until null, every other field as it was."""
+        retained_until = parse_instant(old.get("retention_until"))
+        if retained_until is None or retained_until <= ctx.now_ms:
+            return forbidden(RETENTION, f"{CASE}: a case is reopened only while it is retained (before retention_until)")
+        if new.get("closed_at") is not None or new.get("retention_until") is not None:
+            return forbidden(RETENTION, f"{CASE}: a reopened case has closed_at and retention_until null")
+        for name in sorted(set(new) | set(old)):
+            if name in ("phase", "closed_at", "retention_until"):
+                continue
+            if new.get(name) != old.get(name):
+                return forbidden(IMMUTABLE, f"{CASE}: reopening changes only the phase, closed_at and retention_until ({name} stays)")
         return None
 
     def _check_case_invariants(self, new: Mapping[str, Any], old: Mapping[str, Any] | None) -> Rejection | None:

@@ -480,6 +480,48 @@ def test_the_phase_never_goes_back(rules):
     assert verdict(rules, state(CASE, closed_case()), room) is None
 
 
+def reopened(phase="regie", **changes):
+    return case_content(**{"phase": phase, "closed_at": None, "retention_until": None, **changes})
+
+
+@pytest.mark.parametrize("phase", ["regie", "triage"])
+def test_only_the_service_reopens_a_closed_case(rules, phase):
+    closed = case_room(phase="closed")
+    # the legitimate act: the service (POST /api/cases/<room>/reopen) moves the phase back, dates cleared
+    assert verdict(rules, state(CASE, reopened(phase), sender=SERVICE), closed) is None
+    # nobody else, not the regiehouder nor a chair nor a member
+    for sender in (HOLDER, DEPUTY, CHAIR, MEMBER, OFFICER):
+        assert verdict(rules, state(CASE, reopened(phase), sender=sender), closed) == ("closed", *FORBIDDEN), sender
+
+
+def test_a_reopening_changes_only_phase_and_closure_dates(rules):
+    closed = case_room(phase="closed")
+    assert verdict(rules, state(CASE, reopened(), sender=SERVICE), closed) is None
+    # the dates stay behind: refused
+    kept = reopened(closed_at=NOW_ISO, retention_until="2027-12-01T10:00:00Z")
+    assert verdict(rules, state(CASE, kept, sender=SERVICE), closed) == ("retention", *FORBIDDEN)
+    assert verdict(rules, state(CASE, reopened(retention_until="2027-12-01T10:00:00Z"), sender=SERVICE), closed) == ("retention", *FORBIDDEN)
+    # any other field changed with it: refused
+    assert verdict(rules, state(CASE, reopened(acute=False), sender=SERVICE), closed) == ("immutable", *FORBIDDEN)
+    assert verdict(rules, state(CASE, reopened(region="AMS"), sender=SERVICE), closed)[0] in ("immutable", "schema")
+    # not further back than triage
+    assert verdict(rules, state(CASE, reopened("first_contact"), sender=SERVICE), closed) == ("phase", *FORBIDDEN)
+
+
+def test_a_case_past_its_retention_is_not_reopened(rules):
+    closed = case_room(phase="closed")
+    assert verdict(rules, state(CASE, reopened(), sender=SERVICE), closed, now=NOW) is None
+    # retention_until 2027-12-01T10:00:00Z: from then on it stays closed (and is due for deletion)
+    after = NOW + 366 * 86_400_000
+    assert verdict(rules, state(CASE, reopened(), sender=SERVICE), closed, now=after) == ("retention", *FORBIDDEN)
+
+
+def test_an_open_case_does_not_go_back_through_reopening(rules):
+    room = case_room({(CASE, ""): case_content(phase="regie")})
+    assert verdict(rules, state(CASE, reopened("triage"), sender=SERVICE), room) == ("phase", *FORBIDDEN)
+    assert verdict(rules, state(CASE, reopened("regie"), sender=SERVICE), room) is None
+
+
 # --- the lifecycle: closing and retention ------------------------------------------------------
 
 
