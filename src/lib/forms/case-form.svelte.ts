@@ -83,3 +83,35 @@ export function regieOptions(oc: CaseHandle): string[] {
 
 /** Trimmed text, or undefined when empty (optional schema fields). */
 export const optional = (s: string): string | undefined => (s.trim() ? s.trim() : undefined);
+
+/** The intake fields both intake forms hold (new case, intake revision). */
+export interface IntakeFieldValues {
+	receivingOrg: string;
+	incidentDate: string;
+	incidentBand: string;
+	acute: boolean;
+	kind: string;
+	setting: string;
+	minor: boolean;
+	person: Record<string, string>;
+	summary: string;
+	reporter: string;
+}
+
+/** The one mapping from an intake form's fields to the domain's intake input (before its schema). */
+export function intakeValue(f: IntakeFieldValues) {
+	return {
+		facts: {
+			receiving_org: f.receivingOrg,
+			incident_date: optional(f.incidentDate),
+			incident_band: f.incidentBand,
+			acute: f.acute,
+			kind: f.kind,
+			setting: f.setting,
+			minor: f.minor
+		},
+		person: Object.fromEntries(Object.entries(f.person).map(([k, v]) => [k, k === 'name' ? v : optional(v)])),
+		summary: f.summary,
+		reporter: optional(f.reporter)
+	};
+}

@@ -8,7 +8,7 @@
 import { IntakeInput, mayReviseIntake, reviseIntake } from '../case/commands.ts';
 import { isAcute } from '../case/deadlines.ts';
 import type { IntakeRecord } from '../case/records.ts';
-import { CaseForm, optional, type CaseHandle } from './case-form.svelte.ts';
+import { CaseForm, intakeValue, optional, type CaseHandle } from './case-form.svelte.ts';
 import type { FieldErrors, Translate } from './validation.ts';
 
 const PERSON_FIELDS = [
@@ -94,20 +94,7 @@ export class IntakeForm extends CaseForm<IntakeInput> {
 		return reviseIntake;
 	}
 	protected value() {
-		return {
-			facts: {
-				receiving_org: this.receivingOrg,
-				incident_date: optional(this.incidentDate),
-				incident_band: this.incidentBand,
-				acute: this.acute,
-				kind: this.kind,
-				setting: this.setting,
-				minor: this.minor
-			},
-			person: Object.fromEntries(Object.entries(this.person).map(([k, v]) => [k, k === 'name' ? v : optional(v)])),
-			summary: this.summary,
-			reporter: optional(this.reporter)
-		};
+		return intakeValue(this);
 	}
 
 	/** Nothing changed: no new version. A newer version arrived meanwhile: read it first. */

@@ -24,7 +24,7 @@ import { Aanmelding, type RiskSignal } from '../case/board.ts';
 /** The part of the aanmelding the opener writes: the rest comes from the case and the intake. */
 const AanmeldingFields = Aanmelding.pick({ summary: true, risk_signals: true });
 import { fieldErrors, type FieldErrors, type Translate } from './validation.ts';
-import { optional } from './case-form.svelte.ts';
+import { intakeValue, optional } from './case-form.svelte.ts';
 
 type Basis = 'consent' | 'statutory';
 export interface AccessRow {
@@ -131,20 +131,7 @@ export class NewCaseForm {
 						: { org: a.org, basis: 'consent' }
 				)
 		});
-		const intake = IntakeInput.safeParse({
-			facts: {
-				receiving_org: this.receivingOrg,
-				incident_date: optional(this.incidentDate),
-				incident_band: this.incidentBand,
-				acute: this.acute,
-				kind: this.kind,
-				setting: this.setting,
-				minor: this.minor
-			},
-			person: Object.fromEntries(Object.entries(this.person).map(([k, v]) => [k, k === 'name' ? v : optional(v)])),
-			summary: this.summary,
-			reporter: optional(this.reporter)
-		});
+		const intake = IntakeInput.safeParse(intakeValue(this));
 		const aanmelding = AanmeldingFields.safeParse({ summary: this.mdtSummary, risk_signals: this.riskSignals });
 		const errors: FieldErrors = {};
 		if (!newCase.success) Object.assign(errors, fieldErrors(newCase.error, t));
