@@ -60,6 +60,10 @@ async function caseWithMembers(env: E2EEnvironment) {
 	return { ...created, politie: others[1]!.userId, vt: others[0]!, csg };
 }
 
+// The console reads every case of the shared e2e homeserver (200+ after many-cases): a whole
+// review with four pages and axe checks takes more than the default two minutes on a loaded machine.
+test.setTimeout(240_000);
+
 test('a privacy officer reviews a case, removes a member with a reason and exports the report', async ({
 	page,
 	env
