@@ -60,8 +60,6 @@ import {
 	updateRecord
 } from '../support/domain-fixtures.ts';
 
-const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
 const joined = (now: number, ...users: string[]) => ({
 	...ctx(now),
 	members: new Map<string, Membership>(users.map((u) => [u, 'join']))
