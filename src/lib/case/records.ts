@@ -74,7 +74,6 @@ export type PersonalDetails = z.infer<typeof PersonalDetails>;
  * answer set and "unknown" is always an answer: a first contact rarely knows it all.
  */
 export const YES_NO_UNKNOWN = ['yes', 'no', 'unknown'] as const;
-export type YesNoUnknown = (typeof YES_NO_UNKNOWN)[number];
 
 export const RISK_ITEMS = {
 	/** The victim is not safe now (veiligheidstaxatie). */

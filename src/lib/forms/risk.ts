@@ -5,7 +5,6 @@
  * input (optional texts trimmed away when empty).
  */
 import {
-	RISK_ITEM_KEYS,
 	riskChanges,
 	riskConcerns,
 	unknownRisk,
@@ -15,7 +14,7 @@ import {
 } from '../case/records.ts';
 import { optional } from './case-form.svelte.ts';
 
-export { RISK_ITEM_KEYS, unknownRisk };
+export { unknownRisk };
 
 /** A person row as the form holds it: codes plus name and notes as plain strings. */
 export interface OffenderRow {
