@@ -125,6 +125,9 @@ export function summarise(room: Room, me: string, directory: Directory, now: num
 	};
 }
 
+/** How long after the report the case list shows the acute clock (the case view always does). */
+const LIST_CLOCK_DAYS = 14;
+
 /**
  * The acute clock of an acute open case for the list: the report time, acute and
  * VT's access from plaintext state; the incident date and the steps from the
@@ -138,6 +141,8 @@ function listClock(
 	now: number
 ): AcuteClock | null {
 	if (!c?.acute || c.phase === 'closed') return null;
+	// Two weeks after the report every window has ended: the list stops reading the timeline for it.
+	if (now - Date.parse(c.first_report_at) > LIST_CLOCK_DAYS * 86_400_000) return null;
 	const facts = clockFactsFromEvents(room.getLiveTimeline().getEvents().map(decodeEvent));
 	return acuteClock(
 		{
