@@ -475,6 +475,8 @@ describe('texts', () => {
 		...CLOCK_ITEMS.map((i) => `clock.items.${i}`),
 		...['done', 'settled', 'open', 'overdue', 'passed'].map((s) => `clock.status.${s}`),
 		...['planned', 'due'].map((s) => `followUp.status.${s}`),
+		'clock.next',
+		'clock.overdueNext',
 		`recordType.${RECORD.step}`
 	];
 
