@@ -123,6 +123,7 @@ test('an acute case through its first week: the clock, the list order, the steps
 			timeout: 60_000
 		});
 		await expect(acuteRow.getByTestId('acute-next')).toHaveClass(/tag-danger/);
+		await expect(acuteRow.getByTestId('acute-next')).toContainText('Te laat');
 		await snap(p, testInfo, 'case list on day 6');
 	});
 
