@@ -10,7 +10,7 @@
  */
 import fc from 'fast-check';
 import { z } from 'zod';
-import { RECORD_SCHEMAS } from '../../src/lib/case/records.ts';
+import { RECORD_SCHEMAS, unknownRisk } from '../../src/lib/case/records.ts';
 import { AccessState, CaseState, RegieState, TriageStatusState } from '../../src/lib/case/state.ts';
 import { RECORD, STATE } from '../../src/lib/case/event-types.ts';
 
@@ -47,11 +47,23 @@ export const VALID: Record<string, { schema: z.ZodType; state: boolean; content:
 				phone: '0600000000',
 				email: 'x@example.org',
 				contact_preferences: 'Bellen',
-				representative: 'Moeder'
+				representative: 'Moeder',
+				sex: 'female'
 			},
 			summary: 'Het verhaal.',
-			reporter: 'Slachtoffer'
+			reporter: 'Slachtoffer',
+			risk: { ...unknownRisk(), immediate_danger: 'yes', injuries: 'minor', overall: 'concerns' },
+			people: {
+				offenders: [{ identity: 'known', relation: 'ex_partner', minor: 'no', name: 'P', notes: 'Woont in' }],
+				children: [{ relation: 'child_in_household', age_band: '4_11' }],
+				others: [{ role: 'witness', name: 'G' }]
+			}
 		}
+	},
+	[RECORD.step]: {
+		schema: RECORD_SCHEMAS[RECORD.step],
+		state: false,
+		content: { v: 1, step: 'fmo', outcome: 'done', date: '2026-11-22', note: 'Met zedenrechercheur', at }
 	},
 	[RECORD.triage]: {
 		schema: RECORD_SCHEMAS[RECORD.triage],

@@ -12,7 +12,15 @@ import { MatrixEvent } from 'matrix-js-sdk';
 import { member, startDevice, stopAllDevices, eventually, type TestDevice } from '../support/matrix-clients.ts';
 import { openCase } from '../support/cases.ts';
 import { server } from '../support/harness.ts';
-import { intakeInput, triageInput, updateInput, consentInput, closureInput } from '../support/sample-records.ts';
+import {
+	intakeInput,
+	triageInput,
+	updateInput,
+	consentInput,
+	closureInput,
+	stepInput
+} from '../support/sample-records.ts';
+import { acuteClockOf } from '../../src/lib/case/acute.ts';
 import {
 	recordIntake,
 	inviteMember,
@@ -20,7 +28,8 @@ import {
 	postUpdate,
 	handOverRegie,
 	recordConsent,
-	closeCase
+	closeCase,
+	recordStep
 } from '../../src/lib/case/commands.ts';
 import type { CaseRoomSession } from '../../src/lib/matrix/case-room.ts';
 import type { CaseView } from '../../src/lib/case/view.ts';
@@ -115,6 +124,24 @@ describe('a case room through its life', () => {
 		// a member who is not regiehouder cannot post one
 		const refused = postUpdate(sp.view, id(politie), sp.context(), updateInput(marker));
 		expect(refused.ok).toBe(false);
+	});
+
+	it('members record police and care steps (issue 14): encrypted facts that tick off the acute clock', async () => {
+		const sp = await session(politie);
+		await sp.execute(recordStep(sp.view, id(politie), sp.context(), stepInput(marker, 'informatief_gesprek')));
+		await sp.execute(recordStep(sp.view, id(politie), sp.context(), stepInput(marker, 'aangifte')));
+		const sc = await session(csg);
+		await sc.execute(recordStep(sc.view, id(csg), sc.context(), stepInput(marker, 'acute_medical_care')));
+		const sv = await session(vt);
+		await eventually(() => sv.view.steps.all.length === 3, { message: 'VT sees the three steps' });
+		expect(sv.view.flagged).toEqual([]);
+		expect(sv.view.steps.latest.aangifte?.record.outcome).toBe('considering');
+		expect(sv.view.steps.latest.informatief_gesprek?.record.note).toBe(`Stap ${marker}`);
+		expect(sv.view.people?.offenders[0]?.name).toBe(`Pleger ${marker}`);
+		expect(sv.view.risk.versions.map((v) => v.source)).toEqual(['intake', 'triage']);
+		const clock = acuteClockOf(sv.view, Date.now())!;
+		expect(clock.items.find((i) => i.kind === 'emergency_care')?.status).toBe('done');
+		expect(clock.next?.kind).not.toBe('emergency_care');
 	});
 
 	it('hands regie over with a recorded reason', async () => {

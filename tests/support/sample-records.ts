@@ -2,7 +2,15 @@
  * Realistic form inputs for the domain commands, with a marker string in every
  * personal or free-text field so a canary test can search for it afterwards.
  */
-import type { IntakeInput, TriageInput, UpdateInput, ConsentInput, ClosureInput } from '../../src/lib/case/commands.ts';
+import type {
+	IntakeInput,
+	TriageInput,
+	UpdateInput,
+	ConsentInput,
+	ClosureInput,
+	StepInput
+} from '../../src/lib/case/commands.ts';
+import { unknownRisk } from '../../src/lib/case/records.ts';
 
 const day = (offsetDays: number) => new Date(Date.now() + offsetDays * 86_400_000).toISOString().slice(0, 10);
 
@@ -24,10 +32,21 @@ export function intakeInput(marker: string, receivingOrg = 'CSG'): IntakeInput {
 			phone: `06-${marker}`,
 			email: `${marker}@example.org`,
 			contact_preferences: `Alleen bellen ${marker}`,
-			representative: `Moeder ${marker}`
+			representative: `Moeder ${marker}`,
+			sex: 'female'
 		},
 		summary: `Het verhaal van het slachtoffer ${marker}: eenmalig verteld.`,
-		reporter: `Slachtoffer zelf ${marker}`
+		reporter: `Slachtoffer zelf ${marker}`,
+		risk: { ...unknownRisk(), immediate_danger: 'yes', offender_access: 'yes', previous_abuse: 'no' },
+		people: {
+			offenders: [
+				{ identity: 'known', relation: 'ex_partner', minor: 'no', name: `Pleger ${marker}`, notes: `Woont ${marker}` }
+			],
+			children: [
+				{ relation: 'child_in_household', age_band: '4_11', name: `Kind ${marker}`, notes: `School ${marker}` }
+			],
+			others: [{ role: 'witness', name: `Getuige ${marker}`, notes: `Buurvrouw ${marker}` }]
+		}
 	};
 }
 
@@ -55,7 +74,8 @@ export function triageInput(
 		deputy,
 		next_review: day(7),
 		reason: 'initial',
-		notes: `Besproken in MDT ${marker}`
+		notes: `Besproken in MDT ${marker}`,
+		risk: { ...unknownRisk(), immediate_danger: 'no', safe_place: 'yes', overall: 'concerns' }
 	};
 }
 
@@ -93,4 +113,15 @@ export function closureInput(marker: string, participants: { org: string; user_i
 		follow_up: [{ date: day(28), org: 'CSG' }],
 		retention_months: 12
 	};
+}
+
+export function stepInput(marker: string, step: StepInput['step'] = 'informatief_gesprek'): StepInput {
+	const outcome = {
+		informatief_gesprek: 'done',
+		aangifte: 'considering',
+		fmo: 'done',
+		acute_medical_care: 'done',
+		vt_safety_assessment: 'done'
+	}[step];
+	return { step, outcome, date: day(0), note: `Stap ${marker}` } as StepInput;
 }

@@ -11,6 +11,7 @@ import { INVITE_REASONS, REMOVE_REASONS } from '../../src/lib/case/reasons.ts';
 import { DEFAULT_ORGANISATIONS } from '../../src/lib/directory/schema.ts';
 import { CaseState, AccessState, RegieState } from '../../src/lib/case/state.ts';
 import { caseState, accessState, regieState } from '../support/domain-fixtures.ts';
+import { RECORD } from '../../src/lib/case/event-types.ts';
 
 const SERVICE = '@casusruimte-service:localhost';
 const HOLDER = '@csg.mulder:localhost';
@@ -80,6 +81,11 @@ describe('and refuses the neighbours', () => {
 	it('state types outside the list, even with the namespace', () => {
 		for (const type of ['m.room.topic', 'm.room.avatar', 'nl.casusruimte.notes', 'com.example.anything'])
 			expect(CASE_ROOM[type], type).toBeUndefined();
+	});
+
+	it('every case record, the police and care steps of issue 14 included, only as m.room.encrypted', () => {
+		for (const type of Object.values(RECORD)) expect(CASE_ROOM[type], type).toBeUndefined();
+		expect(Object.values(RECORD)).toContain('nl.casusruimte.step');
 	});
 
 	it('names every rule code once', () => {

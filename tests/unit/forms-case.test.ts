@@ -125,13 +125,17 @@ describe('the update form', () => {
 });
 
 describe('the close form', () => {
-	it('defaults: CSG calls back after four weeks, retention from the policy, everyone joined takes part', () => {
+	it('defaults: CSG follows up 6 and 12 months after closure, retention from the policy, everyone joined takes part', () => {
 		const m = new CloseForm(fakeCase(), NOW);
-		expect(m.followUp).toEqual([{ date: '2026-12-18', org: 'CSG' }]);
+		expect(m.followUp).toEqual([
+			{ date: '2027-05-20', org: 'CSG' },
+			{ date: '2027-11-20', org: 'CSG' }
+		]);
 		expect(m.retention).toBe(12);
 		expect(m.selected).toHaveLength(5);
 		m.addFollowUp(NOW);
-		expect(m.followUp[1]).toEqual({ date: '2027-05-21', org: 'CSG' });
+		expect(m.followUp[2]).toEqual({ date: '2028-05-20', org: 'CSG' });
+		m.removeFollowUp(2);
 		m.removeFollowUp(1);
 		expect(m.followUp).toHaveLength(1);
 	});

@@ -45,6 +45,7 @@ const summary = (over: Partial<CaseSummary>): CaseSummary => ({
 	invitedBy: null,
 	retriageRequested: false,
 	continuedIn: null,
+	acuteClock: null,
 	...over
 });
 

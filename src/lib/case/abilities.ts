@@ -26,6 +26,8 @@ export interface Abilities {
 	discuss: boolean;
 	/** A signal (new information, safety concern, re-triage request): any member of an open case. */
 	signal: boolean;
+	/** A police or care step as a fact (commands.ts recordStep): any member of an open case. */
+	step: boolean;
 	/** Correct or add to the intake as a new version (commands.ts mayReviseIntake). */
 	intake: boolean;
 	/** "Casus heropenen": a coordinator (or the region's MDT chair) of a closed case still retained (reopen.ts). */
@@ -56,6 +58,7 @@ export function abilities(
 		remove: started && coordinate,
 		discuss: started && activeEntry(directory, me) !== undefined,
 		signal: started && open && activeEntry(directory, me) !== undefined,
+		step: started && open && activeEntry(directory, me) !== undefined,
 		intake: started && open && intakeReviser(view, me, coordinate),
 		// The case view is a joined member's: the rule is asked as the server will ask it.
 		reopen:

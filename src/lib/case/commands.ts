@@ -30,7 +30,10 @@ import {
 	TriageRecord,
 	UpdateRecord,
 	SignalRecord,
-	CaseFacts
+	CaseFacts,
+	StepInput,
+	StepRecord,
+	STEP_PENDING
 } from './records.ts';
 import { AccessEntry, CaseState, PHASES, RegieState, TriageStatusState, type Phase } from './state.ts';
 import { CaseReference, Instant, MatrixUserId, OrganisationCode, RegionCode, StatutoryGround } from './primitives.ts';
@@ -209,7 +212,9 @@ export const IntakeInput = z.strictObject({
 	facts: CaseFacts.omit({ reference: true, region: true, first_report_at: true }),
 	person: PersonalDetails,
 	summary: IntakeRecord.shape.summary,
-	reporter: IntakeRecord.shape.reporter
+	reporter: IntakeRecord.shape.reporter,
+	risk: IntakeRecord.shape.risk,
+	people: IntakeRecord.shape.people
 });
 export type IntakeInput = z.infer<typeof IntakeInput>;
 
@@ -294,6 +299,8 @@ function intakeEffects(view: CaseView, actor: string, ctx: CommandContext, input
 		person: input.person,
 		summary: input.summary,
 		reporter: input.reporter,
+		risk: input.risk,
+		people: input.people,
 		supersedes: view.intake?.eventId
 	});
 	const effects: Effect[] = [{ kind: 'record', type: RECORD.intake, content: record }];
@@ -571,6 +578,36 @@ export function raiseSignal(view: CaseView, actor: string, ctx: CommandContext, 
 		{ kind: 'record', type: RECORD.signal, content: record },
 		...(retriage ? [{ kind: 'retriage' as const }] : [])
 	]);
+}
+
+// --- Police and care steps ----------------------------------------------------------
+
+export { StepInput };
+
+/**
+ * Any joined member of an open case records a police or care step as a fact
+ * (informatief gesprek, aangifte, FMO, acute medical care, VT's safety
+ * assessment): the member whose organisation took it knows it first. A later
+ * record of the same step is the new fact; the earlier ones stay in the history.
+ */
+export function recordStep(view: CaseView, actor: string, ctx: CommandContext, input: StepInput): CommandResult {
+	const refused = openOnly(view);
+	if (refused) return refused;
+	if (ctx.members.get(actor) !== 'join')
+		return fail(
+			'not-member',
+			'Alleen leden van de casus leggen een stap vast.',
+			'Only members of the case record a step.'
+		);
+	const today = iso(ctx.now).slice(0, 10);
+	if (input.date > today && !(STEP_PENDING[input.step] as readonly string[]).includes(input.outcome))
+		return fail(
+			'invalid',
+			'Een stap die heeft plaatsgevonden kan niet in de toekomst liggen.',
+			'A step that took place cannot be dated in the future.'
+		);
+	const record = StepRecord.parse({ v: 1, ...input, at: iso(ctx.now) });
+	return ok([{ kind: 'record', type: RECORD.step, content: record }]);
 }
 
 // --- Closure -------------------------------------------------------------------------

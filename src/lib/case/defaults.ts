@@ -21,11 +21,12 @@ export function defaultBasis(org: string): DefaultBasis {
 /** What consent covers unless the victim says otherwise. */
 export const DEFAULT_PURPOSES: readonly Purpose[] = ['coordination', 'care'];
 
-/** Watchful waiting: CSG calls the victim back at least four weeks after closure. */
-export const FOLLOW_UP_DAYS = 28;
+/**
+ * Who follows up after closure by default. Watchful waiting (at least four weeks
+ * of contact) happens during care (follow-up.ts); after closure the follow-up
+ * moments are at 6 and 12 months (follow-up.ts AFTER_CLOSURE_MONTHS).
+ */
 export const FOLLOW_UP_ORG = 'CSG';
-/** Some teams call again after six and twelve months: a further follow-up is offered half a year on. */
-export const LATER_FOLLOW_UP_DAYS = 182;
 
 /** Who makes the follow-up call: CSG when it takes part in the case, else the closer's own organisation. */
 export function followUpOrganisation(view: CaseView, myOrg: string | null): string {

@@ -33,7 +33,9 @@ export const RECORD = {
 	/** A signal by any member (new information, a safety concern, a re-triage request). */
 	signal: 'nl.casusruimte.signal',
 	/** Why a closed case was reopened ("omgaan met terugval"); the reopening itself is the service's case state. */
-	reopen: 'nl.casusruimte.reopen'
+	reopen: 'nl.casusruimte.reopen',
+	/** A police or care step as a structured fact (informatief gesprek, aangifte, FMO, acute medical care, VT's safety assessment). */
+	step: 'nl.casusruimte.step'
 } as const;
 
 export const STATE_TYPES: readonly string[] = Object.values(STATE);

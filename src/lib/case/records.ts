@@ -60,9 +60,155 @@ export const PersonalDetails = z.strictObject({
 	/** How the victim wants to be contacted, and what to avoid (e.g. "not via the home address"). */
 	contact_preferences: OptionalText(1000),
 	/** A parent or legal representative, for minors. */
-	representative: OptionalText(300)
+	representative: OptionalText(300),
+	/** Sex as the victim states it (a half-yearly CSG figure); absent in records from before issue 14. */
+	sex: z.enum(['female', 'male', 'other', 'unknown']).optional()
 });
 export type PersonalDetails = z.infer<typeof PersonalDetails>;
+
+// --- Risk assessment (risicotaxatie) ------------------------------------------
+
+/**
+ * "Aanmeldformulier is tevens risicotaxatie-formulier": the intake, and again each
+ * MDT triage, weighs safety and urgency on these items. Every item has a closed
+ * answer set and "unknown" is always an answer: a first contact rarely knows it all.
+ */
+export const YES_NO_UNKNOWN = ['yes', 'no', 'unknown'] as const;
+
+export const RISK_ITEMS = {
+	/** The victim is not safe now (veiligheidstaxatie). */
+	immediate_danger: YES_NO_UNKNOWN,
+	/** The (suspected) offender has access to the victim (lives together, contact, online). */
+	offender_access: YES_NO_UNKNOWN,
+	/** Threats against the victim or others, or pressure not to tell. */
+	threats: YES_NO_UNKNOWN,
+	/** The violence is ongoing or likely to happen again. */
+	repetition_likely: YES_NO_UNKNOWN,
+	/** Children in the household or involved are at risk. */
+	children_at_risk: YES_NO_UNKNOWN,
+	/** Earlier sexual abuse or violence (a half-yearly CSG figure). */
+	previous_abuse: YES_NO_UNKNOWN,
+	/** Physical injury. */
+	injuries: ['none', 'minor', 'serious', 'unknown'],
+	/** Urgent medical need (injury, emergency contraception, PEP against HIV, STI). */
+	medical_need: YES_NO_UNKNOWN,
+	/** Risk of suicide or self-harm. */
+	self_harm: YES_NO_UNKNOWN,
+	/** Dependent on the offender (care, housing, money, residence status). */
+	dependency: YES_NO_UNKNOWN,
+	/** A vulnerability that needs extra care (intellectual disability, psychiatric problems, age). */
+	vulnerability: YES_NO_UNKNOWN,
+	/** Alcohol or drugs involved in the incident (possibly drug-facilitated). */
+	substances: YES_NO_UNKNOWN,
+	/** The victim has a safe place to stay tonight. */
+	safe_place: YES_NO_UNKNOWN,
+	/** The assessor's overall judgement of safety. */
+	overall: ['safe', 'concerns', 'unsafe', 'unknown']
+} as const satisfies Record<string, readonly [string, ...string[]]>;
+export type RiskItem = keyof typeof RISK_ITEMS;
+export const RISK_ITEM_KEYS = Object.keys(RISK_ITEMS) as RiskItem[];
+
+const yesNo = () => z.enum(YES_NO_UNKNOWN);
+export const RiskAssessment = z.strictObject({
+	immediate_danger: yesNo(),
+	offender_access: yesNo(),
+	threats: yesNo(),
+	repetition_likely: yesNo(),
+	children_at_risk: yesNo(),
+	previous_abuse: yesNo(),
+	injuries: z.enum(RISK_ITEMS.injuries),
+	medical_need: yesNo(),
+	self_harm: yesNo(),
+	dependency: yesNo(),
+	vulnerability: yesNo(),
+	substances: yesNo(),
+	safe_place: yesNo(),
+	overall: z.enum(RISK_ITEMS.overall)
+} satisfies { [K in RiskItem]: z.ZodType });
+export type RiskAssessment = z.infer<typeof RiskAssessment>;
+
+/** A risk assessment with every item unknown: where a form starts. */
+export function unknownRisk(): RiskAssessment {
+	return Object.fromEntries(RISK_ITEM_KEYS.map((k) => [k, 'unknown'])) as RiskAssessment;
+}
+
+/** The answers that call for attention (the MDT weighs these first). */
+export const RISK_CONCERNS: { readonly [K in RiskItem]: readonly string[] } = {
+	immediate_danger: ['yes'],
+	offender_access: ['yes'],
+	threats: ['yes'],
+	repetition_likely: ['yes'],
+	children_at_risk: ['yes'],
+	previous_abuse: ['yes'],
+	injuries: ['serious'],
+	medical_need: ['yes'],
+	self_harm: ['yes'],
+	dependency: ['yes'],
+	vulnerability: ['yes'],
+	substances: ['yes'],
+	safe_place: ['no'],
+	overall: ['unsafe', 'concerns']
+};
+
+/** The items whose answer calls for attention, in the order of RISK_ITEMS. */
+export function riskConcerns(risk: RiskAssessment): RiskItem[] {
+	return RISK_ITEM_KEYS.filter((k) => RISK_CONCERNS[k].includes(risk[k]));
+}
+
+/** The items that differ between two assessments (a changed risk). */
+export function riskChanges(before: RiskAssessment | null, after: RiskAssessment): RiskItem[] {
+	return RISK_ITEM_KEYS.filter((k) => (before?.[k] ?? 'unknown') !== after[k]);
+}
+
+// --- The people around the victim --------------------------------------------------
+
+/** Who the (suspected) offender is to the victim. */
+export const OFFENDER_RELATIONS = [
+	'partner',
+	'ex_partner',
+	'parent_or_carer',
+	'family',
+	'acquaintance',
+	'professional',
+	'online_contact',
+	'stranger',
+	'unknown'
+] as const;
+export const Offender = z.strictObject({
+	/** Whether the victim knows who it is. */
+	identity: z.enum(['known', 'unknown']),
+	relation: z.enum(OFFENDER_RELATIONS),
+	minor: z.enum(YES_NO_UNKNOWN),
+	name: OptionalText(200),
+	notes: OptionalText(1000)
+});
+export type Offender = z.infer<typeof Offender>;
+
+export const CHILD_RELATIONS = ['child_of_victim', 'child_in_household', 'sibling', 'other'] as const;
+export const AGE_BANDS = ['0_3', '4_11', '12_17', 'unknown'] as const;
+export const Child = z.strictObject({
+	relation: z.enum(CHILD_RELATIONS),
+	age_band: z.enum(AGE_BANDS),
+	name: OptionalText(200),
+	notes: OptionalText(1000)
+});
+export type Child = z.infer<typeof Child>;
+
+export const OTHER_ROLES = ['parent_or_guardian', 'partner', 'family', 'witness', 'professional', 'other'] as const;
+export const OtherPerson = z.strictObject({
+	role: z.enum(OTHER_ROLES),
+	name: OptionalText(200),
+	notes: OptionalText(1000)
+});
+export type OtherPerson = z.infer<typeof OtherPerson>;
+
+/** "Eén gezin, één team, één plan": offenders, children and others involved, recorded once with the intake. */
+export const PeopleAround = z.strictObject({
+	offenders: z.array(Offender).max(10),
+	children: z.array(Child).max(12),
+	others: z.array(OtherPerson).max(12)
+});
+export type PeopleAround = z.infer<typeof PeopleAround>;
 
 export const IntakeRecord = z.strictObject({
 	v: z.literal(1),
@@ -72,6 +218,10 @@ export const IntakeRecord = z.strictObject({
 	summary: Text(20_000),
 	/** Who reported: the victim, a parent, a professional… */
 	reporter: OptionalText(300),
+	/** The risk assessment at intake (absent in records from before issue 14: read as not assessed). */
+	risk: RiskAssessment.optional(),
+	/** The people around the victim (absent in records from before issue 14). */
+	people: PeopleAround.optional(),
 	/**
 	 * The intake version this one corrects or adds to (event ID); absent for the
 	 * first. Versions are never overwritten: the latest valid one is the intake.
@@ -129,7 +279,9 @@ export const TriageRecord = z.strictObject({
 	deputy: MatrixUserId.nullable(),
 	next_review: Day,
 	reason: TriageReason,
-	notes: OptionalText(4000)
+	notes: OptionalText(4000),
+	/** The risk as the MDT weighs it at this decision; a changed risk is a new decision (absent before issue 14). */
+	risk: RiskAssessment.optional()
 });
 export type TriageRecord = z.infer<typeof TriageRecord>;
 
@@ -293,6 +445,70 @@ export const ReopenRecord = z.strictObject({
 });
 export type ReopenRecord = z.infer<typeof ReopenRecord>;
 
+// --- Police and care steps -------------------------------------------------------
+
+/**
+ * The steps around an acute or recent case, as structured facts: each with a date
+ * and an outcome from a closed set. Aangifte is no condition for care; an
+ * informatief gesprek (information talk with the police) comes first. The FMO
+ * (forensic medical examination, with a forensic detective present) is a
+ * (straf)recht matter, not care. Any member records a step their organisation
+ * took; the latest record per step is the fact.
+ */
+export const STEP_OUTCOMES = {
+	informatief_gesprek: ['planned', 'done', 'declined'],
+	aangifte: ['yes', 'no', 'considering'],
+	fmo: ['done', 'declined', 'not_applicable'],
+	acute_medical_care: ['done', 'declined', 'not_applicable'],
+	vt_safety_assessment: ['done', 'not_applicable']
+} as const satisfies Record<string, readonly [string, ...string[]]>;
+export type StepKind = keyof typeof STEP_OUTCOMES;
+export const STEP_KINDS = Object.keys(STEP_OUTCOMES) as StepKind[];
+
+const stepFields = <K extends StepKind>(step: K) => ({
+	step: z.literal(step),
+	outcome: z.enum(STEP_OUTCOMES[step]),
+	/** When it happened (or, for planned and considering, when that was agreed). */
+	date: Day,
+	note: OptionalText(2000)
+});
+const stepOf = <K extends StepKind>(step: K) => z.strictObject({ v: z.literal(1), ...stepFields(step), at: Instant });
+
+export const StepRecord = z.discriminatedUnion('step', [
+	stepOf('informatief_gesprek'),
+	stepOf('aangifte'),
+	stepOf('fmo'),
+	stepOf('acute_medical_care'),
+	stepOf('vt_safety_assessment')
+]);
+/** What a member fills in for a step (the record without its version and time). */
+export const StepInput = z.discriminatedUnion('step', [
+	z.strictObject(stepFields('informatief_gesprek')),
+	z.strictObject(stepFields('aangifte')),
+	z.strictObject(stepFields('fmo')),
+	z.strictObject(stepFields('acute_medical_care')),
+	z.strictObject(stepFields('vt_safety_assessment'))
+]);
+export type StepInput = z.infer<typeof StepInput>;
+export type StepRecord = z.infer<typeof StepRecord>;
+
+/** Outcomes that tick a step off as done (the others settle it without doing it, or leave it open). */
+export const STEP_DONE: { readonly [K in StepKind]: readonly string[] } = {
+	informatief_gesprek: ['done'],
+	aangifte: ['yes'],
+	fmo: ['done'],
+	acute_medical_care: ['done'],
+	vt_safety_assessment: ['done']
+};
+/** Outcomes that leave the step open (still to happen). */
+export const STEP_PENDING: { readonly [K in StepKind]: readonly string[] } = {
+	informatief_gesprek: ['planned'],
+	aangifte: ['considering'],
+	fmo: [],
+	acute_medical_care: [],
+	vt_safety_assessment: []
+};
+
 // --- The record union -------------------------------------------------------------
 
 import { RECORD } from './event-types.ts';
@@ -306,5 +522,6 @@ export const RECORD_SCHEMAS = {
 	[RECORD.closure]: ClosureRecord,
 	[RECORD.membershipNote]: MembershipNoteRecord,
 	[RECORD.signal]: SignalRecord,
-	[RECORD.reopen]: ReopenRecord
+	[RECORD.reopen]: ReopenRecord,
+	[RECORD.step]: StepRecord
 } as const;

@@ -29,11 +29,14 @@ import {
 	type ClosureRecord,
 	type MembershipNoteRecord,
 	type SignalRecord,
-	type ReopenRecord
+	type ReopenRecord,
+	type RiskAssessment,
+	type StepRecord,
+	riskChanges
 } from './records.ts';
 import { isReopening } from './reopen.ts';
 import { triageDeadline, triageOverdue, reviewDue } from './deadlines.ts';
-import type { CaseEventInput, CaseView, TimelineEntry } from './view.ts';
+import type { CaseEventInput, CaseView, RiskVersion, TimelineEntry } from './view.ts';
 
 export interface ReduceContext {
 	directory: Directory;
@@ -60,6 +63,9 @@ export function emptyView(): CaseView {
 		summary: null,
 		intake: null,
 		intakeVersions: [],
+		people: null,
+		risk: { current: null, versions: [] },
+		steps: { latest: {}, all: [] },
 		regie: { regiehouder: null, deputy: null, since: null, handovers: 0, history: [] },
 		access: [],
 		consent: {},
@@ -279,8 +285,13 @@ function applyRecord(view: CaseView, event: CaseEventInput, record: unknown): st
 					latest.record.facts.first_report_at !== r.facts.first_report_at)
 			)
 				return 'the region and time of first report of a case never change';
+			const previousIntakeRisk = latest?.record.risk ?? null;
 			view.intake = { ...meta, record: r };
 			view.intakeVersions.push({ ...meta, ts: event.ts, record: r });
+			if (r.people) view.people = r.people;
+			// An intake version that restates the risk it had does not undo a later triage's weighing.
+			if (r.risk && (!previousIntakeRisk || riskChanges(previousIntakeRisk, r.risk).length > 0))
+				weighRisk(view, { ...meta, source: 'intake', at: new Date(event.ts).toISOString(), risk: r.risk });
 			view.facts = r.facts;
 			view.person = r.person;
 			view.summary = r.summary;
@@ -306,6 +317,7 @@ function applyRecord(view: CaseView, event: CaseEventInput, record: unknown): st
 					seq: r.seq
 				};
 			}
+			if (r.risk) weighRisk(view, { ...meta, source: 'triage', at: r.decided_at, risk: r.risk });
 			view.triage.nextReview = r.next_review;
 			view.triagedAt ??= r.decided_at;
 			view.phase = laterPhase(view.phase, 'regie');
@@ -350,6 +362,15 @@ function applyRecord(view: CaseView, event: CaseEventInput, record: unknown): st
 			view.signals.push({ ...meta, record: record as SignalRecord });
 			return null;
 		}
+		case RECORD.step: {
+			if (closed) return 'the case is closed';
+			const entry = { ...meta, record: record as StepRecord };
+			view.steps.all.push(entry);
+			const prev = view.steps.latest[entry.record.step];
+			// The latest by date is the fact; a record about an earlier date does not undo a later one.
+			if (!prev || prev.record.date <= entry.record.date) view.steps.latest[entry.record.step] = entry;
+			return null;
+		}
 		case RECORD.reopen: {
 			// The reopener's words, right after the service reopened the case.
 			const last = view.reopenings.at(-1);
@@ -365,6 +386,15 @@ function applyRecord(view: CaseView, event: CaseEventInput, record: unknown): st
 		}
 	}
 	return `unknown record type ${event.type}`;
+}
+
+/** A new weighing of the risk: it becomes the current one; a change is kept as a version. */
+function weighRisk(view: CaseView, next: Omit<RiskVersion, 'changed'> & { risk: RiskAssessment }): void {
+	const changed = riskChanges(view.risk.current?.risk ?? null, next.risk);
+	if (view.risk.current && changed.length === 0) return;
+	const version: RiskVersion = { ...next, changed };
+	view.risk.current = version;
+	view.risk.versions.push(version);
 }
 
 function stripBody(content: unknown): unknown {

@@ -13,8 +13,13 @@ import type {
 	HandoverRecord,
 	IntakeRecord,
 	MembershipNoteRecord,
+	PeopleAround,
 	PersonalDetails,
 	Purpose,
+	RiskAssessment,
+	RiskItem,
+	StepKind,
+	StepRecord,
 	ReopenRecord,
 	SignalRecord,
 	TriageRecord,
@@ -92,6 +97,24 @@ export interface IntakeVersion {
 	record: IntakeRecord;
 }
 
+/** One weighing of the risk: at intake (a version of it) or at an MDT triage decision. */
+export interface RiskVersion {
+	eventId: string;
+	sender: string;
+	source: 'intake' | 'triage';
+	/** When it was recorded (the triage's decided_at, or the time the homeserver accepted the intake). */
+	at: string;
+	risk: RiskAssessment;
+	/** The items that differ from the weighing before it (all answered items for the first). */
+	changed: RiskItem[];
+}
+
+export interface StepEntry {
+	eventId: string;
+	sender: string;
+	record: StepRecord;
+}
+
 export interface CaseView {
 	reference: string | null;
 	region: string | null;
@@ -116,6 +139,15 @@ export interface CaseView {
 	 * version N is intakeVersions[N - 1]. `ts` is when the homeserver accepted it.
 	 */
 	intakeVersions: IntakeVersion[];
+	/** The people around the victim, from the latest intake that records them (null when none does). */
+	people: PeopleAround | null;
+	/**
+	 * The risk assessment: `current` is the latest weighing (intake or triage),
+	 * `versions` every change, oldest first. Empty for records from before issue 14.
+	 */
+	risk: { current: RiskVersion | null; versions: RiskVersion[] };
+	/** Police and care steps: the latest record per step (the fact), and every record oldest first. */
+	steps: { latest: Partial<Record<StepKind, StepEntry>>; all: StepEntry[] };
 
 	regie: {
 		regiehouder: string | null;

@@ -11,6 +11,8 @@ import type { z } from 'zod';
 import type { CommandContext, CommandResult } from '../case/commands.ts';
 import { regieCandidates } from '../case/commands.ts';
 import type { CaseView } from '../case/view.ts';
+import type { RiskAssessment } from '../case/records.ts';
+import { peopleValue, type PeopleRows } from './risk.ts';
 import type { MemberInfo } from '../matrix/case-room.ts';
 import type { Command, RunOutcome } from '../state/open-case.svelte.ts';
 import { FormState } from './form.svelte.ts';
@@ -96,6 +98,11 @@ export interface IntakeFieldValues {
 	person: Record<string, string>;
 	summary: string;
 	reporter: string;
+	/** The risk assessment at intake (every item answered; unknown allowed). */
+	risk: RiskAssessment;
+	people: PeopleRows;
+	/** The victim's sex ('' when not asked). */
+	sex: string;
 }
 
 /** The one mapping from an intake form's fields to the domain's intake input (before its schema). */
@@ -110,8 +117,13 @@ export function intakeValue(f: IntakeFieldValues) {
 			setting: f.setting,
 			minor: f.minor
 		},
-		person: Object.fromEntries(Object.entries(f.person).map(([k, v]) => [k, k === 'name' ? v : optional(v)])),
+		person: {
+			...Object.fromEntries(Object.entries(f.person).map(([k, v]) => [k, k === 'name' ? v : optional(v)])),
+			sex: optional(f.sex)
+		},
 		summary: f.summary,
-		reporter: optional(f.reporter)
+		reporter: optional(f.reporter),
+		risk: { ...f.risk },
+		people: peopleValue(f.people)
 	};
 }

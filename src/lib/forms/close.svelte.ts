@@ -3,11 +3,12 @@
  * (watchful waiting) and the retention period within the deployment's policy.
  */
 import { closeCase, ClosureInput } from '../case/commands.ts';
-import { FOLLOW_UP_DAYS, FOLLOW_UP_ORG, LATER_FOLLOW_UP_DAYS, followUpOrganisation } from '../case/defaults.ts';
+import { FOLLOW_UP_ORG, followUpOrganisation } from '../case/defaults.ts';
+import { defaultFollowUps } from '../case/follow-up.ts';
+import { addMonths } from '../case/policy.ts';
 import { DEFAULT_RETENTION, type RetentionPolicy } from '../case/policy.ts';
 import type { ClosureReason } from '../case/records.ts';
 import { activeEntry } from '../directory/directory.ts';
-import { dayFromToday } from '../i18n/format.ts';
 import { CaseForm, joinedMembers, type CaseHandle } from './case-form.svelte.ts';
 import { participantsValue } from './participants.ts';
 import type { FieldErrors, Translate } from './validation.ts';
@@ -30,16 +31,17 @@ export class CloseForm extends CaseForm<ClosureInput> {
 		this.selected = joinedMembers(oc).map((m) => m.userId);
 		const ctx = oc.context();
 		const myOrg = ctx ? (activeEntry(ctx.directory, oc.me)?.org ?? null) : null;
-		this.followUp = [{ date: dayFromToday(FOLLOW_UP_DAYS, now), org: followUpOrganisation(oc.view, myOrg) }];
+		// Watchful waiting happens during care (case/follow-up.ts); after closure, follow-ups at 6 and 12 months.
+		this.followUp = defaultFollowUps(now, followUpOrganisation(oc.view, myOrg));
 		if (ctx?.retention) this.usePolicy(ctx.retention);
 	}
 
-	/** Another follow-up call, half a year on, by the same organisation as the first. */
+	/** Another follow-up call, half a year after the last one (or after today), by the same organisation as the first. */
 	addFollowUp(now = Date.now()): void {
-		this.followUp = [
-			...this.followUp,
-			{ date: dayFromToday(LATER_FOLLOW_UP_DAYS, now), org: this.followUp[0]?.org ?? FOLLOW_UP_ORG }
-		];
+		const last = this.followUp.at(-1)?.date;
+		const from = last ? Date.parse(`${last}T12:00:00Z`) : now;
+		const date = addMonths(from, 6).toISOString().slice(0, 10);
+		this.followUp = [...this.followUp, { date, org: this.followUp[0]?.org ?? FOLLOW_UP_ORG }];
 	}
 
 	removeFollowUp(index: number): void {

@@ -7,7 +7,8 @@
  */
 import { IntakeInput, mayReviseIntake, reviseIntake } from '../case/commands.ts';
 import { isAcute } from '../case/deadlines.ts';
-import type { IntakeRecord } from '../case/records.ts';
+import type { IntakeRecord, RiskAssessment } from '../case/records.ts';
+import { emptyPeople, peopleRows, riskFields, unknownRisk, type PeopleRows } from './risk.ts';
 import { CaseForm, intakeValue, optional, type CaseHandle } from './case-form.svelte.ts';
 import type { FieldErrors, Translate } from './validation.ts';
 
@@ -46,6 +47,9 @@ export class IntakeForm extends CaseForm<IntakeInput> {
 	});
 	summary = $state('');
 	reporter = $state('');
+	sex = $state('');
+	risk = $state<RiskAssessment>(unknownRisk());
+	people = $state<PeopleRows>(emptyPeople());
 
 	readonly computedAcute = $derived(
 		isAcute(optional(this.incidentDate), this.oc.view.firstReportAt ?? '', this.incidentBand)
@@ -82,6 +86,9 @@ export class IntakeForm extends CaseForm<IntakeInput> {
 		this.person = Object.fromEntries(PERSON_FIELDS.map((k) => [k, p[k] ?? ''])) as PersonFields;
 		this.summary = r.summary;
 		this.reporter = r.reporter ?? '';
+		this.sex = p.sex ?? '';
+		this.risk = riskFields(r.risk);
+		this.people = peopleRows(r.people);
 		// Keep an acute flag that was set by hand rather than derived.
 		const derived = isAcute(r.facts.incident_date, r.facts.first_report_at, r.facts.incident_band);
 		this.acuteOverride = r.facts.acute === derived ? null : r.facts.acute;
@@ -117,6 +124,8 @@ function sameIntake(current: IntakeRecord, input: IntakeInput): boolean {
 	return (
 		same(facts, input.facts) &&
 		same(current.person, input.person) &&
+		same(current.risk ?? unknownRisk(), input.risk ?? unknownRisk()) &&
+		JSON.stringify(current.people ?? emptyPeople()) === JSON.stringify(input.people ?? emptyPeople()) &&
 		current.summary === input.summary &&
 		(current.reporter ?? undefined) === (input.reporter ?? undefined)
 	);

@@ -10,7 +10,8 @@ import { invitable, keepAllowed, nowInstant } from './options.ts';
 import { DEFAULT_PURPOSES, defaultBasis, ownOrganisationCovered } from '../case/defaults.ts';
 import { isAcute } from '../case/deadlines.ts';
 import { DEFAULT_REGIE_ORGANISATIONS } from '../case/policy.ts';
-import type { GivenBy, Purpose } from '../case/records.ts';
+import type { GivenBy, Purpose, RiskAssessment } from '../case/records.ts';
+import { emptyPeople, unknownRisk, type PeopleRows } from './risk.ts';
 import type { InviteReason } from '../case/reasons.ts';
 import type { RegionCode } from '../case/primitives.ts';
 import type { Directory } from '../directory/directory.ts';
@@ -74,6 +75,10 @@ export class NewCaseForm {
 	});
 	summary = $state('');
 	reporter = $state('');
+	sex = $state('');
+	/** The referral form is the risk assessment: every item starts unknown. */
+	risk = $state<RiskAssessment>(unknownRisk());
+	people = $state<PeopleRows>(emptyPeople());
 	/** For the MDT board: a short summary without name, address or contact details. */
 	mdtSummary = $state('');
 	riskSignals = $state<RiskSignal[]>([]);

@@ -1,7 +1,8 @@
 /** An MDT triage decision; a re-triage starts from the latest decision so it changes only what changed. */
 import { recordTriage, removeMember, TriageInput } from '../case/commands.ts';
 import { REVIEW_AFTER_DAYS } from '../case/defaults.ts';
-import { DOMAINS, type Domain, type TriageReason, type Urgency } from '../case/records.ts';
+import { DOMAINS, type Domain, type RiskAssessment, type TriageReason, type Urgency } from '../case/records.ts';
+import { riskFields, riskSummary, unknownRisk } from './risk.ts';
 import { dayFromToday } from '../i18n/format.ts';
 import { CaseForm, joinedMembers, optional, regieOptions, type CaseHandle } from './case-form.svelte.ts';
 import { participantsValue } from './participants.ts';
@@ -25,10 +26,17 @@ export class TriageForm extends CaseForm<TriageInput> {
 	nextReview = $state('');
 	notes = $state('');
 
+	/** The risk as the MDT weighs it at this decision: starts from the current weighing (intake or earlier triage). */
+	risk = $state<RiskAssessment>(unknownRisk());
+	/** The current weighing the form started from (null when none was recorded). */
+	readonly currentRisk: RiskAssessment | null = this.oc.view.risk.current?.risk ?? null;
+
 	/** Members the chair chose to keep although their organisation takes no part in the decision. */
 	keep = $state<string[]>([]);
 
 	readonly joined = $derived(joinedMembers(this.oc));
+	/** Beside the decision: the items of concern, and what changed since the current weighing (a new version). */
+	readonly riskSummary = $derived(riskSummary(this.currentRisk, this.risk));
 	readonly candidates = $derived(regieOptions(this.oc));
 	/** Organisations that take part in the decision: assigned in a domain, or of the chosen regiehouder and deputy. */
 	readonly involved = $derived.by(() => {
@@ -60,6 +68,7 @@ export class TriageForm extends CaseForm<TriageInput> {
 	constructor(oc: CaseHandle, now = Date.now()) {
 		super(oc);
 		const latest = oc.view.triage.latest?.record ?? null;
+		this.risk = riskFields(this.currentRisk);
 		this.domains = Object.fromEntries(
 			DOMAINS.map((d) => {
 				const prev = latest?.domains[d];
@@ -116,7 +125,8 @@ export class TriageForm extends CaseForm<TriageInput> {
 			deputy: this.deputy || null,
 			next_review: this.nextReview,
 			reason: this.reason,
-			notes: optional(this.notes)
+			notes: optional(this.notes),
+			risk: { ...this.risk }
 		};
 	}
 }

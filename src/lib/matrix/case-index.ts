@@ -11,6 +11,7 @@
  */
 import {
 	ClientEvent,
+	MatrixEventEvent,
 	NotificationCountType,
 	RoomEvent,
 	RoomStateEvent,
@@ -26,6 +27,8 @@ import { reviewDue, triageDeadline, triageOverdue } from '../case/deadlines.ts';
 import { isCaseRoomCreate, readCaseRoomState, type StateEventLike } from '../case/room-state.ts';
 import type { Outbox } from './outbox.ts';
 import { AGENDA_STATE, AgendaState } from '../case/board.ts';
+import { acuteClock, byUrgency as listOrder, clockFactsFromEvents, vtSince, type AcuteClock } from '../case/acute.ts';
+import { decodeEvent } from './codec.ts';
 
 export type MyPart = Part;
 
@@ -53,6 +56,8 @@ export interface CaseSummary {
 	retriageRequested: boolean;
 	/** The case continues in another one (one victim, one case): that case's reference. */
 	continuedIn: string | null;
+	/** For an acute open case: what is due and when (case/acute.ts), from plaintext state and the records already decrypted. */
+	acuteClock: AcuteClock | null;
 }
 
 /** The service's agenda state of the case (AGENDA_STATE), when valid. */
@@ -115,8 +120,41 @@ export function summarise(room: Room, me: string, directory: Directory, now: num
 		lastActivity: room.getLastActiveTimestamp(),
 		invitedBy: membership === 'invite' ? (room.getMember(me)?.events.member?.getSender() ?? null) : null,
 		retriageRequested,
-		continuedIn: agenda?.continued_in ?? null
+		continuedIn: agenda?.continued_in ?? null,
+		acuteClock: listClock(room, c, s.access?.organisations ?? [], now)
 	};
+}
+
+/** How long after the report the case list shows the acute clock (the case view always does). */
+const LIST_CLOCK_DAYS = 14;
+
+/**
+ * The acute clock of an acute open case for the list: the report time, acute and
+ * VT's access from plaintext state; the incident date and the steps from the
+ * records in the room's loaded timeline, which the SDK has already decrypted.
+ * Nothing is fetched or stored for it.
+ */
+function listClock(
+	room: Room,
+	c: { acute: boolean; phase: Phase; first_report_at: string } | null,
+	access: readonly { org: string; since: string }[],
+	now: number
+): AcuteClock | null {
+	if (!c?.acute || c.phase === 'closed') return null;
+	// Two weeks after the report every window has ended: the list stops reading the timeline for it.
+	if (now - Date.parse(c.first_report_at) > LIST_CLOCK_DAYS * 86_400_000) return null;
+	const facts = clockFactsFromEvents(room.getLiveTimeline().getEvents().map(decodeEvent));
+	return acuteClock(
+		{
+			acute: c.acute,
+			phase: c.phase,
+			firstReportAt: c.first_report_at,
+			incidentDate: facts.incidentDate,
+			vtSince: vtSince(access),
+			steps: facts.steps
+		},
+		now
+	);
 }
 
 export interface CaseIndexDeps {
@@ -159,6 +197,8 @@ export class CaseIndex {
 		client.on(RoomEvent.MyMembership, this.onMembership);
 		client.on(RoomStateEvent.Events, this.onState);
 		client.on(RoomEvent.Timeline, this.touch);
+		// A record decrypted after it arrived may tick off an item of the acute clock.
+		client.on(MatrixEventEvent.Decrypted, this.touch);
 		this.recompute();
 		if (client.isInitialSyncComplete()) void this.reconcile().catch(() => undefined);
 		else client.on(ClientEvent.Sync, this.onFirstSync);
@@ -196,6 +236,7 @@ export class CaseIndex {
 		this.client.off(RoomEvent.MyMembership, this.onMembership);
 		this.client.off(RoomStateEvent.Events, this.onState);
 		this.client.off(RoomEvent.Timeline, this.touch);
+		this.client.off(MatrixEventEvent.Decrypted, this.touch);
 	}
 
 	refresh(): void {
@@ -241,23 +282,7 @@ export class CaseIndex {
 	}
 }
 
-/** Overdue first, then deadlines soonest, then most recent activity. */
+/** The case list's order (case/acute.ts): overdue first, deadlines soonest, acute above non-acute, then recent activity. */
 export function byUrgency(a: CaseSummary, b: CaseSummary): number {
-	const rank = (c: CaseSummary) =>
-		c.membership === 'invite'
-			? 0
-			: c.triageOverdue
-				? 1
-				: c.reviewOverdue
-					? 2
-					: c.phase === 'closed'
-						? 5
-						: !c.triaged
-							? 3
-							: 4;
-	return (
-		rank(a) - rank(b) ||
-		(a.triageDeadline ?? '').localeCompare(b.triageDeadline ?? '') ||
-		b.lastActivity - a.lastActivity
-	);
+	return listOrder({ ...a, acuteNext: a.acuteClock?.next ?? null }, { ...b, acuteNext: b.acuteClock?.next ?? null });
 }

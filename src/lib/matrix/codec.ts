@@ -26,6 +26,7 @@ const FALLBACK: Record<string, (c: Record<string, unknown>) => string> = {
 	[RECORD.membershipNote]: () => 'Toelichting bij een lidmaatschap (casusruimte-record).',
 	[RECORD.signal]: () => 'Signaal van een deelnemer (casusruimte-record).',
 	[RECORD.reopen]: () => 'Casus heropend (casusruimte-record).',
+	[RECORD.step]: () => 'Stap van politie of hulpverlening vastgelegd (casusruimte-record).',
 	'nl.casusruimte.aanmelding': () => 'Aanmelding voor het MDT (casusruimte-record).',
 	'nl.casusruimte.board.link': () => 'Twee aanmeldingen gekoppeld (casusruimte-record).'
 };

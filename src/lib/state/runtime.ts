@@ -45,6 +45,9 @@ export interface ServiceHooks {
 	onForgotten(roomId: string, reference: string, reason: string | null): void;
 }
 
+/** How often the case list recomputes for the clock alone (deadlines that pass, the acute clock). */
+const LIST_REFRESH_MS = 60_000;
+
 /** Directory, outbox and case index for a verified device. */
 export async function startMemberServices(
 	client: MatrixClient,
@@ -75,6 +78,8 @@ export async function startMemberServices(
 	const retryAanmeldingen = () => void postPendingAanmeldingen(client).catch(() => undefined);
 	retryAanmeldingen();
 	const aanmeldingTimer = setInterval(retryAanmeldingen, AANMELDING_RETRY_MS);
+	// Deadlines pass without an event (an acute item becomes overdue): the list's order follows the clock.
+	const listTimer = setInterval(() => index.refresh(), LIST_REFRESH_MS);
 	return {
 		directory,
 		outbox,
@@ -87,6 +92,7 @@ export async function startMemberServices(
 			client.off(RoomEvent.LocalEchoUpdated, onTimeline);
 			resharer.stop();
 			clearInterval(aanmeldingTimer);
+			clearInterval(listTimer);
 			unsubscribeDirectory();
 			index.stop();
 			directory.stop();

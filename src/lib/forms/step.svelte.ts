@@ -1,0 +1,49 @@
+/**
+ * A police or care step as a fact: which step, its outcome (the options follow
+ * the step), the date and a note. Any member of the case records one.
+ */
+import { recordStep, StepInput } from '../case/commands.ts';
+import { STEP_KINDS, STEP_OUTCOMES, type StepKind } from '../case/records.ts';
+import { dayFromToday } from '../i18n/format.ts';
+import { CaseForm, optional, type CaseHandle } from './case-form.svelte.ts';
+
+export { STEP_KINDS };
+
+export class StepForm extends CaseForm<StepInput> {
+	step = $state<StepKind>('informatief_gesprek');
+	outcome = $state<string>(STEP_OUTCOMES.informatief_gesprek[0]);
+	date = $state('');
+	note = $state('');
+
+	/** The outcomes the chosen step allows. */
+	readonly outcomes = $derived(STEP_OUTCOMES[this.step] as readonly string[]);
+
+	constructor(
+		oc: CaseHandle,
+		private readonly now = Date.now()
+	) {
+		super(oc);
+		this.date = dayFromToday(0, now);
+	}
+
+	/** Chooses a step; an outcome that the step does not allow becomes its first. */
+	choose(step: StepKind): void {
+		this.step = step;
+		const allowed = STEP_OUTCOMES[step] as readonly string[];
+		if (!allowed.includes(this.outcome)) this.outcome = allowed[0]!;
+	}
+
+	protected schema() {
+		return StepInput;
+	}
+	protected command() {
+		return recordStep;
+	}
+	protected value() {
+		return { step: this.step, outcome: this.outcome, date: this.date, note: optional(this.note) };
+	}
+	protected override done(): void {
+		this.note = '';
+		this.date = dayFromToday(0, this.now);
+	}
+}
