@@ -332,7 +332,8 @@ export const COMPARTMENT_ROOM: Record<string, Allowed> = {
 	'm.room.retention': { state: 'empty', sender: 'service', content: RetentionContent },
 	'm.room.server_acl': { state: 'empty', sender: 'service', content: ServerAclContent },
 	[COMPARTMENT_OF]: { state: 'empty', sender: 'service', content: CompartmentOf },
-	[COMPARTMENT_GRANT]: { state: 'user', sender: 'service', content: CompartmentGrant },
+	// `user:` + the user ID: Matrix lets only the user themselves set state keyed by their bare ID.
+	[COMPARTMENT_GRANT]: { state: 'directory-user', sender: 'service', content: CompartmentGrant },
 	'm.room.encrypted': { state: null, sender: 'members', content: EncryptedContent },
 	'm.room.message': { state: null, sender: 'service', content: ServiceNotice },
 	'm.room.redaction': { state: null, sender: 'service', content: RedactionContent },

@@ -32,8 +32,13 @@ export const COMPARTMENT_ROOM_TYPE = 'nl.casusruimte.compartment';
 export const COMPARTMENT_POINTER = 'nl.casusruimte.compartment';
 /** In the compartment room, state key "": the case it belongs to. */
 export const COMPARTMENT_OF = 'nl.casusruimte.compartment.of';
-/** In the compartment room, state key = user ID: the inviter's grant (organisation, history, since). */
+/**
+ * In the compartment room, state key `user:` + user ID (grantKey): the inviter's
+ * grant (organisation, history, since). Matrix lets only a user set state keyed
+ * by their bare user ID, hence the prefix (as in the directory).
+ */
 export const COMPARTMENT_GRANT = 'nl.casusruimte.compartment.grant';
+export const grantKey = (userId: string) => `user:${userId}`;
 
 /**
  * Kinds: the two defaults of the approach (police and OM; the care partners) and
@@ -85,7 +90,7 @@ export const HISTORY_GRANTS = ['all', 'none'] as const;
 export const HistoryGrant = z.enum(HISTORY_GRANTS);
 export type HistoryGrant = z.infer<typeof HistoryGrant>;
 
-/** The grant of one member (state key = their user ID), written by the service with the invitation. */
+/** The grant of one member (state key grantKey(user ID)), written by the service with the invitation. */
 export const CompartmentGrant = z.strictObject({
 	v: z.literal(1),
 	org: OrganisationCode,

@@ -196,7 +196,10 @@ export const AUDIT_ACTIONS = [
 	'authority-updated',
 	'retention-refused',
 	// a closed case reopened while retained (the reopener is the actor)
-	'case-reopened'
+	'case-reopened',
+	// need-to-know (issue 13): a coordinator opened a compartment or had someone invited into one
+	'compartment-opened',
+	'compartment-invite'
 ] as const;
 export const AuditAction = z.enum(AUDIT_ACTIONS);
 export type AuditAction = z.infer<typeof AuditAction>;

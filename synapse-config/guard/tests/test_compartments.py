@@ -159,9 +159,10 @@ def test_a_closed_case_takes_no_new_compartment_members(rules):
 def test_compartment_state_is_the_services_and_plaintext_is_refused(rules):
     room = compartment("investigation")
     grant = {"v": 1, "org": "OM", "history": "all", "by": CSG, "since": SINCE}
-    assert verdict(rules, Event(COMPARTMENT_GRANT, SERVICE, grant, OM), room) is None
-    assert verdict(rules, Event(COMPARTMENT_GRANT, CSG, grant, OM), room) == ("service_only", FORBIDDEN)
-    assert verdict(rules, Event(COMPARTMENT_GRANT, SERVICE, {**grant, "note": SECRET}, OM), room) == ("schema", BAD_JSON)
+    assert verdict(rules, Event(COMPARTMENT_GRANT, SERVICE, grant, f"user:{OM}"), room) is None
+    assert verdict(rules, Event(COMPARTMENT_GRANT, CSG, grant, f"user:{OM}"), room) == ("service_only", FORBIDDEN)
+    assert verdict(rules, Event(COMPARTMENT_GRANT, SERVICE, grant, OM), room) == ("schema", BAD_JSON)
+    assert verdict(rules, Event(COMPARTMENT_GRANT, SERVICE, {**grant, "note": SECRET}, f"user:{OM}"), room) == ("schema", BAD_JSON)
     assert verdict(rules, Event("m.room.message", POLITIE, {"msgtype": "m.text", "body": SECRET}), room) == ("unencrypted", FORBIDDEN)
     moved = {"v": 1, "case_room_id": "!other:localhost", "id": "strafrecht", "kind": "strafrecht", "purpose": "care"}
     assert verdict(rules, Event(COMPARTMENT_OF, SERVICE, moved, ""), room) == ("immutable", FORBIDDEN)

@@ -1,0 +1,236 @@
+/**
+ * Need-to-know inside a case (issue 13), against a real Synapse and its guard,
+ * with the raw client API (not the interface): a member of the case outside a
+ * compartment gets no events and no keys from it, cannot join it and cannot post
+ * in it; purposes bind (an organisation whose basis does not cover the
+ * compartment's purpose is not invited, even by the service); a withdrawn purpose
+ * takes effect at once (posts refused, the member removed). Each refusal is paired
+ * with the legitimate act that must still work.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createUser, serviceClient, type TestUser } from '../support/harness.ts';
+import { caseService, openCase } from '../support/cases.ts';
+import { eventually, startDevice, stopAllDevices, type TestDevice } from '../support/matrix-clients.ts';
+import { CompartmentService } from '../../src/lib/server/compartments.ts';
+import { COMPARTMENT_GRANT, COMPARTMENT_OF, COMPARTMENT_POINTER } from '../../src/lib/case/compartments.ts';
+import { Refusal } from '../../src/lib/refusal.ts';
+import { MatrixHttpError } from '../../src/lib/server/http.ts';
+
+const enc = encodeURIComponent;
+const ACCESS = 'nl.casusruimte.access';
+const SINCE = '2026-11-20T10:00:00Z';
+type Ev = { type: string; state_key: string; content: Record<string, unknown> };
+
+let csg: TestUser; // opens the case: regiehouder
+let politie: TestUser; // in the case, POLITIE consented for investigation
+let om: TestUser; // in the case, OM on the statutory ground wjsg (investigation)
+let vt: TestUser; // in the case, VT on wmo2015-vt (safety, care): outside the strafrecht compartment
+let stranger: TestUser; // POLITIE, not in the case
+let compartments: CompartmentService;
+
+const ENVELOPE = { algorithm: 'm.megolm.v1.aes-sha2', ciphertext: 'AwgAEnB4c2Vzc2lvbg+/', session_id: 'A'.repeat(43) };
+
+const join = (u: TestUser, roomId: string) => u.http.post(`/_matrix/client/v3/rooms/${enc(roomId)}/join`, {});
+const post = (u: TestUser, roomId: string) =>
+	u.http.put(
+		`/_matrix/client/v3/rooms/${enc(roomId)}/send/m.room.encrypted/${Math.random().toString(36).slice(2)}`,
+		ENVELOPE
+	) as Promise<{ event_id: string }>;
+const stateOf = async (roomId: string) => (await (await serviceClient()).getRoomState(roomId)) as Ev[];
+const membershipIn = async (roomId: string, userId: string) =>
+	(await stateOf(roomId)).find((e) => e.type === 'm.room.member' && e.state_key === userId)?.content;
+
+async function status(p: Promise<unknown>): Promise<number> {
+	try {
+		await p;
+		return 200;
+	} catch (err) {
+		if (err instanceof MatrixHttpError) return err.status;
+		if (err instanceof Refusal) return err.status;
+		throw err;
+	}
+}
+async function refusalOf(p: Promise<unknown>): Promise<Refusal> {
+	try {
+		await p;
+	} catch (err) {
+		if (err instanceof Refusal) return err;
+		throw err;
+	}
+	throw new Error('expected a refusal');
+}
+
+/** The access basis with purposes, as a coordinator sets it (the consent record's effect). */
+function access(politiePurposes: string[]) {
+	return {
+		v: 1,
+		organisations: [
+			{ org: 'CSG', since: SINCE, basis: 'consent', purposes: ['coordination', 'care'] },
+			{ org: 'VT', since: SINCE, basis: 'statutory', ground: 'wmo2015-vt' },
+			{ org: 'POLITIE', since: SINCE, basis: 'consent', purposes: politiePurposes },
+			{ org: 'OM', since: SINCE, basis: 'statutory', ground: 'wjsg' }
+		]
+	};
+}
+
+/** A case with csg (regiehouder), politie, om and vt joined, and purposes on the access basis. */
+async function caseWithMembers() {
+	const { roomId } = await openCase(csg, {
+		access: [
+			{ org: 'CSG', basis: 'consent' },
+			{ org: 'VT', basis: 'statutory', ground: 'wmo2015-vt' },
+			{ org: 'POLITIE', basis: 'consent' },
+			{ org: 'OM', basis: 'statutory', ground: 'wjsg' }
+		]
+	});
+	await csg.http.put(`/_matrix/client/v3/rooms/${enc(roomId)}/state/${ACCESS}/`, access(['coordination', 'investigation']));
+	for (const u of [politie, om, vt]) {
+		await csg.http.post(`/_matrix/client/v3/rooms/${enc(roomId)}/invite`, { user_id: u.userId, reason: 'mdt-triage' });
+		await join(u, roomId);
+	}
+	return roomId;
+}
+
+beforeAll(async () => {
+	[csg, politie, om, vt, stranger] = await Promise.all([
+		createUser('CSG', ['professional'], 'cmp.csg'),
+		createUser('POLITIE', ['professional'], 'cmp.politie'),
+		createUser('OM', ['professional'], 'cmp.om'),
+		createUser('VT', ['professional'], 'cmp.vt'),
+		createUser('POLITIE', ['professional'], 'cmp.stranger')
+	]);
+	compartments = new CompartmentService(await caseService());
+});
+
+afterAll(stopAllDevices);
+
+describe('compartments of a case', () => {
+	it('a coordinator opens one; the service creates its room and the case points to it', async () => {
+		const caseRoom = await caseWithMembers();
+		// refused: a plain member, and a separate compartment without a purpose
+		expect((await refusalOf(compartments.open(politie.accessToken, caseRoom, { kind: 'strafrecht' }))).code).toBe(
+			'not-allowed'
+		);
+		expect((await refusalOf(compartments.open(csg.accessToken, caseRoom, { kind: 'apart' }))).code).toBe('invalid');
+		// nobody but the service creates rooms
+		expect(await status(csg.http.post('/_matrix/client/v3/createRoom', { preset: 'private_chat' }))).toBe(403);
+		// the legitimate act
+		const opened = await compartments.open(csg.accessToken, caseRoom, { kind: 'strafrecht' });
+		expect(opened).toMatchObject({ id: 'strafrecht', kind: 'strafrecht', purpose: 'investigation' });
+		const pointer = (await stateOf(caseRoom)).find((e) => e.type === COMPARTMENT_POINTER && e.state_key === 'strafrecht');
+		expect(pointer?.content).toEqual({ v: 1, room_id: opened.room_id, kind: 'strafrecht', purpose: 'investigation' });
+		const of = (await stateOf(opened.room_id)).find((e) => e.type === COMPARTMENT_OF)?.content;
+		expect(of).toMatchObject({ case_room_id: caseRoom, id: 'strafrecht', purpose: 'investigation' });
+		// a second strafrecht compartment is refused; a separate one is numbered
+		expect((await refusalOf(compartments.open(csg.accessToken, caseRoom, { kind: 'strafrecht' }))).code).toBe('conflict');
+		const apart = await compartments.open(csg.accessToken, caseRoom, { kind: 'apart', purpose: 'care' });
+		expect(apart.id).toBe('apart-1');
+		// a case without compartments reads as before: no pointers
+		const plain = await openCase(csg);
+		expect((await stateOf(plain.roomId)).some((e) => e.type === COMPARTMENT_POINTER)).toBe(false);
+	});
+
+	it('purposes bind: only organisations whose basis covers the purpose come in, and only members of the case', async () => {
+		const caseRoom = await caseWithMembers();
+		const { room_id: room } = await compartments.open(csg.accessToken, caseRoom, { kind: 'strafrecht' });
+		// VT's ground covers safety and care, not investigation: refused by the domain...
+		expect((await refusalOf(compartments.invite(csg.accessToken, caseRoom, 'strafrecht', { user_id: vt.userId }))).code).toBe(
+			'not-covered'
+		);
+		// ...and by the guard, even for the service itself
+		const service = await serviceClient();
+		expect(await status(service.invite(room, vt.userId, 'compartment'))).toBe(403);
+		// someone outside the case: refused both ways
+		expect(
+			(await refusalOf(compartments.invite(csg.accessToken, caseRoom, 'strafrecht', { user_id: stranger.userId }))).code
+		).toBe('not-member');
+		expect(await status(service.invite(room, stranger.userId, 'compartment'))).toBe(403);
+		// only a coordinator asks
+		expect(
+			(await refusalOf(compartments.invite(politie.accessToken, caseRoom, 'strafrecht', { user_id: om.userId }))).code
+		).toBe('not-allowed');
+		// a member invites nobody in a compartment directly, not even a covered colleague
+		await compartments.invite(csg.accessToken, caseRoom, 'strafrecht', { user_id: politie.userId });
+		await join(politie, room);
+		expect(await status(politie.http.post(`/_matrix/client/v3/rooms/${enc(room)}/invite`, { user_id: om.userId, reason: 'compartment' }))).toBe(403);
+		// the legitimate acts: the police (consent for investigation) and the OM (wjsg) are in, with their grants
+		const invited = await compartments.invite(csg.accessToken, caseRoom, 'strafrecht', { user_id: om.userId });
+		expect(invited.grant).toMatchObject({ org: 'OM', history: 'all', by: csg.userId });
+		expect(await status(join(om, room))).toBe(200);
+		const grant = (await stateOf(room)).find((e) => e.type === COMPARTMENT_GRANT && e.state_key === `user:${om.userId}`);
+		expect(grant?.content).toMatchObject({ v: 1, org: 'OM', history: 'all' });
+	});
+
+	it('a member of the case outside the compartment gets no events from it, cannot join and cannot post', async () => {
+		const caseRoom = await caseWithMembers();
+		const { room_id: room } = await compartments.open(csg.accessToken, caseRoom, { kind: 'strafrecht' });
+		await compartments.invite(csg.accessToken, caseRoom, 'strafrecht', { user_id: politie.userId });
+		await join(politie, room);
+		const { event_id } = await post(politie, room); // the legitimate post
+		// VT, in the case but not in the compartment
+		expect(await status(join(vt, room))).toBe(403);
+		expect(await status(post(vt, room))).toBe(403);
+		expect(await status(vt.http.get(`/_matrix/client/v3/rooms/${enc(room)}/messages?dir=b&limit=10`))).toBe(403);
+		expect(await status(vt.http.get(`/_matrix/client/v3/rooms/${enc(room)}/state`))).toBe(403);
+		expect(await status(vt.http.get(`/_matrix/client/v3/rooms/${enc(room)}/event/${enc(event_id)}`))).toBe(404);
+		const sync = (await vt.http.get('/_matrix/client/v3/sync?timeout=0')) as {
+			rooms?: Record<string, Record<string, unknown>>;
+		};
+		for (const section of Object.values(sync.rooms ?? {})) expect(Object.keys(section)).not.toContain(room);
+		// the case room itself VT still reads (the shared part)
+		expect(await status(vt.http.get(`/_matrix/client/v3/rooms/${enc(caseRoom)}/messages?dir=b&limit=10`))).toBe(200);
+		// and the police reads the compartment
+		const page = (await politie.http.get(`/_matrix/client/v3/rooms/${enc(room)}/messages?dir=b&limit=10`)) as {
+			chunk: { event_id: string }[];
+		};
+		expect(page.chunk.map((e) => e.event_id)).toContain(event_id);
+	});
+
+	it('a withdrawn purpose takes effect at once: posts refused, the member removed, the others go on', async () => {
+		const caseRoom = await caseWithMembers();
+		const { room_id: room } = await compartments.open(csg.accessToken, caseRoom, { kind: 'strafrecht' });
+		for (const u of [politie, om]) {
+			await compartments.invite(csg.accessToken, caseRoom, 'strafrecht', { user_id: u.userId });
+			await join(u, room);
+		}
+		expect(await status(post(politie, room))).toBe(200);
+		// consent for investigation withdrawn for the police; it stays in the case for coordination
+		await csg.http.put(`/_matrix/client/v3/rooms/${enc(caseRoom)}/state/${ACCESS}/`, access(['coordination']));
+		expect(await status(post(politie, room))).toBe(403);
+		expect(await status(post(om, room))).toBe(200);
+		const left = await eventually(async () => {
+			const m = await membershipIn(room, politie.userId);
+			return m?.membership === 'leave' ? m : undefined;
+		});
+		expect(left).toEqual({ membership: 'leave', reason: 'consent-withdrawn' });
+		expect(await status(join(politie, room))).toBe(403);
+		expect((await membershipIn(caseRoom, politie.userId))?.membership).toBe('join');
+		expect((await membershipIn(room, om.userId))?.membership).toBe('join');
+		// someone removed from the case leaves its compartments too
+		await csg.http.post(`/_matrix/client/v3/rooms/${enc(caseRoom)}/kick`, { user_id: om.userId, reason: 'no-longer-involved' });
+		expect(await status(post(om, room))).toBe(403);
+		await eventually(async () => (await membershipIn(room, om.userId))?.membership === 'leave');
+	});
+
+	it('keys: a member outside the compartment receives none, a member inside does (real Rust crypto)', async () => {
+		const caseRoom = await caseWithMembers();
+		const { room_id: room } = await compartments.open(csg.accessToken, caseRoom, { kind: 'strafrecht' });
+		const [p, o, v]: TestDevice[] = [await startDevice(politie), await startDevice(om), await startDevice(vt)];
+		for (const u of [politie, om]) {
+			await compartments.invite(csg.accessToken, caseRoom, 'strafrecht', { user_id: u.userId });
+			await join(u, room);
+		}
+		await eventually(() => p.client.getRoom(room)?.getMyMembership() === 'join' && o.client.getRoom(room)?.getMyMembership() === 'join');
+		await eventually(() => (p.client.getRoom(room)?.getJoinedMemberCount() ?? 0) >= 3);
+		// the police writes an encrypted record in the compartment (the client encrypts it)
+		await p.client.sendEvent(room, 'nl.casusruimte.update' as never, { v: 1, body: 'alleen voor strafrecht' } as never);
+		const sessionsFor = async (d: TestDevice) =>
+			((await d.client.getCrypto()!.exportRoomKeys()) as { room_id: string }[]).filter((k) => k.room_id === room);
+		// the OM (inside) gets the key and reads it
+		await eventually(async () => (await sessionsFor(o)).length > 0, 30_000);
+		// VT (in the case, outside the compartment) has the keys of the case room it is in, none of the compartment's
+		await v.client.getCrypto()!.exportRoomKeys();
+		expect(await sessionsFor(v)).toEqual([]);
+		expect(v.client.getRoom(room)).toBeNull();
+	});
+});
