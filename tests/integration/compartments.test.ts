@@ -7,8 +7,11 @@
  * takes effect at once (posts refused, the member removed). Each refusal is paired
  * with the legitimate act that must still work.
  */
+import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createUser, serviceClient, type TestUser } from '../support/harness.ts';
+import { createUser, server, serviceClient, type TestUser } from '../support/harness.ts';
 import { caseService, openCase } from '../support/cases.ts';
 import { eventually, startDevice, stopAllDevices, type TestDevice } from '../support/matrix-clients.ts';
 import { CompartmentService } from '../../src/lib/server/compartments.ts';
@@ -27,6 +30,12 @@ let om: TestUser; // in the case, OM on the statutory ground wjsg (investigation
 let vt: TestUser; // in the case, VT on wmo2015-vt (safety, care): outside the strafrecht compartment
 let stranger: TestUser; // POLITIE, not in the case
 let compartments: CompartmentService;
+const devices = new Map<TestUser, TestDevice>();
+/** One crypto device per user for the whole file. */
+async function deviceOf(u: TestUser): Promise<TestDevice> {
+	if (!devices.has(u)) devices.set(u, await startDevice(u));
+	return devices.get(u)!;
+}
 
 const ENVELOPE = { algorithm: 'm.megolm.v1.aes-sha2', ciphertext: 'AwgAEnB4c2Vzc2lvbg+/', session_id: 'A'.repeat(43) };
 
@@ -83,7 +92,10 @@ async function caseWithMembers() {
 			{ org: 'OM', basis: 'statutory', ground: 'wjsg' }
 		]
 	});
-	await csg.http.put(`/_matrix/client/v3/rooms/${enc(roomId)}/state/${ACCESS}/`, access(['coordination', 'investigation']));
+	await csg.http.put(
+		`/_matrix/client/v3/rooms/${enc(roomId)}/state/${ACCESS}/`,
+		access(['coordination', 'investigation'])
+	);
 	for (const u of [politie, om, vt]) {
 		await csg.http.post(`/_matrix/client/v3/rooms/${enc(roomId)}/invite`, { user_id: u.userId, reason: 'mdt-triage' });
 		await join(u, roomId);
@@ -117,12 +129,16 @@ describe('compartments of a case', () => {
 		// the legitimate act
 		const opened = await compartments.open(csg.accessToken, caseRoom, { kind: 'strafrecht' });
 		expect(opened).toMatchObject({ id: 'strafrecht', kind: 'strafrecht', purpose: 'investigation' });
-		const pointer = (await stateOf(caseRoom)).find((e) => e.type === COMPARTMENT_POINTER && e.state_key === 'strafrecht');
+		const pointer = (await stateOf(caseRoom)).find(
+			(e) => e.type === COMPARTMENT_POINTER && e.state_key === 'strafrecht'
+		);
 		expect(pointer?.content).toEqual({ v: 1, room_id: opened.room_id, kind: 'strafrecht', purpose: 'investigation' });
 		const of = (await stateOf(opened.room_id)).find((e) => e.type === COMPARTMENT_OF)?.content;
 		expect(of).toMatchObject({ case_room_id: caseRoom, id: 'strafrecht', purpose: 'investigation' });
 		// a second strafrecht compartment is refused; a separate one is numbered
-		expect((await refusalOf(compartments.open(csg.accessToken, caseRoom, { kind: 'strafrecht' }))).code).toBe('conflict');
+		expect((await refusalOf(compartments.open(csg.accessToken, caseRoom, { kind: 'strafrecht' }))).code).toBe(
+			'conflict'
+		);
 		const apart = await compartments.open(csg.accessToken, caseRoom, { kind: 'apart', purpose: 'care' });
 		expect(apart.id).toBe('apart-1');
 		// a case without compartments reads as before: no pointers
@@ -134,9 +150,9 @@ describe('compartments of a case', () => {
 		const caseRoom = await caseWithMembers();
 		const { room_id: room } = await compartments.open(csg.accessToken, caseRoom, { kind: 'strafrecht' });
 		// VT's ground covers safety and care, not investigation: refused by the domain...
-		expect((await refusalOf(compartments.invite(csg.accessToken, caseRoom, 'strafrecht', { user_id: vt.userId }))).code).toBe(
-			'not-covered'
-		);
+		expect(
+			(await refusalOf(compartments.invite(csg.accessToken, caseRoom, 'strafrecht', { user_id: vt.userId }))).code
+		).toBe('not-covered');
 		// ...and by the guard, even for the service itself
 		const service = await serviceClient();
 		expect(await status(service.invite(room, vt.userId, 'compartment'))).toBe(403);
@@ -152,12 +168,18 @@ describe('compartments of a case', () => {
 		// a member invites nobody in a compartment directly, not even a covered colleague
 		await compartments.invite(csg.accessToken, caseRoom, 'strafrecht', { user_id: politie.userId });
 		await join(politie, room);
-		expect(await status(politie.http.post(`/_matrix/client/v3/rooms/${enc(room)}/invite`, { user_id: om.userId, reason: 'compartment' }))).toBe(403);
+		expect(
+			await status(
+				politie.http.post(`/_matrix/client/v3/rooms/${enc(room)}/invite`, { user_id: om.userId, reason: 'compartment' })
+			)
+		).toBe(403);
 		// the legitimate acts: the police (consent for investigation) and the OM (wjsg) are in, with their grants
 		const invited = await compartments.invite(csg.accessToken, caseRoom, 'strafrecht', { user_id: om.userId });
 		expect(invited.grant).toMatchObject({ org: 'OM', history: 'all', by: csg.userId });
 		expect(await status(join(om, room))).toBe(200);
-		const grant = (await stateOf(room)).find((e) => e.type === COMPARTMENT_GRANT && e.state_key === `user:${om.userId}`);
+		const grant = (await stateOf(room)).find(
+			(e) => e.type === COMPARTMENT_GRANT && e.state_key === `user:${om.userId}`
+		);
 		expect(grant?.content).toMatchObject({ v: 1, org: 'OM', history: 'all' });
 	});
 
@@ -207,7 +229,10 @@ describe('compartments of a case', () => {
 		expect((await membershipIn(caseRoom, politie.userId))?.membership).toBe('join');
 		expect((await membershipIn(room, om.userId))?.membership).toBe('join');
 		// someone removed from the case leaves its compartments too
-		await csg.http.post(`/_matrix/client/v3/rooms/${enc(caseRoom)}/kick`, { user_id: om.userId, reason: 'no-longer-involved' });
+		await csg.http.post(`/_matrix/client/v3/rooms/${enc(caseRoom)}/kick`, {
+			user_id: om.userId,
+			reason: 'no-longer-involved'
+		});
 		expect(await status(post(om, room))).toBe(403);
 		await eventually(async () => (await membershipIn(room, om.userId))?.membership === 'leave');
 	});
@@ -215,12 +240,14 @@ describe('compartments of a case', () => {
 	it('keys: a member outside the compartment receives none, a member inside does (real Rust crypto)', async () => {
 		const caseRoom = await caseWithMembers();
 		const { room_id: room } = await compartments.open(csg.accessToken, caseRoom, { kind: 'strafrecht' });
-		const [p, o, v]: TestDevice[] = [await startDevice(politie), await startDevice(om), await startDevice(vt)];
+		const [p, o, v]: TestDevice[] = [await deviceOf(politie), await deviceOf(om), await deviceOf(vt)];
 		for (const u of [politie, om]) {
 			await compartments.invite(csg.accessToken, caseRoom, 'strafrecht', { user_id: u.userId });
 			await join(u, room);
 		}
-		await eventually(() => p.client.getRoom(room)?.getMyMembership() === 'join' && o.client.getRoom(room)?.getMyMembership() === 'join');
+		await eventually(
+			() => p.client.getRoom(room)?.getMyMembership() === 'join' && o.client.getRoom(room)?.getMyMembership() === 'join'
+		);
 		await eventually(() => (p.client.getRoom(room)?.getJoinedMemberCount() ?? 0) >= 3);
 		// the police writes an encrypted record in the compartment (the client encrypts it)
 		await p.client.sendEvent(room, 'nl.casusruimte.update' as never, { v: 1, body: 'alleen voor strafrecht' } as never);
@@ -232,5 +259,60 @@ describe('compartments of a case', () => {
 		await v.client.getCrypto()!.exportRoomKeys();
 		expect(await sessionsFor(v)).toEqual([]);
 		expect(v.client.getRoom(room)).toBeNull();
+	});
+
+	it('canary: in every compartment, a marker sent encrypted or tried in plaintext is nowhere on the homeserver', async () => {
+		const marker = `CANARY${randomBytes(6).toString('hex').toUpperCase()}`;
+		const caseRoom = await caseWithMembers();
+		for (const u of [csg, politie, om, vt]) await deviceOf(u);
+		const plan: [string, Record<string, unknown>, TestUser[]][] = [
+			['strafrecht', { kind: 'strafrecht' }, [politie, om]],
+			['zorg', { kind: 'zorg' }, [csg, vt]],
+			['apart-1', { kind: 'apart', purpose: 'safety' }, [vt]]
+		];
+		for (const [id, body, members] of plan) {
+			const { room_id: room } = await compartments.open(csg.accessToken, caseRoom, body);
+			for (const u of members) {
+				await compartments.invite(csg.accessToken, caseRoom, id, { user_id: u.userId });
+				await join(u, room);
+			}
+			const writer = devices.get(members[0]!)!;
+			await eventually(() => writer.client.getRoom(room)?.getMyMembership() === 'join');
+			// the legitimate record, encrypted by the client
+			await writer.client.sendEvent(room, 'nl.casusruimte.update' as never, { v: 1, body: `${id} ${marker}` } as never);
+			// plaintext with the marker is refused wherever it is tried
+			const raw = (type: string, content: unknown) =>
+				members[0]!.http.put(
+					`/_matrix/client/v3/rooms/${enc(room)}/send/${type}/${Math.random().toString(36).slice(2)}`,
+					content
+				);
+			expect(await status(raw('m.room.message', { msgtype: 'm.text', body: marker }))).toBe(403);
+			expect(await status(raw('nl.casusruimte.update', { v: 1, body: marker }))).toBe(403);
+			expect(await status(raw('m.room.encrypted', { ...ENVELOPE, note: marker }))).toBe(400);
+			const key = (type: string) =>
+				`/_matrix/client/v3/rooms/${enc(room)}/state/${type}/${enc(`user:${members[0]!.userId}`)}`;
+			expect(await status(members[0]!.http.put(key(COMPARTMENT_GRANT), { v: 1, org: marker }))).toBe(403);
+			expect(
+				await status(
+					members[0]!.http.put(`/_matrix/client/v3/rooms/${enc(room)}/state/m.room.topic/`, { topic: marker })
+				)
+			).toBe(403);
+		}
+		await new Promise((r) => setTimeout(r, 1000));
+		const hits: string[] = [];
+		const needles = [marker, marker.toLowerCase()].map((m) => Buffer.from(m));
+		const walk = (dir: string) => {
+			for (const name of readdirSync(dir)) {
+				const file = path.join(dir, name);
+				const st = statSync(file);
+				if (st.isDirectory()) walk(file);
+				else if (needles.some((n) => readFileSync(file).includes(n))) hits.push(path.relative(server().dataDir, file));
+			}
+		};
+		walk(server().dataDir);
+		expect(hits).toEqual([]);
+		// the check itself works: the compartment's plaintext pointer (codes only, by design) is there
+		const db = readFileSync(path.join(server().dataDir, 'homeserver.db'));
+		expect(db.includes(Buffer.from('nl.casusruimte.compartment.of'))).toBe(true);
 	});
 });

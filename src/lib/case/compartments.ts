@@ -253,8 +253,7 @@ const notCoordinator = () =>
 		'Alleen de regiehouder, diens vervanger of een MDT-voorzitter in de casus opent een compartiment of nodigt erin uit.',
 		'Only the regiehouder, their deputy or an MDT chair in the case opens a compartment or invites into one.'
 	);
-const closedCase = () =>
-	refusal('closed', 'Deze casus is afgesloten.', 'This case is closed.');
+const closedCase = () => refusal('closed', 'Deze casus is afgesloten.', 'This case is closed.');
 
 /** The id a new compartment of this kind gets: the kind's name, or the next free `apart-<n>`. */
 export function nextCompartmentId(kind: CompartmentKind, existing: Iterable<string>): CompartmentId {
@@ -381,7 +380,12 @@ export function membersToRemove(
 		if (!why) continue;
 		out.push({
 			userId,
-			reason: why.code === 'not-member' ? 'no-longer-involved' : why.code === 'unknown-user' ? 'role-ended' : 'consent-withdrawn'
+			reason:
+				why.code === 'not-member'
+					? 'no-longer-involved'
+					: why.code === 'unknown-user'
+						? 'role-ended'
+						: 'consent-withdrawn'
 		});
 	}
 	return out;

@@ -26,7 +26,12 @@ export const INVITE_REASONS = [
 export const InviteReason = z.enum(INVITE_REASONS);
 
 /** Reasons only the service account gives (the chair's access, the board, the aanmelding guest); a person never chooses them. */
-export const SERVICE_INVITE_REASONS: readonly InviteReasonCode[] = ['mdt-chair', 'mdt-board', 'aanmelding', 'compartment'];
+export const SERVICE_INVITE_REASONS: readonly InviteReasonCode[] = [
+	'mdt-chair',
+	'mdt-board',
+	'aanmelding',
+	'compartment'
+];
 type InviteReasonCode = (typeof INVITE_REASONS)[number];
 /** What a person chooses from when inviting someone into a case. */
 export const PERSON_INVITE_REASONS = INVITE_REASONS.filter((r) => !SERVICE_INVITE_REASONS.includes(r));

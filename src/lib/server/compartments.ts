@@ -57,7 +57,11 @@ export class CompartmentService {
 		return run;
 	}
 
-	private async openNow(requester: string, caseRoomId: string, input: OpenCompartmentInput): Promise<OpenedCompartment> {
+	private async openNow(
+		requester: string,
+		caseRoomId: string,
+		input: OpenCompartmentInput
+	): Promise<OpenedCompartment> {
 		const [room, directory] = await Promise.all([this.cases.snapshot(caseRoomId), this.cases.directory()]);
 		if (!room.isCaseRoom || !room.case) throw noSuchCase();
 		const c = compartmentCaseOf(room);
@@ -109,13 +113,15 @@ export class CompartmentService {
 		const refused = compartmentInviteRefusal(c, requester, directory, id, input.user_id);
 		if (refused) throw refused;
 		const pointer = c.compartments.get(id)!;
-		const current = (await this.service.getStateEvent<{ membership?: string }>(
-			pointer.room_id,
-			'm.room.member',
-			input.user_id
-		))?.membership;
+		const current = (
+			await this.service.getStateEvent<{ membership?: string }>(pointer.room_id, 'm.room.member', input.user_id)
+		)?.membership;
 		if (current === 'join' || current === 'invite')
-			throw refusal('conflict', 'Deze persoon zit al in dit compartiment.', 'This person is already in this compartment.');
+			throw refusal(
+				'conflict',
+				'Deze persoon zit al in dit compartiment.',
+				'This person is already in this compartment.'
+			);
 		const org = activeEntry(directory, input.user_id)!.org;
 		const grant = grantFor(pointer.purpose, org, requester, iso(Date.now()), input.history);
 		// The grant first: whoever sees the invitation can read what the inviter decided.
