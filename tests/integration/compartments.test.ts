@@ -240,7 +240,9 @@ describe('compartments of a case', () => {
 	it('keys: a member outside the compartment receives none, a member inside does (real Rust crypto)', async () => {
 		const caseRoom = await caseWithMembers();
 		const { room_id: room } = await compartments.open(csg.accessToken, caseRoom, { kind: 'strafrecht' });
-		const [p, o, v]: TestDevice[] = [await deviceOf(politie), await deviceOf(om), await deviceOf(vt)];
+		const p = await deviceOf(politie);
+		const o = await deviceOf(om);
+		const v = await deviceOf(vt);
 		for (const u of [politie, om]) {
 			await compartments.invite(csg.accessToken, caseRoom, 'strafrecht', { user_id: u.userId });
 			await join(u, room);
@@ -254,7 +256,7 @@ describe('compartments of a case', () => {
 		const sessionsFor = async (d: TestDevice) =>
 			((await d.client.getCrypto()!.exportRoomKeys()) as { room_id: string }[]).filter((k) => k.room_id === room);
 		// the OM (inside) gets the key and reads it
-		await eventually(async () => (await sessionsFor(o)).length > 0, 30_000);
+		await eventually(async () => (await sessionsFor(o)).length > 0, { timeout: 30_000 });
 		// VT (in the case, outside the compartment) has the keys of the case room it is in, none of the compartment's
 		await v.client.getCrypto()!.exportRoomKeys();
 		expect(await sessionsFor(v)).toEqual([]);
