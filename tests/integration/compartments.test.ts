@@ -18,6 +18,7 @@ import { CompartmentService } from '../../src/lib/server/compartments.ts';
 import { COMPARTMENT_GRANT, COMPARTMENT_OF, COMPARTMENT_POINTER } from '../../src/lib/case/compartments.ts';
 import { Refusal } from '../../src/lib/refusal.ts';
 import { MatrixHttpError } from '../../src/lib/server/http.ts';
+import { HistoryResharer, acceptHistoryFromMembers } from '../../src/lib/matrix/history-sharing.ts';
 
 const enc = encodeURIComponent;
 const ACCESS = 'nl.casusruimte.access';
@@ -29,6 +30,7 @@ let politie: TestUser; // in the case, POLITIE consented for investigation
 let om: TestUser; // in the case, OM on the statutory ground wjsg (investigation)
 let vt: TestUser; // in the case, VT on wmo2015-vt (safety, care): outside the strafrecht compartment
 let stranger: TestUser; // POLITIE, not in the case
+let om2: TestUser; // a second OM officer, invited late
 let compartments: CompartmentService;
 const devices = new Map<TestUser, TestDevice>();
 /** One crypto device per user for the whole file. */
@@ -104,12 +106,13 @@ async function caseWithMembers() {
 }
 
 beforeAll(async () => {
-	[csg, politie, om, vt, stranger] = await Promise.all([
+	[csg, politie, om, vt, stranger, om2] = await Promise.all([
 		createUser('CSG', ['professional'], 'cmp.csg'),
 		createUser('POLITIE', ['professional'], 'cmp.politie'),
 		createUser('OM', ['professional'], 'cmp.om'),
 		createUser('VT', ['professional'], 'cmp.vt'),
-		createUser('POLITIE', ['professional'], 'cmp.stranger')
+		createUser('POLITIE', ['professional'], 'cmp.stranger'),
+		createUser('OM', ['professional'], 'cmp.om2')
 	]);
 	compartments = new CompartmentService(await caseService());
 });
@@ -316,5 +319,53 @@ describe('compartments of a case', () => {
 		// the check itself works: the compartment's plaintext pointer (codes only, by design) is there
 		const db = readFileSync(path.join(server().dataDir, 'homeserver.db'));
 		expect(db.includes(Buffer.from('nl.casusruimte.compartment.of'))).toBe(true);
+	});
+
+	it('history on a need-to-know basis: a late invitee gets the earlier keys only when the inviter granted them', async () => {
+		const caseRoom = await caseWithMembers();
+		await csg.http.post(`/_matrix/client/v3/rooms/${enc(caseRoom)}/invite`, {
+			user_id: om2.userId,
+			reason: 'mdt-triage'
+		});
+		await join(om2, caseRoom);
+		const { room_id: room } = await compartments.open(csg.accessToken, caseRoom, { kind: 'strafrecht' });
+		const p = await deviceOf(politie);
+		const resharer = new HistoryResharer(p.client);
+		resharer.start();
+		try {
+			await compartments.invite(csg.accessToken, caseRoom, 'strafrecht', { user_id: politie.userId });
+			await join(politie, room);
+			await eventually(() => p.client.getRoom(room)?.getMyMembership() === 'join');
+			// an earlier record, before either OM officer is in
+			const sent = await p.client.sendEvent(room, 'nl.casusruimte.update' as never, { v: 1, body: 'eerder' } as never);
+			const early = await eventually(
+				() => p.client.getRoom(room)?.findEventById(sent.event_id)?.getWireContent().session_id as string | undefined
+			);
+			const o = await deviceOf(om);
+			const o2 = await deviceOf(om2);
+			const has = async (d: TestDevice) =>
+				((await d.client.getCrypto()!.exportRoomKeys()) as { session_id: string }[]).some(
+					(k) => k.session_id === early
+				);
+			// the OM officer invited without history (the inviter's choice)
+			const none = await compartments.invite(csg.accessToken, caseRoom, 'strafrecht', {
+				user_id: om.userId,
+				history: 'none'
+			});
+			expect(none.grant.history).toBe('none');
+			await o.client.joinRoom(room);
+			// the second, with history (the purpose's default)
+			const all = await compartments.invite(csg.accessToken, caseRoom, 'strafrecht', { user_id: om2.userId });
+			expect(all.grant.history).toBe('all');
+			await o2.client.joinRoom(room);
+			const service = (await serviceClient()).userId;
+			expect(await acceptHistoryFromMembers(o2.client, room, service, 45_000)).toBe(true);
+			await eventually(() => has(o2));
+			// the police's client shared with the one granted, never with the other
+			expect(await acceptHistoryFromMembers(o.client, room, service, 5_000)).toBe(false);
+			expect(await has(o)).toBe(false);
+		} finally {
+			resharer.stop();
+		}
 	});
 });

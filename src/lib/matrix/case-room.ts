@@ -24,14 +24,12 @@ import { reduceCase, emptyView } from '../case/reducer.ts';
 import type { CaseEventInput, CaseView } from '../case/view.ts';
 import type { CommandContext, CommandResult, Membership } from '../case/commands.ts';
 import { decodeEvent } from './codec.ts';
+import { acceptHistoryFromMembers, historyGranted } from './history-sharing.ts';
 import { refusal } from '../refusal.ts';
 import { MembershipReason } from '../case/reasons.ts';
 import {
-	COMPARTMENT_GRANT,
 	COMPARTMENT_POINTER,
-	CompartmentGrant,
 	compartmentsOf,
-	grantKey,
 	mayPlace,
 	type CompartmentPointer,
 	type Location
@@ -196,7 +194,14 @@ export class CaseRoomSession {
 	private async loadCompartments(): Promise<void> {
 		for (const c of this.compartments()) {
 			try {
-				if (c.membership === 'invite') await this.client.joinRoom(c.pointer.room_id);
+				if (c.membership === 'invite') {
+					await this.client.joinRoom(c.pointer.room_id);
+					await this.waitForJoin(c.pointer.room_id);
+					const joined = this.client.getRoom(c.pointer.room_id);
+					// The earlier records only when the inviter granted them (the members share on the grant too).
+					if (joined && historyGranted(joined, this.client.getSafeUserId()))
+						void acceptHistoryFromMembers(this.client, c.pointer.room_id, this.deps.serviceUserId, 60_000);
+				}
 				const room = this.client.getRoom(c.pointer.room_id);
 				if (!room || room.getMyMembership() !== 'join') continue;
 				let timeline: EventTimeline | null = room.getLiveTimeline();
@@ -213,14 +218,10 @@ export class CaseRoomSession {
 		}
 	}
 
-	/** My grant in a compartment (what the inviter decided about earlier records), if any. */
-	grant(id: string): CompartmentGrant | null {
-		const c = this.compartments().find((x) => x.id === id);
-		const room = c ? this.client.getRoom(c.pointer.room_id) : null;
-		const content = room?.currentState
-			.getStateEvents(COMPARTMENT_GRANT, grantKey(this.client.getSafeUserId()))
-			?.getContent();
-		return CompartmentGrant.safeParse(content).data ?? null;
+	private async waitForJoin(roomId: string, timeoutMs = 10_000): Promise<void> {
+		const deadline = Date.now() + timeoutMs;
+		while (this.client.getRoom(roomId)?.getMyMembership() !== 'join' && Date.now() < deadline)
+			await new Promise((r) => setTimeout(r, 100));
 	}
 
 	private async waitForRoom(timeoutMs = 30_000): Promise<Room> {
