@@ -13,8 +13,9 @@
  * Knobs (environment): BENCH_ROOMS (500; 2000 for the large run), BENCH_SENDS
  * (200), BENCH_CREATE (20), BENCH_COLD_RUNS (3), BENCH_WARM_RUNS (3),
  * BENCH_LOAD_MEMBERS (20), BENCH_LOAD_ROOMS (20), BENCH_LOAD_PER_ROOM (5),
- * BENCH_LOAD_SECONDS (30), BENCH_SKIP (comma list of: latency, creation,
- * browser, bundle, load, workers).
+ * BENCH_LOAD_SECONDS (30), BENCH_COMPARTMENT_RECORDS (80), BENCH_COMPARTMENT_RUNS
+ * (10), BENCH_SKIP (comma list of: latency, compartments, creation, browser,
+ * bundle, load, workers).
  */
 import './lib/quiet.ts'; // first: matrix-js-sdk logs every request otherwise
 import { writeFileSync } from 'node:fs';
@@ -39,6 +40,7 @@ import { measureBrowser } from './browser.ts';
 import { measureBundle } from './bundle.ts';
 import { measureInitialSync } from './initial-sync.ts';
 import { runLoad, setUpLoad } from './load.ts';
+import { measureCompartmentView } from './compartments.ts';
 import { ratio } from './lib/stats.ts';
 
 const int = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
@@ -51,7 +53,9 @@ const knobs = {
 	loadMembers: int('BENCH_LOAD_MEMBERS', 20),
 	loadRooms: int('BENCH_LOAD_ROOMS', 20),
 	loadPerRoom: int('BENCH_LOAD_PER_ROOM', 5),
-	loadSeconds: int('BENCH_LOAD_SECONDS', 30)
+	loadSeconds: int('BENCH_LOAD_SECONDS', 30),
+	compartmentRecords: int('BENCH_COMPARTMENT_RECORDS', 80),
+	compartmentRuns: int('BENCH_COMPARTMENT_RUNS', 10)
 };
 const skip = new Set(
 	(process.env.BENCH_SKIP ?? '')
@@ -107,6 +111,15 @@ async function main() {
 	if (!skip.has('latency')) {
 		log(`structured-update latency: ${knobs.sends} updates and ${knobs.sends} bare messages, alternating…`);
 		results.latency = await measureLatency(world, knobs.sends, log);
+	}
+
+	if (!skip.has('compartments')) {
+		log('case view with three compartments against one without…');
+		results.compartments = await measureCompartmentView(
+			world,
+			{ records: knobs.compartmentRecords, runs: knobs.compartmentRuns },
+			log
+		);
 	}
 
 	const cast = skip.has('creation') ? null : await creationCast(world);
@@ -229,6 +242,20 @@ function printTable(r: Record<string, Loose>): void {
 			`n=${l.sends}`
 		]);
 		rows.push(['ratio structured / baseline', `p50 ×${l.ratioP50}, p95 ×${l.ratioP95}`, '']);
+	}
+	if (r.compartments) {
+		const c = r.compartments;
+		rows.push([
+			'case view opened, shared part only (baseline)',
+			`p50 ${ms(c.shared.p50)}, p95 ${ms(c.shared.p95)}; first ${ms(c.firstOpen.shared)}`,
+			`${c.records} updates, n=${c.runs}`
+		]);
+		rows.push([
+			'case view opened, shared part + three compartments',
+			`p50 ${ms(c.compartments.p50)}, p95 ${ms(c.compartments.p95)}; first ${ms(c.firstOpen.compartments)}`,
+			`${c.records} updates, n=${c.runs}`
+		]);
+		rows.push(['ratio compartments / shared only (bar: ×1.5)', `p50 ×${c.ratioP50}, first ×${c.firstOpen.ratio}`, '']);
 	}
 	for (const [key, label] of [
 		['creationEmpty', 'near-empty server'],

@@ -23,6 +23,7 @@ import { CaseState, TriageStatusState, RegieState, AccessState } from '../src/li
 import {
 	BOARD_ROOM,
 	CASE_ROOM,
+	COMPARTMENT_ROOM,
 	DIRECTORY_ROOM,
 	schemaFile,
 	type Allowed,
@@ -32,6 +33,7 @@ import { DEFAULT_RETENTION, RetentionPolicy, regieOrganisationsFrom } from '../s
 import { RegionCode } from '../src/lib/case/primitives.ts';
 import { OrganisationCode } from '../src/lib/directory/schema.ts';
 import { SYNAPSE_CONFIG } from './lib/paths.ts';
+import { COMPARTMENT_ID_PATTERN, LEGACY_PURPOSES, STATUTORY_PURPOSES } from '../src/lib/case/compartments.ts';
 
 export const STATE_SCHEMAS: Record<string, z.ZodType> = {
 	[STATE.case]: CaseState,
@@ -43,7 +45,8 @@ export const STATE_SCHEMAS: Record<string, z.ZodType> = {
 export const ROOMS: Record<RoomKind, Record<string, Allowed>> = {
 	case: CASE_ROOM,
 	board: BOARD_ROOM,
-	directory: DIRECTORY_ROOM
+	directory: DIRECTORY_ROOM,
+	compartment: COMPARTMENT_ROOM
 };
 
 export function jsonSchema(schema: z.ZodType, title: string): Record<string, unknown> {
@@ -106,12 +109,15 @@ export function generateSchemas(outDir = path.join(SYNAPSE_CONFIG, 'schemas')): 
 			written.push(path.join(outDir, rel));
 		}
 	}
-	index.state_keys = { region: [...RegionCode.options] };
+	index.state_keys = { region: [...RegionCode.options], compartment: COMPARTMENT_ID_PATTERN };
 	write(path.join(outDir, 'allow-list.json'), index);
 	written.push(path.join(outDir, 'allow-list.json'));
 	write(path.join(outDir, 'policy.json'), {
 		retention: retentionPolicyFromEnv(),
-		regie_organisations: regieOrganisationsFromEnv()
+		regie_organisations: regieOrganisationsFromEnv(),
+		// Purposes bind (issue 13): what a statutory ground and an entry without purposes cover.
+		statutory_purposes: STATUTORY_PURPOSES,
+		legacy_purposes: LEGACY_PURPOSES
 	});
 	written.push(path.join(outDir, 'policy.json'));
 	return written;

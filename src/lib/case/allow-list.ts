@@ -34,6 +34,15 @@ import {
 	BoardPointer,
 	BoardState
 } from './board.ts';
+import {
+	COMPARTMENT_GRANT,
+	COMPARTMENT_OF,
+	COMPARTMENT_POINTER,
+	COMPARTMENT_ROOM_TYPE,
+	CompartmentGrant,
+	CompartmentOf,
+	CompartmentPointer
+} from './compartments.ts';
 
 /** Megolm, the only room-message encryption Matrix clients use (and the template sets). */
 export const MEGOLM = 'm.megolm.v1.aes-sha2';
@@ -122,8 +131,8 @@ export const MemberContent = memberContent(z.enum(INVITE_REASONS));
 export const BOARD_INVITE_REASONS = ['mdt-board', 'aanmelding'] as const satisfies readonly InviteReason[];
 export const BoardMemberContent = memberContent(z.enum(BOARD_INVITE_REASONS));
 
-/** The reasons someone is invited into a case: every invite reason but the board's. */
-export const CaseInviteReason = z.enum(INVITE_REASONS).exclude([...BOARD_INVITE_REASONS]);
+/** The reasons someone is invited into a case: every invite reason but the board's and the compartment's. */
+export const CaseInviteReason = z.enum(INVITE_REASONS).exclude([...BOARD_INVITE_REASONS, 'compartment']);
 /** m.room.member in a case room: a case's invite reasons (the board's are refused there). */
 export const CaseMemberContent = memberContent(CaseInviteReason);
 
@@ -149,6 +158,16 @@ export const CaseCreateContent = z.strictObject({
 	/** Room versions before 11 name the creator here; later ones take the sender. */
 	creator: MatrixUserId.optional()
 });
+
+export const CompartmentCreateContent = z.strictObject({
+	type: z.literal(COMPARTMENT_ROOM_TYPE),
+	'm.federate': z.literal(false),
+	room_version: RoomVersion,
+	creator: MatrixUserId.optional()
+});
+
+/** m.room.member in a compartment: the service invites (`compartment`) and removes; members join and leave. */
+export const CompartmentMemberContent = memberContent(z.enum(['compartment']));
 
 export const BoardCreateContent = z.strictObject({
 	type: z.literal(BOARD_ROOM_TYPE),
@@ -240,10 +259,10 @@ export type Sender = 'service' | 'members' | 'self';
 
 export interface Allowed {
 	/**
-	 * State with this kind of state key (empty, a user ID, `user:` + a user ID, or
-	 * a region code), or null for timeline.
+	 * State with this kind of state key (empty, a user ID, `user:` + a user ID, a
+	 * region code, or a compartment id), or null for timeline.
 	 */
-	state: 'empty' | 'user' | 'directory-user' | 'region' | null;
+	state: 'empty' | 'user' | 'directory-user' | 'region' | 'compartment' | null;
 	sender: Sender;
 	content: z.ZodType;
 }
@@ -265,6 +284,7 @@ export const CASE_ROOM: Record<string, Allowed> = {
 	[STATE.access]: { state: 'empty', sender: 'members', content: AccessState },
 	[STATE.regie]: { state: 'empty', sender: 'service', content: RegieState },
 	[AGENDA_STATE]: { state: 'empty', sender: 'service', content: AgendaState },
+	[COMPARTMENT_POINTER]: { state: 'compartment', sender: 'service', content: CompartmentPointer },
 	'm.room.encrypted': { state: null, sender: 'members', content: EncryptedContent },
 	'm.room.message': { state: null, sender: 'service', content: ServiceNotice },
 	'm.room.redaction': { state: null, sender: 'service', content: RedactionContent },
@@ -294,6 +314,32 @@ export const BOARD_ROOM: Record<string, Allowed> = {
 	'org.matrix.dummy_event': { state: null, sender: 'members', content: DummyContent }
 };
 
+/**
+ * Every event a compartment of a case may hold (issue 13): the service sets it up,
+ * invites (reason `compartment`) and removes, and writes each member's grant;
+ * members join, leave and post end-to-end encrypted records. Whether someone may
+ * be in it is checked by the guard against the case room's access basis now (the
+ * organisation's basis must cover the compartment's purpose).
+ */
+export const COMPARTMENT_ROOM: Record<string, Allowed> = {
+	'm.room.create': { state: 'empty', sender: 'service', content: CompartmentCreateContent },
+	'm.room.member': { state: 'user', sender: 'self', content: CompartmentMemberContent },
+	'm.room.power_levels': { state: 'empty', sender: 'service', content: PowerLevelsContent },
+	'm.room.join_rules': { state: 'empty', sender: 'service', content: CaseJoinRules },
+	'm.room.history_visibility': { state: 'empty', sender: 'service', content: HistoryVisibilityContent },
+	'm.room.guest_access': { state: 'empty', sender: 'service', content: GuestAccessContent },
+	'm.room.encryption': { state: 'empty', sender: 'service', content: EncryptionContent },
+	'm.room.retention': { state: 'empty', sender: 'service', content: RetentionContent },
+	'm.room.server_acl': { state: 'empty', sender: 'service', content: ServerAclContent },
+	[COMPARTMENT_OF]: { state: 'empty', sender: 'service', content: CompartmentOf },
+	// `user:` + the user ID: Matrix lets only the user themselves set state keyed by their bare ID.
+	[COMPARTMENT_GRANT]: { state: 'directory-user', sender: 'service', content: CompartmentGrant },
+	'm.room.encrypted': { state: null, sender: 'members', content: EncryptedContent },
+	'm.room.message': { state: null, sender: 'service', content: ServiceNotice },
+	'm.room.redaction': { state: null, sender: 'service', content: RedactionContent },
+	'org.matrix.dummy_event': { state: null, sender: 'members', content: DummyContent }
+};
+
 /** A region's MDT in the directory, or `{}` when the region's MDT is removed (`buildMdts` skips it). */
 export const MdtDirectoryContent = z.union([MdtContent, z.strictObject({})]);
 
@@ -315,7 +361,7 @@ export const DIRECTORY_ROOM: Record<string, Allowed> = {
 	'org.matrix.dummy_event': { state: null, sender: 'members', content: DummyContent }
 };
 
-export type RoomKind = 'case' | 'board' | 'directory';
+export type RoomKind = 'case' | 'board' | 'directory' | 'compartment';
 
 /** Schema file names: one per (room kind, event type), because a type's shape may differ per room. */
 export function schemaFile(room: RoomKind, type: string): string {
@@ -352,5 +398,6 @@ export const GUARD_RULE_CODES = [
 	'room_creation',
 	'media',
 	'mdt_member',
-	'regie_organisation'
+	'regie_organisation',
+	'compartment'
 ] as const;

@@ -405,19 +405,35 @@ export function recordConsent(view: CaseView, actor: string, ctx: CommandContext
 		for (const org of record.organisations) {
 			const entry: AccessEntry =
 				record.basis.kind === 'consent'
-					? { org, basis: 'consent', since: now }
-					: { org, basis: 'statutory', ground: record.basis.ground, since: now };
+					? { org, basis: 'consent', since: now, purposes: [...record.purposes] }
+					: { org, basis: 'statutory', ground: record.basis.ground, since: now, purposes: [...record.purposes] };
 			const at = next.findIndex((a) => a.org === org);
 			if (at < 0) next.push(entry);
 			else if (next[at]!.basis !== entry.basis) next[at] = entry;
+			else if (entry.basis === 'consent' && next[at]!.basis === 'consent') {
+				// More consent for the same organisation: the purposes add up (issue 13).
+				const had = next[at]!.purposes;
+				const merged = had ? [...new Set([...had, ...record.purposes])] : [...record.purposes];
+				if (!had || merged.length !== had.length) next[at] = { ...next[at]!, purposes: merged };
+			}
 		}
 	} else if (record.basis.kind === 'consent') {
 		// Refused or withdrawn consent ends sharing with organisations that relied on consent;
-		// an organisation with its own statutory basis keeps it.
-		const ending = new Set(
-			record.organisations.filter((org) => current.some((a) => a.org === org && a.basis === 'consent'))
-		);
-		next = current.filter((a) => !ending.has(a.org));
+		// an organisation with its own statutory basis keeps it. Withdrawn for some of its
+		// purposes only, the organisation stays in the case for the others (issue 13): its
+		// members leave the compartments that need a withdrawn purpose (the homeserver's
+		// guard removes them at once) and nothing else changes.
+		// An entry from before purposes were recorded ends as it always did.
+		const narrowed = new Map<string, AccessEntry>();
+		const ending = new Set<string>();
+		for (const org of record.organisations) {
+			const entry = current.find((a) => a.org === org && a.basis === 'consent');
+			if (!entry) continue;
+			const left = entry.purposes?.filter((p) => !record.purposes.includes(p)) ?? [];
+			if (left.length === 0) ending.add(org);
+			else if (left.length < entry.purposes!.length) narrowed.set(org, { ...entry, purposes: left });
+		}
+		next = current.filter((a) => !ending.has(a.org)).map((a) => narrowed.get(a.org) ?? a);
 		for (const [userId, membership] of ctx.members) {
 			if (membership !== 'join' && membership !== 'invite') continue;
 			const org = activeEntry(ctx.directory, userId)?.org ?? ctx.directory.users.get(userId)?.org;

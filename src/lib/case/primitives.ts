@@ -64,3 +64,12 @@ export const StatutoryGround = z.enum(
 	Object.keys(STATUTORY_GROUNDS) as [keyof typeof STATUTORY_GROUNDS, ...(keyof typeof STATUTORY_GROUNDS)[]]
 );
 export type StatutoryGround = z.infer<typeof StatutoryGround>;
+
+/**
+ * What information is shared for (consent is given per purpose; a statutory
+ * ground covers the purposes of compartments.ts STATUTORY_PURPOSES). A code, so
+ * it may stand in plaintext state (the access basis, a compartment's purpose).
+ */
+export const PURPOSES = ['coordination', 'care', 'safety', 'investigation', 'restorative_mediation'] as const;
+export const Purpose = z.enum(PURPOSES);
+export type Purpose = z.infer<typeof Purpose>;

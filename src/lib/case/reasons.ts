@@ -20,12 +20,18 @@ export const INVITE_REASONS = [
 	'replacement', // replaces a colleague who leaves the case
 	'mdt-chair', // the region's MDT chair, to record the MDT's decision (board → case)
 	'mdt-board', // a member of the region's MDT, onto the region's board
-	'aanmelding' // the opener of a new case, onto the board for the time of posting the aanmelding
+	'aanmelding', // the opener of a new case, onto the board for the time of posting the aanmelding
+	'compartment' // into a compartment of the case, on a coordinator's request (issue 13)
 ] as const;
 export const InviteReason = z.enum(INVITE_REASONS);
 
 /** Reasons only the service account gives (the chair's access, the board, the aanmelding guest); a person never chooses them. */
-export const SERVICE_INVITE_REASONS: readonly InviteReasonCode[] = ['mdt-chair', 'mdt-board', 'aanmelding'];
+export const SERVICE_INVITE_REASONS: readonly InviteReasonCode[] = [
+	'mdt-chair',
+	'mdt-board',
+	'aanmelding',
+	'compartment'
+];
 type InviteReasonCode = (typeof INVITE_REASONS)[number];
 /** What a person chooses from when inviting someone into a case. */
 export const PERSON_INVITE_REASONS = INVITE_REASONS.filter((r) => !SERVICE_INVITE_REASONS.includes(r));

@@ -13,6 +13,7 @@ import {
 	Instant,
 	MatrixUserId,
 	OrganisationCode,
+	Purpose,
 	RegionCode,
 	StatutoryGround
 } from './primitives.ts';
@@ -287,9 +288,7 @@ export type TriageRecord = z.infer<typeof TriageRecord>;
 
 // --- Consent -------------------------------------------------------------------
 
-export const PURPOSES = ['coordination', 'care', 'safety', 'investigation', 'restorative_mediation'] as const;
-export const Purpose = z.enum(PURPOSES);
-export type Purpose = z.infer<typeof Purpose>;
+export { PURPOSES, Purpose } from './primitives.ts';
 
 export const ConsentBasis = z.discriminatedUnion('kind', [
 	z.strictObject({ kind: z.literal('consent') }),

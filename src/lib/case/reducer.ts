@@ -14,6 +14,7 @@
  *   valid version is the case's intake and every version stays in intakeVersions.
  *   A correction by the opener (before regie) must come from the first version's author.
  */
+import { COMPARTMENT_POINTER } from './compartments.ts';
 import type { Directory } from '../directory/directory.ts';
 import { NAMESPACE, RECORD, STATE } from './event-types.ts';
 import { canCoordinate, refusal } from './permissions.ts';
@@ -108,7 +109,14 @@ export function finish(view: CaseView, now: number): CaseView {
 
 /** Folds one event into the view (mutating it); the building block of reduceCase. */
 export function applyEvent(view: CaseView, event: CaseEventInput, ctx: ReduceContext): void {
-	const base = { id: event.id, ts: event.ts, sender: event.sender, type: event.type, local: event.local };
+	const base: Pick<TimelineEntry, 'id' | 'ts' | 'sender' | 'type' | 'local' | 'location'> = {
+		id: event.id,
+		ts: event.ts,
+		sender: event.sender,
+		type: event.type,
+		local: event.local
+	};
+	if (event.location !== undefined) base.location = event.location;
 	const flag = (kind: 'invalid' | 'unauthorised' | 'undecryptable', problem: string) => {
 		const entry: TimelineEntry = { ...base, kind, problem };
 		view.timeline.push(entry);
@@ -145,6 +153,7 @@ export function applyEvent(view: CaseView, event: CaseEventInput, ctx: ReduceCon
 		openerMayRecord: view.regie.regiehouder === null && view.triage.latest === null
 	};
 
+	if (isState && event.type === COMPARTMENT_POINTER) return; // where a compartment lives: read from the room state (issue 13)
 	if (isState) {
 		if (event.stateKey !== '') return flag('invalid', `unexpected state key "${event.stateKey}"`);
 		const problem = applyState(view, event, actors, ctx);

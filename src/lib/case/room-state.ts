@@ -12,6 +12,7 @@ import { emptyView } from './reducer.ts';
 import type { CaseView } from './view.ts';
 import type { Membership } from './commands.ts';
 import { AGENDA_STATE, AgendaState } from './board.ts';
+import { compartmentsOf, type CompartmentCase, type CompartmentPointer } from './compartments.ts';
 
 /** The room type (m.room.create content.type) of every case room. */
 export const CASE_ROOM_TYPE = 'nl.casusruimte.case';
@@ -44,6 +45,8 @@ export interface CaseRoomState {
 	access: AccessState | null;
 	/** The MDT agenda's state (re-triage request, continued in), null when never set. */
 	agenda: AgendaState | null;
+	/** The case's compartments (issue 13): id → pointer; empty for a case without any. */
+	compartments: Map<string, CompartmentPointer>;
 	roomName: string | null;
 	/** user ID → current membership, for every member event in the state. */
 	memberships: Map<string, RoomMembership>;
@@ -96,6 +99,7 @@ export function readCaseRoomState(state: readonly StateEventLike[]): CaseRoomSta
 		regie,
 		access,
 		agenda: parse(AgendaState, get(AGENDA_STATE)?.content),
+		compartments: compartmentsOf(state),
 		roomName: typeof name === 'string' ? name : null,
 		memberships,
 		powerUsers: users && typeof users === 'object' ? (users as Record<string, unknown>) : null,
@@ -168,4 +172,18 @@ export function caseViewOf(room: CaseRoomState): CaseView {
 	view.access = room.access?.organisations ?? [];
 	view.state = { case: s, regie: room.regie, access: room.access, triageStatus: room.triage };
 	return view;
+}
+
+/** What the compartment rules (compartments.ts) need of a case, from its plaintext state. */
+export function compartmentCaseOf(room: CaseRoomState): CompartmentCase {
+	const members = new Map<string, string>();
+	for (const [userId, m] of room.memberships) members.set(userId, m.membership);
+	return {
+		closed: room.case?.phase === 'closed',
+		regiehouder: room.regie?.regiehouder ?? null,
+		deputy: room.regie?.deputy ?? null,
+		access: room.access?.organisations ?? [],
+		members,
+		compartments: room.compartments
+	};
 }

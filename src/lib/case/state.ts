@@ -11,6 +11,7 @@ import {
 	Day,
 	MatrixUserId,
 	OrganisationCode,
+	Purpose,
 	RegionCode,
 	StatutoryGround
 } from './primitives.ts';
@@ -57,9 +58,27 @@ export const AccessBasis = z.discriminatedUnion('basis', [
 ]);
 export type AccessBasis = z.infer<typeof AccessBasis>;
 
+/**
+ * The purposes an entry covers (issue 13: purposes bind). Consent is given for
+ * purposes; an entry written before purposes were recorded has none, and then
+ * covers regie and coordination only (compartments.ts purposesCovered): it admits
+ * its organisation to the shared part of the case as before, to no compartment.
+ */
+const Purposes = z
+	.array(Purpose)
+	.min(1)
+	.max(5)
+	.refine((p) => new Set(p).size === p.length, { message: 'a purpose appears more than once' });
+
 export const AccessEntry = z.discriminatedUnion('basis', [
-	z.strictObject({ org: OrganisationCode, since: Instant, basis: z.literal('consent') }),
-	z.strictObject({ org: OrganisationCode, since: Instant, basis: z.literal('statutory'), ground: StatutoryGround })
+	z.strictObject({ org: OrganisationCode, since: Instant, basis: z.literal('consent'), purposes: Purposes.optional() }),
+	z.strictObject({
+		org: OrganisationCode,
+		since: Instant,
+		basis: z.literal('statutory'),
+		ground: StatutoryGround,
+		purposes: Purposes.optional()
+	})
 ]);
 export type AccessEntry = z.infer<typeof AccessEntry>;
 

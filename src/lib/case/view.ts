@@ -46,6 +46,8 @@ export interface CaseEventInput {
 	/** A local echo that is not yet (or could not be) sent. */
 	local?: 'pending' | 'failed';
 	redacted?: boolean;
+	/** Where it lives (issue 13): a compartment's id; absent for the shared part of the case. */
+	location?: string;
 }
 
 /** notice: a plaintext m.notice from the service account (e.g. the privacy officer asks for an access review). */
@@ -64,6 +66,8 @@ export interface TimelineEntry {
 	/** Why it was flagged (kind invalid/unauthorised/undecryptable). */
 	problem?: string;
 	local?: 'pending' | 'failed';
+	/** Where it lives: a compartment's id; absent for the shared part of the case. */
+	location?: string;
 }
 
 export interface ConsentScope {

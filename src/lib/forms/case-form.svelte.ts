@@ -16,6 +16,8 @@ import { peopleValue, type PeopleRows } from './risk.ts';
 import type { MemberInfo } from '../matrix/case-room.ts';
 import type { Command, RunOutcome } from '../state/open-case.svelte.ts';
 import { FormState } from './form.svelte.ts';
+import type { Location } from '../case/compartments.ts';
+import type { LocationChoice } from './location.svelte.ts';
 import type { FieldErrors, Translate } from './validation.ts';
 
 /** What a form model needs of the open case (OpenCase provides it; tests provide a plain object). */
@@ -25,7 +27,9 @@ export interface CaseHandle {
 	readonly me: string;
 	readonly members: MemberInfo[];
 	context(): CommandContext | null;
-	run<I>(command: Command<I>, input: I): Promise<RunOutcome>;
+	run<I>(command: Command<I>, input: I, place?: { at?: Location; defaultAt?: Location }): Promise<RunOutcome>;
+	/** The compartments I am in (issue 13); absent or empty for a case without compartments. */
+	readonly mine?: readonly string[];
 	preview<I>(command: Command<I>, input: I): CommandResult | null;
 }
 
@@ -42,6 +46,8 @@ export abstract class CaseForm<I> {
 	protected abstract value(): unknown;
 	/** Prefix of the field paths (when a page holds more than one form). */
 	protected readonly prefix: string = '';
+	/** Where the record goes, for forms whose record may be narrowed to a compartment (issue 13). */
+	readonly location: LocationChoice | null = null;
 
 	/** Checks that span fields or need more than the schema (e.g. a confirmation). */
 	protected check(_input: I, _t: Translate): FieldErrors {
@@ -61,7 +67,8 @@ export abstract class CaseForm<I> {
 			this.form.fail(extra);
 			return false;
 		}
-		const outcome = await this.oc.run(this.command(), input);
+		const place = this.location ? { at: this.location.value, defaultAt: this.location.default } : undefined;
+		const outcome = place ? await this.oc.run(this.command(), input, place) : await this.oc.run(this.command(), input);
 		if (!outcome.ok) {
 			this.form.refuse(outcome.refusal);
 			return false;

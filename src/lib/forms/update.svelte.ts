@@ -3,6 +3,8 @@ import { postUpdate, UpdateInput } from '../case/commands.ts';
 import type { ContactMode } from '../case/records.ts';
 import { dayFromToday } from '../i18n/format.ts';
 import { CaseForm, optional, type CaseHandle } from './case-form.svelte.ts';
+import { LocationChoice } from './location.svelte.ts';
+import { RECORD } from '../case/event-types.ts';
 
 export class UpdateForm extends CaseForm<UpdateInput> {
 	hadContact = $state(true);
@@ -12,9 +14,12 @@ export class UpdateForm extends CaseForm<UpdateInput> {
 	signals = $state<string[]>([]);
 	nextSteps = $state('');
 	retriage = $state(false);
+	/** Where the update goes: shared by default, narrowed to a compartment the author is in (issue 13). */
+	override readonly location: LocationChoice;
 
 	constructor(oc: CaseHandle, now = Date.now()) {
 		super(oc);
+		this.location = new LocationChoice(oc, RECORD.update);
 		this.contact.date = dayFromToday(0, now);
 	}
 

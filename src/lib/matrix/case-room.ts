@@ -24,15 +24,23 @@ import { reduceCase, emptyView } from '../case/reducer.ts';
 import type { CaseEventInput, CaseView } from '../case/view.ts';
 import type { CommandContext, CommandResult, Membership } from '../case/commands.ts';
 import { decodeEvent } from './codec.ts';
+import { acceptHistoryFromMembers, historyGranted } from './history-sharing.ts';
 import { refusal } from '../refusal.ts';
 import { MembershipReason } from '../case/reasons.ts';
+import {
+	COMPARTMENT_POINTER,
+	compartmentsOf,
+	mayPlace,
+	type CompartmentPointer,
+	type Location
+} from '../case/compartments.ts';
 
 /** A membership reason as a code; older free-text reasons are not shown any more. */
 export function reasonCode(reason: unknown): MembershipReason | null {
 	const parsed = MembershipReason.safeParse(reason);
 	return parsed.success ? parsed.data : null;
 }
-import type { Outbox, OutboxItem } from './outbox.ts';
+import type { Outbox, OutboxEffect, OutboxItem } from './outbox.ts';
 
 export interface MembershipChange {
 	membership: Membership;
@@ -58,6 +66,14 @@ export interface MemberInfo {
 	history: MembershipChange[];
 }
 
+/** A compartment of the case as this member sees it (issue 13). */
+export interface CompartmentInfo {
+	id: string;
+	pointer: CompartmentPointer;
+	/** This member's membership of the compartment's room ('' when none). */
+	membership: string;
+}
+
 export interface CaseRoomDeps {
 	directory: () => Directory;
 	serviceUserId: string;
@@ -77,10 +93,10 @@ export class CaseRoomSession {
 	private unsubscribeOutbox: () => void;
 
 	private readonly onTimeline = (event: MatrixEvent, room: Room | undefined) => {
-		if (room?.roomId === this.roomId) this.schedule();
+		if (room && this.ours(room.roomId)) this.schedule();
 	};
 	private readonly onDecrypted = (event: MatrixEvent) => {
-		if (event.getRoomId() === this.roomId) this.schedule();
+		if (this.ours(event.getRoomId())) this.schedule();
 	};
 	private readonly onReset = (room: Room | undefined) => {
 		// A gap in sync replaced the live timeline: fetch the history again, and keep
@@ -96,8 +112,13 @@ export class CaseRoomSession {
 		}
 	};
 	private readonly onMembers = (event: MatrixEvent) => {
-		if (event.getRoomId() === this.roomId) this.schedule();
+		if (this.ours(event.getRoomId())) this.schedule();
+		if (event.getRoomId() === this.roomId && event.getType() === COMPARTMENT_POINTER) void this.loadCompartments();
 	};
+	/** The case room and its compartments' rooms. */
+	private ours(roomId: string | undefined): boolean {
+		return roomId === this.roomId || (roomId !== undefined && this.compartmentRooms().has(roomId));
+	}
 
 	constructor(
 		private readonly client: MatrixClient,
@@ -133,10 +154,74 @@ export class CaseRoomSession {
 				}
 				timeline = timeline.getNeighbouringTimeline(EventTimeline.BACKWARDS);
 			}
+			await this.loadCompartments();
 			this.loaded = true;
 			this.recompute();
 		})();
 		return this.loading;
+	}
+
+	/** The case's compartments (pointers in the case room's state), with my membership of each. */
+	compartments(): CompartmentInfo[] {
+		const room = this.room;
+		if (!room) return [];
+		const state = room.currentState
+			.getStateEvents(COMPARTMENT_POINTER)
+			.map((e) => ({ type: e.getType(), state_key: e.getStateKey(), content: e.getContent() }));
+		return [...compartmentsOf(state)].map(([id, pointer]) => ({
+			id,
+			pointer,
+			membership: this.client.getRoom(pointer.room_id)?.getMyMembership() ?? ''
+		}));
+	}
+
+	/** The ids of the compartments I am in. */
+	mine(): string[] {
+		return this.compartments()
+			.filter((c) => c.membership === 'join')
+			.map((c) => c.id);
+	}
+
+	private compartmentRooms(): Set<string> {
+		return new Set(this.compartments().map((c) => c.pointer.room_id));
+	}
+
+	/**
+	 * Joins the compartments I was invited into (a coordinator's decision; I am in the
+	 * case already) and fetches the history of every compartment I am in. A compartment
+	 * that cannot be joined (the guard refuses: my basis no longer covers it) is left out.
+	 */
+	private async loadCompartments(): Promise<void> {
+		for (const c of this.compartments()) {
+			try {
+				if (c.membership === 'invite') {
+					await this.client.joinRoom(c.pointer.room_id);
+					await this.waitForJoin(c.pointer.room_id);
+					const joined = this.client.getRoom(c.pointer.room_id);
+					// The earlier records only when the inviter granted them (the members share on the grant too).
+					if (joined && historyGranted(joined, this.client.getSafeUserId()))
+						void acceptHistoryFromMembers(this.client, c.pointer.room_id, this.deps.serviceUserId, 60_000);
+				}
+				const room = this.client.getRoom(c.pointer.room_id);
+				if (!room || room.getMyMembership() !== 'join') continue;
+				let timeline: EventTimeline | null = room.getLiveTimeline();
+				while (timeline) {
+					if (timeline.getPaginationToken(EventTimeline.BACKWARDS) !== null) {
+						const more = await this.client.paginateEventTimeline(timeline, { backwards: true, limit: 200 });
+						if (more) continue;
+					}
+					timeline = timeline.getNeighbouringTimeline(EventTimeline.BACKWARDS);
+				}
+			} catch {
+				// not (yet) reachable; the shared part and the other compartments still show
+			}
+		}
+	}
+
+	private async waitForJoin(roomId: string, timeoutMs = 10_000): Promise<void> {
+		const deadline = Date.now() + timeoutMs;
+		while (this.client.getRoom(roomId)?.getMyMembership() !== 'join' && Date.now() < deadline)
+			await new Promise((r) => setTimeout(r, 100));
 	}
 
 	private async waitForRoom(timeoutMs = 30_000): Promise<Room> {
@@ -165,24 +250,53 @@ export class CaseRoomSession {
 	 * Carries out a command's effects (queued and persisted first, so nothing is lost).
 	 * Resolves when everything has been sent; rejects with the refusal otherwise.
 	 */
-	async execute(result: CommandResult, opts: { wait?: boolean } = {}): Promise<string> {
+	async execute(
+		result: CommandResult,
+		opts: { wait?: boolean; at?: Location; defaultAt?: Location } = {}
+	): Promise<string> {
 		if (!result.ok) throw result.error;
-		const group = this.deps.outbox.enqueue(this.roomId, result.effects);
+		const group = this.deps.outbox.enqueue(this.targetRoom(result.effects, opts.at, opts.defaultAt), result.effects);
 		if (opts.wait !== false) await this.deps.outbox.settled(group);
 		return group;
 	}
 
+	/**
+	 * The room a command's effects go to: the case room, or the compartment the author
+	 * chose. Only records and messages go into a compartment (state, membership and
+	 * regie are the case's), only one the author is in, and only narrowing the default.
+	 */
+	private targetRoom(effects: readonly OutboxEffect[], at?: Location, defaultAt: Location = 'shared'): string {
+		if (!at || at === 'shared') return this.roomId;
+		if (effects.some((e) => e.kind !== 'record' && e.kind !== 'message'))
+			throw refusal(
+				'invalid',
+				'Dit besluit verandert de casus zelf en hoort in het gedeelde deel.',
+				'This decision changes the case itself and belongs in the shared part.'
+			);
+		const c = this.compartments().find((x) => x.id === at);
+		if (!c || !mayPlace(defaultAt, at, this.mine()))
+			throw refusal(
+				'not-member',
+				'U zit niet in dit compartiment, of het kan hier niet heen.',
+				'You are not in this compartment, or this cannot go there.'
+			);
+		return c.pointer.room_id;
+	}
+
 	/** Free-text discussion, end-to-end encrypted like everything else. */
-	async sendMessage(text: string, opts: { wait?: boolean } = {}): Promise<string> {
+	async sendMessage(text: string, opts: { wait?: boolean; at?: Location } = {}): Promise<string> {
 		const trimmed = text.trim();
 		if (!trimmed) throw refusal('invalid', 'Een leeg bericht wordt niet verstuurd.', 'An empty message is not sent.');
-		const group = this.deps.outbox.enqueue(this.roomId, [{ kind: 'message', text: trimmed }]);
+		const effects: OutboxEffect[] = [{ kind: 'message', text: trimmed }];
+		const group = this.deps.outbox.enqueue(this.targetRoom(effects, opts.at), effects);
 		if (opts.wait !== false) await this.deps.outbox.settled(group);
 		return group;
 	}
 
 	pendingItems(): readonly OutboxItem[] {
-		return this.deps.outbox.pending(this.roomId);
+		const compartments = this.compartments();
+		if (compartments.length === 0) return this.deps.outbox.pending(this.roomId);
+		return [this.roomId, ...compartments.map((c) => c.pointer.room_id)].flatMap((r) => this.deps.outbox.pending(r));
 	}
 
 	/** Recompute now (e.g. when the directory changed). */
@@ -214,16 +328,33 @@ export class CaseRoomSession {
 		}, 0);
 	}
 
-	/** The domain inputs: the room's events in order, then our own unsent records as local echoes. */
+	/**
+	 * The domain inputs: the room's events in order, then our own unsent records as
+	 * local echoes. With compartments (issue 13), the timeline events of every
+	 * compartment I am in are merged in, in time order, each marked with its place.
+	 */
 	inputs(): CaseEventInput[] {
 		const room = this.room;
 		if (!room) return [];
+		const shared = this.roomInputs(room, undefined);
+		const mine = this.compartments().filter((c) => c.membership === 'join');
+		if (mine.length === 0) return shared;
+		const parts = [shared];
+		for (const c of mine) {
+			const r = this.client.getRoom(c.pointer.room_id);
+			// Only the records and discussion of a compartment; its own state is the service's.
+			if (r) parts.push(this.roomInputs(r, c.id).filter((e) => e.stateKey === undefined));
+		}
+		return mergeByTime(parts);
+	}
+
+	private roomInputs(room: Room, location: string | undefined): CaseEventInput[] {
 		const live = historyOf(room);
 		const events = live.map(decodeEvent);
 		const me = this.client.getSafeUserId();
 		// An item whose event is already in the room is shown once, as the real event.
 		const arrived = new Set(live.map((e) => e.getUnsigned().transaction_id).filter(Boolean));
-		for (const item of this.deps.outbox.pending(this.roomId)) {
+		for (const item of this.deps.outbox.pending(room.roomId)) {
 			if (item.effect.kind !== 'record' && item.effect.kind !== 'message') continue;
 			if (arrived.has(item.id)) continue;
 			events.push({
@@ -236,6 +367,7 @@ export class CaseRoomSession {
 				local: item.status === 'failed' || item.status === 'blocked' ? 'failed' : 'pending'
 			});
 		}
+		if (location !== undefined) for (const e of events) e.location = location;
 		return events;
 	}
 
@@ -246,6 +378,24 @@ export class CaseRoomSession {
 		this.view = reduceCase(this.inputs(), { directory, serviceUserId: this.deps.serviceUserId, now: this.now() });
 		this.members = memberInfo(room, directory);
 		for (const l of this.listeners) l();
+	}
+}
+
+/**
+ * Merges the inputs of several rooms into one list in time order; each room's own
+ * order is kept (a room's events are already in order), ties go to the earlier list.
+ */
+export function mergeByTime(parts: readonly CaseEventInput[][]): CaseEventInput[] {
+	const at = parts.map(() => 0);
+	const out: CaseEventInput[] = [];
+	for (;;) {
+		let best = -1;
+		for (let i = 0; i < parts.length; i++) {
+			const e = parts[i]![at[i]!];
+			if (e && (best < 0 || e.ts < parts[best]![at[best]!]!.ts)) best = i;
+		}
+		if (best < 0) return out;
+		out.push(parts[best]![at[best]!++]!);
 	}
 }
 

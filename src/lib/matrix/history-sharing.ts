@@ -10,6 +10,12 @@
  * client sends a fresh one when it sees the join. Only the inviter's bundle is
  * accepted, which is why this runs on the inviter's side.
  *
+ * A compartment of a case (issue 13) is like that too: the service invites
+ * (reason `compartment`), and every member's client shares the history only
+ * when the inviter's grant for that person (COMPARTMENT_GRANT) says `all`; with
+ * `none` nobody shares and the invitee accepts nothing (historyGranted), so a late
+ * invitee never receives keys for history they were not granted.
+ *
  * The MDT chair is the exception: the service account invites them (reason
  * `mdt-chair`, POST /api/cases/<room>/chair-access) and has no crypto, so no
  * inviter can share. Every member's client that sees a chair join on such an
@@ -19,8 +25,9 @@
 import { RoomStateEvent, type MatrixClient, type MatrixEvent } from 'matrix-js-sdk';
 import { CASE_ROOM_TYPE } from './room-template.ts';
 import { BOARD_ROOM_TYPE } from '../case/board.ts';
+import { COMPARTMENT_GRANT, COMPARTMENT_ROOM_TYPE, CompartmentGrant, grantKey } from '../case/compartments.ts';
 
-const SHARED_ROOM_TYPES = new Set<string | undefined>([CASE_ROOM_TYPE, BOARD_ROOM_TYPE]);
+const SHARED_ROOM_TYPES = new Set<string | undefined>([CASE_ROOM_TYPE, BOARD_ROOM_TYPE, COMPARTMENT_ROOM_TYPE]);
 
 /** The invitee only accepts a bundle within 24 hours of joining. */
 const WINDOW_MS = 24 * 3600 * 1000;
@@ -112,8 +119,11 @@ export class HistoryResharer {
 		if (!room || !SHARED_ROOM_TYPES.has(room.getType())) return;
 		// Who invited them: the sender of the invite this join replaced.
 		const inviter = event.getUnsigned()?.prev_sender ?? findInviter(room.getLiveTimeline().getEvents(), userId);
-		// The chair (or a board member), invited by the service: any member shares.
-		if (inviter !== me && !SERVICE_INVITE_REASONS.has(previous.reason ?? '')) return;
+		if (room.getType() === COMPARTMENT_ROOM_TYPE) {
+			// Only what the inviter granted: the grant decides, whoever invited.
+			if (previous.reason !== 'compartment' || !historyGranted(room, userId)) return;
+		} else if (inviter !== me && !SERVICE_INVITE_REASONS.has(previous.reason ?? '')) return;
+		// (The chair or a board member, invited by the service: any member shares.)
 		const key = `${roomId}|${userId}|${event.getId()}`;
 		if (this.log.has(key)) return;
 		this.log.add(key);
@@ -167,4 +177,13 @@ function findInviter(events: MatrixEvent[], userId: string): string | undefined 
 			return e.getSender();
 	}
 	return undefined;
+}
+
+/** Whether the grant in a compartment lets this member read what was recorded before they joined. */
+export function historyGranted(
+	room: { currentState: { getStateEvents(type: string, key: string): { getContent(): unknown } | null } },
+	userId: string
+): boolean {
+	const content = room.currentState.getStateEvents(COMPARTMENT_GRANT, grantKey(userId))?.getContent();
+	return CompartmentGrant.safeParse(content).data?.history === 'all';
 }

@@ -23,6 +23,7 @@
 import { STATE } from '../case/event-types.ts';
 import type { AccessState, CaseState, RegieState } from '../case/state.ts';
 import { CASE_ROOM_TYPE } from '../case/room-state.ts';
+import { COMPARTMENT_OF, COMPARTMENT_ROOM_TYPE, type CompartmentOf } from '../case/compartments.ts';
 
 export { CASE_ROOM_TYPE };
 export const COORDINATOR_POWER = 50;
@@ -115,5 +116,47 @@ export function caseRoomCreateRequest(init: CaseRoomInit): Record<string, unknow
 			{ regiehouder: init.regie.regiehouder, deputy: init.regie.deputy, chairs: init.chairs },
 			init.serviceUserId
 		)
+	};
+}
+
+/**
+ * A compartment of a case (issue 13): a room of its own, made by the service like
+ * the case room (encrypted from creation, invite only, no guests, never federated,
+ * no name, no topic), so its members have their own megolm sessions. Only the
+ * service invites, removes and sets state (power 100); members post (0). History
+ * `shared`: a member invited later may be given the earlier records; whether they
+ * are is the inviter's grant (COMPARTMENT_GRANT), and keys follow the grant.
+ */
+export function compartmentRoomCreateRequest(of: CompartmentOf): Record<string, unknown> {
+	return {
+		preset: 'private_chat',
+		visibility: 'private',
+		is_direct: false,
+		creation_content: { type: COMPARTMENT_ROOM_TYPE, 'm.federate': false },
+		initial_state: [
+			{ type: 'm.room.encryption', state_key: '', content: CASE_ENCRYPTION },
+			{ type: 'm.room.join_rules', state_key: '', content: { join_rule: 'invite' } },
+			{ type: 'm.room.history_visibility', state_key: '', content: { history_visibility: 'shared' } },
+			{ type: 'm.room.guest_access', state_key: '', content: { guest_access: 'forbidden' } },
+			{ type: 'm.room.retention', state_key: '', content: { max_lifetime: CASE_CONTENT_MAX_LIFETIME_MS } },
+			{ type: COMPARTMENT_OF, state_key: '', content: of }
+		],
+		power_level_content_override: {
+			users: {},
+			users_default: 0,
+			events_default: 0,
+			state_default: SERVICE_ONLY,
+			invite: SERVICE_ONLY,
+			kick: SERVICE_ONLY,
+			ban: SERVICE_ONLY,
+			redact: SERVICE_ONLY,
+			notifications: { room: SERVICE_ONLY },
+			events: {
+				'm.room.power_levels': SERVICE_ONLY,
+				'm.room.history_visibility': SERVICE_ONLY,
+				'm.room.encryption': SERVICE_ONLY,
+				'm.room.redaction': SERVICE_ONLY
+			}
+		}
 	};
 }

@@ -34,7 +34,10 @@ export function reportRow(
 		retention_until: summary.retention_until,
 		retention_overdue: summary.retention_overdue,
 		organisations: (c.access?.organisations ?? [])
-			.map((o) => `${o.org} (${o.basis === 'statutory' ? o.ground : 'toestemming'})`)
+			.map(
+				(o) =>
+					`${o.org} (${o.basis === 'statutory' ? o.ground : 'toestemming'}${o.purposes ? `: ${o.purposes.join(', ')}` : ''})`
+			)
 			.join('; '),
 		members_now: summary.members_by_org
 			.map((o) => `${o.org}: ${o.joined}${o.invited ? ` (+${o.invited} uitgenodigd)` : ''}`)
@@ -57,7 +60,8 @@ export function reportRow(
 		).size,
 		members_inactive: has('member_inactive'),
 		no_regiehouder: summary.flags.some((f) => f.code === 'no_regiehouder'),
-		officer_actions: entries.filter((e) => e.room_id === c.roomId && !e.action.startsWith('view-')).length
+		officer_actions: entries.filter((e) => e.room_id === c.roomId && !e.action.startsWith('view-')).length,
+		compartments: [...c.compartments].map(([id, p]) => `${id} (${p.purpose})`).join('; ')
 	};
 }
 
@@ -108,7 +112,8 @@ export const REPORT_COLUMNS = [
 	['members_disabled', 'leden_uitgeschakeld'],
 	['members_inactive', 'leden_inactief'],
 	['no_regiehouder', 'zonder_regiehouder'],
-	['officer_actions', 'acties_privacy_officer']
+	['officer_actions', 'acties_privacy_officer'],
+	['compartments', 'compartimenten']
 ] as const satisfies readonly (readonly [keyof ReportRow, string])[];
 
 export function reportCsv(report: ReportResponse): string {

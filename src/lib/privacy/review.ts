@@ -57,6 +57,15 @@ export interface ReviewContext {
 	inactiveDays: number;
 }
 
+import {
+	COMPARTMENT_GRANT,
+	CompartmentGrant,
+	grantKey,
+	purposesCovered,
+	type CompartmentPointer
+} from '../case/compartments.ts';
+import type { CompartmentMemberOut, CompartmentOut } from './schemas.ts';
+
 export interface ParsedCase {
 	roomId: string;
 	isCaseRoom: boolean;
@@ -72,6 +81,8 @@ export interface ParsedCase {
 	/** The power levels' users map (null when the state has none). */
 	powerUsers: Record<string, unknown> | null;
 	validState: boolean;
+	/** The case's compartments (issue 13): id → pointer. */
+	compartments: Map<string, CompartmentPointer>;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -99,7 +110,8 @@ export function parseCaseRoom(roomId: string, state: readonly RawEvent[]): Parse
 		roomName: s.roomName,
 		memberships: s.memberships,
 		powerUsers: s.powerUsers,
-		validState: s.validState
+		validState: s.validState,
+		compartments: s.compartments
 	};
 }
 
@@ -373,4 +385,52 @@ export function classifyMembership(change: MembershipChange): 'invite' | 'join' 
 		return change.sender === change.user_id ? 'leave' : 'removal';
 	}
 	return null;
+}
+
+/**
+ * A compartment as the privacy officer sees it (issue 13): its members, each with
+ * the organisation's basis in the case now, whether it covers the compartment's
+ * purpose, since when they are in, and the inviter's history grant. Read from the
+ * compartment room's plaintext state only; never content.
+ */
+export function compartmentReview(
+	id: string,
+	pointer: CompartmentPointer,
+	state: readonly RawEvent[] | null,
+	access: AccessState | null,
+	orgOf: (userId: string) => string | null,
+	serviceUserId: string
+): CompartmentOut {
+	const entries = access?.organisations ?? [];
+	const members: CompartmentMemberOut[] = [];
+	const create = state?.find((e) => e.type === 'm.room.create');
+	for (const e of state ?? []) {
+		if (e.type !== 'm.room.member' || !e.state_key || e.state_key === serviceUserId) continue;
+		const membership = e.content.membership;
+		if (membership !== 'join' && membership !== 'invite') continue;
+		const grant = CompartmentGrant.safeParse(
+			state!.find((g) => g.type === COMPARTMENT_GRANT && g.state_key === grantKey(e.state_key!))?.content
+		).data;
+		const org = orgOf(e.state_key) ?? grant?.org ?? null;
+		const entry = org ? entries.find((a) => a.org === org) : undefined;
+		members.push({
+			user_id: e.state_key,
+			org,
+			membership,
+			since: e.origin_server_ts ? iso(e.origin_server_ts) : null,
+			basis: entry?.basis ?? null,
+			ground: entry?.basis === 'statutory' ? entry.ground : null,
+			covered: entry ? purposesCovered(entry).includes(pointer.purpose) : false,
+			history: grant?.history ?? null,
+			granted_by: grant?.by ?? null
+		});
+	}
+	members.sort((a, b) => (a.org ?? '').localeCompare(b.org ?? '') || a.user_id.localeCompare(b.user_id));
+	return {
+		id,
+		kind: pointer.kind,
+		purpose: pointer.purpose,
+		opened_at: create?.origin_server_ts ? iso(create.origin_server_ts) : null,
+		members
+	};
 }

@@ -160,6 +160,33 @@ export const Rejection = z.strictObject({
 });
 export type Rejection = z.infer<typeof Rejection>;
 
+/** One member of a compartment as the privacy officer sees it (issue 13): who, on which basis, since when; no content. */
+export const CompartmentMemberOut = z.strictObject({
+	user_id: UserId,
+	org: Org.nullable(),
+	membership: z.enum(['join', 'invite']),
+	since: Iso.nullable(),
+	/** The organisation's basis in the case now (null when it has none any more). */
+	basis: z.enum(['consent', 'statutory']).nullable(),
+	ground: z.string().max(32).nullable(),
+	/** Whether that basis covers the compartment's purpose now (false: the guard removes them). */
+	covered: z.boolean(),
+	/** The inviter's history grant, and who asked for the invitation (null when unknown). */
+	history: z.enum(['all', 'none']).nullable(),
+	granted_by: UserId.nullable()
+});
+export type CompartmentMemberOut = z.infer<typeof CompartmentMemberOut>;
+
+export const CompartmentOut = z.strictObject({
+	id: z.string().max(16),
+	kind: z.enum(['strafrecht', 'zorg', 'apart']),
+	purpose: z.enum(['coordination', 'care', 'safety', 'investigation', 'restorative_mediation']),
+	/** When the compartment was opened; null when its room could not be read. */
+	opened_at: Iso.nullable(),
+	members: z.array(CompartmentMemberOut)
+});
+export type CompartmentOut = z.infer<typeof CompartmentOut>;
+
 export const CaseDetailResponse = z.strictObject({
 	case: CaseSummary,
 	acute: z.boolean().nullable(),
@@ -178,7 +205,9 @@ export const CaseDetailResponse = z.strictObject({
 	case_history: z.array(CaseChange),
 	retention: z.strictObject({ ...RetentionPolicy.shape, earliest: Iso.nullable(), latest: Iso.nullable() }),
 	guard_rejections: z.strictObject({ available: z.boolean(), items: z.array(Rejection) }),
-	inactive_days: z.number().int()
+	inactive_days: z.number().int(),
+	/** The case's compartments (issue 13); empty for a case without any. */
+	compartments: z.array(CompartmentOut)
 });
 export type CaseDetailResponse = z.infer<typeof CaseDetailResponse>;
 
@@ -196,7 +225,10 @@ export const AUDIT_ACTIONS = [
 	'authority-updated',
 	'retention-refused',
 	// a closed case reopened while retained (the reopener is the actor)
-	'case-reopened'
+	'case-reopened',
+	// need-to-know (issue 13): a coordinator opened a compartment or had someone invited into one
+	'compartment-opened',
+	'compartment-invite'
 ] as const;
 export const AuditAction = z.enum(AUDIT_ACTIONS);
 export type AuditAction = z.infer<typeof AuditAction>;
@@ -267,7 +299,9 @@ export const ReportRow = z.strictObject({
 	members_disabled: z.number().int(),
 	members_inactive: z.number().int(),
 	no_regiehouder: z.boolean(),
-	officer_actions: z.number().int()
+	officer_actions: z.number().int(),
+	/** The case's compartments and their purposes (issue 13), e.g. "strafrecht (investigation)"; codes only. */
+	compartments: z.string().max(400)
 });
 export type ReportRow = z.infer<typeof ReportRow>;
 

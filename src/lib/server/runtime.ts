@@ -7,6 +7,7 @@ import { configFromEnv } from './config.ts';
 import { connectService } from './service-account.ts';
 import { CaseService } from './cases.ts';
 import { MdtService } from './mdt.ts';
+import { CompartmentService } from './compartments.ts';
 import { Refusal, unavailable } from './errors.ts';
 import { AuditLog } from './privacy/audit.ts';
 import { HomeserverUnreachableError, MatrixHttpError } from './http.ts';
@@ -32,6 +33,11 @@ export function caseService(): Promise<CaseService> {
 /** The daily MDT's API (agenda, chair access, re-triage, continued in), over the case service. */
 export async function mdtService(): Promise<MdtService> {
 	return new MdtService(await caseService());
+}
+
+/** Compartments of a case (issue 13), over the case service. */
+export async function compartmentService(): Promise<CompartmentService> {
+	return new CompartmentService(await caseService());
 }
 
 /**

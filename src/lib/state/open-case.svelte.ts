@@ -5,7 +5,8 @@
  * and reports a refusal as a message for the form.
  */
 import { getContext, setContext } from 'svelte';
-import type { CaseRoomSession, MemberInfo } from '../matrix/case-room.ts';
+import type { CaseRoomSession, CompartmentInfo, MemberInfo } from '../matrix/case-room.ts';
+import type { Location } from '../case/compartments.ts';
 import type { RetentionPolicy } from '../case/policy.ts';
 import { classify, type OutboxItem } from '../matrix/outbox.ts';
 import type { CommandContext, CommandResult } from '../case/commands.ts';
@@ -33,6 +34,8 @@ export class OpenCase {
 	status = $state<OpenCaseStatus>('loading');
 	view = $state.raw<CaseView>(emptyView());
 	members = $state.raw<MemberInfo[]>([]);
+	/** The case's compartments with my membership of each (issue 13); empty for a case without. */
+	compartments = $state.raw<CompartmentInfo[]>([]);
 	pending = $state.raw<readonly OutboxItem[]>([]);
 	/** Why the case could not be loaded, in both languages. */
 	error = $state.raw<Refusal | null>(null);
@@ -98,6 +101,7 @@ export class OpenCase {
 			// The service account created the room; it is not a member of the team.
 			const service = app.services?.serviceUserId;
 			this.members = session.members.filter((m) => m.userId !== service);
+			this.compartments = session.compartments();
 			this.pending = [...session.pendingItems()];
 			const now = session.room?.getMyMembership();
 			if (this.status === 'ready' && now !== 'join') this.status = 'gone';
@@ -147,8 +151,21 @@ export class OpenCase {
 		return ctx ? { ...ctx, retention: this.retention } : null;
 	}
 
-	/** Validated input in, command run against the current view, effects queued. */
-	async run<I>(command: Command<I>, input: I): Promise<RunOutcome> {
+	/** The ids of the compartments I am in (where I may narrow a record to). */
+	get mine(): string[] {
+		return this.compartments.filter((c) => c.membership === 'join').map((c) => c.id);
+	}
+
+	/**
+	 * Validated input in, command run against the current view, effects queued. `at`
+	 * is where the record goes (the shared part unless the author narrowed it to one of
+	 * their compartments, from the default `defaultAt`).
+	 */
+	async run<I>(
+		command: Command<I>,
+		input: I,
+		place: { at?: Location; defaultAt?: Location } = {}
+	): Promise<RunOutcome> {
 		const session = this.session;
 		const ctx = this.context();
 		if (!session || !ctx)
@@ -160,8 +177,12 @@ export class OpenCase {
 		if (!result.ok) return { ok: false, refusal: result.error };
 		// Not waiting for the homeserver: the outbox persists first and sends when it can;
 		// the timeline and the send queue show it until it has gone out.
-		const group = await session.execute(result, { wait: false });
-		return { ok: true, group };
+		try {
+			const group = await session.execute(result, { wait: false, ...place });
+			return { ok: true, group };
+		} catch (err) {
+			return { ok: false, refusal: classify(err).refusal };
+		}
 	}
 
 	/** Preview a command's effects without carrying them out (e.g. who loses access). */

@@ -42,6 +42,11 @@ from .rules import (
     ALIAS,
     BOARD_ROOM_TYPE,
     CASE_ROOM_TYPE,
+    COMPARTMENT,
+    COMPARTMENT_OF,
+    COMPARTMENT_POINTER,
+    COMPARTMENT_ROOM_TYPE,
+    CaseLink,
     DIRECTORY_USER_EVENT,
     INVITE_NOT_COVERED,
     INVITE_ROLE,
@@ -63,7 +68,7 @@ from .rules import (
     Rules,
     forbidden,
 )
-from .schemas import Schemas, SchemaFilesMissing
+from .schemas import ACCESS, CASE, Schemas, SchemaFilesMissing
 
 logger = logging.getLogger(__name__)
 
@@ -78,6 +83,7 @@ DIRECTORY_RULES = (
     UNKNOWN_ORGANISATION,
     MDT_MEMBER,
     REGIE_ORGANISATION,
+    COMPARTMENT,
 )
 # A media upload larger than this is judged on its first bytes only.
 MEDIA_SAMPLE_BYTES = 64 * 1024
@@ -110,7 +116,9 @@ class CasusGuard:
         )
         self._table_ready = False
 
-        api.register_third_party_rules_callbacks(check_event_allowed=self.check_event_allowed)
+        api.register_third_party_rules_callbacks(
+            check_event_allowed=self.check_event_allowed, on_new_event=self.on_new_event
+        )
         api.register_spam_checker_callbacks(
             user_may_create_room=self.user_may_create_room,
             user_may_create_room_alias=self.user_may_create_room_alias,
@@ -215,12 +223,103 @@ class CasusGuard:
                 mdt = await self._directory.mdt(region, fresh)
             except DirectoryUnavailable as err:
                 logger.warning("casusruimte guard: %s", err)
+        case = None
+        link = self._rules.compartment_case(ev, room)
+        if link is not None:
+            case = await self._case_link(*link)
         return Context(
             directory=await self._entries(self._rules.users_to_look_up(ev, room), fresh),
             organisations=organisations,
             now_ms=self._api.get_current_time_msec(),
             mdt=mdt,
+            case=case,
         )
+
+    async def _case_link(self, case_room_id: str, users: tuple[str, ...] | list[str]) -> CaseLink | None:
+        """A compartment's case room now: its access basis, phase and these users' membership there."""
+        try:
+            keys = [(ACCESS, ""), (CASE, "")] + [("m.room.member", u) for u in users]
+            state = await self._api.get_room_state(case_room_id, keys)
+        except Exception:
+            logger.warning("casusruimte guard: could not read the case of a compartment", exc_info=True)
+            return None
+        access, case = state.get((ACCESS, "")), state.get((CASE, ""))
+        memberships: dict[str, str | None] = {}
+        for u in users:
+            member = state.get(("m.room.member", u))
+            value = member.content.get("membership") if member is not None else None
+            memberships[u] = value if isinstance(value, str) else None
+        return CaseLink.parse(access.content if access else None, case.content if case else None, memberships)
+
+    # --- compartments follow their case (issue 13) ---------------------------------
+
+    async def on_new_event(self, event: EventBase, state_events: StateMap[EventBase]) -> None:
+        """When a case's access basis changes, or someone leaves or is removed from the case, the
+        service removes at once whoever may no longer be in one of its compartments (consent for
+        the compartment's purpose withdrawn, the organisation's basis gone, no longer in the case).
+        Their posts are refused from that moment anyway (check_event_allowed reads the case now)."""
+        if event.type == "m.room.member":
+            if event.content.get("membership") not in ("leave", "ban"):
+                return
+        elif event.type != ACCESS:
+            return
+        create = state_events.get(("m.room.create", ""))
+        if create is None or create.content.get("type") != CASE_ROOM_TYPE:
+            return
+        for (event_type, _), pointer in list(state_events.items()):
+            if event_type != COMPARTMENT_POINTER:
+                continue
+            room_id = pointer.content.get("room_id")
+            if isinstance(room_id, str):
+                try:
+                    await self._enforce_compartment(event.room_id, room_id)
+                except Exception:
+                    logger.exception("casusruimte guard: could not bring a compartment in line with its case")
+
+    async def _enforce_compartment(self, case_room_id: str, room_id: str) -> None:
+        state = await self._api.get_room_state(room_id)
+        create = state.get(("m.room.create", ""))
+        of = state.get((COMPARTMENT_OF, ""))
+        if create is None or create.content.get("type") != COMPARTMENT_ROOM_TYPE or of is None:
+            return
+        if of.content.get("case_room_id") != case_room_id:
+            return
+        purpose = of.content.get("purpose")
+        members = [
+            key
+            for (event_type, key), ev in state.items()
+            if event_type == "m.room.member"
+            and key != self._config.service_user_id
+            and ev.content.get("membership") in ("join", "invite")
+        ]
+        if not members:
+            return
+        link = await self._case_link(case_room_id, members)
+        if link is None:
+            return
+        directory = await self._entries(set(members), fresh=True)
+        for user_id in members:
+            refusal = self._rules.compartment_member_refusal(
+                user_id, purpose if isinstance(purpose, str) else None, link, directory, "stay in"
+            )
+            if refusal is None:
+                continue
+            not_in_case = link.memberships.get(user_id) not in ("join", "invite")
+            entry = directory.get(user_id)
+            reason = (
+                "no-longer-involved"
+                if not_in_case
+                else "role-ended"
+                if entry is None or not entry.active
+                else "consent-withdrawn"
+            )
+            logger.info("casusruimte guard: removing %s from a compartment of %s (%s)", user_id, case_room_id, reason)
+            try:
+                await self._api.update_room_membership(
+                    self._config.service_user_id, user_id, room_id, "leave", {"reason": reason}
+                )
+            except Exception:
+                logger.exception("casusruimte guard: could not remove a member from a compartment")
 
     async def _entries(self, user_ids: set[str], fresh: bool = False) -> dict[str, DirectoryEntry | None]:
         if not user_ids:

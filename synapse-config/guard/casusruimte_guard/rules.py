@@ -44,6 +44,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import re
 from datetime import datetime, timezone
 
 from .schemas import ACCESS, CASE, REGIE, STATE_TYPES, TRIAGE_STATUS, Schemas
@@ -56,6 +57,11 @@ CASE_ROOM_TYPE = "nl.casusruimte.case"
 BOARD_ROOM_TYPE = "nl.casusruimte.board"
 BOARD_STATE = "nl.casusruimte.board"
 MDT_EVENT = "nl.casusruimte.directory.mdt"
+# Compartments (issue 13, src/lib/case/compartments.ts).
+COMPARTMENT_ROOM_TYPE = "nl.casusruimte.compartment"
+COMPARTMENT_POINTER = "nl.casusruimte.compartment"
+COMPARTMENT_OF = "nl.casusruimte.compartment.of"
+COMPARTMENT_GRANT = "nl.casusruimte.compartment.grant"
 # Membership reasons (src/lib/case/reasons.ts) the rules read.
 MDT_CHAIR_REASON = "mdt-chair"
 AANMELDING_REASON = "aanmelding"
@@ -108,13 +114,20 @@ MEDIA = "media"  # a media upload that is not an encrypted blob
 # The daily MDT (issue 12).
 MDT_MEMBER = "mdt_member"  # on a board (or as mdt-chair in a case) without being in the region's MDT now
 REGIE_ORGANISATION = "regie_organisation"  # a regiehouder or deputy outside the regie organisations
+# Need-to-know (issue 13).
+COMPARTMENT = "compartment"  # in a compartment without being in the case, or without a basis for its purpose
 # A case room's fixed rules, refused by name (403) rather than as a shape error.
 ROOM_RULES = {
     "m.room.join_rules": (JOIN_RULE, "a case room's join rule stays invite"),
     "m.room.history_visibility": (HISTORY_VISIBILITY, "a case room's history stays shared: never world-readable"),
     "m.room.guest_access": (GUEST_ACCESS, "guests may not join a case room"),
 }
-WHERE = {"case": "a case room", "board": "an MDT board", "directory": "the directory room"}
+WHERE = {
+    "case": "a case room",
+    "board": "an MDT board",
+    "directory": "the directory room",
+    "compartment": "a compartment of a case",
+}
 
 
 @dataclass(frozen=True)
@@ -181,6 +194,17 @@ class Room:
         create = self.content("m.room.create")
         return bool(create) and create.get("type") == BOARD_ROOM_TYPE
 
+    @property
+    def is_compartment(self) -> bool:
+        create = self.content("m.room.create")
+        return bool(create) and create.get("type") == COMPARTMENT_ROOM_TYPE
+
+    def compartment_of(self) -> tuple[str | None, str | None]:
+        """A compartment's case room ID and purpose (its nl.casusruimte.compartment.of state)."""
+        of = self.content(COMPARTMENT_OF) or {}
+        room_id, purpose = of.get("case_room_id"), of.get("purpose")
+        return (room_id if isinstance(room_id, str) else None, purpose if isinstance(purpose, str) else None)
+
     def kind(self, service: str) -> str | None:
         """"case", "board", "directory" (the service's only other room) or None (a room outside the product)."""
         if self.content("m.room.create") is None:
@@ -189,6 +213,8 @@ class Room:
             return "case"
         if self.is_board:
             return "board"
+        if self.is_compartment:
+            return "compartment"
         return "directory" if self.creator == service else None
 
     def region(self) -> str | None:
@@ -308,6 +334,26 @@ def retention_allowed(closed_at: int, retention_until: int, policy: Mapping[str,
 
 
 @dataclass(frozen=True)
+class CaseLink:
+    """What a compartment's rules need of its case room now: the access basis, the phase
+    and the case-room membership of the people involved."""
+
+    access: tuple[Mapping[str, Any], ...] = ()
+    phase: str | None = None
+    memberships: Mapping[str, str | None] = field(default_factory=dict)
+
+    @classmethod
+    def parse(cls, access: Any, case: Any, memberships: Mapping[str, str | None]) -> "CaseLink":
+        orgs = access.get("organisations") if isinstance(access, Mapping) else None
+        entries = tuple(o for o in orgs if isinstance(o, Mapping)) if isinstance(orgs, (list, tuple)) else ()
+        phase = case.get("phase") if isinstance(case, Mapping) else None
+        return cls(entries, phase if isinstance(phase, str) else None, dict(memberships))
+
+    def entry(self, org: str) -> Mapping[str, Any] | None:
+        return next((e for e in self.access if e.get("org") == org), None)
+
+
+@dataclass(frozen=True)
 class Context:
     """What a decision may need beyond the room: directory entries of the people
     involved, the organisation codes the directory knows, and the server's clock."""
@@ -317,6 +363,8 @@ class Context:
     now_ms: int = 0
     # The MDT of the region the decision is about (mdt_region()), or None when it has none.
     mdt: Mdt | None = None
+    # For an event in a compartment: its case room now (compartment_case()), None when unreadable.
+    case: CaseLink | None = None
 
 
 class Rules:
@@ -340,6 +388,8 @@ class Rules:
             return set()
         if kind == "board" and event.type == "m.room.encrypted":
             return {event.sender}
+        if kind == "compartment":
+            return set(self.compartment_case(event, room)[1]) if self.compartment_case(event, room) else set()
         holder, deputy = room.regie()
         coordinator_by_state = event.sender in (holder, deputy) and room.membership(event.sender) == "join"
         users: set[str] = set()
@@ -353,6 +403,78 @@ class Rules:
             users.add(event.sender)
         users.discard(self.service)
         return users
+
+    def compartment_case(self, event: Event, room: Room) -> tuple[str, tuple[str, ...]] | None:
+        """For an event in a compartment that its case decides (an invitation, a join, a post):
+        the case room to read now and whose membership there matters; else None."""
+        if not room.is_compartment:
+            return None
+        case_room_id, _ = room.compartment_of()
+        if case_room_id is None:
+            return None
+        if event.type == "m.room.member" and event.state_key and event.state_key != self.service:
+            if event.content.get("membership") in ("invite", "join"):
+                return case_room_id, (event.state_key,)
+            return None
+        if event.type == "m.room.encrypted" and event.sender != self.service:
+            return case_room_id, (event.sender,)
+        return None
+
+    def compartment_member_refusal(
+        self, user_id: str, purpose: str | None, link: CaseLink | None, directory: Directory, action: str, joined_only: bool = False
+    ) -> Rejection | None:
+        """memberRefusal of src/lib/case/compartments.ts: someone may be in a compartment while they are
+        in the case, active with a case role, and their organisation's basis covers its purpose."""
+        if link is None or purpose is None:
+            return forbidden(COMPARTMENT, f"the case of this compartment could not be read, so nobody can {action} it now")
+        membership = link.memberships.get(user_id)
+        if membership != "join" and (joined_only or membership != "invite"):
+            return forbidden(COMPARTMENT, f"{user_id} is not in the case, so cannot {action} one of its compartments")
+        refusal = self._check_person(user_id, directory, action, "a compartment")
+        if refusal:
+            return refusal
+        org = directory[user_id].org  # _check_person saw the entry
+        entry = link.entry(org)
+        if entry is None or purpose not in self.schemas.purposes_covered(entry):
+            return forbidden(
+                COMPARTMENT,
+                f"{user_id} works for {org}, whose basis in the case (nl.casusruimte.access) does not cover "
+                f"this compartment's purpose ({purpose}); record consent for {purpose} or a statutory ground first",
+            )
+        return None
+
+    def _check_compartment_membership(self, event: Event, room: Room, ctx: Context) -> Rejection | None:
+        """Only the service invites and removes; members join (re-checked now) and leave."""
+        target = event.state_key or ""
+        sender = event.sender
+        membership = event.content.get("membership")
+        _, purpose = room.compartment_of()
+        if membership == "knock":
+            return forbidden(JOIN_NOT_INVITED, "a compartment takes no knocks: a coordinator of the case asks the service to invite")
+        if target == self.service:
+            return None if sender == self.service else forbidden(SERVICE_ONLY, "the service's membership is its own")
+        if sender == self.service:
+            if membership != "invite":
+                return None  # removals (consent withdrawn, no longer in the case) always work
+            if ctx.case is not None and ctx.case.phase == "closed":
+                return forbidden(CLOSED, "a closed case takes no new members, in none of its compartments")
+            return self.compartment_member_refusal(target, purpose, ctx.case, ctx.directory, "be invited into")
+        if sender != target or membership not in ("join", "leave"):
+            return forbidden(
+                SERVICE_ONLY,
+                "in a compartment only the casusruimte service invites and removes (on a coordinator's request); "
+                "members only join and leave",
+            )
+        if membership == "leave":
+            return None
+        previous = room.membership(target)
+        if previous == "join":
+            return None  # a profile change (checked by _check_profile)
+        if previous != "invite":
+            return forbidden(JOIN_NOT_INVITED, "a compartment is joined on the service's invitation only")
+        if ctx.case is not None and ctx.case.phase == "closed":
+            return forbidden(CLOSED, "a closed case takes no new members, in none of its compartments")
+        return self.compartment_member_refusal(target, purpose, ctx.case, ctx.directory, "join")
 
     def needs_organisations(self, event: Event, room: Room) -> bool:
         return event.type == ACCESS and room.is_case_room
@@ -408,12 +530,16 @@ class Rules:
             return bad_json(f"{event.type}: the state key must be user: followed by a user ID")
         if allowed.state == "region" and event.state_key not in self.schemas.regions:
             return bad_json(f"{event.type}: the state key must be a region code such as DH")
+        if allowed.state == "compartment" and not re.match(self.schemas.compartment_pattern, event.state_key or ""):
+            return bad_json(f"{event.type}: the state key must be a compartment id (strafrecht, zorg or apart-<number>)")
         if allowed.sender == "service" and event.sender != self.service:
             return self._service_only(event, where)
         if event.type == "m.room.member":
             refusal = (
                 self._check_board_membership(event, room, ctx)
                 if kind == "board"
+                else self._check_compartment_membership(event, room, ctx)
+                if kind == "compartment"
                 else self._check_membership(event, room, ctx, kind)
             )
             if refusal:
@@ -422,13 +548,20 @@ class Rules:
             refusal = self._check_board_sender(event, room, ctx)
             if refusal:
                 return refusal
+        elif kind == "compartment" and event.type == "m.room.encrypted" and event.sender != self.service:
+            # Authority now: a member whose purpose was withdrawn posts nothing more, even before removal.
+            refusal = self.compartment_member_refusal(
+                event.sender, room.compartment_of()[1], ctx.case, ctx.directory, "post in", joined_only=True
+            )
+            if refusal:
+                return refusal
         elif event.type in (CASE, TRIAGE_STATUS, ACCESS):
             refusal = self._check_role(event, room, ctx)
             if refusal:
                 return refusal
         problem = self.schemas.problem(event.type, _plain(event.content), allowed.validator)
         if problem:
-            if kind in ("case", "board") and event.type in ROOM_RULES:
+            if kind in ("case", "board", "compartment") and event.type in ROOM_RULES:
                 rule, message = ROOM_RULES[event.type]
                 return forbidden(rule, message)
             return bad_json(f"{event.type}: {problem}")
@@ -442,6 +575,9 @@ class Rules:
             return self._check_regie(event, room, ctx)
         if event.type == MDT_EVENT and event.content and event.content.get("region") != event.state_key:
             return bad_json(f"{MDT_EVENT}: region must be the state key")
+        if event.type == COMPARTMENT_OF and kind == "compartment" and room.content(COMPARTMENT_OF) is not None:
+            if dict(_plain(event.content)) != dict(_plain(room.content(COMPARTMENT_OF))):
+                return forbidden(IMMUTABLE, f"{COMPARTMENT_OF}: a compartment's case and purpose never change")
         if event.type == BOARD_STATE and kind == "board":
             old = (room.content(BOARD_STATE) or {}).get("region")
             if old is not None and event.content.get("region") != old:
@@ -465,6 +601,8 @@ class Rules:
                 if where == WHERE["case"]
                 else "an MDT board holds only encrypted records; the service sets it up"
                 if where == WHERE["board"]
+                else "a compartment holds only encrypted records; the service sets it up"
+                if where == WHERE["compartment"]
                 else "the directory is written by the casusruimte service"
             ),
         )
@@ -488,7 +626,15 @@ class Rules:
                 return forbidden(ROLE, "only the casusruimte service creates case rooms; open a case through the app")
             return forbidden(ROOM_CREATION, "rooms are created by the casusruimte service only; open a case through the app")
         room_type = event.content.get("type")
-        kind = "case" if room_type == CASE_ROOM_TYPE else "board" if room_type == BOARD_ROOM_TYPE else "directory"
+        kind = (
+            "case"
+            if room_type == CASE_ROOM_TYPE
+            else "board"
+            if room_type == BOARD_ROOM_TYPE
+            else "compartment"
+            if room_type == COMPARTMENT_ROOM_TYPE
+            else "directory"
+        )
         allowed = self.schemas.allowed(kind, "m.room.create")
         problem = self.schemas.problem("m.room.create", _plain(event.content), allowed.validator if allowed else None)
         return bad_json(f"m.room.create: {problem}") if problem else None

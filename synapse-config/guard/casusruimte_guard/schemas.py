@@ -29,7 +29,12 @@ REGIE = "nl.casusruimte.regie"
 ACCESS = "nl.casusruimte.access"
 STATE_TYPES = (CASE, TRIAGE_STATUS, REGIE, ACCESS)
 
-ROOM_KINDS = ("case", "board", "directory")
+ROOM_KINDS = ("case", "board", "directory", "compartment")
+# src/lib/case/compartments.ts STATUTORY_PURPOSES and LEGACY_PURPOSES; policy.json (generated) carries them.
+DEFAULT_STATUTORY_PURPOSES: dict[str, tuple[str, ...]] = {}
+DEFAULT_LEGACY_PURPOSES = ("coordination",)
+# src/lib/case/compartments.ts COMPARTMENT_ID_PATTERN; allow-list.json state_keys.compartment carries it.
+DEFAULT_COMPARTMENT_PATTERN = "^(strafrecht|zorg|apart-[1-9][0-9]{0,2})$"
 # src/lib/case/policy.ts DEFAULT_RETENTION; policy.json (generated) overrides it.
 DEFAULT_RETENTION = {"default_months": 12, "min_months": 1, "max_months": 60}
 # src/lib/case/policy.ts DEFAULT_REGIE_ORGANISATIONS; policy.json (generated) names the deployment's.
@@ -77,6 +82,11 @@ class Schemas:
     regie_organisations: frozenset[str] = DEFAULT_REGIE_ORGANISATIONS
     # The region codes a "region" state key may be (allow-list.json state_keys.region).
     regions: frozenset[str] = frozenset()
+    # Purposes bind (issue 13): the purposes each statutory ground covers, and what an access
+    # entry without purposes covers (policy.json); the pattern of a compartment id.
+    statutory_purposes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    legacy_purposes: tuple[str, ...] = DEFAULT_LEGACY_PURPOSES
+    compartment_pattern: str = DEFAULT_COMPARTMENT_PATTERN
 
     @classmethod
     def load(cls, directory: str | Path, types: Iterable[str] = STATE_TYPES) -> "Schemas":
@@ -93,6 +103,9 @@ class Schemas:
             validators[event_type] = Draft202012Validator(schema)
         allow_list: dict[str, dict[str, Allowed]] = {}
         regions: frozenset[str] = frozenset()
+        compartment_pattern = DEFAULT_COMPARTMENT_PATTERN
+        statutory_purposes: dict[str, tuple[str, ...]] = dict(DEFAULT_STATUTORY_PURPOSES)
+        legacy_purposes = DEFAULT_LEGACY_PURPOSES
         index_path = directory / "allow-list.json"
         if not index_path.is_file():
             missing.append(str(index_path))
@@ -105,6 +118,9 @@ class Schemas:
                     Draft202012Validator.check_schema(schema)
                     allow_list[kind][event_type] = Allowed(entry["state"], entry["sender"], Draft202012Validator(schema))
             regions = frozenset(r for r in (index.get("state_keys") or {}).get("region") or [] if isinstance(r, str))
+            pattern = (index.get("state_keys") or {}).get("compartment")
+            if isinstance(pattern, str) and pattern:
+                compartment_pattern = pattern
         retention = dict(DEFAULT_RETENTION)
         regie_organisations = DEFAULT_REGIE_ORGANISATIONS
         policy_path = directory / "policy.json"
@@ -121,6 +137,14 @@ class Schemas:
             if not isinstance(orgs, list) or not orgs or not all(isinstance(o, str) for o in orgs):
                 raise SchemaFilesMissing(f"casusruimte guard: {policy_path} lacks regie_organisations")
             regie_organisations = frozenset(orgs)
+            grounds = policy.get("statutory_purposes")
+            if isinstance(grounds, dict):
+                statutory_purposes = {
+                    g: tuple(p for p in ps if isinstance(p, str)) for g, ps in grounds.items() if isinstance(ps, list)
+                }
+            legacy = policy.get("legacy_purposes")
+            if isinstance(legacy, list):
+                legacy_purposes = tuple(p for p in legacy if isinstance(p, str))
         if missing:
             raise SchemaFilesMissing(
                 "casusruimte guard: missing JSON Schema file(s) "
@@ -128,7 +152,27 @@ class Schemas:
                 + ". They are generated from the zod schemas: run `npm run schemas` "
                 "(the project's start and test commands do this)."
             )
-        return cls(validators, allow_list, retention, regie_organisations, regions)
+        return cls(
+            validators,
+            allow_list,
+            retention,
+            regie_organisations,
+            regions,
+            statutory_purposes,
+            legacy_purposes,
+            compartment_pattern,
+        )
+
+    def purposes_covered(self, entry: Mapping[str, Any]) -> set[str]:
+        """purposesCovered of src/lib/case/compartments.ts: what one access entry covers now."""
+        listed = entry.get("purposes")
+        listed = [p for p in listed if isinstance(p, str)] if isinstance(listed, (list, tuple)) else None
+        if entry.get("basis") == "statutory":
+            ground = set(self.statutory_purposes.get(str(entry.get("ground")), ()))
+            return ground & set(listed) if listed is not None else ground
+        if entry.get("basis") == "consent":
+            return set(listed) if listed is not None else set(self.legacy_purposes)
+        return set()
 
     def allowed(self, kind: str, event_type: str) -> Allowed | None:
         return (self.allow_list.get(kind) or {}).get(event_type)

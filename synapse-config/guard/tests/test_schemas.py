@@ -72,7 +72,7 @@ def test_several_problems_are_listed_together(schemas):
         ({"org": "vt", "since": "2026-11-20T10:00:00Z", "basis": "consent"}, "organisations[0].org: an organisation code is 2 to 16 capitals"),
         ({"org": "VT", "since": "2026-11-20T10:00:00Z", "basis": SECRET}, 'organisations[0].basis: must be one of "consent", "statutory"'),
         ({"org": "VT", "since": "2026-11-20T10:00:00Z", "basis": "statutory", "ground": "because"}, "organisations[0].ground: must be one of wmo2015-vt"),
-        ({"org": "VT", "since": "2026-11-20T10:00:00Z", "basis": "consent", "victim": SECRET}, "organisations[0]: has a field that is not allowed here (allowed: org, since, basis)"),
+        ({"org": "VT", "since": "2026-11-20T10:00:00Z", "basis": "consent", "victim": SECRET}, "organisations[0]: has a field that is not allowed here (allowed: org, since, basis, purposes)"),
     ],
 )
 def test_access_entries_are_explained_per_basis(schemas, entry, expected):

@@ -25,6 +25,7 @@ import type { RetentionPolicy } from '../../case/policy.ts';
 import type { PrivacyActionReason, RemoveReason } from '../../case/reasons.ts';
 import { currentMembers } from '../../case/room-state.ts';
 import { CASE_ROOM_TYPE } from '../../case/room-state.ts';
+import { compartmentsOf } from '../../case/compartments.ts';
 
 export const RETENTION_JOB_ACTOR = 'system:retention-job';
 
@@ -107,6 +108,10 @@ export async function deleteCase(service: ServiceClient, audit: AuditLog, req: D
 			}
 		}
 		if (req.members.length) await new Promise((r) => setTimeout(r, CLIENT_GRACE_MS));
+		// The case's compartments (issue 13) go with it, first: the case room still points to them if this fails.
+		for (const pointer of compartmentsOf((await roomState(service, req.roomId)) ?? []).values()) {
+			if (await roomExists(service, pointer.room_id)) await purgeRoom(service, pointer.room_id);
+		}
 		await purgeRoom(service, req.roomId);
 		if (await roomExists(service, req.roomId)) throw new Error('the homeserver still knows the room after the purge');
 	} catch (err) {

@@ -38,6 +38,7 @@ import {
 	figureCase,
 	isDeletable,
 	membershipHistory,
+	compartmentReview,
 	parseCaseRoom,
 	referenceOf,
 	retentionDatesProblem,
@@ -237,6 +238,18 @@ export class PrivacyService {
 			guardRejections(this.service, roomId)
 		]);
 		const { summary, members } = summarise(c, ctx);
+		const compartments = await Promise.all(
+			[...c.compartments].map(async ([id, pointer]) =>
+				compartmentReview(
+					id,
+					pointer,
+					(await roomState(this.service, pointer.room_id).catch(() => null)) as RawEvent[] | null,
+					c.access,
+					(u) => directory.users.get(u)?.org ?? null,
+					this.service.userId
+				)
+			)
+		);
 		const response = CaseDetailResponse.parse({
 			case: summary,
 			acute: c.caseState?.acute ?? null,
@@ -260,7 +273,8 @@ export class PrivacyService {
 			case_history: caseHistory(history as RawEvent[]),
 			retention: { ...this.settings.retention, ...retentionWindowOf(c, this.settings.retention) },
 			guard_rejections: rejections,
-			inactive_days: this.settings.inactiveDays
+			inactive_days: this.settings.inactiveDays,
+			compartments
 		});
 		await this.record(userId, 'view-case', { room_id: roomId, reference: summary.reference, outcome: 'shown' });
 		return response;

@@ -1,0 +1,142 @@
+/**
+ * Compartments of a case (issue 13), as the service account: a coordinator asks,
+ * the service opens the compartment's room (only the service creates rooms) and
+ * writes the pointer into the case room, and invites whom the coordinator names,
+ * with the coordinator's history grant. The rules are the domain's
+ * (src/lib/case/compartments.ts), run on the case room's plaintext state now; the
+ * homeserver's guard checks the same against the same state again, and removes a
+ * member as soon as the case's access basis no longer covers the compartment's
+ * purpose (synapse-config/guard/casusruimte_guard/module.py on_new_event).
+ */
+import type { CaseService } from './cases.ts';
+import { invalidInput, noSuchCase } from './errors.ts';
+import { purgeRoom } from './privacy/homeserver.ts';
+import { refusal } from '../refusal.ts';
+import { activeEntry } from '../directory/directory.ts';
+import {
+	COMPARTMENT_GRANT,
+	COMPARTMENT_POINTER,
+	CompartmentInviteInput,
+	CompartmentOf,
+	CompartmentPointer,
+	OpenCompartmentInput,
+	compartmentInviteRefusal,
+	grantFor,
+	grantKey,
+	nextCompartmentId,
+	openCompartmentRefusal,
+	purposeOf,
+	type CompartmentGrant
+} from '../case/compartments.ts';
+import { compartmentCaseOf } from '../case/room-state.ts';
+import { compartmentRoomCreateRequest } from '../matrix/room-template.ts';
+
+const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+export interface OpenedCompartment extends CompartmentPointer {
+	id: string;
+}
+
+export class CompartmentService {
+	private opening: Promise<unknown> = Promise.resolve();
+
+	constructor(readonly cases: CaseService) {}
+
+	private get service() {
+		return this.cases.service;
+	}
+
+	/** POST /api/cases/<room>/compartments {kind, purpose?}: a coordinator opens a compartment. */
+	async open(token: string | null | undefined, caseRoomId: string, body: unknown): Promise<OpenedCompartment> {
+		const requester = await this.cases.authenticate(token);
+		const parsed = OpenCompartmentInput.safeParse(body);
+		if (!parsed.success) throw invalidInput(parsed.error);
+		// One at a time per process, so two requests do not both take `apart-1`.
+		const run = this.opening.then(() => this.openNow(requester, caseRoomId, parsed.data));
+		this.opening = run.catch(() => undefined);
+		return run;
+	}
+
+	private async openNow(
+		requester: string,
+		caseRoomId: string,
+		input: OpenCompartmentInput
+	): Promise<OpenedCompartment> {
+		const [room, directory] = await Promise.all([this.cases.snapshot(caseRoomId), this.cases.directory()]);
+		if (!room.isCaseRoom || !room.case) throw noSuchCase();
+		const c = compartmentCaseOf(room);
+		const refused = openCompartmentRefusal(c, requester, directory, input);
+		if (refused) throw refused;
+		const id = nextCompartmentId(input.kind, c.compartments.keys());
+		const purpose = purposeOf(input)!;
+		const of = CompartmentOf.parse({ v: 1, case_room_id: caseRoomId, id, kind: input.kind, purpose });
+		const roomId = (await this.service.createRoom(compartmentRoomCreateRequest(of))).room_id;
+		const pointer = CompartmentPointer.parse({ v: 1, room_id: roomId, kind: input.kind, purpose });
+		try {
+			await this.service.sendState(caseRoomId, COMPARTMENT_POINTER, id, pointer);
+		} catch (err) {
+			// All or nothing: a compartment its case does not point to is removed again.
+			await purgeRoom(this.service, roomId).catch((e) => console.error('compartment cleanup', roomId, e));
+			throw err;
+		}
+		await this.cases.audit
+			?.append({
+				actor: requester,
+				action: 'compartment-opened',
+				room_id: caseRoomId,
+				reference: room.case.reference,
+				outcome: `${id}: ${purpose}`
+			})
+			.catch((e) => console.error('audit log', e));
+		return { id, ...pointer };
+	}
+
+	/**
+	 * POST /api/cases/<room>/compartments/<id>/invite {user_id, history?}: a coordinator
+	 * has someone of the case invited into a compartment. The grant (history `all` or
+	 * `none`, default by purpose) is written with the invitation; the members' clients
+	 * share the earlier keys only when it says `all`.
+	 */
+	async invite(
+		token: string | null | undefined,
+		caseRoomId: string,
+		id: string,
+		body: unknown
+	): Promise<{ room_id: string; grant: CompartmentGrant }> {
+		const requester = await this.cases.authenticate(token);
+		const parsed = CompartmentInviteInput.safeParse(body);
+		if (!parsed.success) throw invalidInput(parsed.error);
+		const input = parsed.data;
+		const [room, directory] = await Promise.all([this.cases.snapshot(caseRoomId), this.cases.directory()]);
+		if (!room.isCaseRoom || !room.case) throw noSuchCase();
+		const c = compartmentCaseOf(room);
+		const refused = compartmentInviteRefusal(c, requester, directory, id, input.user_id);
+		if (refused) throw refused;
+		const pointer = c.compartments.get(id)!;
+		const current = (
+			await this.service.getStateEvent<{ membership?: string }>(pointer.room_id, 'm.room.member', input.user_id)
+		)?.membership;
+		if (current === 'join' || current === 'invite')
+			throw refusal(
+				'conflict',
+				'Deze persoon zit al in dit compartiment.',
+				'This person is already in this compartment.'
+			);
+		const org = activeEntry(directory, input.user_id)!.org;
+		const grant = grantFor(pointer.purpose, org, requester, iso(Date.now()), input.history);
+		// The grant first: whoever sees the invitation can read what the inviter decided.
+		await this.service.sendState(pointer.room_id, COMPARTMENT_GRANT, grantKey(input.user_id), grant);
+		await this.service.invite(pointer.room_id, input.user_id, 'compartment');
+		await this.cases.audit
+			?.append({
+				actor: requester,
+				action: 'compartment-invite',
+				room_id: caseRoomId,
+				reference: room.case.reference,
+				target: input.user_id,
+				outcome: `${id}: history ${grant.history}`
+			})
+			.catch((e) => console.error('audit log', e));
+		return { room_id: pointer.room_id, grant };
+	}
+}
