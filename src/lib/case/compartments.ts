@@ -173,7 +173,10 @@ export const RECORD_LOCATION: Record<(typeof RECORD)[keyof typeof RECORD], Locat
 	[RECORD.closure]: 'shared',
 	[RECORD.membershipNote]: 'shared',
 	[RECORD.signal]: 'shared',
-	[RECORD.reopen]: 'shared'
+	[RECORD.reopen]: 'shared',
+	// Police and care steps (informatief gesprek, aangifte, FMO, acute care) are the facts the acute
+	// clock of the shared case view ticks off: the regiehouder must see that they happened, not how.
+	[RECORD.step]: 'shared'
 };
 
 /** The default place of what is written for one triage domain. */
