@@ -8,13 +8,16 @@
  * rooms on the server → cold/warm start and heap in Chromium → the initial
  * /sync alone over raw HTTP → bundle sizes →
  * server load → (stop; drop the database) → the same load against the worker
- * deployment (PostgreSQL + Redis) → results.
+ * deployment (PostgreSQL + Redis) → the privacy overview at 100 and at
+ * BENCH_PRIVACY_ROOMS case rooms on a homeserver of its own → results, with the
+ * issue-15 targets (bench/lib/targets.ts) each run measured.
  *
  * Knobs (environment): BENCH_ROOMS (500; 2000 for the large run), BENCH_SENDS
  * (200), BENCH_CREATE (20), BENCH_COLD_RUNS (3), BENCH_WARM_RUNS (3),
  * BENCH_LOAD_MEMBERS (20), BENCH_LOAD_ROOMS (20), BENCH_LOAD_PER_ROOM (5),
- * BENCH_LOAD_SECONDS (30), BENCH_SKIP (comma list of: latency, creation,
- * browser, bundle, load, workers).
+ * BENCH_LOAD_SECONDS (30), BENCH_PRIVACY_ROOMS (10000; fewer for a quick run),
+ * BENCH_PRIVACY_CONCURRENCY (8), BENCH_SKIP (comma list of: latency, creation,
+ * browser, bundle, load, workers, privacy).
  */
 import './lib/quiet.ts'; // first: matrix-js-sdk logs every request otherwise
 import { writeFileSync } from 'node:fs';
@@ -40,6 +43,8 @@ import { measureBundle } from './bundle.ts';
 import { measureInitialSync } from './initial-sync.ts';
 import { runLoad, setUpLoad } from './load.ts';
 import { ratio } from './lib/stats.ts';
+import { measurePrivacyOverview } from './privacy.ts';
+import { atMost, targetLines, Targets, type Target } from './lib/targets.ts';
 
 const int = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const knobs = {
@@ -51,8 +56,13 @@ const knobs = {
 	loadMembers: int('BENCH_LOAD_MEMBERS', 20),
 	loadRooms: int('BENCH_LOAD_ROOMS', 20),
 	loadPerRoom: int('BENCH_LOAD_PER_ROOM', 5),
-	loadSeconds: int('BENCH_LOAD_SECONDS', 30)
+	loadSeconds: int('BENCH_LOAD_SECONDS', 30),
+	privacyRooms: int('BENCH_PRIVACY_ROOMS', 10_000),
+	privacyConcurrency: int('BENCH_PRIVACY_CONCURRENCY', 8)
 };
+/** The smaller homeserver of the privacy figure ("with 100"). */
+const PRIVACY_BASE = 100;
+const targets = new Targets();
 const skip = new Set(
 	(process.env.BENCH_SKIP ?? '')
 		.split(',')
@@ -90,9 +100,9 @@ async function main() {
 		throw new Error(
 			'The benchmarks need PostgreSQL at 127.0.0.1:5432 (user postgres, trust auth); see tests/support/postgres.ts.'
 		);
-	if (!skip.has('browser') || !skip.has('bundle')) {
+	if (!skip.has('browser') || !skip.has('bundle') || !skip.has('privacy')) {
 		log('building the web app (when sources changed)…');
-		ensureBuilt(log);
+		await ensureBuilt(log);
 	}
 
 	// --- one homeserver on PostgreSQL for everything but the worker run -------------
@@ -164,7 +174,12 @@ async function main() {
 		results.initialSync = await measureInitialSync(world, benchUser);
 	}
 
-	if (!skip.has('bundle')) results.bundle = measureBundle();
+	if (!skip.has('bundle')) {
+		const bundle = measureBundle();
+		results.bundle = bundle;
+		const login = bundle.routes.find((r) => r.route === '/login');
+		if (login) targets.add(atMost('sign-in page JavaScript, gzip (KB)', login.initialGzipKB, 60, ' KB'));
+	}
 
 	if (!skip.has('load')) {
 		log(
@@ -203,6 +218,24 @@ async function main() {
 		results.loadWorkers = await runLoad(wWorld.homeserverUrl, setup, knobs.loadSeconds);
 		await cleanup();
 	}
+
+	// --- the privacy officer's overview at scale, on a homeserver of its own -------------
+	if (!skip.has('privacy')) {
+		const large = Math.max(knobs.privacyRooms, PRIVACY_BASE + 1);
+		log(`privacy overview: ${PRIVACY_BASE} vs ${large} case rooms (own homeserver, PostgreSQL)…`);
+		const privacy = await measurePrivacyOverview({
+			small: PRIVACY_BASE,
+			large,
+			warmRuns: 5,
+			concurrency: knobs.privacyConcurrency,
+			log
+		});
+		results.privacy = privacy;
+		targets.add(
+			atMost(`privacy overview with ${large.toLocaleString('en')} case rooms vs with ${PRIVACY_BASE}`, privacy.ratio, 2)
+		);
+	}
+	results.targets = targets.rows satisfies Target[];
 	results.seconds = Math.round((Date.now() - started) / 1000);
 	const file = path.join(ROOT, 'bench', 'results.json');
 	writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
@@ -322,8 +355,20 @@ function printTable(r: Record<string, Loose>): void {
 			`throughput ×${ratio(r.loadWorkers.eventsPerSecond, r.load.eventsPerSecond)}, p95 ×${ratio(r.loadWorkers.send.p95, r.load.send.p95)}`,
 			''
 		]);
+	if (r.privacy) {
+		const p = r.privacy;
+		for (const at of [p.small, p.large])
+			rows.push([
+				`privacy overview, ${at.rooms} case rooms (GET /api/privacy/cases)`,
+				`p50 ${ms(at.warm.p50)}`,
+				`n=${at.warm.n}, first ${ms(at.firstMs)}, ${at.responseKB} KB; full scan (before the index) ${ms(at.fullScanMs)}`
+			]);
+		rows.push(['privacy overview, large / small', `×${p.ratio}`, `full scan ×${p.fullScanRatio}`]);
+	}
 	const w = [Math.max(...rows.map((x) => x[0].length)), Math.max(...rows.map((x) => x[1].length))];
 	console.log('\n' + rows.map(([a, b, c]) => `${a.padEnd(w[0]!)}  ${b.padEnd(w[1]!)}  ${c}`).join('\n'));
+	const lines = targetLines(r.targets ?? []);
+	if (lines.length) console.log('\nTargets (issue 15):\n' + lines.join('\n'));
 }
 
 main()
