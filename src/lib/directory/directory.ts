@@ -13,9 +13,9 @@ import {
 	type Role
 } from './schema.ts';
 import { buildMdts, MDT_EVENT, type Mdts } from './mdt.ts';
-import { DEFAULT_ORGANISATIONS, emptyDirectory, organisationName } from './lookup.ts';
+import { DEFAULT_ORGANISATIONS, emptyDirectory } from './lookup.ts';
 
-export { emptyDirectory, organisationName };
+export { emptyDirectory };
 
 export interface DirectoryStateEvent {
 	type: string;

@@ -44,4 +44,4 @@ export function buildMdts(events: Iterable<{ type: string; state_key?: string; c
 }
 
 // The seat lookups are zod-free (lookup.ts) so that the app's frame can use them without the schemas.
-export { isMdtChair, isMdtMember, boardMembers, mdtRegionsOf } from './lookup.ts';
+export { isMdtChair, isMdtMember, boardMembers } from './lookup.ts';

@@ -42,7 +42,6 @@ import {
 	referenceOf,
 	retentionDatesProblem,
 	retentionWindowOf,
-	strayRoom,
 	summarise,
 	type ParsedCase,
 	type RawEvent,
@@ -106,7 +105,7 @@ export function parsePeriod(params: URLSearchParams, now = Date.now()): Period {
 	return { from, to };
 }
 
-export async function inBatches<T, R>(items: readonly T[], size: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+async function inBatches<T, R>(items: readonly T[], size: number, fn: (item: T) => Promise<R>): Promise<R[]> {
 	const out: R[] = [];
 	for (let i = 0; i < items.length; i += size) out.push(...(await Promise.all(items.slice(i, i + size).map(fn))));
 	return out;
