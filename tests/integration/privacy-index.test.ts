@@ -119,7 +119,7 @@ describe('the privacy index', () => {
 		expect(found.due.map((c) => c.room_id)).toContain(due.roomId);
 		expect(restarted.stats).toMatchObject({ stateReads: 0 });
 
-		// Without the file it starts over with a full (initial) sync and finds the same.
+		// Without the file it builds anew (the token, then every room through the Admin API) and finds the same.
 		const fresh = new RoomIndex(privacy.service, { file: null, sweepMinutes: 0 });
 		expect((await dueCases(fresh, settings.retention)).due.map((c) => c.room_id)).toContain(due.roomId);
 	});

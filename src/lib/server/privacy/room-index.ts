@@ -44,8 +44,12 @@ export const INDEX_TYPES = [
 ] as const;
 
 const FILE_VERSION = 1;
-/** State events per room in one sync's timeline; more make the sync "limited" and come as a state delta. */
-const TIMELINE_LIMIT = 50;
+/**
+ * No timeline: every state change since the last sync comes as the room's state delta (the timeline
+ * is "limited"), and Synapse does not page back through a room's encrypted messages looking for
+ * state events to fill a timeline.
+ */
+const TIMELINE_LIMIT = 0;
 
 export interface IndexedRoom {
 	/** Followed through the service account's sync (it is joined); otherwise read by the sweep. */
@@ -161,7 +165,15 @@ export class RoomIndex {
 	 * app server) would get a minutes-old answer. A filter field of this instance's own, which Synapse
 	 * ignores, keeps the requests of two processes apart.
 	 */
-	private readonly filter = JSON.stringify({ ...SYNC_FILTER, 'nl.casusruimte.index': randomUUID() });
+	private readonly instance = randomUUID();
+	private readonly filter = JSON.stringify({ ...SYNC_FILTER, 'nl.casusruimte.index': this.instance });
+	/** Only the token: no room, no presence, no account data. */
+	private readonly emptyFilter = JSON.stringify({
+		presence: { types: [] },
+		account_data: { types: [] },
+		room: { rooms: [] },
+		'nl.casusruimte.index': this.instance
+	});
 	private running: Promise<void> | null = null;
 	private queued: Promise<void> | null = null;
 	private dirty = false;
@@ -274,10 +286,27 @@ export class RoomIndex {
 
 	private async catchUp(): Promise<void> {
 		if (!this.loaded) this.load();
-		await this.sync();
+		if (this.since) await this.sync();
+		else await this.build();
 		const sweepMs = (this.opts.sweepMinutes ?? 10) * 60_000;
 		const due = sweepMs > 0 && Date.now() - this.lastSweep > sweepMs;
 		if (due || (await this.roomCount()) !== this.rooms.size) await this.sweep();
+	}
+
+	/**
+	 * The first build (no saved index): the current sync token first, then every room's state through the
+	 * Admin API, 8 at a time, which Synapse serves far faster than an initial sync of thousands of rooms
+	 * (and within an HTTP timeout). Whatever changes meanwhile comes again with the next sync, on top.
+	 */
+	private async build(): Promise<void> {
+		const token = await this.service.http.get<SyncResponse>('/_matrix/client/v3/sync', {
+			filter: this.emptyFilter,
+			timeout: 0
+		});
+		this.rooms.clear();
+		await this.sweep(true);
+		this.since = token.next_batch;
+		this.markDirty();
 	}
 
 	private async sync(): Promise<void> {
@@ -322,7 +351,7 @@ export class RoomIndex {
 		return res.total_rooms;
 	}
 
-	private async sweep(): Promise<void> {
+	private async sweep(initial = false): Promise<void> {
 		const started = Date.now();
 		this.stats.sweeps++;
 		const listed = new Set<string>();
@@ -341,7 +370,7 @@ export class RoomIndex {
 			// the listing pages by offset and a room created meanwhile can push one past a page boundary.
 			if (!room.followed || !(await roomState(this.service, roomId))) this.rooms.delete(roomId);
 		}
-		const unfollowed = [...listed].filter((id) => !this.rooms.get(id)?.followed);
+		const unfollowed = initial ? [...listed] : [...listed].filter((id) => !this.rooms.get(id)?.followed);
 		for (let i = 0; i < unfollowed.length; i += 8) {
 			await Promise.all(
 				unfollowed.slice(i, i + 8).map(async (roomId) => {
@@ -349,7 +378,12 @@ export class RoomIndex {
 					this.stats.stateReads++;
 					if (!state) return void this.rooms.delete(roomId);
 					if (this.rooms.get(roomId)?.followed) return; // the sync got there first
-					this.rooms.set(roomId, { followed: false, state: applyState([], state as RawEvent[]) });
+					const reduced = applyState([], state as RawEvent[]);
+					// On the first build, the rooms the service is in are followed from then on.
+					const joined = reduced.some(
+						(e) => e.type === 'm.room.member' && e.state_key === this.service.userId && e.content.membership === 'join'
+					);
+					this.rooms.set(roomId, { followed: initial && joined, state: reduced });
 				})
 			);
 		}
