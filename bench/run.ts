@@ -16,8 +16,9 @@
  * (200), BENCH_CREATE (20), BENCH_COLD_RUNS (3), BENCH_WARM_RUNS (3),
  * BENCH_LOAD_MEMBERS (20), BENCH_LOAD_ROOMS (20), BENCH_LOAD_PER_ROOM (5),
  * BENCH_LOAD_SECONDS (30), BENCH_PRIVACY_ROOMS (10000; fewer for a quick run),
- * BENCH_PRIVACY_CONCURRENCY (8), BENCH_SKIP (comma list of: latency, creation,
- * browser, bundle, load, workers, privacy).
+ * BENCH_PRIVACY_CONCURRENCY (8), BENCH_GUARD_MEMBERS (200), BENCH_GUARD_SECONDS
+ * (30), BENCH_SKIP (comma list of: latency, creation, browser, bundle, load,
+ * workers, privacy, guard).
  */
 import './lib/quiet.ts'; // first: matrix-js-sdk logs every request otherwise
 import { writeFileSync } from 'node:fs';
@@ -44,6 +45,7 @@ import { measureInitialSync } from './initial-sync.ts';
 import { runLoad, setUpLoad } from './load.ts';
 import { ratio } from './lib/stats.ts';
 import { measurePrivacyOverview } from './privacy.ts';
+import { measureGuardCost } from './guard-cost.ts';
 import { atMost, targetLines, Targets, type Target } from './lib/targets.ts';
 
 const int = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
@@ -58,7 +60,9 @@ const knobs = {
 	loadPerRoom: int('BENCH_LOAD_PER_ROOM', 5),
 	loadSeconds: int('BENCH_LOAD_SECONDS', 30),
 	privacyRooms: int('BENCH_PRIVACY_ROOMS', 10_000),
-	privacyConcurrency: int('BENCH_PRIVACY_CONCURRENCY', 8)
+	privacyConcurrency: int('BENCH_PRIVACY_CONCURRENCY', 8),
+	guardMembers: int('BENCH_GUARD_MEMBERS', 200),
+	guardSeconds: int('BENCH_GUARD_SECONDS', 30)
 };
 /** The smaller homeserver of the privacy figure ("with 100"). */
 const PRIVACY_BASE = 100;
@@ -235,6 +239,21 @@ async function main() {
 			atMost(`privacy overview with ${large.toLocaleString('en')} case rooms vs with ${PRIVACY_BASE}`, privacy.ratio, 2)
 		);
 	}
+
+	// --- what the guard costs: the same load with and without it, fresh homeservers -------
+	if (!skip.has('guard')) {
+		const members = knobs.guardMembers;
+		// Five members a room, as in a case: a room per five members.
+		const guard = await measureGuardCost({
+			members,
+			rooms: Math.max(1, Math.ceil(members / 5)),
+			perRoom: 5,
+			seconds: knobs.guardSeconds,
+			log
+		});
+		results.guardCost = guard;
+		targets.add(atMost(`send p95 with the guard vs without it, ${members} members`, guard.p95Ratio, 1.2));
+	}
 	results.targets = targets.rows satisfies Target[];
 	results.seconds = Math.round((Date.now() - started) / 1000);
 	const file = path.join(ROOT, 'bench', 'results.json');
@@ -367,6 +386,19 @@ function printTable(r: Record<string, Loose>): void {
 	}
 	const w = [Math.max(...rows.map((x) => x[0].length)), Math.max(...rows.map((x) => x[1].length))];
 	console.log('\n' + rows.map(([a, b, c]) => `${a.padEnd(w[0]!)}  ${b.padEnd(w[1]!)}  ${c}`).join('\n'));
+	if (r.guardCost) {
+		const g = r.guardCost;
+		for (const [label, l] of [
+			['with the guard', g.withGuard],
+			['without the guard', g.withoutGuard]
+		] as const)
+			rows.push([
+				`guard cost, ${label}: ${l.members} members × ${l.rooms} rooms`,
+				`${l.eventsPerSecond} events/s, p95 ${ms(l.send.p95)}`,
+				`p50 ${ms(l.send.p50)}, errors ${l.errors}, ${l.seconds} s`
+			]);
+		rows.push(['guard / no guard', `p95 ×${g.p95Ratio}`, `p50 ×${g.p50Ratio}, throughput ×${g.throughputRatio}`]);
+	}
 	const lines = targetLines(r.targets ?? []);
 	if (lines.length) console.log('\nTargets (issue 15):\n' + lines.join('\n'));
 }
