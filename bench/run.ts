@@ -230,7 +230,7 @@ async function main() {
 		const privacy = await measurePrivacyOverview({
 			small: PRIVACY_BASE,
 			large,
-			warmRuns: 5,
+			warmRuns: 9,
 			concurrency: knobs.privacyConcurrency,
 			log
 		});

@@ -154,6 +154,7 @@ function applyState(state: readonly RawEvent[], events: readonly (SyncEvent | Ra
 
 export class RoomIndex {
 	private rooms = new Map<string, IndexedRoom>();
+	private readonly parsed = new WeakMap<IndexedRoom, { parsed: ParsedCase } | { stray: StrayRoom | null }>();
 	private since: string | null = null;
 	private loaded = false;
 	private lastSweep = 0;
@@ -210,17 +211,27 @@ export class RoomIndex {
 		const cases: ParsedCase[] = [];
 		const stray: StrayRoom[] = [];
 		for (const [roomId, room] of this.rooms) {
-			// The one test (case/room-state.ts): the create event of the room's own state.
-			const parsed = parseCaseRoom(roomId, room.state);
-			if (parsed.isCaseRoom) {
-				cases.push(parsed);
-				continue;
-			}
-			const found = strayRoom(roomId, room.state, this.service.userId);
-			if (found) stray.push(found);
+			const found = this.parse(roomId, room);
+			if ('parsed' in found) cases.push(found.parsed);
+			else if (found.stray) stray.push(found.stray);
 		}
 		cases.sort((a, b) => (referenceOf(a) ?? '~').localeCompare(referenceOf(b) ?? '~'));
 		return { cases, stray };
+	}
+
+	/**
+	 * A room read through the one reader, once per version of its entry: every change stores a new
+	 * entry object, so the cache (keyed by the object) never serves an old reading.
+	 */
+	private parse(roomId: string, room: IndexedRoom): { parsed: ParsedCase } | { stray: StrayRoom | null } {
+		let found = this.parsed.get(room);
+		if (!found) {
+			// The one test (case/room-state.ts): the create event of the room's own state.
+			const parsed = parseCaseRoom(roomId, room.state);
+			found = parsed.isCaseRoom ? { parsed } : { stray: strayRoom(roomId, room.state, this.service.userId) };
+			this.parsed.set(room, found);
+		}
+		return found;
 	}
 
 	/** The room's entry, for tests. */
