@@ -8,6 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { caseRoomCreateRequest } from '../src/lib/matrix/room-template.ts';
+import { DEFAULT_REGIE_ORGANISATIONS } from '../src/lib/case/policy.ts';
 import { createUser, type World, type WorldUser } from '../tests/support/world.ts';
 import { mapLimit, now, round, summarise, type Summary } from './lib/stats.ts';
 
@@ -46,7 +47,9 @@ export async function setUpLoad(world: World, n: number, m: number, perRoom: num
 	);
 	const year = new Date().getUTCFullYear();
 	const rooms = await mapLimit(membership, 4, async (idx, r) => {
-		const first = members[idx[0]!]!;
+		// The regiehouder is a member from an organisation that holds regie (the guard refuses anyone else).
+		const regieIndex = idx.find((i) => DEFAULT_REGIE_ORGANISATIONS.includes(ORGS[i % ORGS.length]!)) ?? idx[0]!;
+		const first = members[regieIndex]!;
 		const body = caseRoomCreateRequest({
 			case: {
 				v: 1,

@@ -8,14 +8,18 @@
  * rooms on the server → cold/warm start and heap in Chromium → the initial
  * /sync alone over raw HTTP → bundle sizes →
  * server load → (stop; drop the database) → the same load against the worker
- * deployment (PostgreSQL + Redis) → results.
+ * deployment (PostgreSQL + Redis) → the privacy overview at 100 and at
+ * BENCH_PRIVACY_ROOMS case rooms on a homeserver of its own → results, with the
+ * issue-15 targets (bench/lib/targets.ts) each run measured.
  *
  * Knobs (environment): BENCH_ROOMS (500; 2000 for the large run), BENCH_SENDS
  * (200), BENCH_CREATE (20), BENCH_COLD_RUNS (3), BENCH_WARM_RUNS (3),
  * BENCH_LOAD_MEMBERS (20), BENCH_LOAD_ROOMS (20), BENCH_LOAD_PER_ROOM (5),
  * BENCH_LOAD_SECONDS (30), BENCH_COMPARTMENT_RECORDS (80), BENCH_COMPARTMENT_RUNS
- * (10), BENCH_SKIP (comma list of: latency, compartments, creation, browser,
- * bundle, load, workers).
+ * (10), BENCH_PRIVACY_ROOMS (10000; fewer for a quick run),
+ * BENCH_PRIVACY_CONCURRENCY (8), BENCH_GUARD_MEMBERS (200), BENCH_GUARD_SECONDS
+ * (30), BENCH_SKIP (comma list of: latency, compartments, creation, browser,
+ * bundle, load, workers, privacy, guard).
  */
 import './lib/quiet.ts'; // first: matrix-js-sdk logs every request otherwise
 import { writeFileSync } from 'node:fs';
@@ -42,6 +46,9 @@ import { measureInitialSync } from './initial-sync.ts';
 import { runLoad, setUpLoad } from './load.ts';
 import { measureCompartmentView } from './compartments.ts';
 import { ratio } from './lib/stats.ts';
+import { measurePrivacyOverview } from './privacy.ts';
+import { measureGuardCost } from './guard-cost.ts';
+import { atMost, targetLines, Targets, type Target } from './lib/targets.ts';
 
 const int = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const knobs = {
@@ -55,8 +62,15 @@ const knobs = {
 	loadPerRoom: int('BENCH_LOAD_PER_ROOM', 5),
 	loadSeconds: int('BENCH_LOAD_SECONDS', 30),
 	compartmentRecords: int('BENCH_COMPARTMENT_RECORDS', 80),
-	compartmentRuns: int('BENCH_COMPARTMENT_RUNS', 10)
+	compartmentRuns: int('BENCH_COMPARTMENT_RUNS', 10),
+	privacyRooms: int('BENCH_PRIVACY_ROOMS', 10_000),
+	privacyConcurrency: int('BENCH_PRIVACY_CONCURRENCY', 8),
+	guardMembers: int('BENCH_GUARD_MEMBERS', 200),
+	guardSeconds: int('BENCH_GUARD_SECONDS', 30)
 };
+/** The smaller homeserver of the privacy figure ("with 100"). */
+const PRIVACY_BASE = 100;
+const targets = new Targets();
 const skip = new Set(
 	(process.env.BENCH_SKIP ?? '')
 		.split(',')
@@ -94,9 +108,9 @@ async function main() {
 		throw new Error(
 			'The benchmarks need PostgreSQL at 127.0.0.1:5432 (user postgres, trust auth); see tests/support/postgres.ts.'
 		);
-	if (!skip.has('browser') || !skip.has('bundle')) {
+	if (!skip.has('browser') || !skip.has('bundle') || !skip.has('privacy')) {
 		log('building the web app (when sources changed)…');
-		ensureBuilt(log);
+		await ensureBuilt(log);
 	}
 
 	// --- one homeserver on PostgreSQL for everything but the worker run -------------
@@ -177,7 +191,12 @@ async function main() {
 		results.initialSync = await measureInitialSync(world, benchUser);
 	}
 
-	if (!skip.has('bundle')) results.bundle = measureBundle();
+	if (!skip.has('bundle')) {
+		const bundle = measureBundle();
+		results.bundle = bundle;
+		const login = bundle.routes.find((r) => r.route === '/login');
+		if (login) targets.add(atMost('sign-in page JavaScript, gzip (KB)', login.initialGzipKB, 60, ' KB'));
+	}
 
 	if (!skip.has('load')) {
 		log(
@@ -216,6 +235,39 @@ async function main() {
 		results.loadWorkers = await runLoad(wWorld.homeserverUrl, setup, knobs.loadSeconds);
 		await cleanup();
 	}
+
+	// --- the privacy officer's overview at scale, on a homeserver of its own -------------
+	if (!skip.has('privacy')) {
+		const large = Math.max(knobs.privacyRooms, PRIVACY_BASE + 1);
+		log(`privacy overview: ${PRIVACY_BASE} vs ${large} case rooms (own homeserver, PostgreSQL)…`);
+		const privacy = await measurePrivacyOverview({
+			small: PRIVACY_BASE,
+			large,
+			warmRuns: 9,
+			concurrency: knobs.privacyConcurrency,
+			log
+		});
+		results.privacy = privacy;
+		targets.add(
+			atMost(`privacy overview with ${large.toLocaleString('en')} case rooms vs with ${PRIVACY_BASE}`, privacy.ratio, 2)
+		);
+	}
+
+	// --- what the guard costs: the same load with and without it, fresh homeservers -------
+	if (!skip.has('guard')) {
+		const members = knobs.guardMembers;
+		// Five members a room, as in a case: a room per five members.
+		const guard = await measureGuardCost({
+			members,
+			rooms: Math.max(1, Math.ceil(members / 5)),
+			perRoom: 5,
+			seconds: knobs.guardSeconds,
+			log
+		});
+		results.guardCost = guard;
+		targets.add(atMost(`send p95 with the guard vs without it, ${members} members`, guard.p95Ratio, 1.2));
+	}
+	results.targets = targets.rows satisfies Target[];
 	results.seconds = Math.round((Date.now() - started) / 1000);
 	const file = path.join(ROOT, 'bench', 'results.json');
 	writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
@@ -349,8 +401,33 @@ function printTable(r: Record<string, Loose>): void {
 			`throughput ×${ratio(r.loadWorkers.eventsPerSecond, r.load.eventsPerSecond)}, p95 ×${ratio(r.loadWorkers.send.p95, r.load.send.p95)}`,
 			''
 		]);
+	if (r.privacy) {
+		const p = r.privacy;
+		for (const at of [p.small, p.large])
+			rows.push([
+				`privacy overview, ${at.rooms} case rooms (GET /api/privacy/cases)`,
+				`p50 ${ms(at.warm.p50)}`,
+				`n=${at.warm.n}, first ${ms(at.firstMs)}, ${at.responseKB} KB; full scan (before the index) ${ms(at.fullScanMs)}`
+			]);
+		rows.push(['privacy overview, large / small', `×${p.ratio}`, `full scan ×${p.fullScanRatio}`]);
+	}
 	const w = [Math.max(...rows.map((x) => x[0].length)), Math.max(...rows.map((x) => x[1].length))];
 	console.log('\n' + rows.map(([a, b, c]) => `${a.padEnd(w[0]!)}  ${b.padEnd(w[1]!)}  ${c}`).join('\n'));
+	if (r.guardCost) {
+		const g = r.guardCost;
+		for (const [label, l] of [
+			['with the guard', g.withGuard],
+			['without the guard', g.withoutGuard]
+		] as const)
+			rows.push([
+				`guard cost, ${label}: ${l.members} members × ${l.rooms} rooms`,
+				`${l.eventsPerSecond} events/s, p95 ${ms(l.send.p95)}`,
+				`p50 ${ms(l.send.p50)}, errors ${l.errors}, ${l.seconds} s`
+			]);
+		rows.push(['guard / no guard', `p95 ×${g.p95Ratio}`, `p50 ×${g.p50Ratio}, throughput ×${g.throughputRatio}`]);
+	}
+	const lines = targetLines(r.targets ?? []);
+	if (lines.length) console.log('\nTargets (issue 15):\n' + lines.join('\n'));
 }
 
 main()

@@ -19,6 +19,7 @@ import { connectService } from '../src/lib/server/service-account.ts';
 import { privacySettings } from '../src/lib/server/privacy/settings.ts';
 import { AuditLog } from '../src/lib/server/privacy/audit.ts';
 import { runRetention } from '../src/lib/server/privacy/retention.ts';
+import { RoomIndex } from '../src/lib/server/privacy/room-index.ts';
 import { DEMO_DATA_DIR } from './lib/paths.ts';
 import { describeError } from './admin.ts';
 
@@ -47,10 +48,18 @@ export async function runRetentionCommand(
 	const settings = privacySettings(fullEnv);
 	const service = await connectService(config);
 	const dryRun = Boolean(values['dry-run']);
-	const result = await runRetention(service, settings.auditLog ? new AuditLog(settings.auditLog) : null, {
-		dryRun,
-		policy: settings.retention
-	});
+	// The web server's index file: this run resumes from its sync token and saves what it learnt.
+	const index = new RoomIndex(service, { file: settings.indexFile, sweepMinutes: settings.indexSweepMinutes });
+	let result;
+	try {
+		result = await runRetention(service, settings.auditLog ? new AuditLog(settings.auditLog) : null, {
+			dryRun,
+			policy: settings.retention,
+			index
+		});
+	} finally {
+		index.flush();
+	}
 	if (values.json) {
 		console.log(JSON.stringify(result, null, 2));
 	} else {

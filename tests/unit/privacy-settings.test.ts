@@ -10,13 +10,21 @@ describe('privacy console settings', () => {
 			retention: DEFAULT_RETENTION,
 			inactiveDays: 90,
 			auditLog: '/srv/casus/audit/privacy-actions.jsonl',
-			jobIntervalHours: 24
+			jobIntervalHours: 24,
+			indexFile: '/srv/casus/privacy-index.json',
+			indexSweepMinutes: 10
 		});
-		expect(privacySettings({}).auditLog).toBeNull();
+		expect(privacySettings({})).toMatchObject({ auditLog: null, indexFile: null });
 		expect(privacySettings({ CASUS_AUDIT_LOG: '/var/log/casus.jsonl', CASUS_RETENTION_JOB_HOURS: '0' })).toMatchObject({
 			auditLog: '/var/log/casus.jsonl',
-			jobIntervalHours: 0
+			jobIntervalHours: 0,
+			indexFile: '/var/log/privacy-index.json'
 		});
+		expect(privacySettings({ CASUS_PRIVACY_INDEX: '/srv/index.json', CASUS_INDEX_SWEEP_MINUTES: '0' })).toMatchObject({
+			indexFile: '/srv/index.json',
+			indexSweepMinutes: 0
+		});
+		expect(() => privacySettings({ CASUS_INDEX_SWEEP_MINUTES: 'often' })).toThrow(/CASUS_INDEX_SWEEP_MINUTES/);
 	});
 
 	it('refuses limits that do not make sense, saying which variable', () => {

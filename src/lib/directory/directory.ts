@@ -7,13 +7,15 @@ import {
 	OrganisationsContent,
 	ORGANISATIONS_EVENT,
 	USER_EVENT,
-	DEFAULT_ORGANISATIONS,
 	userIdFromStateKey,
 	type Organisation,
 	type OrganisationCode,
 	type Role
 } from './schema.ts';
 import { buildMdts, MDT_EVENT, type Mdts } from './mdt.ts';
+import { DEFAULT_ORGANISATIONS, emptyDirectory } from './lookup.ts';
+
+export { emptyDirectory };
 
 export interface DirectoryStateEvent {
 	type: string;
@@ -63,13 +65,6 @@ export function buildDirectory(events: Iterable<DirectoryStateEvent>): Directory
 	return { organisations, users, mdts: buildMdts(mdtEvents), invalid };
 }
 
-export const emptyDirectory: Directory = {
-	organisations: DEFAULT_ORGANISATIONS,
-	users: new Map(),
-	mdts: new Map(),
-	invalid: []
-};
-
 /** The active entry for a user, or undefined when unknown or disabled. */
 export function activeEntry(directory: Directory, userId: string): DirectoryEntry | undefined {
 	const entry = directory.users.get(userId);
@@ -82,10 +77,6 @@ export function hasRole(directory: Directory, userId: string, role: Role): boole
 
 export function organisationOf(directory: Directory, userId: string): OrganisationCode | undefined {
 	return activeEntry(directory, userId)?.org;
-}
-
-export function organisationName(directory: Directory, code: string): string {
-	return directory.organisations.find((o) => o.code === code)?.name ?? code;
 }
 
 export function isKnownOrganisation(directory: Directory, code: string): boolean {

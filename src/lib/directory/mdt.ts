@@ -9,7 +9,6 @@
 import { z } from 'zod';
 import { RegionCode } from '../case/primitives.ts';
 import { MatrixUserId } from './schema.ts';
-import type { Directory } from './directory.ts';
 
 export const MDT_EVENT = 'nl.casusruimte.directory.mdt';
 
@@ -44,39 +43,5 @@ export function buildMdts(events: Iterable<{ type: string; state_key?: string; c
 	return out;
 }
 
-/** Active in the directory with a role that sits in an MDT (professional or chair). */
-const active = (directory: Directory, userId: string) => {
-	const entry = directory.users.get(userId);
-	return entry?.active === true && (entry.roles.includes('professional') || entry.roles.includes('chair'));
-};
-
-/** Whether the user chairs the region's MDT now (active in the directory, with the chair role). */
-export function isMdtChair(mdts: Mdts, directory: Directory, region: string, userId: string): boolean {
-	const mdt = mdts.get(region as RegionCode);
-	return (
-		!!mdt &&
-		mdt.chairs.includes(userId) &&
-		directory.users.get(userId)?.roles.includes('chair') === true &&
-		active(directory, userId)
-	);
-}
-
-/** Whether the user sits in the region's MDT now (member, deputy or chair, active in the directory). */
-export function isMdtMember(mdts: Mdts, directory: Directory, region: string, userId: string): boolean {
-	const mdt = mdts.get(region as RegionCode);
-	if (!mdt || !active(directory, userId)) return false;
-	return mdt.chairs.includes(userId) || mdt.members.some((m) => m.user === userId);
-}
-
-/** Everyone who belongs on the region's board now: the active chairs, members and deputies. */
-export function boardMembers(mdts: Mdts, directory: Directory, region: string): string[] {
-	const mdt = mdts.get(region as RegionCode);
-	if (!mdt) return [];
-	const all = new Set([...mdt.chairs, ...mdt.members.map((m) => m.user)]);
-	return [...all].filter((u) => active(directory, u)).sort();
-}
-
-/** The regions whose MDT the user sits in or chairs. */
-export function mdtRegionsOf(mdts: Mdts, directory: Directory, userId: string): RegionCode[] {
-	return [...mdts.keys()].filter((r) => isMdtMember(mdts, directory, r, userId)).sort();
-}
+// The seat lookups are zod-free (lookup.ts) so that the app's frame can use them without the schemas.
+export { isMdtChair, isMdtMember, boardMembers } from './lookup.ts';

@@ -43,15 +43,8 @@ export const Organisation = z.strictObject({
 });
 export type Organisation = z.infer<typeof Organisation>;
 
-/** The partner organisations of the gezamenlijke aanpak; more can be added with `npm run admin -- org add`. */
-export const DEFAULT_ORGANISATIONS: readonly Organisation[] = [
-	{ code: 'POLITIE', name: 'Politie' },
-	{ code: 'VT', name: 'Veilig Thuis' },
-	{ code: 'SHN', name: 'Slachtofferhulp Nederland' },
-	{ code: 'CSG', name: 'Centrum Seksueel Geweld' },
-	{ code: 'OM', name: 'Openbaar Ministerie' },
-	{ code: 'PH', name: 'Perspectief Herstelbemiddeling' }
-];
+// The default organisations live with the zod-free lookups (lookup.ts), so the sign-in page needs no zod.
+export { DEFAULT_ORGANISATIONS } from './lookup.ts';
 
 export const OrganisationsContent = z.strictObject({
 	v: z.literal(1),

@@ -2,9 +2,10 @@
  * The organisations-and-roles directory as reactive state, with the lookups
  * the pages need (names, organisations). Fed by the DirectoryWatcher.
  */
-import { emptyDirectory, organisationName, type Directory, type DirectoryEntry } from '../directory/directory.ts';
+import type { Directory, DirectoryEntry } from '../directory/directory.ts';
+import { emptyDirectory, organisationName, isMdtChair, mdtRegionsOf } from '../directory/lookup.ts';
 import { localpartOf } from './identity.ts';
-import { mdtRegionsOf, isMdtChair, type Mdts } from '../directory/mdt.ts';
+import type { Mdts } from '../directory/mdt.ts';
 
 interface Watchable {
 	directory: Directory;

@@ -12,7 +12,8 @@
 import type { ServiceClient } from '../synapse-admin.ts';
 import { MatrixHttpError } from '../http.ts';
 import type { AuditLog } from './audit.ts';
-import { listRooms, purgeRoom, roomExists, roomState } from './homeserver.ts';
+import { purgeRoom, roomExists, roomState } from './homeserver.ts';
+import type { RoomIndex } from './room-index.ts';
 import {
 	isDeletable,
 	parseCaseRoom,
@@ -24,7 +25,6 @@ import {
 import type { RetentionPolicy } from '../../case/policy.ts';
 import type { PrivacyActionReason, RemoveReason } from '../../case/reasons.ts';
 import { currentMembers } from '../../case/room-state.ts';
-import { CASE_ROOM_TYPE } from '../../case/room-state.ts';
 import { compartmentsOf } from '../../case/compartments.ts';
 
 export const RETENTION_JOB_ACTOR = 'system:retention-job';
@@ -52,21 +52,19 @@ export interface RefusedCase extends DueCase {
  * report, retention outside the window): those are never purged, only flagged.
  */
 export async function dueCases(
-	service: ServiceClient,
+	index: RoomIndex,
 	policy: RetentionPolicy,
 	now = Date.now()
 ): Promise<{ due: DueCase[]; refused: RefusedCase[] }> {
 	const due: DueCase[] = [];
 	const refused: RefusedCase[] = [];
-	for (const room of await listRooms(service)) {
-		if (room.room_type !== CASE_ROOM_TYPE) continue; // a cheap pre-filter; parseCaseRoom decides
-		const state = await roomState(service, room.room_id);
-		if (!state) continue;
-		const c = parseCaseRoom(room.room_id, state as RawEvent[]);
+	await index.fresh();
+	// The index's case rooms (the one test: their create event); each is read again before it is deleted.
+	for (const c of index.read().cases) {
 		const s = c.caseState;
-		if (!c.isCaseRoom || s?.phase !== 'closed' || !s.retention_until || Date.parse(s.retention_until) >= now) continue;
+		if (s?.phase !== 'closed' || !s.retention_until || Date.parse(s.retention_until) >= now) continue;
 		const listed = {
-			room_id: room.room_id,
+			room_id: c.roomId,
 			reference: referenceOf(c),
 			closed_at: s.closed_at,
 			retention_until: s.retention_until
@@ -80,6 +78,8 @@ export async function dueCases(
 }
 
 export interface DeleteRequest {
+	/** The console's room index, which forgets the room once it is purged. */
+	index?: RoomIndex;
 	roomId: string;
 	reference: string | null;
 	actor: string;
@@ -118,6 +118,7 @@ export async function deleteCase(service: ServiceClient, audit: AuditLog, req: D
 		await audit.append({ ...base, outcome: `failed: ${err instanceof Error ? err.message : String(err)}` });
 		throw err;
 	}
+	req.index?.forget(req.roomId);
 	await audit.append({ ...base, outcome: 'purged' });
 }
 
@@ -134,10 +135,10 @@ export interface RetentionRun {
 export async function runRetention(
 	service: ServiceClient,
 	audit: AuditLog | null,
-	opts: { dryRun: boolean; policy: RetentionPolicy; now?: number }
+	opts: { dryRun: boolean; policy: RetentionPolicy; index: RoomIndex; now?: number }
 ): Promise<RetentionRun> {
 	const now = opts.now ?? Date.now();
-	const { due, refused } = await dueCases(service, opts.policy, now);
+	const { due, refused } = await dueCases(opts.index, opts.policy, now);
 	const run: RetentionRun = { dryRun: opts.dryRun, due, refused, deleted: [], failed: [] };
 	if (opts.dryRun) return run;
 	if (!audit) throw new Error('The retention job needs an audit log: set CASUS_AUDIT_LOG or CASUS_DATA_DIR.');
@@ -157,6 +158,7 @@ export async function runRetention(
 			// Checked again right before deleting: retention may have been extended since the listing.
 			if (!state || !isDeletable(parsed, opts.now ?? Date.now(), opts.policy)) continue;
 			await deleteCase(service, audit, {
+				index: opts.index,
 				roomId: c.room_id,
 				reference: c.reference,
 				actor: RETENTION_JOB_ACTOR,

@@ -28,7 +28,8 @@ export function startRetentionSchedule(env: Record<string, string | undefined> =
 			const privacy = await privacyService();
 			const result = await runRetention(privacy.service, privacy.audit, {
 				dryRun: false,
-				policy: privacy.settings.retention
+				policy: privacy.settings.retention,
+				index: privacy.index
 			});
 			if (result.due.length)
 				console.log(

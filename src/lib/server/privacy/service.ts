@@ -43,7 +43,6 @@ import {
 	referenceOf,
 	retentionDatesProblem,
 	retentionWindowOf,
-	strayRoom,
 	summarise,
 	type ParsedCase,
 	type RawEvent,
@@ -52,7 +51,8 @@ import {
 import { computeFigures, dutchDay, type FigureCase } from '../../privacy/figures.ts';
 import { reportResponse, reportRow } from '../../privacy/report.ts';
 import { AuditLog } from './audit.ts';
-import { accountStatuses, guardRejections, listRooms, roomHistory, roomState } from './homeserver.ts';
+import { accountStatuses, guardRejections, roomHistory, roomState } from './homeserver.ts';
+import { RoomIndex } from './room-index.ts';
 import { deleteCase, RETENTION_JOB_ACTOR } from './retention.ts';
 import { refusal } from '../../refusal.ts';
 import type { PrivacySettings } from './settings.ts';
@@ -116,7 +116,12 @@ export class PrivacyService {
 	constructor(
 		readonly cases: CaseService,
 		readonly settings: PrivacySettings,
-		readonly audit: AuditLog | null = settings.auditLog ? new AuditLog(settings.auditLog) : null
+		readonly audit: AuditLog | null = settings.auditLog ? new AuditLog(settings.auditLog) : null,
+		/** Every room's console-relevant state, followed incrementally (room-index.ts). */
+		readonly index: RoomIndex = new RoomIndex(cases.service, {
+			file: settings.indexFile,
+			sweepMinutes: settings.indexSweepMinutes
+		})
 	) {}
 
 	get service(): ServiceClient {
@@ -184,33 +189,19 @@ export class PrivacyService {
 	private async loadCase(roomId: string): Promise<ParsedCase> {
 		if (!RoomIdParam.safeParse(roomId).success) throw noSuchCase();
 		const state = await roomState(this.service, roomId);
-		if (!state) throw noSuchCase();
+		if (!state) {
+			this.index.forget(roomId); // deleted without the app; the overview stops listing it
+			throw noSuchCase();
+		}
 		const parsed = parseCaseRoom(roomId, state as RawEvent[]);
 		if (!parsed.isCaseRoom) throw noSuchCase();
 		return parsed;
 	}
 
+	/** Every case and stray room, from the index brought up to date (not by reading every room). */
 	private async allRooms(): Promise<{ cases: ParsedCase[]; stray: StrayRoom[] }> {
-		const rooms = await listRooms(this.service);
-		const loaded = await inBatches(rooms, 8, async (room) => ({
-			room,
-			state: await roomState(this.service, room.room_id)
-		}));
-		const cases: ParsedCase[] = [];
-		const stray: StrayRoom[] = [];
-		for (const { room, state } of loaded) {
-			if (!state) continue;
-			// The one test (case/room-state.ts): the create event of the room's own state.
-			const parsed = parseCaseRoom(room.room_id, state as RawEvent[]);
-			if (parsed.isCaseRoom) {
-				cases.push(parsed);
-				continue;
-			}
-			const found = strayRoom(room.room_id, state as RawEvent[], this.service.userId);
-			if (found) stray.push(found);
-		}
-		cases.sort((a, b) => (referenceOf(a) ?? '~').localeCompare(referenceOf(b) ?? '~'));
-		return { cases, stray };
+		await this.index.fresh();
+		return this.index.read();
 	}
 
 	async overview(token: string | null | undefined): Promise<OverviewResponse> {
@@ -431,6 +422,7 @@ export class PrivacyService {
 		const members = currentMembers(c, this.service.userId);
 		try {
 			await deleteCase(this.service, this.requireAudit(), {
+				index: this.index,
 				roomId,
 				reference,
 				actor: userId,

@@ -9,6 +9,9 @@
  *   CASUS_INACTIVE_DAYS          a member not seen for this long is flagged (90)
  *   CASUS_AUDIT_LOG              the audit log file (default <CASUS_DATA_DIR>/audit/privacy-actions.jsonl)
  *   CASUS_RETENTION_JOB_HOURS    interval of the web server's retention run; 0 = off (24)
+ *   CASUS_PRIVACY_INDEX          the console's room index file (default <CASUS_DATA_DIR>/privacy-index.json,
+ *                                else next to CASUS_AUDIT_LOG; without either it lives in memory only)
+ *   CASUS_INDEX_SWEEP_MINUTES    how often the index lists every room even when the count is unchanged (10; 0 = never)
  */
 import path from 'node:path';
 import { ConfigError } from '../config.ts';
@@ -20,6 +23,9 @@ export interface PrivacySettings {
 	/** null when there is nowhere to write it: every action is then refused. */
 	auditLog: string | null;
 	jobIntervalHours: number;
+	/** The room index's file (room-index.ts); null keeps it in memory. */
+	indexFile: string | null;
+	indexSweepMinutes: number;
 }
 
 function integer(env: Record<string, string | undefined>, name: string, fallback: number, min: number): number {
@@ -40,7 +46,15 @@ export function privacySettings(env: Record<string, string | undefined> = proces
 		retention,
 		inactiveDays: integer(env, 'CASUS_INACTIVE_DAYS', 90, 1),
 		auditLog,
-		jobIntervalHours: integer(env, 'CASUS_RETENTION_JOB_HOURS', 24, 0)
+		jobIntervalHours: integer(env, 'CASUS_RETENTION_JOB_HOURS', 24, 0),
+		indexFile:
+			env.CASUS_PRIVACY_INDEX ||
+			(env.CASUS_DATA_DIR
+				? path.join(env.CASUS_DATA_DIR, 'privacy-index.json')
+				: auditLog
+					? path.join(path.dirname(auditLog), 'privacy-index.json')
+					: null),
+		indexSweepMinutes: integer(env, 'CASUS_INDEX_SWEEP_MINUTES', 10, 0)
 	};
 }
 

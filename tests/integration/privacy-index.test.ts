@@ -1,0 +1,126 @@
+/**
+ * The privacy console's room index follows the homeserver incrementally: a new
+ * case, a membership change, a closure and a deletion (by the app, or a purge
+ * without it) show in the overview after one catch-up, without reading every
+ * room's state again; a restart resumes from the saved sync token; and the
+ * retention job reads the same index.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { createUser, serviceClient, type TestUser } from '../support/harness.ts';
+import {
+	ENDPOINTS,
+	callEndpoint,
+	caseWithMembers,
+	closeCaseAsServiceAt,
+	enc,
+	useTestHomeserver
+} from '../support/privacy.ts';
+import { openCase } from '../support/cases.ts';
+import { OverviewResponse } from '../../src/lib/privacy/schemas.ts';
+import { privacyService } from '../../src/lib/server/runtime.ts';
+import { RoomIndex } from '../../src/lib/server/privacy/room-index.ts';
+import { dueCases } from '../../src/lib/server/privacy/retention.ts';
+import { purgeRoom } from '../../src/lib/server/privacy/homeserver.ts';
+import { privacySettings } from '../../src/lib/server/privacy/settings.ts';
+
+const endpoint = (name: string) => ENDPOINTS.find((e) => e.name === name)!;
+const DAY = 86_400_000;
+const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+let officer: TestUser;
+let csg: TestUser;
+let vt: TestUser;
+
+beforeAll(async () => {
+	useTestHomeserver();
+	officer = await createUser('CSG', ['privacy-officer'], 'po');
+	csg = await createUser('CSG');
+	vt = await createUser('VT');
+});
+
+async function overview(): Promise<OverviewResponse> {
+	const res = await callEndpoint(endpoint('overview'), '', officer.accessToken);
+	expect(res.status, res.text).toBe(200);
+	return OverviewResponse.parse(res.json());
+}
+const listed = async (roomId: string) => (await overview()).cases.find((c) => c.room_id === roomId);
+
+describe('the privacy index', () => {
+	it('lists a new case, follows membership and closure, without reading every room again', async () => {
+		await overview(); // the index is built (initial sync) and swept once
+		const index = (await privacyService()).index;
+		const reads = index.stats.stateReads;
+
+		const { roomId, reference } = await openCase(csg, { first_report_at: iso(Date.now() - 30 * DAY) });
+		expect(await listed(roomId)).toMatchObject({ reference, member_count: 1, phase: 'first_contact' });
+
+		await csg.http.post(`/_matrix/client/v3/rooms/${enc(roomId)}/invite`, { user_id: vt.userId, reason: 'mdt-triage' });
+		expect((await listed(roomId))!.members_by_org).toContainEqual({ org: 'VT', joined: 0, invited: 1 });
+		await vt.http.post(`/_matrix/client/v3/rooms/${enc(roomId)}/join`, {});
+		expect(await listed(roomId)).toMatchObject({ member_count: 2 });
+		await vt.http.post(`/_matrix/client/v3/rooms/${enc(roomId)}/leave`, {});
+		expect(await listed(roomId)).toMatchObject({ member_count: 1 });
+
+		await closeCaseAsServiceAt(roomId, iso(Date.now() - 2 * DAY), iso(Date.now() + 400 * DAY));
+		expect(await listed(roomId)).toMatchObject({ phase: 'closed' });
+
+		// Every change came through the service's sync: no room's state was read for it.
+		expect(index.stats.stateReads).toBe(reads);
+		// The file holds membership codes only, never a display name, and is the server's alone.
+		const file = privacySettings().indexFile!;
+		expect(existsSync(file)).toBe(true);
+		index.flush();
+		expect(statSync(file).mode & 0o777).toBe(0o600);
+		const saved = readFileSync(file, 'utf8');
+		expect(saved).toContain(roomId);
+		expect(saved).not.toContain('displayname');
+	});
+
+	it('drops a case the app deletes at once, and one purged without the app on the next catch-up', async () => {
+		const privacy = await privacyService();
+		const viaApp = await caseWithMembers(csg, [], { first_report_at: iso(Date.now() - 800 * DAY) });
+		const outside = await openCase(csg);
+		expect(await listed(viaApp.roomId)).toBeDefined();
+		expect(await listed(outside.roomId)).toBeDefined();
+
+		// Closed long ago, retention over: the officer deletes it through the console.
+		await closeCaseAsServiceAt(viaApp.roomId, iso(Date.now() - 750 * DAY), iso(Date.now() - 20 * DAY));
+		const del = await callEndpoint(endpoint('delete'), viaApp.roomId, officer.accessToken, {
+			reason: 'retention-expired',
+			confirm_reference: viaApp.reference
+		});
+		expect(del.status, del.text).toBe(200);
+		expect(privacy.index.entry(viaApp.roomId)).toBeUndefined();
+		expect(await listed(viaApp.roomId)).toBeUndefined();
+
+		// An operator purges a room with the Admin API: the room count changes, the index sweeps.
+		const sweeps = privacy.index.stats.sweeps;
+		await purgeRoom(await serviceClient(), outside.roomId);
+		expect(await listed(outside.roomId)).toBeUndefined();
+		expect(privacy.index.stats.sweeps).toBeGreaterThan(sweeps);
+		// A count that matches again needs no sweep.
+		const after = privacy.index.stats.sweeps;
+		await overview();
+		expect(privacy.index.stats.sweeps).toBe(after);
+	});
+
+	it('resumes from its saved sync token after a restart, and the retention job reads it', async () => {
+		const privacy = await privacyService();
+		await overview();
+		privacy.index.flush();
+		const due = await caseWithMembers(csg, [], { first_report_at: iso(Date.now() - 800 * DAY) });
+		await closeCaseAsServiceAt(due.roomId, iso(Date.now() - 750 * DAY), iso(Date.now() - 20 * DAY));
+
+		// A second process (the retention command) starts from the file: it syncs from the token, no full read.
+		const settings = privacySettings();
+		const restarted = new RoomIndex(privacy.service, { file: settings.indexFile, sweepMinutes: 0 });
+		const found = await dueCases(restarted, settings.retention);
+		expect(found.due.map((c) => c.room_id)).toContain(due.roomId);
+		expect(restarted.stats).toMatchObject({ stateReads: 0 });
+
+		// Without the file it builds anew (the token, then every room through the Admin API) and finds the same.
+		const fresh = new RoomIndex(privacy.service, { file: null, sweepMinutes: 0 });
+		expect((await dueCases(fresh, settings.retention)).due.map((c) => c.room_id)).toContain(due.roomId);
+	});
+});
