@@ -78,7 +78,8 @@ describe('case list filters', () => {
 		expect(regionsOf(all)).toEqual(['DH', 'OB']);
 	});
 
-	it('stays fast with thousands of cases', () => {
+	// Speed belongs to `npm run bench` (ratios in one run), not to a timed unit test on a shared machine.
+	it('keeps every matching case and only those among thousands', () => {
 		const many = Array.from({ length: 5000 }, (_, i) =>
 			summary({
 				roomId: `!${i}:hs`,
@@ -86,9 +87,11 @@ describe('case list filters', () => {
 				phase: i % 5 === 0 ? 'closed' : 'regie'
 			})
 		);
-		const t0 = performance.now();
-		for (let i = 0; i < 20; i++) filterCases(many, { ...DEFAULT_FILTER, q: `${i}1` });
-		expect((performance.now() - t0) / 20).toBeLessThan(15);
+		expect(filterCases(many, DEFAULT_FILTER)).toHaveLength(4000);
+		expect(filterCases(many, { ...DEFAULT_FILTER, phase: 'all' })).toHaveLength(5000);
+		expect(filterCases(many, { ...DEFAULT_FILTER, q: 'DH-2026-4321' }).map((r) => r.roomId)).toEqual(['!4321:hs']);
+		expect(filterCases(many, { ...DEFAULT_FILTER, q: 'DH-2026-4320' })).toEqual([]); // closed
+		expect(filterCases(many, { ...DEFAULT_FILTER, phase: 'all', q: 'DH-2026-4320' })).toHaveLength(1);
 	});
 });
 
