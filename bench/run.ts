@@ -13,7 +13,8 @@
  * Knobs (environment): BENCH_ROOMS (500; 2000 for the large run), BENCH_SENDS
  * (200), BENCH_CREATE (20), BENCH_COLD_RUNS (3), BENCH_WARM_RUNS (3),
  * BENCH_LOAD_MEMBERS (20), BENCH_LOAD_ROOMS (20), BENCH_LOAD_PER_ROOM (5),
- * BENCH_LOAD_SECONDS (30), BENCH_SKIP (comma list of: latency, creation,
+ * BENCH_LOAD_SECONDS (30), BENCH_GROWTH_FROM (500: with more rooms, the cold
+ * start is first measured at this many rooms, then the rest is seeded), BENCH_SKIP (comma list of: latency, creation,
  * browser, bundle, load, workers).
  */
 import './lib/quiet.ts'; // first: matrix-js-sdk logs every request otherwise
@@ -40,6 +41,7 @@ import { measureBundle } from './bundle.ts';
 import { measureInitialSync } from './initial-sync.ts';
 import { runLoad, setUpLoad } from './load.ts';
 import { ratio } from './lib/stats.ts';
+import { caseListTargets, type TargetRow } from './lib/case-list-targets.ts';
 
 const int = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const knobs = {
@@ -51,7 +53,9 @@ const knobs = {
 	loadMembers: int('BENCH_LOAD_MEMBERS', 20),
 	loadRooms: int('BENCH_LOAD_ROOMS', 20),
 	loadPerRoom: int('BENCH_LOAD_PER_ROOM', 5),
-	loadSeconds: int('BENCH_LOAD_SECONDS', 30)
+	loadSeconds: int('BENCH_LOAD_SECONDS', 30),
+	/** With more rooms than this, the cold start is also measured at this many, in the same run (growth). */
+	growthFrom: int('BENCH_GROWTH_FROM', 500)
 };
 const skip = new Set(
 	(process.env.BENCH_SKIP ?? '')
@@ -92,7 +96,7 @@ async function main() {
 		);
 	if (!skip.has('browser') || !skip.has('bundle')) {
 		log('building the web app (when sources changed)…');
-		ensureBuilt(log);
+		await ensureBuilt(log);
 	}
 
 	// --- one homeserver on PostgreSQL for everything but the worker run -------------
@@ -122,8 +126,28 @@ async function main() {
 	const first = await startDevice(world, benchUser);
 	const recoveryKey = first.recoveryKey;
 	await first.stop();
-	const seeded = await seedCaseRooms(world, benchUser, knobs.rooms, { log });
-	results.seeding = seeded.result;
+	const coldStarts: Parameters<typeof caseListTargets>[0] = [];
+	// Growth: the cold start at BENCH_GROWTH_FROM rooms first, then the rest is seeded.
+	const small = !skip.has('browser') && knobs.rooms > knobs.growthFrom ? knobs.growthFrom : 0;
+	if (small) {
+		await seedCaseRooms(world, benchUser, small, { log });
+		log(`browser at ${small} case rooms first (growth): cold start ×${knobs.coldRuns}…`);
+		const smallBrowser = await browserRun(synapse.info.publicBaseurl, synapse.dataDir, benchUser, recoveryKey, {
+			listed: openCaseCount(small),
+			warmRuns: 0,
+			timeoutMs: Math.max(180_000, small * 200)
+		});
+		const smallSync = await measureInitialSync(world, benchUser);
+		results.growthFrom = { rooms: small, browser: smallBrowser, initialSync: smallSync };
+		coldStarts.push({
+			rooms: small,
+			fullListMs: smallBrowser.coldFullList.p50,
+			firstScreenMs: smallBrowser.coldFirstScreen.p50,
+			classicSyncMs: smallSync.classic8Ms
+		});
+	}
+	const seeded = await seedCaseRooms(world, benchUser, knobs.rooms - small, { log, referenceOffset: 10_000 + small });
+	results.seeding = { ...seeded.result, rooms: knobs.rooms, before: small };
 	log(
 		`  ${seeded.result.rooms} rooms in ${seeded.result.seconds} s (${seeded.result.roomsPerSecond} rooms/s at concurrency ${seeded.result.concurrency})`
 	);
@@ -134,34 +158,26 @@ async function main() {
 	}
 
 	if (!skip.has('browser')) {
-		const app = await startAppServer({
-			port: await freePort(),
-			homeserverPublicUrl: synapse.info.publicBaseurl,
-			dataDir: synapse.dataDir,
-			quiet: true
-		});
-		cleanups.push(() => app.stop());
-		const listed = openCaseCount(knobs.rooms);
+		const listed = openCaseCount(small) + openCaseCount(knobs.rooms - small);
 		log(
 			`browser: cold start ×${knobs.coldRuns}, warm start ×${knobs.warmRuns}, heap, for ${knobs.rooms} cases (${listed} open ones listed by default)…`
 		);
-		results.browser = await measureBrowser(
-			app.url,
-			{ username: benchUser.localpart, password: benchUser.password, recoveryKey },
+		results.browser = await browserRun(synapse.info.publicBaseurl, synapse.dataDir, benchUser, recoveryKey, {
 			listed,
-			{
-				coldRuns: knobs.coldRuns,
-				warmRuns: knobs.warmRuns,
-				log,
-				timeoutMs: Math.max(180_000, knobs.rooms * 200)
-			}
-		);
-		await app.stop();
-	}
-
-	if (!skip.has('browser')) {
+			warmRuns: knobs.warmRuns,
+			timeoutMs: Math.max(180_000, knobs.rooms * 200)
+		});
 		log(`initial /sync of the account over raw HTTP (${knobs.rooms} case rooms)…`);
-		results.initialSync = await measureInitialSync(world, benchUser);
+		const sync = await measureInitialSync(world, benchUser);
+		results.initialSync = sync;
+		const b = results.browser as Awaited<ReturnType<typeof measureBrowser>>;
+		coldStarts.push({
+			rooms: knobs.rooms,
+			fullListMs: b.coldFullList.p50,
+			firstScreenMs: b.coldFirstScreen.p50,
+			classicSyncMs: sync.classic8Ms
+		});
+		results.targets = [...((results.targets as TargetRow[] | undefined) ?? []), ...caseListTargets(coldStarts)];
 	}
 
 	if (!skip.has('bundle')) results.bundle = measureBundle();
@@ -208,6 +224,27 @@ async function main() {
 	writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
 	printTable(results);
 	console.log(`\nwritten to ${path.relative(process.cwd(), file)} (${results.seconds} s in all)`);
+}
+
+/** Cold (and warm) starts in Chromium against a fresh app server on the bench homeserver. */
+async function browserRun(
+	homeserverPublicUrl: string,
+	dataDir: string,
+	user: { localpart: string; password: string },
+	recoveryKey: string | null,
+	o: { listed: number; warmRuns: number; timeoutMs: number }
+) {
+	const app = await startAppServer({ port: await freePort(), homeserverPublicUrl, dataDir, quiet: true });
+	try {
+		return await measureBrowser(app.url, { username: user.localpart, password: user.password, recoveryKey }, o.listed, {
+			coldRuns: knobs.coldRuns,
+			warmRuns: o.warmRuns,
+			log,
+			timeoutMs: o.timeoutMs
+		});
+	} finally {
+		await app.stop();
+	}
 }
 
 // The results file is read back loosely: each section is optional and its shape is the bench's own.
@@ -261,6 +298,11 @@ function printTable(r: Record<string, Loose>): void {
 			`n=${b.coldRuns}, max ${ms(b.coldFirstRow.max)}${b.recoveryStep ? ', incl. recovery key' : ''}`
 		]);
 		rows.push([
+			`cold start → first screen, 20 rows (${b.cases} cases)`,
+			`p50 ${ms(b.coldFirstScreen.p50)}`,
+			`n=${b.coldRuns}, max ${ms(b.coldFirstScreen.max)}`
+		]);
+		rows.push([
 			`cold start → full list (${b.cases} cases)`,
 			`p50 ${ms(b.coldFullList.p50)}`,
 			`n=${b.coldRuns}, max ${ms(b.coldFullList.max)}`
@@ -287,6 +329,19 @@ function printTable(r: Record<string, Loose>): void {
 			`initial /sync on the server, app filter (${s.rooms} rooms)`,
 			ms(s.appFilterMs),
 			`${s.appFilterMB} MB; 1 event per room: ${ms(s.minimalMs)}, ${s.minimalMB} MB`
+		]);
+		rows.push([
+			`raw classic initial /sync, 8 events per room, lazy members (${s.rooms} rooms)`,
+			ms(s.classic8Ms),
+			`${s.classic8MB} MB (the baseline of issue 15)`
+		]);
+	}
+	if (r.growthFrom) {
+		const g = r.growthFrom;
+		rows.push([
+			`cold start → full list at ${g.rooms} rooms (same run, before the rest was seeded)`,
+			`p50 ${ms(g.browser.coldFullList.p50)}`,
+			`raw classic initial /sync ${ms(g.initialSync.classic8Ms)}`
 		]);
 	}
 	if (r.bundle) {
@@ -322,6 +377,8 @@ function printTable(r: Record<string, Loose>): void {
 			`throughput ×${ratio(r.loadWorkers.eventsPerSecond, r.load.eventsPerSecond)}, p95 ×${ratio(r.loadWorkers.send.p95, r.load.send.p95)}`,
 			''
 		]);
+	for (const t of (r.targets ?? []) as TargetRow[])
+		rows.push([`target: ${t.figure}`, `${t.value}`, `${t.target} ${t.met ? 'met' : 'NOT met'}`]);
 	const w = [Math.max(...rows.map((x) => x[0].length)), Math.max(...rows.map((x) => x[1].length))];
 	console.log('\n' + rows.map(([a, b, c]) => `${a.padEnd(w[0]!)}  ${b.padEnd(w[1]!)}  ${c}`).join('\n'));
 }
