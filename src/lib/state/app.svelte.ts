@@ -91,7 +91,7 @@ class AppState {
 		this.status = 'starting';
 		this.error = null;
 		try {
-			const [{ createMatrixClient, startSyncing }, rt] = await Promise.all([
+			const [{ createMatrixClient, startSyncing, syncDatabaseName }, rt] = await Promise.all([
 				import('../matrix/client.ts'),
 				import('./runtime.ts')
 			]);
@@ -100,6 +100,8 @@ class AppState {
 			const client = await createMatrixClient(session, { persistent: true, keyHolder: this.keyHolder });
 			// matrix-js-sdk emits this when the homeserver says our token is no longer valid.
 			client.on('Session.logged_out' as HttpApiEvent.SessionLoggedOut, () => this.expire());
+			// Sliding sync (MSC4186): the first screen of cases without waiting for a full sync.
+			const mode = await startSyncing(client, { sliding: true });
 			this.cleanups.push(
 				rt.watchConnectivity(
 					client,
@@ -107,7 +109,8 @@ class AppState {
 					(c) => connectivity.report(c)
 				)
 			);
-			await startSyncing(client);
+			// The classic sync cache of earlier versions holds nothing sliding sync reads: it goes.
+			if (mode === 'sliding') dropSyncCache(session.userId, syncDatabaseName);
 			this.client = client;
 			await this.refreshEncryption();
 			if (!this.encryption?.accountSetUp) this.status = 'setup';
@@ -291,6 +294,10 @@ function clearLocalData(): void {
 		if (key.startsWith('casusruimte') || key.startsWith('mx') || key.startsWith('matrix')) localStorage.removeItem(key);
 	}
 	sessionStorage.clear();
+}
+
+function dropSyncCache(userId: string, name: (userId: string) => string): void {
+	if (typeof indexedDB !== 'undefined') indexedDB.deleteDatabase(name(userId));
 }
 
 async function deleteDatabases(userId: string): Promise<void> {
