@@ -37,6 +37,8 @@ export const LISTS = { invites: 'invites', cases: 'cases', rooms: 'rooms' } as c
 export const FIRST_PAGE = 20;
 /** Then the window grows by this many rooms per request until it covers every case. */
 export const PAGE = 250;
+/** Timeline events per response for an open case (more in one response means a gap and a reload). */
+const OPEN_TIMELINE = 50;
 /** Room to spare at the end of a window that covers a whole list. */
 const SPARE = 50;
 /** Long-poll timeout of a sliding sync request (ms). */
@@ -110,6 +112,8 @@ export type SyncReachability = 'online' | 'unreachable';
 export class CaseSync {
 	readonly sync: SlidingSync;
 	private caseEnd: number;
+	/** The end of the case window the last answered request asked for. */
+	private answeredEnd = -1;
 	private readonly sent = new Set<string>();
 	private counts: Record<string, number> = {};
 	private responded = false;
@@ -133,8 +137,9 @@ export class CaseSync {
 			client,
 			opts.timeoutMs ?? TIMEOUT_MS
 		);
-		// One timeline event, like the list: the case back-paginates its history itself (case-room.ts).
-		this.sync.addCustomSubscription(OPEN_ROOM, { required_state: ALL_STATE, timeline_limit: 1 });
+		// Its history the case back-paginates itself (case-room.ts); the limit keeps what arrives live
+		// between two responses whole.
+		this.sync.addCustomSubscription(OPEN_ROOM, { required_state: ALL_STATE, timeline_limit: OPEN_TIMELINE });
 		this.sync.on(SlidingSyncEvent.RoomData, this.onRoomData);
 		this.sync.on(SlidingSyncEvent.Lifecycle, this.onLifecycle);
 		this.watchRequests();
@@ -142,7 +147,7 @@ export class CaseSync {
 
 	get progress(): ListProgress {
 		const total = this.responded ? (this.counts[LISTS.cases] ?? 0) + (this.counts[LISTS.invites] ?? 0) : null;
-		const casesDone = this.responded && this.caseEnd + 1 >= (this.counts[LISTS.cases] ?? 0);
+		const casesDone = this.responded && this.answeredEnd + 1 >= (this.counts[LISTS.cases] ?? 0);
 		return { loaded: this.sent.size, total, complete: casesDone };
 	}
 
@@ -186,6 +191,14 @@ export class CaseSync {
 	}
 
 	private readonly onRoomData = (roomId: string, data: MSC3575RoomData) => {
+		// A gap: more happened in the room than the timeline limit lets through. Runs before the
+		// SDK's own listener (registered later), which only appends; like classic sync, start a new
+		// live timeline instead of one with a hole in it (an open case fetches its history again).
+		const room = this.client.getRoom(roomId);
+		if (room && data.limited && !data.initial && room.getLiveTimeline().getEvents().length > 0) {
+			room.resetLiveTimeline(data.prev_batch ?? null, null);
+			this.client.resetNotifTimelineSet();
+		}
 		// A case room the lists sent: counted once (the window only grows).
 		const create = data.required_state?.find((e) => e.type === 'm.room.create');
 		const stripped = data.invite_state?.find((e) => e.type === 'm.room.create');
@@ -222,9 +235,11 @@ export class CaseSync {
 	private watchRequests(): void {
 		const client = this.client;
 		const original = client.slidingSync.bind(client);
-		client.slidingSync = (req, proxyBaseUrl, signal) =>
-			original(req, proxyBaseUrl, signal).then(
+		client.slidingSync = (req, proxyBaseUrl, signal) => {
+			const end = req.lists?.[LISTS.cases]?.ranges?.[0]?.[1] ?? -1;
+			return original(req, proxyBaseUrl, signal).then(
 				(resp) => {
+					this.answeredEnd = end;
 					for (const l of this.reachabilityListeners) l('online');
 					return resp;
 				},
@@ -235,6 +250,7 @@ export class CaseSync {
 					throw err;
 				}
 			);
+		};
 	}
 }
 
@@ -260,11 +276,14 @@ export async function focusRoom(client: MatrixClient, roomId: string): Promise<v
 /** Whether the homeserver serves simplified sliding sync (MSC4186): a probe that asks for nothing. */
 export async function offersSlidingSync(client: MatrixClient): Promise<boolean> {
 	try {
-		const res = await fetch(new URL('/_matrix/client/unstable/org.matrix.simplified_msc3575/sync?timeout=0', client.baseUrl), {
-			method: 'POST',
-			headers: { authorization: `Bearer ${client.getAccessToken()}`, 'content-type': 'application/json' },
-			body: JSON.stringify({ conn_id: 'casusruimte-probe', lists: {} })
-		});
+		const res = await fetch(
+			new URL('/_matrix/client/unstable/org.matrix.simplified_msc3575/sync?timeout=0', client.baseUrl),
+			{
+				method: 'POST',
+				headers: { authorization: `Bearer ${client.getAccessToken()}`, 'content-type': 'application/json' },
+				body: JSON.stringify({ conn_id: 'casusruimte-probe', lists: {} })
+			}
+		);
 		if (res.ok) return true;
 		// Not found / unrecognised: the server (or the proxy in front) does not offer it.
 		if (res.status === 404 || res.status === 405) return false;
