@@ -8,7 +8,7 @@
  */
 import { passwordLogin } from '../src/lib/server/synapse-admin.ts';
 import type { World, WorldUser } from '../tests/support/world.ts';
-import { now, round } from './lib/stats.ts';
+import { now, percentile, round } from './lib/stats.ts';
 
 export interface InitialSyncResult {
 	rooms: number;
@@ -19,6 +19,7 @@ export interface InitialSyncResult {
 	/** Timeline limit 8, lazy-loaded members: the classic baseline of issue 15. */
 	classic8Ms: number;
 	classic8MB: number;
+	classic8Runs: number[];
 }
 
 async function timedSync(
@@ -49,7 +50,18 @@ async function timedSync(
 export async function measureInitialSync(world: World, user: WorldUser): Promise<InitialSyncResult> {
 	const app = await timedSync(world, user, 20);
 	const minimal = await timedSync(world, user, 1);
-	const classic8 = await timedSync(world, user, 8);
+	// The baseline of issue 15 is timed several times (the median): a single sync of a busy
+	// 2-core machine varies by tens of per cent.
+	const runs = Math.max(1, Number(process.env.BENCH_SYNC_RUNS ?? 3));
+	const classic8Runs: { ms: number; mb: number }[] = [];
+	for (let i = 0; i < runs; i++) classic8Runs.push(await timedSync(world, user, 8));
+	const classic8 = {
+		ms: percentile(
+			classic8Runs.map((r) => r.ms),
+			50
+		),
+		mb: classic8Runs[0]!.mb
+	};
 	return {
 		rooms: app.rooms,
 		appFilterMs: round(app.ms),
@@ -57,6 +69,7 @@ export async function measureInitialSync(world: World, user: WorldUser): Promise
 		minimalMs: round(minimal.ms),
 		minimalMB: round(minimal.mb, 2),
 		classic8Ms: round(classic8.ms),
-		classic8MB: round(classic8.mb, 2)
+		classic8MB: round(classic8.mb, 2),
+		classic8Runs: classic8Runs.map((r) => round(r.ms))
 	};
 }

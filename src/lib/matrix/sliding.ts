@@ -37,8 +37,6 @@ export const LISTS = { invites: 'invites', cases: 'cases', rooms: 'rooms' } as c
 export const FIRST_PAGE = 20;
 /** Then the window grows by this many rooms per request until it covers every case. */
 export const PAGE = 250;
-/** Timeline events per response for an open case (more in one response means a gap and a reload). */
-const OPEN_TIMELINE = 50;
 /** Room to spare at the end of a window that covers a whole list. */
 const SPARE = 50;
 /** Long-poll timeout of a sliding sync request (ms). */
@@ -137,9 +135,9 @@ export class CaseSync {
 			client,
 			opts.timeoutMs ?? TIMEOUT_MS
 		);
-		// Its history the case back-paginates itself (case-room.ts); the limit keeps what arrives live
-		// between two responses whole.
-		this.sync.addCustomSubscription(OPEN_ROOM, { required_state: ALL_STATE, timeline_limit: OPEN_TIMELINE });
+		// The same timeline limit as the list: a larger one would make the server repeat events this
+		// device holds, which the SDK appends out of order; the case back-paginates its history itself.
+		this.sync.addCustomSubscription(OPEN_ROOM, { required_state: ALL_STATE, timeline_limit: 1 });
 		this.sync.on(SlidingSyncEvent.RoomData, this.onRoomData);
 		this.sync.on(SlidingSyncEvent.Lifecycle, this.onLifecycle);
 		this.watchRequests();
@@ -191,14 +189,7 @@ export class CaseSync {
 	}
 
 	private readonly onRoomData = (roomId: string, data: MSC3575RoomData) => {
-		// A gap: more happened in the room than the timeline limit lets through. Runs before the
-		// SDK's own listener (registered later), which only appends; like classic sync, start a new
-		// live timeline instead of one with a hole in it (an open case fetches its history again).
-		const room = this.client.getRoom(roomId);
-		if (room && data.limited && !data.initial && room.getLiveTimeline().getEvents().length > 0) {
-			room.resetLiveTimeline(data.prev_batch ?? null, null);
-			this.client.resetNotifTimelineSet();
-		}
+		this.mendTimeline(roomId, data);
 		// A case room the lists sent: counted once (the window only grows).
 		const create = data.required_state?.find((e) => e.type === 'm.room.create');
 		const stripped = data.invite_state?.find((e) => e.type === 'm.room.create');
@@ -211,6 +202,20 @@ export class CaseSync {
 			setTimeout(() => waiters.forEach((w) => w()), 0);
 		}
 	};
+
+	/**
+	 * A gap: more happened in the room than the timeline limit lets through in
+	 * one response. The SDK's own RoomData listener (registered after this one)
+	 * would append the last events behind a hole; like classic sync, start a new
+	 * live timeline instead (an open case fetches its history again on the reset).
+	 */
+	private mendTimeline(roomId: string, data: MSC3575RoomData): void {
+		const room = this.client.getRoom(roomId);
+		if (!room || data.initial || !data.limited || !data.timeline?.length) return;
+		if (room.getLiveTimeline().getEvents().length === 0) return;
+		room.resetLiveTimeline(data.prev_batch ?? null, null);
+		this.client.resetNotifTimelineSet();
+	}
 
 	private readonly onLifecycle = (state: SlidingSyncState, resp: MSC3575SlidingSyncResponse | null) => {
 		if (state !== SlidingSyncState.Complete || !resp) return;
