@@ -19,6 +19,7 @@
  * SlidingSyncSdk registers.
  */
 import type { MatrixClient } from 'matrix-js-sdk';
+import type { IStateEvent } from 'matrix-js-sdk/lib/sync-accumulator.js';
 import {
 	SlidingSync,
 	SlidingSyncEvent,
@@ -189,7 +190,7 @@ export class CaseSync {
 	}
 
 	private readonly onRoomData = (roomId: string, data: MSC3575RoomData) => {
-		this.mendTimeline(roomId, data);
+		this.mendRoomData(roomId, data);
 		// A case room the lists sent: counted once (the window only grows).
 		const create = data.required_state?.find((e) => e.type === 'm.room.create');
 		const stripped = data.invite_state?.find((e) => e.type === 'm.room.create');
@@ -204,12 +205,31 @@ export class CaseSync {
 	};
 
 	/**
-	 * A gap: more happened in the room than the timeline limit lets through in
-	 * one response. The SDK's own RoomData listener (registered after this one)
-	 * would append the last events behind a hole; like classic sync, start a new
-	 * live timeline instead (an open case fetches its history again on the reset).
+	 * Runs before the SDK's own RoomData listener (registered later). Two things
+	 * the SDK does not do for us:
+	 * - State changes that arrive in the timeline: the server does not repeat them
+	 *   in `required_state`, and the SDK adds timeline events without applying
+	 *   their state (`addToState: false`), so a membership change (a removal!) or
+	 *   a new phase would never reach the room's current state. They are added to
+	 *   `required_state`, the last one per key winning.
+	 * - A gap (more happened in the room than the timeline limit lets through):
+	 *   the SDK would append the last events behind a hole; like classic sync, a
+	 *   new live timeline starts instead (an open case fetches its history again
+	 *   on the reset).
 	 */
-	private mendTimeline(roomId: string, data: MSC3575RoomData): void {
+	private mendRoomData(roomId: string, data: MSC3575RoomData): void {
+		if (data.invite_state) return;
+		if (data.timeline?.length) {
+			const given = new Set((data.required_state ?? []).map((e) => `${e.type}\u0000${e.state_key}`));
+			const fromTimeline = new Map<string, IStateEvent>();
+			for (const e of data.timeline)
+				if ('state_key' in e && typeof e.state_key === 'string') {
+					const key = `${e.type}\u0000${e.state_key}`;
+					if (!given.has(key)) fromTimeline.set(key, e as IStateEvent);
+				}
+			if (fromTimeline.size > 0)
+				data.required_state = [...(data.required_state ?? []), ...[...fromTimeline.values()].map((e) => ({ ...e }))];
+		}
 		const room = this.client.getRoom(roomId);
 		if (!room || data.initial || !data.limited || !data.timeline?.length) return;
 		if (room.getLiveTimeline().getEvents().length === 0) return;
