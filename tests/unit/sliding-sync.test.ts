@@ -7,7 +7,12 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { MatrixClient } from 'matrix-js-sdk';
-import type { MSC3575SlidingSyncRequest, MSC3575SlidingSyncResponse } from 'matrix-js-sdk/lib/sliding-sync.js';
+import {
+	SlidingSyncEvent,
+	type MSC3575RoomData,
+	type MSC3575SlidingSyncRequest,
+	type MSC3575SlidingSyncResponse
+} from 'matrix-js-sdk/lib/sliding-sync.js';
 import { CaseSync, CASE_LIST_STATE, FIRST_PAGE, LISTS } from '../../src/lib/matrix/sliding.ts';
 import { STATE } from '../../src/lib/case/event-types.ts';
 import { CASE_ROOM_TYPE } from '../../src/lib/case/room-state.ts';
@@ -147,5 +152,31 @@ describe('the case list through sliding sync', () => {
 		void sync.sync.start();
 		await until(() => reports.length >= 1);
 		expect(reports[0]).toBe('unreachable');
+	});
+
+	it('puts state changes that came in the timeline into the room state the SDK applies (a removal, a new phase)', async () => {
+		const { client } = scriptedClient(() => page(1, 0, 0));
+		const sync = (running = new CaseSync(client, { timeoutMs: 10 }));
+		const ev = (type: string, stateKey: string, content: object, id: string) => ({
+			type,
+			state_key: stateKey,
+			content,
+			event_id: id,
+			sender: '@vt:hs',
+			origin_server_ts: 1
+		});
+		const data = {
+			name: 'DH-1',
+			required_state: [ev(STATE.access, '', { v: 1, organisations: [] }, '$access')],
+			timeline: [
+				ev('m.room.member', '@politie:hs', { membership: 'join' }, '$join'),
+				ev('m.room.member', '@politie:hs', { membership: 'leave', reason: 'consent-withdrawn' }, '$kick'),
+				{ type: 'm.room.encrypted', content: {}, event_id: '$msg', sender: '@vt:hs', origin_server_ts: 2 }
+			]
+		} as unknown as MSC3575RoomData;
+		await sync.sync.emitPromised(SlidingSyncEvent.RoomData, '!r:hs', data);
+		const state = data.required_state.map((e) => `${e.type}|${e.state_key}|${e.event_id}`);
+		// The last membership of the police wins; what the server already gave stays; messages are not state.
+		expect(state).toEqual([`${STATE.access}||$access`, 'm.room.member|@politie:hs|$kick']);
 	});
 });
