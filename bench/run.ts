@@ -13,7 +13,7 @@
  * Knobs (environment): BENCH_ROOMS (500; 2000 for the large run), BENCH_SENDS
  * (200), BENCH_CREATE (20), BENCH_COLD_RUNS (3), BENCH_WARM_RUNS (3),
  * BENCH_LOAD_MEMBERS (20), BENCH_LOAD_ROOMS (20), BENCH_LOAD_PER_ROOM (5),
- * BENCH_LOAD_SECONDS (30), BENCH_SYNC_RUNS (3: the raw classic /sync baseline, median), BENCH_GROWTH_FROM (500: with more rooms, the cold
+ * BENCH_LOAD_SECONDS (30), BENCH_SYNC (sliding | classic: how the web app syncs), BENCH_SYNC_RUNS (3: the raw classic /sync baseline, median), BENCH_GROWTH_FROM (500: with more rooms, the cold
  * start is first measured at this many rooms, then the rest is seeded), BENCH_SKIP (comma list of: latency, creation,
  * browser, bundle, load, workers).
  */
@@ -234,7 +234,14 @@ async function browserRun(
 	recoveryKey: string | null,
 	o: { listed: number; warmRuns: number; timeoutMs: number }
 ) {
-	const app = await startAppServer({ port: await freePort(), homeserverPublicUrl, dataDir, quiet: true });
+	// The web app syncs as BENCH_SYNC says: sliding (MSC4186, the subject of issue 15's figures) or classic.
+	const app = await startAppServer({
+		port: await freePort(),
+		homeserverPublicUrl,
+		dataDir,
+		quiet: true,
+		env: { PUBLIC_CASUS_SYNC: process.env.BENCH_SYNC ?? 'sliding' }
+	});
 	try {
 		return await measureBrowser(app.url, { username: user.localpart, password: user.password, recoveryKey }, o.listed, {
 			coldRuns: knobs.coldRuns,

@@ -34,6 +34,11 @@ type Runtime = typeof import('./runtime.ts');
 const SESSION_KEY = 'casusruimte.session';
 const LOCALE_KEY = 'casusruimte.locale';
 
+/** How the web app syncs: PUBLIC_CASUS_SYNC=sliding (MSC4186) or classic (the default). */
+function slidingSyncChosen(): boolean {
+	return env.PUBLIC_CASUS_SYNC === 'sliding';
+}
+
 export function homeserverUrl(): string {
 	return env.PUBLIC_HOMESERVER_URL || 'http://localhost:8008';
 }
@@ -97,11 +102,18 @@ class AppState {
 			]);
 			this.runtime = rt;
 			forgetSdkPendingEvents();
-			const client = await createMatrixClient(session, { persistent: true, keyHolder: this.keyHolder });
+			const sliding = slidingSyncChosen();
+			const client = await createMatrixClient(session, {
+				persistent: true,
+				keyHolder: this.keyHolder,
+				syncCache: !sliding
+			});
 			// matrix-js-sdk emits this when the homeserver says our token is no longer valid.
 			client.on('Session.logged_out' as HttpApiEvent.SessionLoggedOut, () => this.expire());
-			// Sliding sync (MSC4186): the first screen of cases without waiting for a full sync.
-			const mode = await startSyncing(client, { sliding: true });
+			// Sliding sync (MSC4186, PUBLIC_CASUS_SYNC=sliding): the first screen of cases without
+			// waiting for a full sync. Classic /sync with its IndexedDB cache otherwise (the default
+			// for now: see the README, issue 15).
+			const mode = await startSyncing(client, { sliding });
 			this.cleanups.push(
 				rt.watchConnectivity(
 					client,
