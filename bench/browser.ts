@@ -26,6 +26,8 @@ export interface BrowserResult {
 	warmRuns: number;
 	recoveryStep: boolean;
 	coldFirstRow: Summary;
+	/** The first screen: SCREEN_ROWS rows (bench/lib/case-list.ts). */
+	coldFirstScreen: Summary;
 	coldFullList: Summary;
 	warmFirstRow: Summary;
 	warmFullList: Summary;
@@ -78,6 +80,7 @@ export async function measureBrowser(
 ): Promise<BrowserResult> {
 	const browser = await launchChromium();
 	const coldFirst: number[] = [];
+	const coldScreen: number[] = [];
 	const coldFull: number[] = [];
 	const warmFirst: number[] = [];
 	const warmFull: number[] = [];
@@ -114,9 +117,10 @@ export async function measureBrowser(
 			recoveryStep ||= r.recoveryStep;
 			const times = await caseListTimes(page);
 			coldFirst.push(times.first - t0);
+			coldScreen.push(times.screen - t0);
 			coldFull.push(times.full - t0);
 			opts.log(
-				`  cold start ${run + 1}/${opts.coldRuns}: first row ${times.first - t0} ms, ${cases} cases ${times.full - t0} ms`
+				`  cold start ${run + 1}/${opts.coldRuns}: first row ${times.first - t0} ms, first screen ${times.screen - t0} ms, ${cases} cases ${times.full - t0} ms`
 			);
 			// Let the sync cache reach IndexedDB before the tab goes away.
 			await page.waitForTimeout(3000);
@@ -151,6 +155,7 @@ export async function measureBrowser(
 		warmRuns: opts.warmRuns,
 		recoveryStep,
 		coldFirstRow: summarise(coldFirst),
+		coldFirstScreen: summarise(coldScreen),
 		coldFullList: summarise(coldFull),
 		warmFirstRow: summarise(warmFirst),
 		warmFullList: summarise(warmFull),

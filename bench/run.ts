@@ -18,7 +18,10 @@
  * BENCH_LOAD_SECONDS (30), BENCH_COMPARTMENT_RECORDS (80), BENCH_COMPARTMENT_RUNS
  * (10), BENCH_PRIVACY_ROOMS (10000; fewer for a quick run),
  * BENCH_PRIVACY_CONCURRENCY (8), BENCH_GUARD_MEMBERS (200), BENCH_GUARD_SECONDS
- * (30), BENCH_SKIP (comma list of: latency, compartments, creation, browser,
+ * (30), BENCH_SYNC (sliding | classic: how the web app syncs), BENCH_SYNC_RUNS (3:
+ * the raw classic /sync baseline, median), BENCH_GROWTH_FROM (500: with more rooms,
+ * the cold start is first measured at this many rooms, then the rest is seeded),
+ * BENCH_SKIP (comma list of: latency, compartments, creation, browser,
  * bundle, load, workers, privacy, guard).
  */
 import './lib/quiet.ts'; // first: matrix-js-sdk logs every request otherwise
@@ -49,6 +52,7 @@ import { ratio } from './lib/stats.ts';
 import { measurePrivacyOverview } from './privacy.ts';
 import { measureGuardCost } from './guard-cost.ts';
 import { atMost, targetLines, Targets, type Target } from './lib/targets.ts';
+import { caseListTargets } from './lib/case-list-targets.ts';
 
 const int = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const knobs = {
@@ -66,7 +70,9 @@ const knobs = {
 	privacyRooms: int('BENCH_PRIVACY_ROOMS', 10_000),
 	privacyConcurrency: int('BENCH_PRIVACY_CONCURRENCY', 8),
 	guardMembers: int('BENCH_GUARD_MEMBERS', 200),
-	guardSeconds: int('BENCH_GUARD_SECONDS', 30)
+	guardSeconds: int('BENCH_GUARD_SECONDS', 30),
+	/** With more rooms than this, the cold start is also measured at this many, in the same run (growth). */
+	growthFrom: int('BENCH_GROWTH_FROM', 500)
 };
 /** The smaller homeserver of the privacy figure ("with 100"). */
 const PRIVACY_BASE = 100;
@@ -149,8 +155,28 @@ async function main() {
 	const first = await startDevice(world, benchUser);
 	const recoveryKey = first.recoveryKey;
 	await first.stop();
-	const seeded = await seedCaseRooms(world, benchUser, knobs.rooms, { log });
-	results.seeding = seeded.result;
+	const coldStarts: Parameters<typeof caseListTargets>[0] = [];
+	// Growth: the cold start at BENCH_GROWTH_FROM rooms first, then the rest is seeded.
+	const small = !skip.has('browser') && knobs.rooms > knobs.growthFrom ? knobs.growthFrom : 0;
+	if (small) {
+		await seedCaseRooms(world, benchUser, small, { log });
+		log(`browser at ${small} case rooms first (growth): cold start ×${knobs.coldRuns}…`);
+		const smallBrowser = await browserRun(synapse.info.publicBaseurl, synapse.dataDir, benchUser, recoveryKey, {
+			listed: openCaseCount(small),
+			warmRuns: 0,
+			timeoutMs: Math.max(180_000, small * 200)
+		});
+		const smallSync = await measureInitialSync(world, benchUser);
+		results.growthFrom = { rooms: small, browser: smallBrowser, initialSync: smallSync };
+		coldStarts.push({
+			rooms: small,
+			fullListMs: smallBrowser.coldFullList.p50,
+			firstScreenMs: smallBrowser.coldFirstScreen.p50,
+			classicSyncMs: smallSync.classic8Ms
+		});
+	}
+	const seeded = await seedCaseRooms(world, benchUser, knobs.rooms - small, { log, referenceOffset: 10_000 + small });
+	results.seeding = { ...seeded.result, rooms: knobs.rooms, before: small };
 	log(
 		`  ${seeded.result.rooms} rooms in ${seeded.result.seconds} s (${seeded.result.roomsPerSecond} rooms/s at concurrency ${seeded.result.concurrency})`
 	);
@@ -161,34 +187,26 @@ async function main() {
 	}
 
 	if (!skip.has('browser')) {
-		const app = await startAppServer({
-			port: await freePort(),
-			homeserverPublicUrl: synapse.info.publicBaseurl,
-			dataDir: synapse.dataDir,
-			quiet: true
-		});
-		cleanups.push(() => app.stop());
-		const listed = openCaseCount(knobs.rooms);
+		const listed = openCaseCount(small) + openCaseCount(knobs.rooms - small);
 		log(
 			`browser: cold start ×${knobs.coldRuns}, warm start ×${knobs.warmRuns}, heap, for ${knobs.rooms} cases (${listed} open ones listed by default)…`
 		);
-		results.browser = await measureBrowser(
-			app.url,
-			{ username: benchUser.localpart, password: benchUser.password, recoveryKey },
+		results.browser = await browserRun(synapse.info.publicBaseurl, synapse.dataDir, benchUser, recoveryKey, {
 			listed,
-			{
-				coldRuns: knobs.coldRuns,
-				warmRuns: knobs.warmRuns,
-				log,
-				timeoutMs: Math.max(180_000, knobs.rooms * 200)
-			}
-		);
-		await app.stop();
-	}
-
-	if (!skip.has('browser')) {
+			warmRuns: knobs.warmRuns,
+			timeoutMs: Math.max(180_000, knobs.rooms * 200)
+		});
 		log(`initial /sync of the account over raw HTTP (${knobs.rooms} case rooms)…`);
-		results.initialSync = await measureInitialSync(world, benchUser);
+		const sync = await measureInitialSync(world, benchUser);
+		results.initialSync = sync;
+		const b = results.browser as Awaited<ReturnType<typeof measureBrowser>>;
+		coldStarts.push({
+			rooms: knobs.rooms,
+			fullListMs: b.coldFullList.p50,
+			firstScreenMs: b.coldFirstScreen.p50,
+			classicSyncMs: sync.classic8Ms
+		});
+		targets.add(...caseListTargets(coldStarts));
 	}
 
 	if (!skip.has('bundle')) {
@@ -275,6 +293,34 @@ async function main() {
 	console.log(`\nwritten to ${path.relative(process.cwd(), file)} (${results.seconds} s in all)`);
 }
 
+/** Cold (and warm) starts in Chromium against a fresh app server on the bench homeserver. */
+async function browserRun(
+	homeserverPublicUrl: string,
+	dataDir: string,
+	user: { localpart: string; password: string },
+	recoveryKey: string | null,
+	o: { listed: number; warmRuns: number; timeoutMs: number }
+) {
+	// The web app syncs as BENCH_SYNC says: sliding (MSC4186, the subject of issue 15's figures) or classic.
+	const app = await startAppServer({
+		port: await freePort(),
+		homeserverPublicUrl,
+		dataDir,
+		quiet: true,
+		env: { PUBLIC_CASUS_SYNC: process.env.BENCH_SYNC ?? 'sliding' }
+	});
+	try {
+		return await measureBrowser(app.url, { username: user.localpart, password: user.password, recoveryKey }, o.listed, {
+			coldRuns: knobs.coldRuns,
+			warmRuns: o.warmRuns,
+			log,
+			timeoutMs: o.timeoutMs
+		});
+	} finally {
+		await app.stop();
+	}
+}
+
 // The results file is read back loosely: each section is optional and its shape is the bench's own.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Loose = any;
@@ -340,6 +386,11 @@ function printTable(r: Record<string, Loose>): void {
 			`n=${b.coldRuns}, max ${ms(b.coldFirstRow.max)}${b.recoveryStep ? ', incl. recovery key' : ''}`
 		]);
 		rows.push([
+			`cold start → first screen, 20 rows (${b.cases} cases)`,
+			`p50 ${ms(b.coldFirstScreen.p50)}`,
+			`n=${b.coldRuns}, max ${ms(b.coldFirstScreen.max)}`
+		]);
+		rows.push([
 			`cold start → full list (${b.cases} cases)`,
 			`p50 ${ms(b.coldFullList.p50)}`,
 			`n=${b.coldRuns}, max ${ms(b.coldFullList.max)}`
@@ -366,6 +417,19 @@ function printTable(r: Record<string, Loose>): void {
 			`initial /sync on the server, app filter (${s.rooms} rooms)`,
 			ms(s.appFilterMs),
 			`${s.appFilterMB} MB; 1 event per room: ${ms(s.minimalMs)}, ${s.minimalMB} MB`
+		]);
+		rows.push([
+			`raw classic initial /sync, 8 events per room, lazy members (${s.rooms} rooms)`,
+			ms(s.classic8Ms),
+			`${s.classic8MB} MB (the baseline of issue 15)`
+		]);
+	}
+	if (r.growthFrom) {
+		const g = r.growthFrom;
+		rows.push([
+			`cold start → full list at ${g.rooms} rooms (same run, before the rest was seeded)`,
+			`p50 ${ms(g.browser.coldFullList.p50)}`,
+			`raw classic initial /sync ${ms(g.initialSync.classic8Ms)}`
 		]);
 	}
 	if (r.bundle) {

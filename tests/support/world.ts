@@ -111,6 +111,11 @@ export interface DeviceOptions {
 	/** Talk to the homeserver through another URL (a fault-injecting proxy). */
 	homeserverUrl?: string;
 	outboxStore?: OutboxStore;
+	/**
+	 * How the device syncs: classic /sync (the default, as the web app's), or
+	 * simplified sliding sync. CASUS_TEST_SYNC=sliding switches the default.
+	 */
+	sync?: 'sliding' | 'classic';
 }
 
 export function serverApi(world: World, token: () => string): CaseServerApi {
@@ -134,7 +139,8 @@ export async function startDevice(world: World, user: WorldUser, opts: DeviceOpt
 	};
 	const keyHolder = new SecretStorageKeyHolder();
 	const client = await createMatrixClient(session, { persistent: false, keyHolder });
-	await startSyncing(client);
+	const sync = opts.sync ?? (process.env.CASUS_TEST_SYNC === 'sliding' ? 'sliding' : 'classic');
+	await startSyncing(client, { sliding: sync === 'sliding' });
 	let recoveryKey: string | null = null;
 	if (opts.recoveryKey) await verifyWithRecoveryKey(client, keyHolder, opts.recoveryKey);
 	else if (opts.setUpEncryption !== false) recoveryKey = await setUpEncryption(client, keyHolder, user.password);

@@ -243,13 +243,21 @@ export class CaseIndex {
 		this.recompute();
 	}
 
+	/**
+	 * Recomputes after a short pause. The pause grows with the list (every summary is
+	 * recomputed, and the list re-renders): with sliding sync hundreds of rooms arrive
+	 * one by one, and recomputing after each of them would cost quadratic time.
+	 */
 	private schedule(): void {
 		if (this.scheduled) return;
 		this.scheduled = true;
-		setTimeout(() => {
-			this.scheduled = false;
-			this.recompute();
-		}, 50);
+		setTimeout(
+			() => {
+				this.scheduled = false;
+				this.recompute();
+			},
+			Math.min(1000, 50 + this.cases.length)
+		);
 	}
 
 	private recompute(): void {

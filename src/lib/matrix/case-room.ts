@@ -34,6 +34,7 @@ import {
 	type CompartmentPointer,
 	type Location
 } from '../case/compartments.ts';
+import { focusRoom } from './sliding.ts';
 
 /** A membership reason as a code; older free-text reasons are not shown any more. */
 export function reasonCode(reason: unknown): MembershipReason | null {
@@ -141,6 +142,8 @@ export class CaseRoomSession {
 	/** Fetches the room's whole history (a case has hundreds of events, not millions). */
 	load(): Promise<void> {
 		this.loading ??= (async () => {
+			// With sliding sync the room holds only the case list's state until it is opened.
+			await focusRoom(this.client, this.roomId);
 			const room = await this.waitForRoom();
 			await room.loadMembersIfNeeded();
 			// Back-paginate until the start of the room. Paginating into events the client

@@ -8,15 +8,20 @@ import type { Session } from './session.ts';
 import { applyDeviceIsolation, SecretStorageKeyHolder } from './crypto-setup.ts';
 
 export interface ClientOptions {
-	/** Browser: keep crypto state (and its keys) in IndexedDB, and the sync cache too. Node: false. */
+	/** Browser: keep crypto state (and its keys) in IndexedDB. Node: false. */
 	persistent: boolean;
 	keyHolder?: SecretStorageKeyHolder;
+	/**
+	 * Browser with classic sync only: keep the sync cache in IndexedDB too. With
+	 * sliding sync (the default of the app) there is no classic sync to cache.
+	 */
+	syncCache?: boolean;
 }
 
 export async function createMatrixClient(session: Session, options: ClientOptions): Promise<MatrixClient> {
 	const sdk = await import('matrix-js-sdk');
 	let store;
-	if (options.persistent && typeof indexedDB !== 'undefined') {
+	if (options.persistent && options.syncCache && typeof indexedDB !== 'undefined') {
 		// A warm start shows the case list from the cached sync before the network answers.
 		store = new sdk.IndexedDBStore({
 			indexedDB,
@@ -50,9 +55,32 @@ export function syncDatabaseName(userId: string): string {
 	return `casusruimte-sync:${userId}`;
 }
 
-/** Starts syncing and resolves once the first sync (cached or live) has been processed. */
-export async function startSyncing(client: MatrixClient, opts: { initialSyncLimit?: number } = {}): Promise<void> {
+export interface SyncOptions {
+	initialSyncLimit?: number;
+	/**
+	 * Simplified sliding sync (MSC4186, sliding.ts): the case list in pages, a
+	 * room's timeline on demand. Classic /sync otherwise (and when the server
+	 * does not offer it).
+	 */
+	sliding?: boolean;
+}
+
+/**
+ * Starts syncing and resolves once the first sync (cached or live) has been
+ * processed; with sliding sync, once the first page (the first screen of cases,
+ * the invitations, the directory and the boards) has. Returns which way it syncs.
+ */
+export async function startSyncing(client: MatrixClient, opts: SyncOptions = {}): Promise<'sliding' | 'classic'> {
 	const { ClientEvent, SyncState, PendingEventOrdering } = await import('matrix-js-sdk');
+	let slidingSync;
+	if (opts.sliding) {
+		const { CaseSync, offersSlidingSync, registerCaseSync } = await import('./sliding.ts');
+		if (await offersSlidingSync(client)) {
+			const caseSync = new CaseSync(client);
+			registerCaseSync(client, caseSync);
+			slidingSync = caseSync.sync;
+		}
+	}
 	const ready = new Promise<void>((resolve, reject) => {
 		const onSync = (state: string, _prev: string | null, data?: { error?: Error }) => {
 			if (state === SyncState.Prepared || state === SyncState.Syncing) {
@@ -74,7 +102,9 @@ export async function startSyncing(client: MatrixClient, opts: { initialSyncLimi
 		lazyLoadMembers: true,
 		initialSyncLimit: opts.initialSyncLimit ?? 20,
 		// Our own outbox shows pending records; the SDK's echoes stay out of the live timeline.
-		pendingEventOrdering: PendingEventOrdering.Detached
+		pendingEventOrdering: PendingEventOrdering.Detached,
+		slidingSync
 	});
 	await ready;
+	return slidingSync ? 'sliding' : 'classic';
 }

@@ -18,6 +18,9 @@ import type { Effect } from '../case/commands.ts';
 import { encodeRecord } from './codec.ts';
 import { STATE } from '../case/event-types.ts';
 
+/** How long a removal waits for its echo in this device's room state before the next effect goes. */
+const REMOVAL_ECHO_MS = 10_000;
+
 export type OutboxEffect = Effect | { kind: 'message'; text: string };
 export type OutboxStatus = 'queued' | 'sending' | 'retrying' | 'failed' | 'blocked';
 
@@ -308,6 +311,9 @@ export class Outbox {
 				const membership = room?.getMember(effect.userId)?.membership;
 				if (membership === 'leave' || membership === 'ban') return;
 				await client.kick(item.roomId, effect.userId, effect.reason);
+				// Done once this device's own view of the room has it: what the next effects encrypt
+				// must not go to the removed member's devices (the key rotates on the membership change).
+				await this.untilGone(item.roomId, effect.userId);
 				return;
 			}
 			case 'handover':
@@ -324,6 +330,17 @@ export class Outbox {
 				await this.api.reopen(item.roomId);
 				return;
 			}
+		}
+	}
+
+	/** Waits (bounded) until sync has brought a removal into this device's room state. */
+	private async untilGone(roomId: string, userId: string, ms = REMOVAL_ECHO_MS): Promise<void> {
+		const deadline = Date.now() + ms;
+		for (;;) {
+			const membership = this.client.getRoom(roomId)?.getMember(userId)?.membership;
+			if (membership !== 'join' && membership !== 'invite') return;
+			if (Date.now() > deadline) return;
+			await new Promise((r) => setTimeout(r, 50));
 		}
 	}
 

@@ -34,6 +34,11 @@ type Runtime = typeof import('./runtime.ts');
 const SESSION_KEY = 'casusruimte.session';
 const LOCALE_KEY = 'casusruimte.locale';
 
+/** How the web app syncs: PUBLIC_CASUS_SYNC=sliding (MSC4186) or classic (the default). */
+function slidingSyncChosen(): boolean {
+	return env.PUBLIC_CASUS_SYNC === 'sliding';
+}
+
 export function homeserverUrl(): string {
 	return env.PUBLIC_HOMESERVER_URL || 'http://localhost:8008';
 }
@@ -91,15 +96,24 @@ class AppState {
 		this.status = 'starting';
 		this.error = null;
 		try {
-			const [{ createMatrixClient, startSyncing }, rt] = await Promise.all([
+			const [{ createMatrixClient, startSyncing, syncDatabaseName }, rt] = await Promise.all([
 				import('../matrix/client.ts'),
 				import('./runtime.ts')
 			]);
 			this.runtime = rt;
 			forgetSdkPendingEvents();
-			const client = await createMatrixClient(session, { persistent: true, keyHolder: this.keyHolder });
+			const sliding = slidingSyncChosen();
+			const client = await createMatrixClient(session, {
+				persistent: true,
+				keyHolder: this.keyHolder,
+				syncCache: !sliding
+			});
 			// matrix-js-sdk emits this when the homeserver says our token is no longer valid.
 			client.on('Session.logged_out' as HttpApiEvent.SessionLoggedOut, () => this.expire());
+			// Sliding sync (MSC4186, PUBLIC_CASUS_SYNC=sliding): the first screen of cases without
+			// waiting for a full sync. Classic /sync with its IndexedDB cache otherwise (the default
+			// for now: see the README, issue 15).
+			const mode = await startSyncing(client, { sliding });
 			this.cleanups.push(
 				rt.watchConnectivity(
 					client,
@@ -107,7 +121,8 @@ class AppState {
 					(c) => connectivity.report(c)
 				)
 			);
-			await startSyncing(client);
+			// The classic sync cache of earlier versions holds nothing sliding sync reads: it goes.
+			if (mode === 'sliding') dropSyncCache(session.userId, syncDatabaseName);
 			this.client = client;
 			await this.refreshEncryption();
 			if (!this.encryption?.accountSetUp) this.status = 'setup';
@@ -291,6 +306,10 @@ function clearLocalData(): void {
 		if (key.startsWith('casusruimte') || key.startsWith('mx') || key.startsWith('matrix')) localStorage.removeItem(key);
 	}
 	sessionStorage.clear();
+}
+
+function dropSyncCache(userId: string, name: (userId: string) => string): void {
+	if (typeof indexedDB !== 'undefined') indexedDB.deleteDatabase(name(userId));
 }
 
 async function deleteDatabases(userId: string): Promise<void> {

@@ -8,10 +8,19 @@ import type { CaseRow } from './case-filter.ts';
 
 type Runtime = typeof import('./runtime.ts');
 
+/** How far the case list has loaded (sliding sync brings it in pages); complete with classic sync. */
+export interface ListLoading {
+	loaded: number;
+	total: number | null;
+	complete: boolean;
+}
+
 class CaseListState {
 	rows = $state.raw<CaseRow[]>([]);
 	ready = $state(false);
+	loading = $state.raw<ListLoading>({ loaded: 0, total: null, complete: true });
 	private off: (() => void) | null = null;
+	private offLoading: (() => void) | null = null;
 
 	attach(client: MatrixClient, services: MemberServices, rt: Runtime): void {
 		this.detach();
@@ -29,11 +38,15 @@ class CaseListState {
 		};
 		update();
 		this.off = services.index.subscribe(update);
+		this.offLoading = rt.watchListLoading(client, (l) => (this.loading = l));
 	}
 
 	detach(): void {
 		this.off?.();
 		this.off = null;
+		this.offLoading?.();
+		this.offLoading = null;
+		this.loading = { loaded: 0, total: null, complete: true };
 		this.rows = [];
 		this.ready = false;
 	}

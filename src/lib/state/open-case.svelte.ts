@@ -68,6 +68,8 @@ export class OpenCase {
 		const rt = app.runtime;
 		if (!client || !services || !rt) return;
 		this.status = 'loading';
+		// Sliding sync: a case further down the list than the pages loaded so far is asked for now.
+		rt.focusRoom(client, this.roomId);
 		let room = rt.getRoom(client, this.roomId);
 		const deadline = Date.now() + ROOM_WAIT_MS;
 		while (

@@ -23,6 +23,7 @@ import { HttpCaseServerApi } from '../matrix/server-api.ts';
 import { HistoryResharer, LocalStorageShareLog } from '../matrix/history-sharing.ts';
 import { serviceUserIdFor } from './identity.ts';
 import { postPendingAanmeldingen } from '../matrix/board.ts';
+import { caseSyncOf } from '../matrix/sliding.ts';
 
 export type Connectivity = 'online' | 'reconnecting' | 'offline';
 
@@ -101,28 +102,38 @@ export async function startMemberServices(
 	};
 }
 
-/** Reports the connection as the sync loop sees it; wakes the outbox when the homeserver is back. */
+/**
+ * Reports the connection as the sync loop sees it; wakes the outbox when the
+ * homeserver is back. Sliding sync retries failed requests without a sync state
+ * of its own, so its requests report too (sliding.ts).
+ */
 export function watchConnectivity(
 	client: MatrixClient,
 	outbox: () => Outbox | null,
 	report: (c: Connectivity) => void
 ): () => void {
 	let last: Connectivity = 'online';
-	const onSync = (state: SyncState) => {
-		const next: Connectivity =
+	const set = (next: Connectivity) => {
+		if (next === 'online' && last !== 'online') outbox()?.wake();
+		last = next;
+		report(next);
+	};
+	const onSync = (state: SyncState) =>
+		set(
 			state === SyncState.Error
 				? 'offline'
 				: state === SyncState.Reconnecting
 					? 'reconnecting'
 					: state === SyncState.Syncing || state === SyncState.Prepared || state === SyncState.Catchup
 						? 'online'
-						: last;
-		if (next === 'online' && last !== 'online') outbox()?.wake();
-		last = next;
-		report(next);
-	};
+						: last
+		);
 	client.on(ClientEvent.Sync, onSync);
-	return () => client.off(ClientEvent.Sync, onSync);
+	const offReachability = caseSyncOf(client)?.onReachability((r) => set(r === 'online' ? 'online' : 'offline'));
+	return () => {
+		client.off(ClientEvent.Sync, onSync);
+		offReachability?.();
+	};
 }
 
 /** Verification requests from my own other devices (a new device asking to be trusted). */
@@ -196,6 +207,25 @@ export async function markRead(client: MatrixClient, roomId: string): Promise<vo
 	} catch {
 		// offline: the next visit marks it again
 	}
+}
+
+/** @public With sliding sync: ask for a room this device may not hold yet (a case opened by its address). */
+export function focusRoom(client: MatrixClient, roomId: string): void {
+	void caseSyncOf(client)?.focus(roomId);
+}
+
+/** @public How far the case list has loaded, now and as it grows (complete at once with classic sync). */
+export function watchListLoading(
+	client: MatrixClient,
+	report: (l: { loaded: number; total: number | null; complete: boolean }) => void
+): () => void {
+	const sync = caseSyncOf(client);
+	if (!sync) {
+		report({ loaded: 0, total: null, complete: true });
+		return () => undefined;
+	}
+	report(sync.progress);
+	return sync.onProgress(report);
 }
 
 /** @public */
