@@ -93,6 +93,39 @@ export interface CaseRoomInit {
 	serviceUserId: string;
 }
 
+/**
+ * The initial state every room of the product starts with (case rooms, compartments, boards):
+ * encrypted from creation, invite only, history `shared`, no guests, and a retention for its content.
+ */
+export function protectedRoomState(maxLifetimeMs: number): { type: string; state_key: string; content: object }[] {
+	return [
+		{ type: 'm.room.encryption', state_key: '', content: CASE_ENCRYPTION },
+		{ type: 'm.room.join_rules', state_key: '', content: { join_rule: 'invite' } },
+		{ type: 'm.room.history_visibility', state_key: '', content: { history_visibility: 'shared' } },
+		{ type: 'm.room.guest_access', state_key: '', content: { guest_access: 'forbidden' } },
+		{ type: 'm.room.retention', state_key: '', content: { max_lifetime: maxLifetimeMs } }
+	];
+}
+
+/**
+ * Power levels of a room where only the service acts (boards, compartments): everyone else 0, so
+ * members only post; invites, removals and state are the service's (`serviceOnlyEvents` named too).
+ */
+export function serviceRoomPowerLevels(serviceOnlyEvents: readonly string[]): Record<string, unknown> {
+	return {
+		users: {},
+		users_default: 0,
+		events_default: 0,
+		state_default: SERVICE_ONLY,
+		invite: SERVICE_ONLY,
+		kick: SERVICE_ONLY,
+		ban: SERVICE_ONLY,
+		redact: SERVICE_ONLY,
+		notifications: { room: SERVICE_ONLY },
+		events: Object.fromEntries(serviceOnlyEvents.map((t) => [t, SERVICE_ONLY]))
+	};
+}
+
 /** The body of POST /createRoom for a new case room, sent as the service account. */
 export function caseRoomCreateRequest(init: CaseRoomInit): Record<string, unknown> {
 	return {
@@ -103,11 +136,7 @@ export function caseRoomCreateRequest(init: CaseRoomInit): Record<string, unknow
 		is_direct: false,
 		creation_content: { type: CASE_ROOM_TYPE, 'm.federate': false },
 		initial_state: [
-			{ type: 'm.room.encryption', state_key: '', content: CASE_ENCRYPTION },
-			{ type: 'm.room.join_rules', state_key: '', content: { join_rule: 'invite' } },
-			{ type: 'm.room.history_visibility', state_key: '', content: { history_visibility: 'shared' } },
-			{ type: 'm.room.guest_access', state_key: '', content: { guest_access: 'forbidden' } },
-			{ type: 'm.room.retention', state_key: '', content: { max_lifetime: CASE_CONTENT_MAX_LIFETIME_MS } },
+			...protectedRoomState(CASE_CONTENT_MAX_LIFETIME_MS),
 			{ type: STATE.case, state_key: '', content: init.case },
 			{ type: STATE.access, state_key: '', content: init.access },
 			{ type: STATE.regie, state_key: '', content: init.regie }
@@ -134,29 +163,14 @@ export function compartmentRoomCreateRequest(of: CompartmentOf): Record<string, 
 		is_direct: false,
 		creation_content: { type: COMPARTMENT_ROOM_TYPE, 'm.federate': false },
 		initial_state: [
-			{ type: 'm.room.encryption', state_key: '', content: CASE_ENCRYPTION },
-			{ type: 'm.room.join_rules', state_key: '', content: { join_rule: 'invite' } },
-			{ type: 'm.room.history_visibility', state_key: '', content: { history_visibility: 'shared' } },
-			{ type: 'm.room.guest_access', state_key: '', content: { guest_access: 'forbidden' } },
-			{ type: 'm.room.retention', state_key: '', content: { max_lifetime: CASE_CONTENT_MAX_LIFETIME_MS } },
+			...protectedRoomState(CASE_CONTENT_MAX_LIFETIME_MS),
 			{ type: COMPARTMENT_OF, state_key: '', content: of }
 		],
-		power_level_content_override: {
-			users: {},
-			users_default: 0,
-			events_default: 0,
-			state_default: SERVICE_ONLY,
-			invite: SERVICE_ONLY,
-			kick: SERVICE_ONLY,
-			ban: SERVICE_ONLY,
-			redact: SERVICE_ONLY,
-			notifications: { room: SERVICE_ONLY },
-			events: {
-				'm.room.power_levels': SERVICE_ONLY,
-				'm.room.history_visibility': SERVICE_ONLY,
-				'm.room.encryption': SERVICE_ONLY,
-				'm.room.redaction': SERVICE_ONLY
-			}
-		}
+		power_level_content_override: serviceRoomPowerLevels([
+			'm.room.power_levels',
+			'm.room.history_visibility',
+			'm.room.encryption',
+			'm.room.redaction'
+		])
 	};
 }

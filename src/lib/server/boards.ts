@@ -17,7 +17,7 @@ import { BOARD_POINTER_EVENT, BOARD_ROOM_TYPE, BOARD_STATE, BoardPointer, BoardS
 import { boardMembers, isMdtMember } from '../directory/mdt.ts';
 import { RegionCode } from '../case/primitives.ts';
 import type { Directory } from '../directory/directory.ts';
-import { CASE_ENCRYPTION, SERVICE_ONLY } from '../matrix/room-template.ts';
+import { protectedRoomState, serviceRoomPowerLevels } from '../matrix/room-template.ts';
 
 /**
  * How long the board keeps an aanmelding (the homeserver's retention purges older
@@ -38,25 +38,23 @@ export interface BoardRun {
 
 /** The body of POST /createRoom for a region's board, sent as the service account. */
 export function boardCreateRequest(region: RegionCode): Record<string, unknown> {
-	const serviceOnly = Object.fromEntries(
-		[
-			'm.room.name',
-			'm.room.topic',
-			'm.room.avatar',
-			'm.room.canonical_alias',
-			'm.room.power_levels',
-			'm.room.encryption',
-			'm.room.history_visibility',
-			'm.room.join_rules',
-			'm.room.guest_access',
-			'm.room.server_acl',
-			'm.room.tombstone',
-			'm.room.retention',
-			'm.room.pinned_events',
-			'm.room.redaction',
-			BOARD_STATE
-		].map((t) => [t, SERVICE_ONLY])
-	);
+	const serviceOnly = [
+		'm.room.name',
+		'm.room.topic',
+		'm.room.avatar',
+		'm.room.canonical_alias',
+		'm.room.power_levels',
+		'm.room.encryption',
+		'm.room.history_visibility',
+		'm.room.join_rules',
+		'm.room.guest_access',
+		'm.room.server_acl',
+		'm.room.tombstone',
+		'm.room.retention',
+		'm.room.pinned_events',
+		'm.room.redaction',
+		BOARD_STATE
+	];
 	return {
 		preset: 'private_chat',
 		visibility: 'private',
@@ -65,27 +63,12 @@ export function boardCreateRequest(region: RegionCode): Record<string, unknown> 
 		is_direct: false,
 		creation_content: { type: BOARD_ROOM_TYPE, 'm.federate': false },
 		initial_state: [
-			{ type: 'm.room.encryption', state_key: '', content: CASE_ENCRYPTION },
-			{ type: 'm.room.join_rules', state_key: '', content: { join_rule: 'invite' } },
-			{ type: 'm.room.history_visibility', state_key: '', content: { history_visibility: 'shared' } },
-			{ type: 'm.room.guest_access', state_key: '', content: { guest_access: 'forbidden' } },
-			{ type: 'm.room.retention', state_key: '', content: { max_lifetime: BOARD_CONTENT_MAX_LIFETIME_MS } },
+			...protectedRoomState(BOARD_CONTENT_MAX_LIFETIME_MS),
 			{ type: BOARD_STATE, state_key: '', content: BoardState.parse({ v: 1, region }) }
 		],
 		// The service account is the creator (unlimited power in room v12); everyone else 0:
 		// members only send (encrypted) messages; invites, removals and state are the service's.
-		power_level_content_override: {
-			users: {},
-			users_default: 0,
-			events_default: 0,
-			state_default: SERVICE_ONLY,
-			invite: SERVICE_ONLY,
-			kick: SERVICE_ONLY,
-			ban: SERVICE_ONLY,
-			redact: SERVICE_ONLY,
-			notifications: { room: SERVICE_ONLY },
-			events: serviceOnly
-		}
+		power_level_content_override: serviceRoomPowerLevels(serviceOnly)
 	};
 }
 
