@@ -146,22 +146,28 @@ export class CaseRoomSession {
 			await focusRoom(this.client, this.roomId);
 			const room = await this.waitForRoom();
 			await room.loadMembersIfNeeded();
-			// Back-paginate until the start of the room. Paginating into events the client
-			// already holds (from before a sync gap) links the two timelines instead, so
-			// carry on from the linked one.
-			let timeline: EventTimeline | null = room.getLiveTimeline();
-			while (timeline) {
-				if (timeline.getPaginationToken(EventTimeline.BACKWARDS) !== null) {
-					const more = await this.client.paginateEventTimeline(timeline, { backwards: true, limit: 200 });
-					if (more) continue;
-				}
-				timeline = timeline.getNeighbouringTimeline(EventTimeline.BACKWARDS);
-			}
+			await this.paginateToStart(room);
 			await this.loadCompartments();
 			this.loaded = true;
 			this.recompute();
 		})();
 		return this.loading;
+	}
+
+	/**
+	 * Back-paginates a room until its start. Paginating into events the client already
+	 * holds (from before a sync gap) links the two timelines instead, so carry on from
+	 * the linked one.
+	 */
+	private async paginateToStart(room: Room): Promise<void> {
+		let timeline: EventTimeline | null = room.getLiveTimeline();
+		while (timeline) {
+			if (timeline.getPaginationToken(EventTimeline.BACKWARDS) !== null) {
+				const more = await this.client.paginateEventTimeline(timeline, { backwards: true, limit: 200 });
+				if (more) continue;
+			}
+			timeline = timeline.getNeighbouringTimeline(EventTimeline.BACKWARDS);
+		}
 	}
 
 	/** The case's compartments (pointers in the case room's state), with my membership of each. */
@@ -205,16 +211,11 @@ export class CaseRoomSession {
 					if (joined && historyGranted(joined, this.client.getSafeUserId()))
 						void acceptHistoryFromMembers(this.client, c.pointer.room_id, this.deps.serviceUserId, 60_000);
 				}
+				// With sliding sync a compartment, like the case room, holds only list state until opened.
+				await focusRoom(this.client, c.pointer.room_id);
 				const room = this.client.getRoom(c.pointer.room_id);
 				if (!room || room.getMyMembership() !== 'join') continue;
-				let timeline: EventTimeline | null = room.getLiveTimeline();
-				while (timeline) {
-					if (timeline.getPaginationToken(EventTimeline.BACKWARDS) !== null) {
-						const more = await this.client.paginateEventTimeline(timeline, { backwards: true, limit: 200 });
-						if (more) continue;
-					}
-					timeline = timeline.getNeighbouringTimeline(EventTimeline.BACKWARDS);
-				}
+				await this.paginateToStart(room);
 			} catch {
 				// not (yet) reachable; the shared part and the other compartments still show
 			}
