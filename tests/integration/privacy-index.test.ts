@@ -69,8 +69,8 @@ describe('the privacy index', () => {
 		expect(index.stats.stateReads).toBe(reads);
 		// The file holds membership codes only, never a display name, and is the server's alone.
 		const file = privacySettings().indexFile!;
+		index.flush(); // saving is debounced (2 s); the test does not wait for the timer
 		expect(existsSync(file)).toBe(true);
-		index.flush();
 		expect(statSync(file).mode & 0o777).toBe(0o600);
 		const saved = readFileSync(file, 'utf8');
 		expect(saved).toContain(roomId);

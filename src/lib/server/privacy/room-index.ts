@@ -45,11 +45,12 @@ export const INDEX_TYPES = [
 
 const FILE_VERSION = 1;
 /**
- * No timeline: every state change since the last sync comes as the room's state delta (the timeline
- * is "limited"), and Synapse does not page back through a room's encrypted messages looking for
- * state events to fill a timeline.
+ * One timeline event of the index's types: every other state change since the last sync comes as
+ * the room's state delta (the timeline is "limited"). Not 0: with an empty timeline Synapse sends no
+ * delta for a state change that has only ordinary state after it (a power-level change by the
+ * authority reconcile was lost that way; tests/integration/case-provisioning.test.ts).
  */
-const TIMELINE_LIMIT = 0;
+const TIMELINE_LIMIT = 1;
 
 export interface IndexedRoom {
 	/** Followed through the service account's sync (it is joined); otherwise read by the sweep. */
