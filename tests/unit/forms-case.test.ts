@@ -54,7 +54,14 @@ describe('the regie form', () => {
 		const oc = fakeCase();
 		const m = new RegieForm(oc);
 		expect(m.candidates).toEqual(new TriageForm(oc, NOW).candidates);
+		// the current regiehouder is not offered as the new one; the one it goes to is not offered as deputy
+		const current = oc.view.regie.regiehouder;
+		expect(current && m.candidates.includes(current)).toBe(true);
+		expect(m.toOptions).not.toContain(current);
+		expect(m.toOptions).toContain(VT);
 		m.to = VT;
+		expect(m.deputyOptions).not.toContain(VT);
+		expect(m.deputyOptions).toContain(current);
 		m.reason = 'Verlof';
 		expect(await m.submit(t)).toBe(true);
 		expect(oc.queued.at(-1)).toEqual({ kind: 'handover', to: VT, deputy: null });

@@ -52,6 +52,9 @@ export const CaseFacts = z.strictObject({
 export type CaseFacts = z.infer<typeof CaseFacts>;
 
 /** Personal details of the victim (encrypted only). */
+/** Sex as the victim states it; one list for the schema, the form and the figures. */
+export const SEXES = ['female', 'male', 'other', 'unknown'] as const;
+
 export const PersonalDetails = z.strictObject({
 	name: Text(200),
 	birth_date: Day.optional(),
@@ -63,7 +66,7 @@ export const PersonalDetails = z.strictObject({
 	/** A parent or legal representative, for minors. */
 	representative: OptionalText(300),
 	/** Sex as the victim states it (a half-yearly CSG figure); absent in records from before issue 14. */
-	sex: z.enum(['female', 'male', 'other', 'unknown']).optional()
+	sex: z.enum(SEXES).optional()
 });
 export type PersonalDetails = z.infer<typeof PersonalDetails>;
 

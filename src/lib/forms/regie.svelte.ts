@@ -7,6 +7,10 @@ export class RegieForm extends CaseForm<HandoverInput> {
 	deputy = $state('');
 	reason = $state('');
 	readonly candidates = $derived(regieOptions(this.oc));
+	/** Who can take regie over: anyone who may hold it, except the current regiehouder. */
+	readonly toOptions = $derived(this.candidates.filter((c) => c !== this.oc.view.regie.regiehouder));
+	/** Who can stand in: anyone who may hold regie, except the one it is handed to. */
+	readonly deputyOptions = $derived(this.candidates.filter((c) => c !== this.to));
 
 	constructor(oc: CaseHandle) {
 		super(oc);
