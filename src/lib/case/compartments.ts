@@ -229,6 +229,25 @@ export interface CompartmentCase {
 	compartments: ReadonlyMap<string, CompartmentPointer>;
 }
 
+/**
+ * The same, from what a member's client holds: the case view's phase, regie and
+ * access basis, the case room's memberships and the compartment pointers.
+ */
+export function compartmentCaseOfView(
+	view: { phase: string; regie: { regiehouder: string | null; deputy: string | null }; access: readonly AccessEntry[] },
+	members: Iterable<{ userId: string; membership: string }>,
+	compartments: Iterable<{ id: string; pointer: CompartmentPointer }>
+): CompartmentCase {
+	return {
+		closed: view.phase === 'closed',
+		regiehouder: view.regie.regiehouder,
+		deputy: view.regie.deputy,
+		access: view.access,
+		members: new Map([...members].map((m) => [m.userId, m.membership])),
+		compartments: new Map([...compartments].map((c) => [c.id, c.pointer]))
+	};
+}
+
 export const OpenCompartmentInput = z.strictObject({
 	kind: CompartmentKind,
 	/** Only for `apart`: what it is for (the defaults have their own). */

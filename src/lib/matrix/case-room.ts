@@ -116,6 +116,10 @@ export class CaseRoomSession {
 		if (this.ours(event.getRoomId())) this.schedule();
 		if (event.getRoomId() === this.roomId && event.getType() === COMPARTMENT_POINTER) void this.loadCompartments();
 	};
+	/** Invited into one of the case's compartments while the case is open: join it now, as on opening. */
+	private readonly onMyMembership = (room: Room, membership: string) => {
+		if (membership === 'invite' && room.roomId !== this.roomId && this.ours(room.roomId)) void this.loadCompartments();
+	};
 	/** The case room and its compartments' rooms. */
 	private ours(roomId: string | undefined): boolean {
 		return roomId === this.roomId || (roomId !== undefined && this.compartmentRooms().has(roomId));
@@ -132,6 +136,7 @@ export class CaseRoomSession {
 		client.on(RoomStateEvent.Events, this.onMembers);
 		client.on(RoomMemberEvent.Membership, this.onMembers as never);
 		client.on(ClientEvent.Room, this.onTimeline as never);
+		client.on(RoomEvent.MyMembership, this.onMyMembership);
 		this.unsubscribeOutbox = deps.outbox.subscribe(() => this.schedule());
 	}
 
@@ -315,6 +320,7 @@ export class CaseRoomSession {
 		this.client.off(RoomStateEvent.Events, this.onMembers);
 		this.client.off(RoomMemberEvent.Membership, this.onMembers as never);
 		this.client.off(ClientEvent.Room, this.onTimeline as never);
+		this.client.off(RoomEvent.MyMembership, this.onMyMembership);
 		this.unsubscribeOutbox();
 		this.listeners.clear();
 	}

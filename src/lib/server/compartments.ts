@@ -10,7 +10,9 @@
  */
 import type { CaseService } from './cases.ts';
 import { invalidInput, noSuchCase } from './errors.ts';
-import { purgeRoom } from './privacy/homeserver.ts';
+import { purgeRoom, roomState } from './privacy/homeserver.ts';
+import { compartmentReview, type RawEvent } from '../privacy/review.ts';
+import type { CompartmentOut } from '../privacy/schemas.ts';
 import { refusal } from '../refusal.ts';
 import { activeEntry } from '../directory/directory.ts';
 import {
@@ -21,6 +23,7 @@ import {
 	CompartmentPointer,
 	OpenCompartmentInput,
 	compartmentInviteRefusal,
+	coordinatesCase,
 	grantFor,
 	grantKey,
 	nextCompartmentId,
@@ -44,6 +47,40 @@ export class CompartmentService {
 
 	private get service() {
 		return this.cases.service;
+	}
+
+	/**
+	 * GET /api/cases/<room>/compartments: the case's compartments with who is in each
+	 * (organisation, since, the history grant and who asked for it), for a coordinator
+	 * of the case, who decides who goes in. Codes and IDs only, as in the privacy
+	 * console; never content. Other members see which compartments exist and whether
+	 * they are in one from their own client (the pointers are in the case room's state).
+	 */
+	async list(token: string | null | undefined, caseRoomId: string): Promise<{ compartments: CompartmentOut[] }> {
+		const requester = await this.cases.authenticate(token);
+		const [room, directory] = await Promise.all([this.cases.snapshot(caseRoomId), this.cases.directory()]);
+		if (!room.isCaseRoom || !room.case) throw noSuchCase();
+		const c = compartmentCaseOf(room);
+		if (!coordinatesCase(c, requester, directory))
+			throw refusal(
+				'not-allowed',
+				'Alleen de regiehouder, diens vervanger of een MDT-voorzitter in de casus ziet wie in welk compartiment zit.',
+				'Only the regiehouder, their deputy or an MDT chair in the case sees who is in which compartment.'
+			);
+		const compartments = await Promise.all(
+			[...c.compartments].map(async ([id, pointer]) =>
+				compartmentReview(
+					id,
+					pointer,
+					(await roomState(this.service, pointer.room_id).catch(() => null)) as RawEvent[] | null,
+					room.access,
+					(u) => directory.users.get(u)?.org ?? null,
+					this.service.userId
+				)
+			)
+		);
+		compartments.sort((a, b) => a.id.localeCompare(b.id, 'en', { numeric: true }));
+		return { compartments };
 	}
 
 	/** POST /api/cases/<room>/compartments {kind, purpose?}: a coordinator opens a compartment. */
