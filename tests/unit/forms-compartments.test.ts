@@ -7,10 +7,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import { CompartmentsPanel, type CompartmentApi } from '../../src/lib/forms/compartments.svelte.ts';
-import type {
-	CompartmentInviteInput,
-	CompartmentPointer,
-	OpenCompartmentInput
+import {
+	CompartmentGrant,
+	grantFor,
+	sessionsGranted,
+	type CompartmentInviteInput,
+	type CompartmentPointer,
+	type OpenCompartmentInput
 } from '../../src/lib/case/compartments.ts';
 import type { AccessEntry } from '../../src/lib/case/state.ts';
 import type { CompartmentInfo } from '../../src/lib/matrix/case-room.ts';
@@ -83,7 +86,7 @@ function setUp(opts: { me?: string; compartments?: CompartmentInfo[]; phase?: st
 			return {};
 		}
 	};
-	const panel = new CompartmentsPanel(oc, api);
+	const panel = new CompartmentsPanel(oc, api, () => NOW);
 	return { panel, oc, calls, listed, failNext: (e: Error) => (next = e) };
 }
 
@@ -187,6 +190,27 @@ describe('inviting into a compartment', () => {
 		expect(panel.invite.history).toBe('all');
 	});
 
+	it('history from a date: the date is asked for, may not lie ahead, and goes with the invitation as the start of that day', async () => {
+		const { panel, calls } = setUp({ compartments: [zorg] });
+		panel.invite.compartment = 'zorg';
+		panel.invite.userId = VT;
+		panel.invite.history = 'from';
+		expect(await panel.invite.submit(t)).toBe(false);
+		expect(panel.invite.form.errors['invite.from']).toBe('form.required');
+		panel.invite.fromDate = '2026-13-40';
+		expect(await panel.invite.submit(t)).toBe(false);
+		expect(panel.invite.form.errors['invite.from']).toBe('form.invalidDate');
+		panel.invite.fromDate = '2026-11-22'; // NOW is 20 November
+		expect(await panel.invite.submit(t)).toBe(false);
+		expect(panel.invite.form.errors['invite.from']).toBe('compartments.fromFuture');
+		expect(calls.filter((c) => c.op === 'invite')).toEqual([]);
+		panel.invite.fromDate = '2026-11-19';
+		expect(await panel.invite.submit(t)).toBe(true);
+		const from = new Date('2026-11-19T00:00:00').toISOString().replace(/\.\d{3}Z$/, 'Z');
+		expect(calls.find((c) => c.op === 'invite')?.args[2]).toEqual({ user_id: VT, history: 'from', from });
+		expect(panel.invite.fromDate).toBe('');
+	});
+
 	it('refuses someone whose basis does not cover the purpose before asking the server; the covered one goes through', async () => {
 		const { panel, calls } = setUp({ compartments: [zorg] });
 		expect(await panel.invite.submit(t)).toBe(false);
@@ -220,6 +244,7 @@ describe('inviting into a compartment', () => {
 					ground: 'wmo2015-vt',
 					covered: true,
 					history: 'all',
+					history_from: null,
 					granted_by: CSG
 				}
 			]
@@ -228,6 +253,43 @@ describe('inviting into a compartment', () => {
 		panel.invite.compartment = 'zorg';
 		expect(panel.invite.choosable.map((c) => c.userId)).toEqual([CHAIR]);
 		expect(panel.rows.map((r) => [r.id, r.mine, r.listed?.members.length])).toEqual([['zorg', 'join', 1]]);
+	});
+});
+
+describe('which sessions a grant lets the invitee read', () => {
+	const first = new Map([
+		['before', Date.parse('2026-11-18T10:00:00Z')],
+		['on', Date.parse('2026-11-19T00:00:00Z')],
+		['after', Date.parse('2026-11-19T08:00:00Z')]
+	]);
+	const ids = ['before', 'on', 'after', 'never-seen'];
+	const grant = (history: 'all' | 'none' | 'from') =>
+		CompartmentGrant.parse({
+			v: 1,
+			org: 'OM',
+			history,
+			by: CSG,
+			since: '2026-11-20T10:00:00Z',
+			...(history === 'from' ? { from: '2026-11-19T00:00:00Z' } : {})
+		});
+	it('all: every session; none: none; from: only those first used at or after the date (an unseen one is not)', () => {
+		expect(sessionsGranted(grant('all'), first, ids)).toEqual(ids);
+		expect(sessionsGranted(grant('none'), first, ids)).toEqual([]);
+		expect(sessionsGranted(grant('from'), first, ids)).toEqual(['on', 'after']);
+		expect(sessionsGranted(null, first, ids)).toEqual([]);
+	});
+	it('the grant state: a date with `from`, and only then; nothing else in it', () => {
+		const base = { v: 1, org: 'OM', by: CSG, since: '2026-11-20T10:00:00Z' };
+		expect(CompartmentGrant.safeParse({ ...base, history: 'from' }).success).toBe(false);
+		expect(CompartmentGrant.safeParse({ ...base, history: 'all', from: '2026-11-19T00:00:00Z' }).success).toBe(false);
+		expect(CompartmentGrant.safeParse({ ...base, history: 'from', from: 'last week' }).success).toBe(false);
+		expect(CompartmentGrant.safeParse({ ...base, history: 'from', from: '2026-11-19T00:00:00Z' }).success).toBe(true);
+		expect(grantFor('care', 'VT', CSG, base.since, 'from', '2026-11-19T00:00:00Z')).toMatchObject({
+			history: 'from',
+			from: '2026-11-19T00:00:00Z'
+		});
+		expect(grantFor('care', 'VT', CSG, base.since, 'all', '2026-11-19T00:00:00Z')).not.toHaveProperty('from');
+		expect(grantFor('restorative_mediation', 'PH', CSG, base.since).history).toBe('none');
 	});
 });
 

@@ -30,6 +30,7 @@ import { Refusal, refusal } from '../refusal.ts';
 import type { CaseHandle } from './case-form.svelte.ts';
 import { FormState } from './form.svelte.ts';
 import type { Translate } from './validation.ts';
+import { fromLocalInput } from '../i18n/format.ts';
 
 /** What the panel needs of the open case: the case handle, and the compartments' pointers. */
 export type CompartmentCaseHandle = Pick<CaseHandle, 'roomId' | 'view' | 'me' | 'members' | 'context'> & {
@@ -122,12 +123,17 @@ export class CompartmentInviteForm {
 	userId = $state('');
 	/** The history grant chosen for the compartment it was chosen in; otherwise the purpose's default. */
 	private chosen = $state<{ for: string; history: HistoryGrant } | null>(null);
+	/** With history `from`: the first day the invitee may read (a calendar date, local time). */
+	fromDate = $state('');
 	/** Who was invited last, and where (for the confirmation). */
 	sent = $state<{ userId: string; id: string } | null>(null);
 
 	readonly histories: readonly HistoryGrant[] = HISTORY_GRANTS;
 
-	constructor(private readonly panel: CompartmentsPanel) {}
+	constructor(
+		private readonly panel: CompartmentsPanel,
+		private readonly now: () => number = Date.now
+	) {}
 
 	/** The pointer of the chosen compartment. */
 	get pointer(): CompartmentPointer | undefined {
@@ -185,9 +191,22 @@ export class CompartmentInviteForm {
 			this.form.fail({ 'invite.compartment': t('form.chooseOne') });
 			return false;
 		}
+		let from: string | undefined;
+		if (this.history === 'from') {
+			// The start of that day where the inviter is; never later than now (that would grant nothing yet).
+			from = /^\d{4}-\d{2}-\d{2}$/.test(this.fromDate) ? fromLocalInput(`${this.fromDate}T00:00`) : '';
+			if (!from) {
+				this.form.fail({ 'invite.from': t(this.fromDate ? 'form.invalidDate' : 'form.required') });
+				return false;
+			}
+			if (Date.parse(from) > this.now()) {
+				this.form.fail({ 'invite.from': t('compartments.fromFuture') });
+				return false;
+			}
+		}
 		const input = this.form.validate(
 			CompartmentInviteInput,
-			{ user_id: this.userId || undefined, history: this.history || undefined },
+			{ user_id: this.userId || undefined, history: this.history || undefined, from },
 			t,
 			'invite'
 		);
@@ -213,6 +232,7 @@ export class CompartmentInviteForm {
 			this.sent = { userId: input.user_id, id };
 			this.userId = '';
 			this.chosen = null;
+			this.fromDate = '';
 		} catch (err) {
 			this.form.refuse(asRefusal(err));
 			return false;
@@ -237,10 +257,11 @@ export class CompartmentsPanel {
 
 	constructor(
 		readonly oc: CompartmentCaseHandle,
-		readonly api: CompartmentApi | null
+		readonly api: CompartmentApi | null,
+		now: () => number = Date.now
 	) {
 		this.open = new OpenCompartmentForm(this);
-		this.invite = new CompartmentInviteForm(this);
+		this.invite = new CompartmentInviteForm(this, now);
 	}
 
 	get compartmentCase(): CompartmentCase {

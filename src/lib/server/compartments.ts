@@ -130,9 +130,9 @@ export class CompartmentService {
 
 	/**
 	 * POST /api/cases/<room>/compartments/<id>/invite {user_id, history?}: a coordinator
-	 * has someone of the case invited into a compartment. The grant (history `all` or
-	 * `none`, default by purpose) is written with the invitation; the members' clients
-	 * share the earlier keys only when it says `all`.
+	 * has someone of the case invited into a compartment. The grant (history `all`,
+	 * `from` a date, or `none`; default by purpose) is written with the invitation; the
+	 * members' clients share the earlier keys only as far as it says.
 	 */
 	async invite(
 		token: string | null | undefined,
@@ -160,7 +160,7 @@ export class CompartmentService {
 				'This person is already in this compartment.'
 			);
 		const org = activeEntry(directory, input.user_id)!.org;
-		const grant = grantFor(pointer.purpose, org, requester, iso(Date.now()), input.history);
+		const grant = grantFor(pointer.purpose, org, requester, iso(Date.now()), input.history, input.from);
 		// The grant first: whoever sees the invitation can read what the inviter decided.
 		await this.service.sendState(pointer.room_id, COMPARTMENT_GRANT, grantKey(input.user_id), grant);
 		await this.service.invite(pointer.room_id, input.user_id, 'compartment');
@@ -171,7 +171,7 @@ export class CompartmentService {
 				room_id: caseRoomId,
 				reference: room.case.reference,
 				target: input.user_id,
-				outcome: `${id}: history ${grant.history}`
+				outcome: `${id}: history ${grant.history}${grant.history === 'from' ? ` ${grant.from}` : ''}`
 			})
 			.catch((e) => console.error('audit log', e));
 		return { room_id: pointer.room_id, grant };
