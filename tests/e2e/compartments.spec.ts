@@ -23,6 +23,7 @@ test.setTimeout(300_000);
 
 const enc = encodeURIComponent;
 const marker = `CMP${randomBytes(4).toString('hex').toUpperCase()}`;
+const shared = `GED${randomBytes(4).toString('hex').toUpperCase()}`;
 
 /**
  * A case opened by a CSG casemanager (the service creates it, as the app does), with a VT and a
@@ -173,6 +174,14 @@ test('a regiehouder opens a care compartment, invites into it, and only its memb
 		await expect(p).toHaveURL(/\/cases\/![^/]+$/);
 		const entry = p.getByTestId('timeline-entry').filter({ hasText: `Zorggesprek ${marker}` });
 		await expect(entry.getByTestId('entry-location')).toHaveText('In compartiment zorg', { timeout: 60_000 });
+		// Then one for everyone (the default place), so the others' views are known to be past the first.
+		await p.getByRole('link', { name: 'Regie-update' }).click();
+		await p.getByLabel('Wat is besproken').fill(`Voor iedereen ${shared}`);
+		await p.getByLabel('Actie 1', { exact: true }).fill('Overleg in het MDT');
+		await p.getByLabel('Volgende stappen').fill('Volgende week bespreken');
+		await expect(p.getByTestId('record-location')).toHaveValue('shared');
+		await p.getByRole('button', { name: 'Update plaatsen' }).click();
+		await expect(p).toHaveURL(/\/cases\/![^/]+$/);
 	});
 
 	await test.step('the VT member reads it, marked with its place', async () => {
@@ -181,6 +190,10 @@ test('a regiehouder opens a care compartment, invites into it, and only its memb
 		const entry = p.getByTestId('timeline-entry').filter({ hasText: `Zorggesprek ${marker}` });
 		await expect(entry).toBeVisible({ timeout: 60_000 });
 		await expect(entry.getByTestId('entry-location')).toHaveText('In compartiment zorg');
+		// …and the one for everyone, without a mark.
+		const forAll = p.getByTestId('timeline-entry').filter({ hasText: shared });
+		await expect(forAll).toBeVisible({ timeout: 60_000 });
+		await expect(forAll.getByTestId('entry-location')).toHaveCount(0);
 		await snap(p, testInfo, 'VT reads the care update');
 	});
 
@@ -188,8 +201,8 @@ test('a regiehouder opens a care compartment, invites into it, and only its memb
 		const p = politie.page;
 		await p.reload();
 		await expectCaseOpen(p, setup.reference);
-		// The VT member's view has it by now; the police member's has not and will not.
-		await expect(p.getByTestId('timeline-entry').first()).toBeVisible({ timeout: 60_000 });
+		// The update for everyone, sent after the one narrowed to zorg, is there; the one in zorg is not.
+		await expect(p.getByTestId('timeline-entry').filter({ hasText: shared })).toBeVisible({ timeout: 60_000 });
 		await expect(p.getByText(marker)).toHaveCount(0);
 		await expect(p.getByTestId('entry-location')).toHaveCount(0);
 		await p.getByRole('link', { name: 'Compartimenten' }).click();
