@@ -18,7 +18,12 @@ import { CompartmentService } from '../../src/lib/server/compartments.ts';
 import { COMPARTMENT_GRANT, COMPARTMENT_OF, COMPARTMENT_POINTER } from '../../src/lib/case/compartments.ts';
 import { Refusal } from '../../src/lib/refusal.ts';
 import { MatrixHttpError } from '../../src/lib/server/http.ts';
-import { HistoryResharer, acceptHistoryFromMembers } from '../../src/lib/matrix/history-sharing.ts';
+import {
+	HISTORY_KEYS_TYPE,
+	HistoryResharer,
+	acceptHistoryFromMembers,
+	acceptHistoryKeys
+} from '../../src/lib/matrix/history-sharing.ts';
 
 const enc = encodeURIComponent;
 const ACCESS = 'nl.casusruimte.access';
@@ -366,6 +371,109 @@ describe('compartments of a case', () => {
 			expect(await has(o)).toBe(false);
 		} finally {
 			resharer.stop();
+		}
+	});
+
+	it('history from a date: a late invitee gets the keys of what was recorded from then on, and not of what came before', async () => {
+		const caseRoom = await caseWithMembers();
+		const { room_id: room } = await compartments.open(csg.accessToken, caseRoom, { kind: 'strafrecht' });
+		const p = await deviceOf(politie);
+		const o = await deviceOf(om);
+		// Every member's client runs one: the police's shares, the OM officer's receives and checks.
+		const sharer = new HistoryResharer(p.client);
+		const receiver = new HistoryResharer(o.client);
+		sharer.start();
+		receiver.start();
+		try {
+			await compartments.invite(csg.accessToken, caseRoom, 'strafrecht', { user_id: politie.userId });
+			await join(politie, room);
+			await eventually(() => p.client.getRoom(room)?.getMyMembership() === 'join');
+			const sessionOf = (eventId: string) =>
+				eventually(
+					() => p.client.getRoom(room)?.findEventById(eventId)?.getWireContent().session_id as string | undefined
+				);
+			const before = await p.client.sendEvent(room, 'nl.casusruimte.update' as never, { v: 1, body: 'voor' } as never);
+			const early = await sessionOf(before.event_id);
+			// The date lies after that record (whole seconds, as the grant holds them); a new session begins after it.
+			const fromMs = Math.ceil((Date.now() + 1) / 1000) * 1000;
+			await new Promise((r) => setTimeout(r, fromMs - Date.now() + 100));
+			await p.client.getCrypto()!.forceDiscardSession(room);
+			const after = await p.client.sendEvent(room, 'nl.casusruimte.update' as never, { v: 1, body: 'na' } as never);
+			const late = await sessionOf(after.event_id);
+			expect(late).not.toBe(early);
+			const from = new Date(fromMs).toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+			// refused: `from` without its date, and a date without `from`
+			expect(
+				(
+					await refusalOf(
+						compartments.invite(csg.accessToken, caseRoom, 'strafrecht', { user_id: om.userId, history: 'from' })
+					)
+				).code
+			).toBe('invalid');
+			expect(
+				(await refusalOf(compartments.invite(csg.accessToken, caseRoom, 'strafrecht', { user_id: om.userId, from })))
+					.code
+			).toBe('invalid');
+			// the guard refuses a grant that says `from` without a date, even from the service
+			const svc = await serviceClient();
+			expect(
+				await status(
+					svc.sendState(room, COMPARTMENT_GRANT, `user:${om.userId}`, {
+						v: 1,
+						org: 'OM',
+						history: 'from',
+						by: csg.userId,
+						since: SINCE
+					})
+				)
+			).toBe(400);
+			// the legitimate act
+			const invited = await compartments.invite(csg.accessToken, caseRoom, 'strafrecht', {
+				user_id: om.userId,
+				history: 'from',
+				from
+			});
+			expect(invited.grant).toMatchObject({ org: 'OM', history: 'from', from, by: csg.userId });
+			await o.client.joinRoom(room);
+			const has = async (sessionId: string) =>
+				((await o.client.getCrypto()!.exportRoomKeys()) as { session_id: string }[]).some(
+					(k) => k.session_id === sessionId
+				);
+			await eventually(() => has(late), { message: 'the session begun after the date reaches the invitee' });
+			expect(await has(early)).toBe(false);
+			// No bundle of the whole history either: that is for `all` only.
+			expect(await acceptHistoryFromMembers(o.client, room, svc.userId, 5_000)).toBe(false);
+			expect(await has(early)).toBe(false);
+
+			// The invitee's client checks again: a session from before the date, sent by a member all the same, is not imported.
+			const stray = (await p.client.getCrypto()!.exportRoomKeys()).filter((k) => k.session_id === early);
+			expect(stray).toHaveLength(1);
+			const imported = await acceptHistoryKeys(
+				o.client,
+				{
+					message: { type: HISTORY_KEYS_TYPE, sender: politie.userId, content: { room_id: room, sessions: stray } },
+					encryptionInfo: { sender: politie.userId, senderCurve25519KeyBase64: '', senderVerified: false }
+				},
+				1_000
+			);
+			expect(imported).toBe(0);
+			expect(await has(early)).toBe(false);
+			// …while the same path imports one begun after it (the paired legitimate act).
+			const fine = (await p.client.getCrypto()!.exportRoomKeys()).filter((k) => k.session_id === late);
+			expect(
+				await acceptHistoryKeys(
+					o.client,
+					{
+						message: { type: HISTORY_KEYS_TYPE, sender: politie.userId, content: { room_id: room, sessions: fine } },
+						encryptionInfo: { sender: politie.userId, senderCurve25519KeyBase64: '', senderVerified: false }
+					},
+					1_000
+				)
+			).toBe(1);
+		} finally {
+			sharer.stop();
+			receiver.stop();
 		}
 	});
 });

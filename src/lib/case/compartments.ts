@@ -84,21 +84,32 @@ export type CompartmentOf = z.infer<typeof CompartmentOf>;
 
 /**
  * History on a need-to-know basis: whoever invites decides whether the invitee may
- * read what was recorded before (`all`) or only what comes after their joining (`none`).
+ * read what was recorded before (`all`), only what was recorded from a date on
+ * (`from`, with the date), or only what comes after their joining (`none`).
  */
-export const HISTORY_GRANTS = ['all', 'none'] as const;
+export const HISTORY_GRANTS = ['all', 'from', 'none'] as const;
 export const HistoryGrant = z.enum(HISTORY_GRANTS);
 export type HistoryGrant = z.infer<typeof HistoryGrant>;
 
-/** The grant of one member (state key grantKey(user ID)), written by the service with the invitation. */
-export const CompartmentGrant = z.strictObject({
+const grantFields = {
 	v: z.literal(1),
 	org: OrganisationCode,
-	history: HistoryGrant,
 	/** Who asked for the invitation (a coordinator of the case). */
 	by: MatrixUserId,
 	since: Instant
-});
+};
+
+/**
+ * The grant of one member (state key grantKey(user ID)), written by the service with
+ * the invitation. With `from`, the members' clients share (and the invitee's client
+ * accepts) only the megolm sessions first used at or after that moment
+ * (src/lib/matrix/history-sharing.ts).
+ */
+export const CompartmentGrant = z.discriminatedUnion('history', [
+	z.strictObject({ ...grantFields, history: z.literal('all') }),
+	z.strictObject({ ...grantFields, history: z.literal('none') }),
+	z.strictObject({ ...grantFields, history: z.literal('from'), from: Instant })
+]);
 export type CompartmentGrant = z.infer<typeof CompartmentGrant>;
 
 /**
@@ -107,7 +118,7 @@ export type CompartmentGrant = z.infer<typeof CompartmentGrant>;
  * recorded (a replacement, the OM after the police); a restorative mediator starts
  * fresh and reads only what is written for the mediation from then on.
  */
-export const DEFAULT_HISTORY: Record<Purpose, HistoryGrant> = {
+export const DEFAULT_HISTORY: Record<Purpose, Exclude<HistoryGrant, 'from'>> = {
 	coordination: 'all',
 	care: 'all',
 	safety: 'all',
@@ -229,6 +240,25 @@ export interface CompartmentCase {
 	compartments: ReadonlyMap<string, CompartmentPointer>;
 }
 
+/**
+ * The same, from what a member's client holds: the case view's phase, regie and
+ * access basis, the case room's memberships and the compartment pointers.
+ */
+export function compartmentCaseOfView(
+	view: { phase: string; regie: { regiehouder: string | null; deputy: string | null }; access: readonly AccessEntry[] },
+	members: Iterable<{ userId: string; membership: string }>,
+	compartments: Iterable<{ id: string; pointer: CompartmentPointer }>
+): CompartmentCase {
+	return {
+		closed: view.phase === 'closed',
+		regiehouder: view.regie.regiehouder,
+		deputy: view.regie.deputy,
+		access: view.access,
+		members: new Map([...members].map((m) => [m.userId, m.membership])),
+		compartments: new Map([...compartments].map((c) => [c.id, c.pointer]))
+	};
+}
+
 export const OpenCompartmentInput = z.strictObject({
 	kind: CompartmentKind,
 	/** Only for `apart`: what it is for (the defaults have their own). */
@@ -236,11 +266,18 @@ export const OpenCompartmentInput = z.strictObject({
 });
 export type OpenCompartmentInput = z.infer<typeof OpenCompartmentInput>;
 
-export const CompartmentInviteInput = z.strictObject({
-	user_id: MatrixUserId,
-	/** Defaults to the purpose's (DEFAULT_HISTORY). */
-	history: HistoryGrant.optional()
-});
+export const CompartmentInviteInput = z
+	.strictObject({
+		user_id: MatrixUserId,
+		/** Defaults to the purpose's (DEFAULT_HISTORY). */
+		history: HistoryGrant.optional(),
+		/** With history `from`: from when the invitee may read (and only then). */
+		from: Instant.optional()
+	})
+	.refine((i) => (i.history === 'from') === (i.from !== undefined), {
+		path: ['from'],
+		message: 'a date with history "from", and only then'
+	});
 export type CompartmentInviteInput = z.infer<typeof CompartmentInviteInput>;
 
 /** Opening and inviting: the joined regiehouder or deputy, or an active MDT chair who is in the case. */
@@ -361,9 +398,33 @@ export function grantFor(
 	org: string,
 	by: string,
 	since: string,
-	history?: HistoryGrant
+	history?: HistoryGrant,
+	from?: string
 ): CompartmentGrant {
-	return CompartmentGrant.parse({ v: 1, org, history: history ?? DEFAULT_HISTORY[purpose], by, since });
+	const chosen = history ?? DEFAULT_HISTORY[purpose];
+	return CompartmentGrant.parse({ v: 1, org, history: chosen, by, since, ...(chosen === 'from' ? { from } : {}) });
+}
+
+/**
+ * Which of a compartment's megolm sessions a grant lets its holder read, by when
+ * each session was first used (its earliest event in the room): all of them, none,
+ * or only those first used at or after the grant's date. A session begun before
+ * that date is not shared at all, even for its later messages: an export cannot
+ * be cut at a message, so the grant errs on the side of need-to-know.
+ */
+export function sessionsGranted(
+	grant: CompartmentGrant | null | undefined,
+	firstUse: ReadonlyMap<string, number>,
+	sessionIds: Iterable<string>
+): string[] {
+	if (!grant || grant.history === 'none') return [];
+	const ids = [...sessionIds];
+	if (grant.history === 'all') return ids;
+	const from = Date.parse(grant.from);
+	return ids.filter((id) => {
+		const first = firstUse.get(id);
+		return first !== undefined && first >= from;
+	});
 }
 
 /**

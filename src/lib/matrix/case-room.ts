@@ -116,6 +116,17 @@ export class CaseRoomSession {
 		if (this.ours(event.getRoomId())) this.schedule();
 		if (event.getRoomId() === this.roomId && event.getType() === COMPARTMENT_POINTER) void this.loadCompartments();
 	};
+	/**
+	 * Invited into one of the case's compartments while the case is open: join it now, as on
+	 * opening. A brand-new room is stored (ClientEvent.Room) only after its membership is set, so
+	 * both are heard, and the join waits for the room to be there.
+	 */
+	private readonly onMyMembership = (room: Room | undefined) => {
+		if (!room || room.roomId === this.roomId || !this.ours(room.roomId)) return;
+		setTimeout(() => {
+			if (this.client.getRoom(room.roomId)?.getMyMembership() === 'invite') void this.loadCompartments();
+		}, 0);
+	};
 	/** The case room and its compartments' rooms. */
 	private ours(roomId: string | undefined): boolean {
 		return roomId === this.roomId || (roomId !== undefined && this.compartmentRooms().has(roomId));
@@ -132,6 +143,8 @@ export class CaseRoomSession {
 		client.on(RoomStateEvent.Events, this.onMembers);
 		client.on(RoomMemberEvent.Membership, this.onMembers as never);
 		client.on(ClientEvent.Room, this.onTimeline as never);
+		client.on(RoomEvent.MyMembership, this.onMyMembership);
+		client.on(ClientEvent.Room, this.onMyMembership);
 		this.unsubscribeOutbox = deps.outbox.subscribe(() => this.schedule());
 	}
 
@@ -200,7 +213,15 @@ export class CaseRoomSession {
 	 * case already) and fetches the history of every compartment I am in. A compartment
 	 * that cannot be joined (the guard refuses: my basis no longer covers it) is left out.
 	 */
-	private async loadCompartments(): Promise<void> {
+	private loadCompartments(): Promise<void> {
+		// One pass at a time: an invitation can be heard twice, and a join or pagination must not race itself.
+		const run = this.compartmentsLoading.then(() => this.loadCompartmentsNow());
+		this.compartmentsLoading = run.catch(() => undefined);
+		return run;
+	}
+	private compartmentsLoading: Promise<unknown> = Promise.resolve();
+
+	private async loadCompartmentsNow(): Promise<void> {
 		for (const c of this.compartments()) {
 			try {
 				if (c.membership === 'invite') {
@@ -315,6 +336,8 @@ export class CaseRoomSession {
 		this.client.off(RoomStateEvent.Events, this.onMembers);
 		this.client.off(RoomMemberEvent.Membership, this.onMembers as never);
 		this.client.off(ClientEvent.Room, this.onTimeline as never);
+		this.client.off(RoomEvent.MyMembership, this.onMyMembership);
+		this.client.off(ClientEvent.Room, this.onMyMembership);
 		this.unsubscribeOutbox();
 		this.listeners.clear();
 	}

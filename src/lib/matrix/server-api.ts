@@ -7,6 +7,11 @@ import type { CaseServerApi } from './outbox.ts';
 import { JsonClient } from '../http.ts';
 import { Refusal } from '../refusal.ts';
 import { AgendaResponse } from '../case/board.ts';
+import { CompartmentOut } from '../privacy/schemas.ts';
+import type { CompartmentInviteInput, OpenCompartmentInput } from '../case/compartments.ts';
+import { z } from 'zod';
+
+const CompartmentList = z.object({ compartments: z.array(CompartmentOut) });
 
 /** What POST /api/cases answers: the room, its reference and the region's board (when the service could reach it). */
 export interface CreatedCase {
@@ -91,6 +96,25 @@ export class HttpCaseServerApi implements CaseServerApi {
 	/** The chair closes a case into another one (one victim, one case): AGENDA_STATE.continued_in. */
 	continuedIn(roomId: string, reference: string) {
 		return this.post<unknown>(`/api/cases/${encodeURIComponent(roomId)}/continued-in`, { reference });
+	}
+
+	/** A coordinator reads the case's compartments and who is in each (issue 13). */
+	async compartments(roomId: string): Promise<CompartmentOut[]> {
+		return CompartmentList.parse(await this.http.get(`/api/cases/${encodeURIComponent(roomId)}/compartments`))
+			.compartments;
+	}
+
+	/** A coordinator opens a compartment; the service creates its room and points the case at it. */
+	openCompartment(roomId: string, input: OpenCompartmentInput) {
+		return this.post<{ id: string }>(`/api/cases/${encodeURIComponent(roomId)}/compartments`, input);
+	}
+
+	/** A coordinator has a member of the case invited into a compartment, with a history grant. */
+	inviteToCompartment(roomId: string, id: string, input: CompartmentInviteInput) {
+		return this.post<unknown>(
+			`/api/cases/${encodeURIComponent(roomId)}/compartments/${encodeURIComponent(id)}/invite`,
+			input
+		);
 	}
 
 	handover(roomId: string, input: { to: string; deputy: string | null }) {

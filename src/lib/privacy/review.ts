@@ -422,6 +422,7 @@ export function compartmentReview(
 			ground: entry?.basis === 'statutory' ? entry.ground : null,
 			covered: entry ? purposesCovered(entry).includes(pointer.purpose) : false,
 			history: grant?.history ?? null,
+			history_from: grant?.history === 'from' ? grant.from : null,
 			granted_by: grant?.by ?? null
 		});
 	}

@@ -172,7 +172,9 @@ export const CompartmentMemberOut = z.strictObject({
 	/** Whether that basis covers the compartment's purpose now (false: the guard removes them). */
 	covered: z.boolean(),
 	/** The inviter's history grant, and who asked for the invitation (null when unknown). */
-	history: z.enum(['all', 'none']).nullable(),
+	history: z.enum(['all', 'from', 'none']).nullable(),
+	/** With history `from`: from when. */
+	history_from: Iso.nullable(),
 	granted_by: UserId.nullable()
 });
 export type CompartmentMemberOut = z.infer<typeof CompartmentMemberOut>;

@@ -10,7 +10,9 @@
  */
 import type { CaseService } from './cases.ts';
 import { invalidInput, noSuchCase } from './errors.ts';
-import { purgeRoom } from './privacy/homeserver.ts';
+import { purgeRoom, roomState } from './privacy/homeserver.ts';
+import { compartmentReview, type RawEvent } from '../privacy/review.ts';
+import type { CompartmentOut } from '../privacy/schemas.ts';
 import { refusal } from '../refusal.ts';
 import { activeEntry } from '../directory/directory.ts';
 import {
@@ -21,6 +23,7 @@ import {
 	CompartmentPointer,
 	OpenCompartmentInput,
 	compartmentInviteRefusal,
+	coordinatesCase,
 	grantFor,
 	grantKey,
 	nextCompartmentId,
@@ -44,6 +47,40 @@ export class CompartmentService {
 
 	private get service() {
 		return this.cases.service;
+	}
+
+	/**
+	 * GET /api/cases/<room>/compartments: the case's compartments with who is in each
+	 * (organisation, since, the history grant and who asked for it), for a coordinator
+	 * of the case, who decides who goes in. Codes and IDs only, as in the privacy
+	 * console; never content. Other members see which compartments exist and whether
+	 * they are in one from their own client (the pointers are in the case room's state).
+	 */
+	async list(token: string | null | undefined, caseRoomId: string): Promise<{ compartments: CompartmentOut[] }> {
+		const requester = await this.cases.authenticate(token);
+		const [room, directory] = await Promise.all([this.cases.snapshot(caseRoomId), this.cases.directory()]);
+		if (!room.isCaseRoom || !room.case) throw noSuchCase();
+		const c = compartmentCaseOf(room);
+		if (!coordinatesCase(c, requester, directory))
+			throw refusal(
+				'not-allowed',
+				'Alleen de regiehouder, diens vervanger of een MDT-voorzitter in de casus ziet wie in welk compartiment zit.',
+				'Only the regiehouder, their deputy or an MDT chair in the case sees who is in which compartment.'
+			);
+		const compartments = await Promise.all(
+			[...c.compartments].map(async ([id, pointer]) =>
+				compartmentReview(
+					id,
+					pointer,
+					(await roomState(this.service, pointer.room_id).catch(() => null)) as RawEvent[] | null,
+					room.access,
+					(u) => directory.users.get(u)?.org ?? null,
+					this.service.userId
+				)
+			)
+		);
+		compartments.sort((a, b) => a.id.localeCompare(b.id, 'en', { numeric: true }));
+		return { compartments };
 	}
 
 	/** POST /api/cases/<room>/compartments {kind, purpose?}: a coordinator opens a compartment. */
@@ -93,9 +130,9 @@ export class CompartmentService {
 
 	/**
 	 * POST /api/cases/<room>/compartments/<id>/invite {user_id, history?}: a coordinator
-	 * has someone of the case invited into a compartment. The grant (history `all` or
-	 * `none`, default by purpose) is written with the invitation; the members' clients
-	 * share the earlier keys only when it says `all`.
+	 * has someone of the case invited into a compartment. The grant (history `all`,
+	 * `from` a date, or `none`; default by purpose) is written with the invitation; the
+	 * members' clients share the earlier keys only as far as it says.
 	 */
 	async invite(
 		token: string | null | undefined,
@@ -123,7 +160,7 @@ export class CompartmentService {
 				'This person is already in this compartment.'
 			);
 		const org = activeEntry(directory, input.user_id)!.org;
-		const grant = grantFor(pointer.purpose, org, requester, iso(Date.now()), input.history);
+		const grant = grantFor(pointer.purpose, org, requester, iso(Date.now()), input.history, input.from);
 		// The grant first: whoever sees the invitation can read what the inviter decided.
 		await this.service.sendState(pointer.room_id, COMPARTMENT_GRANT, grantKey(input.user_id), grant);
 		await this.service.invite(pointer.room_id, input.user_id, 'compartment');
@@ -134,7 +171,7 @@ export class CompartmentService {
 				room_id: caseRoomId,
 				reference: room.case.reference,
 				target: input.user_id,
-				outcome: `${id}: history ${grant.history}`
+				outcome: `${id}: history ${grant.history}${grant.history === 'from' ? ` ${grant.from}` : ''}`
 			})
 			.catch((e) => console.error('audit log', e));
 		return { room_id: pointer.room_id, grant };

@@ -163,6 +163,12 @@ def test_compartment_state_is_the_services_and_plaintext_is_refused(rules):
     assert verdict(rules, Event(COMPARTMENT_GRANT, CSG, grant, f"user:{OM}"), room) == ("service_only", FORBIDDEN)
     assert verdict(rules, Event(COMPARTMENT_GRANT, SERVICE, grant, OM), room) == ("schema", BAD_JSON)
     assert verdict(rules, Event(COMPARTMENT_GRANT, SERVICE, {**grant, "note": SECRET}, f"user:{OM}"), room) == ("schema", BAD_JSON)
+    # history from a date: the date goes with `from`, and only with it; a date, never words
+    since_then = {**grant, "history": "from", "from": "2026-11-19T00:00:00Z"}
+    assert verdict(rules, Event(COMPARTMENT_GRANT, SERVICE, since_then, f"user:{OM}"), room) is None
+    assert verdict(rules, Event(COMPARTMENT_GRANT, SERVICE, {**grant, "history": "from"}, f"user:{OM}"), room) == ("schema", BAD_JSON)
+    assert verdict(rules, Event(COMPARTMENT_GRANT, SERVICE, {**grant, "from": "2026-11-19T00:00:00Z"}, f"user:{OM}"), room) == ("schema", BAD_JSON)
+    assert verdict(rules, Event(COMPARTMENT_GRANT, SERVICE, {**since_then, "from": SECRET}, f"user:{OM}"), room) == ("schema", BAD_JSON)
     assert verdict(rules, Event("m.room.message", POLITIE, {"msgtype": "m.text", "body": SECRET}), room) == ("unencrypted", FORBIDDEN)
     moved = {"v": 1, "case_room_id": "!other:localhost", "id": "strafrecht", "kind": "strafrecht", "purpose": "care"}
     assert verdict(rules, Event(COMPARTMENT_OF, SERVICE, moved, ""), room) == ("immutable", FORBIDDEN)
