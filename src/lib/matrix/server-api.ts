@@ -7,6 +7,7 @@ import type { CaseServerApi } from './outbox.ts';
 import { JsonClient } from '../http.ts';
 import { Refusal } from '../refusal.ts';
 import { AgendaResponse } from '../case/board.ts';
+import type { PilotAggregate, PilotSubmitted } from '../privacy/pilot-figures.ts';
 
 /** What POST /api/cases answers: the room, its reference and the region's board (when the service could reach it). */
 export interface CreatedCase {
@@ -91,6 +92,11 @@ export class HttpCaseServerApi implements CaseServerApi {
 	/** The chair closes a case into another one (one victim, one case): AGENDA_STATE.continued_in. */
 	continuedIn(roomId: string, reference: string) {
 		return this.post<unknown>(`/api/cases/${encodeURIComponent(roomId)}/continued-in`, { reference });
+	}
+
+	/** The region's MDT chair sends the pilot aggregate computed in this browser (counts only; PilotAggregate). */
+	pilotFigures(region: string, aggregate: PilotAggregate): Promise<PilotSubmitted> {
+		return this.post<PilotSubmitted>(`/api/mdt/${encodeURIComponent(region)}/pilot-figures`, aggregate);
 	}
 
 	handover(roomId: string, input: { to: string; deputy: string | null }) {
