@@ -206,7 +206,10 @@ describe('the pilot figures from decrypted records', () => {
 		);
 		expect(PilotAggregate.safeParse(a).success).toBe(true);
 		const month = a.months[0]!;
-		const withFigures = (figures: object) => ({ ...a, months: [{ ...month, figures: { ...month.figures, ...figures } }] });
+		const withFigures = (figures: object) => ({
+			...a,
+			months: [{ ...month, figures: { ...month.figures, ...figures } }]
+		});
 		const refused = (x: unknown) => expect(PilotAggregate.safeParse(x).success).toBe(false);
 		refused(withFigures({ acute_fmo: 2 })); // under 5 and not "<5"
 		refused(withFigures({ acute_fmo: 0 }));

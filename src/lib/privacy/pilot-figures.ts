@@ -47,6 +47,19 @@ export const PILOT_FIGURES = {
 	regie_assigned: { nl: 'Met een regiehouder', en: 'With a regiehouder' }
 } as const;
 export type PilotFigure = keyof typeof PILOT_FIGURES;
+
+/** The coverage of an aggregate: what it was computed over (nl, en). */
+export const PILOT_COVERAGE = {
+	cases_read: {
+		nl: 'Casussen van de regio in de periode die de browser van de voorzitter kon lezen (waarover geteld is)',
+		en: "Cases of the region in the period that the chair's browser could read (what was counted)"
+	},
+	cases_unread: {
+		nl: 'Casussen van de regio in de periode waarvan de voorzitter lid is maar de intake niet kon lezen (niet geteld)',
+		en: 'Cases of the region in the period the chair is a member of but whose intake could not be read (not counted)'
+	},
+	received_at: { nl: 'Ontvangen op (UTC)', en: 'Received at (UTC)' }
+} as const;
 export const PILOT_FIGURE_CODES = Object.keys(PILOT_FIGURES) as PilotFigure[];
 
 /** A published cell: a whole number of at least the threshold, or "<5". */
@@ -105,7 +118,8 @@ export function suppressionProblems(a: {
 		const shown = monthCases.filter((c) => !hidden(c)) as number[];
 		const sum = shown.reduce((x, y) => x + y, 0);
 		const nHidden = monthCases.length - shown.length;
-		if (nHidden === 0 ? sum !== total : sum > total) problems.push('months: the case counts do not add up to cases_read');
+		if (nHidden === 0 ? sum !== total : sum > total)
+			problems.push('months: the case counts do not add up to cases_read');
 	}
 	for (const m of a.months) {
 		const f = m.figures;
@@ -151,10 +165,7 @@ export const PilotAggregate = z
 				z.strictObject({
 					month: z.string().regex(/^\d{4}-\d{2}$/),
 					figures: z.strictObject(
-						Object.fromEntries(PILOT_FIGURE_CODES.map((c) => [c, PilotCell])) as Record<
-							PilotFigure,
-							typeof PilotCell
-						>
+						Object.fromEntries(PILOT_FIGURE_CODES.map((c) => [c, PilotCell])) as Record<PilotFigure, typeof PilotCell>
 					)
 				})
 			)
@@ -241,8 +252,7 @@ export function pilotAggregate(
 		months: months.map((month, i) => {
 			const inMonth = perMonth[i]!;
 			const n = (c: PilotFigure) => inMonth.filter((f) => f[c]).length;
-			if (monthHidden[i])
-				return { month, figures: Object.fromEntries(PILOT_FIGURE_CODES.map((c) => [c, SUPPRESSED])) };
+			if (monthHidden[i]) return { month, figures: Object.fromEntries(PILOT_FIGURE_CODES.map((c) => [c, SUPPRESSED])) };
 			const [acuteHidden, nonAcuteHidden] = suppressionMask([n('acute'), n('non_acute')], true);
 			const figures = Object.fromEntries(PILOT_FIGURE_CODES.map((c) => [c, count(n(c))])) as Record<
 				PilotFigure,

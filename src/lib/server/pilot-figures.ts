@@ -70,7 +70,12 @@ export class PilotFiguresService {
 	}
 
 	/** POST /api/mdt/<region>/pilot-figures: the region's chair sends the aggregate for a period. */
-	async submit(token: string | null | undefined, regionInput: string, body: unknown, now = Date.now()): Promise<PilotSubmitted> {
+	async submit(
+		token: string | null | undefined,
+		regionInput: string,
+		body: unknown,
+		now = Date.now()
+	): Promise<PilotSubmitted> {
 		const requester = await this.cases.authenticate(token);
 		const region = this.region(regionInput);
 		const { store, audit } = this;
@@ -102,7 +107,9 @@ export class PilotFiguresService {
 			);
 		}
 		const { replaced, received_at } = await store.put(aggregate, now);
-		await record(`${region} ${aggregate.from}..${aggregate.to}: stored${replaced ? ', replacing the earlier one' : ''}`);
+		await record(
+			`${region} ${aggregate.from}..${aggregate.to}: stored${replaced ? ', replacing the earlier one' : ''}`
+		);
 		return { ok: true, region, from: aggregate.from, to: aggregate.to, received_at, replaced };
 	}
 }

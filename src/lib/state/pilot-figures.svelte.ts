@@ -61,6 +61,7 @@ export class PilotFiguresModel {
 		readonly region: string,
 		private readonly ports: PilotPorts
 	) {
+		// eslint-disable-next-line svelte/prefer-svelte-reactivity -- read once, never changed
 		const p = defaultPeriod(new Date(ports.now()));
 		this.from = p.from;
 		this.to = p.to;
