@@ -239,7 +239,9 @@ describe("the MDT chair's pilot figures (model)", () => {
 	const NOW = Date.parse('2026-12-01T08:00:00Z');
 	function ports(views: Map<string, CaseView | null>, send?: PilotPorts['send']) {
 		const sent: unknown[] = [];
-		const p: PilotPorts = {
+		const p: PilotPorts & { complete: boolean } = {
+			complete: true,
+			listComplete: () => p.complete,
 			caseRooms: () =>
 				[...views.entries()].map(([roomId, v]) => ({
 					roomId,
@@ -274,6 +276,12 @@ describe("the MDT chair's pilot figures (model)", () => {
 		const m = new PilotFiguresModel('DH', p);
 		m.from = '2026-11-01';
 		m.to = '2026-11-30';
+		// not while the case list is still loading: cases would be missing
+		p.complete = false;
+		await m.compute();
+		expect(m.error?.code).toBe('unavailable');
+		expect(m.aggregate).toBeNull();
+		p.complete = true;
 		await m.compute();
 		expect(m.status).toBe('ready');
 		expect(m.progress).toEqual({ done: 7, total: 7 }); // OB is not read at all

@@ -4,11 +4,13 @@
  * through the app's API client.
  */
 import { app } from './app.svelte.ts';
+import { caseList } from './case-list.svelte.ts';
 import { PilotFiguresModel } from './pilot-figures.svelte.ts';
 
 export function pilotFiguresModel(region: string): PilotFiguresModel {
 	return new PilotFiguresModel(region, {
 		caseRooms: () => (app.services?.index.cases ?? []).filter((c) => c.membership === 'join'),
+		listComplete: () => caseList.ready && caseList.loading.complete,
 		readCase: async (roomId) => {
 			const { client, runtime, services } = app;
 			return client && runtime && services ? runtime.readCaseView(client, roomId, services) : null;

@@ -23,6 +23,8 @@ export interface PilotCaseRoom {
 export interface PilotPorts {
 	/** The case rooms this browser is a member of (the case list's summaries). */
 	caseRooms(): readonly PilotCaseRoom[];
+	/** Whether the case list has loaded every case (sliding sync loads it in pages). */
+	listComplete(): boolean;
 	/** One case decrypted and folded, or null when it cannot be opened. */
 	readCase(roomId: string): Promise<CaseView | null>;
 	send(region: string, aggregate: PilotAggregate): Promise<PilotSubmitted>;
@@ -103,6 +105,14 @@ export class PilotFiguresModel {
 		this.sent = null;
 		if (period instanceof Refusal) {
 			this.error = period;
+			return;
+		}
+		if (!this.ports.listComplete()) {
+			this.error = refusal(
+				'unavailable',
+				'De lijst met casussen wordt nog geladen; probeer het zo opnieuw, anders ontbreken casussen in de cijfers.',
+				'The case list is still loading; try again shortly, or cases would be missing from the figures.'
+			);
 			return;
 		}
 		this.error = null;
