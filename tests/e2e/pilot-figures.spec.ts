@@ -11,12 +11,13 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import type { Page } from '@playwright/test';
-import { test, expect, openAs, snap, expectAccessible, type UserSession } from './fixtures.ts';
+import { test, expect, openAs, signIn, snap, expectAccessible, type UserSession } from './fixtures.ts';
 import { E2E_PASSWORD, type E2EEnvironment } from './environment.ts';
 import { dutchDay } from '../../src/lib/privacy/figures.ts';
 
 test.describe.configure({ mode: 'serial' });
 test.setTimeout(600_000);
+test.use({ actionTimeout: 60_000 });
 
 const tag = randomBytes(3).toString('hex');
 const marker = `E2EPILOT${tag.toUpperCase()}`;
@@ -37,7 +38,7 @@ function admin(env: E2EEnvironment, ...args: string[]): string {
 async function openAcuteCase(p: Page, region: string, n: number) {
 	await p.getByRole('navigation', { name: 'Hoofdmenu' }).getByRole('link', { name: 'Nieuwe casus' }).click();
 	await expect(p.getByRole('heading', { level: 1, name: 'Nieuwe casus' })).toBeVisible();
-	await p.getByLabel('Regio', { exact: true }).selectOption(region);
+	await p.getByRole('combobox', { name: /^Regio/ }).selectOption(region);
 	await p.getByLabel('Naam').first().fill(`Slachtoffer ${n} ${marker}`);
 	const yesterday = await p.evaluate((t) => {
 		const d = new Date(t);
@@ -122,7 +123,8 @@ test('the pilot figures leave the chair as counts only and reach the privacy con
 	});
 
 	await test.step('the privacy officer sees both beside the server figures, with definitions, and exports them', async () => {
-		const officer = await openAs(browser, env, 'e2e.privacy');
+		const officer = await openAs(browser, env, 'e2e.privacy', { signIn: false });
+		await signIn(officer.page, env, 'e2e.privacy', E2E_PASSWORD, /\/privacy$/);
 		const p = officer.page;
 		await p.getByRole('link', { name: 'Pilotcijfers' }).click();
 		await p.getByRole('button', { name: 'Cijfers tonen' }).click();
