@@ -410,8 +410,12 @@ describe('exports', () => {
 			officer.accessToken
 		);
 		const table = parseCsv(csv.text);
-		expect(table).toContainEqual(['per_regio', 'FR', '2025-02-01..2025-02-28', 'cases', '<5']);
-		expect(table).toContainEqual(['per_regio', 'DR', '2025-02-01..2025-02-28', 'triage_median_hours', '12']);
+		// Each figure with its definition (issue 14): the last column.
+		expect(table[0]).toEqual(['tabel', 'regio', 'periode', 'kenmerk', 'waarde', 'definitie']);
+		expect(table.slice(1).every((r) => r[5]!.length > 0)).toBe(true);
+		const cells = table.map((r) => r.slice(0, 5));
+		expect(cells).toContainEqual(['per_regio', 'FR', '2025-02-01..2025-02-28', 'cases', '<5']);
+		expect(cells).toContainEqual(['per_regio', 'DR', '2025-02-01..2025-02-28', 'triage_median_hours', '12']);
 		expect(csv.text).not.toMatch(/DR-2025|GR-2025|FR-2025|@/);
 	});
 });

@@ -12,13 +12,16 @@ describe('privacy console settings', () => {
 			auditLog: '/srv/casus/audit/privacy-actions.jsonl',
 			jobIntervalHours: 24,
 			indexFile: '/srv/casus/privacy-index.json',
-			indexSweepMinutes: 10
+			indexSweepMinutes: 10,
+			pilotFile: '/srv/casus/pilot-aggregates.json'
 		});
-		expect(privacySettings({})).toMatchObject({ auditLog: null, indexFile: null });
+		expect(privacySettings({})).toMatchObject({ auditLog: null, indexFile: null, pilotFile: null });
+		expect(privacySettings({ CASUS_PILOT_AGGREGATES: '/srv/pilot.json' }).pilotFile).toBe('/srv/pilot.json');
 		expect(privacySettings({ CASUS_AUDIT_LOG: '/var/log/casus.jsonl', CASUS_RETENTION_JOB_HOURS: '0' })).toMatchObject({
 			auditLog: '/var/log/casus.jsonl',
 			jobIntervalHours: 0,
-			indexFile: '/var/log/privacy-index.json'
+			indexFile: '/var/log/privacy-index.json',
+			pilotFile: '/var/log/pilot-aggregates.json'
 		});
 		expect(privacySettings({ CASUS_PRIVACY_INDEX: '/srv/index.json', CASUS_INDEX_SWEEP_MINUTES: '0' })).toMatchObject({
 			indexFile: '/srv/index.json',

@@ -10,6 +10,7 @@ import { AgendaResponse } from '../case/board.ts';
 import { CompartmentOut } from '../privacy/schemas.ts';
 import type { CompartmentInviteInput, OpenCompartmentInput } from '../case/compartments.ts';
 import { z } from 'zod';
+import type { PilotAggregate, PilotSubmitted } from '../privacy/pilot-figures.ts';
 
 const CompartmentList = z.object({ compartments: z.array(CompartmentOut) });
 
@@ -115,6 +116,11 @@ export class HttpCaseServerApi implements CaseServerApi {
 			`/api/cases/${encodeURIComponent(roomId)}/compartments/${encodeURIComponent(id)}/invite`,
 			input
 		);
+	}
+
+	/** The region's MDT chair sends the pilot aggregate computed in this browser (counts only; PilotAggregate). */
+	pilotFigures(region: string, aggregate: PilotAggregate): Promise<PilotSubmitted> {
+		return this.post<PilotSubmitted>(`/api/mdt/${encodeURIComponent(region)}/pilot-figures`, aggregate);
 	}
 
 	handover(roomId: string, input: { to: string; deputy: string | null }) {

@@ -5,6 +5,7 @@
  * CSV columns. Pure: the server (src/lib/server/privacy/service.ts) does the I/O.
  */
 import { toCsv } from '../csv.ts';
+import { PILOT_COVERAGE, PILOT_FIGURE_CODES, PILOT_FIGURES } from './pilot-figures.ts';
 import type { AuditAction, AuditEntry, FiguresResponse, Member, ReportResponse, ReportRow } from './schemas.ts';
 import { accessHistory, classifyMembership, membershipHistory, type ParsedCase, type RawEvent } from './review.ts';
 import type { CaseSummary } from './schemas.ts';
@@ -123,11 +124,35 @@ export function reportCsv(report: ReportResponse): string {
 	);
 }
 
-/** The figures in long form: one line per figure, so the file reads the same in any tool. */
+/** What each of the server's own figures means (the CSV's definitions; the console shows the same in nl and en). */
+const SERVER_FIGURE_DEFINITIONS: Record<string, string> = {
+	casussen: 'Casussen met een eerste melding in de maand (uit de casusgegevens zonder inhoud)',
+	cases: 'Casussen met een eerste melding in de periode',
+	acute_share: 'Aandeel acute casussen (%)',
+	triaged: 'Casussen met een MDT-triage',
+	triage_median_hours: 'Tijd van eerste melding tot eerste MDT-triage (mediaan, uren)',
+	triaged_within_24h_share: 'Aandeel getrieerde casussen met de eerste triage binnen 24 uur (%)',
+	handovers_mean: 'Regieoverdrachten per casus (gemiddelde)',
+	organisations_mean: 'Organisaties per casus (gemiddelde)',
+	closed: 'Afgesloten casussen',
+	closure_median_days: 'Tijd van eerste melding tot afsluiting (mediaan, dagen)',
+	overdrachten: 'Casussen met dit aantal regieoverdrachten',
+	organisaties: 'Casussen met dit aantal organisaties'
+};
+
+/**
+ * The figures in long form: one line per figure with its definition, so the file
+ * reads the same in any tool. After the server's own figures come the aggregates
+ * from the records that the MDT chairs sent (table `uit_de_dossiers`), with their
+ * coverage (`cases_read`, `cases_unread`) and when they arrived.
+ */
 export function figuresCsv(f: FiguresResponse): string {
 	const rows: (string | number)[][] = [];
+	const def = (key: string) => SERVER_FIGURE_DEFINITIONS[key.replace(/_[0-9+]+$/, '')] ?? '';
 	f.per_month.forEach((m) =>
-		m.cells.forEach((cell, i) => rows.push(['casussen_per_maand', f.regions[i]!, m.month, 'casussen', cell]))
+		m.cells.forEach((cell, i) =>
+			rows.push(['casussen_per_maand', f.regions[i]!, m.month, 'casussen', cell, def('casussen')])
+		)
 	);
 	for (const r of [...f.by_region, f.overall]) {
 		for (const [key, value] of Object.entries(r))
@@ -137,12 +162,36 @@ export function figuresCsv(f: FiguresResponse): string {
 					r.region === 'all' ? 'alle' : r.region,
 					`${f.from}..${f.to}`,
 					key,
-					value as string | number
+					value as string | number,
+					def(key)
 				]);
 	}
 	for (const h of f.handovers)
-		rows.push(['regieoverdrachten', 'alle', `${f.from}..${f.to}`, `overdrachten_${h.bucket}`, h.cases]);
+		rows.push([
+			'regieoverdrachten',
+			'alle',
+			`${f.from}..${f.to}`,
+			`overdrachten_${h.bucket}`,
+			h.cases,
+			def('overdrachten')
+		]);
 	for (const o of f.organisations)
-		rows.push(['organisaties_per_casus', 'alle', `${f.from}..${f.to}`, `organisaties_${o.bucket}`, o.cases]);
-	return toCsv(['tabel', 'regio', 'periode', 'kenmerk', 'waarde'], rows);
+		rows.push([
+			'organisaties_per_casus',
+			'alle',
+			`${f.from}..${f.to}`,
+			`organisaties_${o.bucket}`,
+			o.cases,
+			def('organisaties')
+		]);
+	for (const { received_at, aggregate: a } of f.received ?? []) {
+		const period = `${a.from}..${a.to}`;
+		rows.push(['uit_de_dossiers', a.region, period, 'cases_read', a.cases_read, PILOT_COVERAGE.cases_read.nl]);
+		rows.push(['uit_de_dossiers', a.region, period, 'cases_unread', a.cases_unread, PILOT_COVERAGE.cases_unread.nl]);
+		rows.push(['uit_de_dossiers', a.region, period, 'received_at', received_at, PILOT_COVERAGE.received_at.nl]);
+		for (const m of a.months)
+			for (const c of PILOT_FIGURE_CODES)
+				rows.push(['uit_de_dossiers', a.region, m.month, c, m.figures[c], PILOT_FIGURES[c].nl]);
+	}
+	return toCsv(['tabel', 'regio', 'periode', 'kenmerk', 'waarde', 'definitie'], rows);
 }

@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import { RetentionPolicy } from '../case/policy.ts';
 import { MembershipReason, PrivacyActionReason } from '../case/reasons.ts';
+import { ReceivedAggregate } from './pilot-figures.ts';
 
 const Iso = z.string().max(40);
 const UserId = z.string().max(255);
@@ -230,7 +231,9 @@ export const AUDIT_ACTIONS = [
 	'case-reopened',
 	// need-to-know (issue 13): a coordinator opened a compartment or had someone invited into one
 	'compartment-opened',
-	'compartment-invite'
+	'compartment-invite',
+	// pilot figures (issue 14): an MDT chair sent a region's aggregate (accepted or refused)
+	'pilot-figures-received'
 ] as const;
 export const AuditAction = z.enum(AUDIT_ACTIONS);
 export type AuditAction = z.infer<typeof AuditAction>;
@@ -351,6 +354,8 @@ export const FiguresResponse = z.strictObject({
 	by_region: z.array(FigureRow),
 	overall: FigureRow,
 	handovers: z.array(z.strictObject({ bucket: z.string().max(4), cases: Cell })),
-	organisations: z.array(z.strictObject({ bucket: z.string().max(4), cases: Cell }))
+	organisations: z.array(z.strictObject({ bucket: z.string().max(4), cases: Cell })),
+	/** The aggregates from the records that the MDT chairs sent (issue 14), for periods that overlap this one. */
+	received: z.array(ReceivedAggregate).max(1000).optional()
 });
 export type FiguresResponse = z.infer<typeof FiguresResponse>;

@@ -13,6 +13,8 @@ import { AuditLog } from './privacy/audit.ts';
 import { HomeserverUnreachableError, MatrixHttpError } from './http.ts';
 import { PrivacyService } from './privacy/service.ts';
 import { privacySettings } from './privacy/settings.ts';
+import { PilotStore } from './privacy/pilot-store.ts';
+import { PilotFiguresService } from './pilot-figures.ts';
 
 let cases: Promise<CaseService> | undefined;
 let privacy: Promise<PrivacyService> | undefined;
@@ -33,6 +35,16 @@ export function caseService(): Promise<CaseService> {
 /** The daily MDT's API (agenda, chair access, re-triage, continued in), over the case service. */
 export async function mdtService(): Promise<MdtService> {
 	return new MdtService(await caseService());
+}
+
+/** The pilot aggregates the MDT chairs send (issue 14), over the case service. */
+export async function pilotFiguresService(): Promise<PilotFiguresService> {
+	const { auditLog, pilotFile } = privacySettings();
+	return new PilotFiguresService(
+		await caseService(),
+		pilotFile ? new PilotStore(pilotFile) : null,
+		auditLog ? new AuditLog(auditLog) : null
+	);
 }
 
 /** Compartments of a case (issue 13), over the case service. */

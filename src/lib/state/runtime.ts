@@ -18,7 +18,8 @@ import type { Session } from '../matrix/session.ts';
 import { DirectoryWatcher } from '../matrix/directory-watch.ts';
 import { Outbox, LocalStorageOutboxStore } from '../matrix/outbox.ts';
 import { CaseIndex, isCaseRoom } from '../matrix/case-index.ts';
-import { CaseRoomSession } from '../matrix/case-room.ts';
+import { CaseRoomSession, historyOf } from '../matrix/case-room.ts';
+import type { CaseView } from '../case/view.ts';
 import { HttpCaseServerApi } from '../matrix/server-api.ts';
 import { HistoryResharer, LocalStorageShareLog } from '../matrix/history-sharing.ts';
 import { serviceUserIdFor } from './identity.ts';
@@ -155,6 +156,42 @@ export function openCaseSession(client: MatrixClient, roomId: string, services: 
 		serviceUserId: services.serviceUserId,
 		outbox: services.outbox
 	});
+}
+
+/**
+ * @public The decrypted view of one case, read once for the pilot figures (issue 14):
+ * its whole history (and that of the compartments I am in) loaded, every record
+ * decrypted as far as this device can, folded by the reducer. Null when the room
+ * cannot be opened.
+ */
+export async function readCaseView(
+	client: MatrixClient,
+	roomId: string,
+	services: MemberServices
+): Promise<CaseView | null> {
+	const session = openCaseSession(client, roomId, services);
+	try {
+		await session.load();
+		const rooms = [
+			roomId,
+			...session
+				.compartments()
+				.filter((c) => c.membership === 'join')
+				.map((c) => c.pointer.room_id)
+		];
+		await Promise.all(
+			rooms.flatMap((r) => {
+				const room = client.getRoom(r);
+				return room ? historyOf(room).map((e) => client.decryptEventIfNeeded(e).catch(() => undefined)) : [];
+			})
+		);
+		session.refresh();
+		return session.view;
+	} catch {
+		return null;
+	} finally {
+		session.destroy();
+	}
 }
 
 /**

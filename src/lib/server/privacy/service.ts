@@ -53,6 +53,7 @@ import { reportResponse, reportRow } from '../../privacy/report.ts';
 import { AuditLog } from './audit.ts';
 import { accountStatuses, guardRejections, roomHistory, roomState } from './homeserver.ts';
 import { RoomIndex } from './room-index.ts';
+import { PilotStore } from './pilot-store.ts';
 import { deleteCase, RETENTION_JOB_ACTOR } from './retention.ts';
 import { refusal } from '../../refusal.ts';
 import type { PrivacySettings } from './settings.ts';
@@ -121,7 +122,9 @@ export class PrivacyService {
 		readonly index: RoomIndex = new RoomIndex(cases.service, {
 			file: settings.indexFile,
 			sweepMinutes: settings.indexSweepMinutes
-		})
+		}),
+		/** The aggregates the MDT chairs sent (issue 14). */
+		readonly pilot: PilotStore | null = settings.pilotFile ? new PilotStore(settings.pilotFile) : null
 	) {}
 
 	get service(): ServiceClient {
@@ -487,12 +490,17 @@ export class PrivacyService {
 				c.triage && c.triage.seq > 1 ? await roomHistory(this.service, c.roomId, [STATE.triageStatus]) : [];
 			return figureCase(c, history as RawEvent[]);
 		});
-		const response = FiguresResponse.parse(
-			computeFigures(
+		// The chairs' aggregates from the records whose period overlaps this one, beside the server's own figures.
+		const received = (this.pilot?.read() ?? []).filter(
+			(r) => r.aggregate.from <= period.to && r.aggregate.to >= period.from
+		);
+		const response = FiguresResponse.parse({
+			...computeFigures(
 				facts.filter((f): f is FigureCase => f !== null),
 				period
-			)
-		);
+			),
+			received
+		});
 		await this.record(userId, 'export-figures', { outcome: `${period.from}..${period.to}` });
 		return response;
 	}

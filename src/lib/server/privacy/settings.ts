@@ -12,6 +12,9 @@
  *   CASUS_PRIVACY_INDEX          the console's room index file (default <CASUS_DATA_DIR>/privacy-index.json,
  *                                else next to CASUS_AUDIT_LOG; without either it lives in memory only)
  *   CASUS_INDEX_SWEEP_MINUTES    how often the index lists every room even when the count is unchanged (10; 0 = never)
+ *   CASUS_PILOT_AGGREGATES       the pilot aggregates the MDT chairs sent (issue 14; default
+ *                                <CASUS_DATA_DIR>/pilot-aggregates.json, else next to CASUS_AUDIT_LOG;
+ *                                without either the server accepts none)
  */
 import path from 'node:path';
 import { ConfigError } from '../config.ts';
@@ -26,6 +29,8 @@ export interface PrivacySettings {
 	/** The room index's file (room-index.ts); null keeps it in memory. */
 	indexFile: string | null;
 	indexSweepMinutes: number;
+	/** The file of the pilot aggregates the chairs sent (pilot-store.ts); null: none are accepted. */
+	pilotFile: string | null;
 }
 
 function integer(env: Record<string, string | undefined>, name: string, fallback: number, min: number): number {
@@ -54,7 +59,14 @@ export function privacySettings(env: Record<string, string | undefined> = proces
 				: auditLog
 					? path.join(path.dirname(auditLog), 'privacy-index.json')
 					: null),
-		indexSweepMinutes: integer(env, 'CASUS_INDEX_SWEEP_MINUTES', 10, 0)
+		indexSweepMinutes: integer(env, 'CASUS_INDEX_SWEEP_MINUTES', 10, 0),
+		pilotFile:
+			env.CASUS_PILOT_AGGREGATES ||
+			(env.CASUS_DATA_DIR
+				? path.join(env.CASUS_DATA_DIR, 'pilot-aggregates.json')
+				: auditLog
+					? path.join(path.dirname(auditLog), 'pilot-aggregates.json')
+					: null)
 	};
 }
 
