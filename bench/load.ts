@@ -91,7 +91,7 @@ export async function runLoad(
 	baseUrl: string,
 	setup: LoadSetup,
 	seconds: number,
-	opts: { sync?: boolean } = {}
+	opts: { sync?: boolean; samples?: number[] } = {}
 ): Promise<LoadResult> {
 	const latencies: number[] = [];
 	const errorKinds: Record<string, number> = {};
@@ -160,6 +160,7 @@ export async function runLoad(
 	const elapsed = (now() - t0) / 1000;
 	abort.abort();
 	await Promise.allSettled(syncs);
+	opts.samples?.push(...latencies);
 	const errors = Object.values(errorKinds).reduce((a, b) => a + b, 0);
 	return {
 		members: setup.members.length,

@@ -475,8 +475,6 @@ function printTable(r: Record<string, Loose>): void {
 			]);
 		rows.push(['privacy overview, large / small', `×${p.ratio}`, `full scan ×${p.fullScanRatio}`]);
 	}
-	const w = [Math.max(...rows.map((x) => x[0].length)), Math.max(...rows.map((x) => x[1].length))];
-	console.log('\n' + rows.map(([a, b, c]) => `${a.padEnd(w[0]!)}  ${b.padEnd(w[1]!)}  ${c}`).join('\n'));
 	if (r.guardCost) {
 		const g = r.guardCost;
 		for (const [label, l] of [
@@ -488,8 +486,14 @@ function printTable(r: Record<string, Loose>): void {
 				`${l.eventsPerSecond} events/s, p95 ${ms(l.send.p95)}`,
 				`p50 ${ms(l.send.p50)}, errors ${l.errors}, ${l.seconds} s`
 			]);
-		rows.push(['guard / no guard', `p95 ×${g.p95Ratio}`, `p50 ×${g.p50Ratio}, throughput ×${g.throughputRatio}`]);
+		rows.push([
+			'guard / no guard',
+			`p95 ×${g.p95Ratio}`,
+			`p50 ×${g.p50Ratio}, throughput ×${g.throughputRatio}${g.phases ? `, phases ${g.phases.join(' ')}` : ''}`
+		]);
 	}
+	const w = [Math.max(...rows.map((x) => x[0].length)), Math.max(...rows.map((x) => x[1].length))];
+	console.log('\n' + rows.map(([a, b, c]) => `${a.padEnd(w[0]!)}  ${b.padEnd(w[1]!)}  ${c}`).join('\n'));
 	const lines = targetLines(r.targets ?? []);
 	if (lines.length) console.log('\nTargets (issue 15):\n' + lines.join('\n'));
 }

@@ -1,13 +1,15 @@
 /**
  * `npm run workers`: Synapse as a worker deployment (main + event persister +
  * generic workers for client traffic and sync) on PostgreSQL and Redis, behind
- * a routing proxy on CASUS_HS_PORT (default 8008). Ctrl-C stops everything.
+ * nginx on 127.0.0.1:CASUS_HS_PORT (default 8008), its configuration generated
+ * from the route table. Ctrl-C stops everything, nginx with it.
  *
  *   DATABASE_URL  postgres://postgres@127.0.0.1:5432/casusruimte_workers (default)
  *   REDIS_URL     redis://127.0.0.1:6379/0 (default; the path is the DB index)
  *   CASUS_DATA_DIR  .data/workers (default)
  *   CASUS_PROFILE   demo (default) | test | production
- * See README, "Scaling out", for when to move to this and what to put in nginx.
+ *   CASUS_NGINX     the nginx binary (default: Debian's /usr/sbin/nginx)
+ * See README, "Scaling out", for when to move to this.
  */
 import path from 'node:path';
 import { ROOT } from './lib/paths.ts';
@@ -30,7 +32,7 @@ const running = await startSynapseWorkers({
 });
 console.log(`casusruimte: Synapse workers running behind ${running.info.homeserverUrl} (data in ${dataDir})`);
 for (const p of running.processes) console.log(`  ${p.name.padEnd(17)} ${p.app.padEnd(28)} 127.0.0.1:${p.port}`);
-console.log('  routing:');
+console.log(`  nginx (${running.nginxConfig}):`);
 for (const r of ROUTES) console.log(`    ${r.pattern.source}  →  ${r.worker}`);
 console.log('    everything else  →  main');
 

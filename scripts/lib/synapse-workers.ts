@@ -1,21 +1,22 @@
 /**
  * Synapse as a worker deployment: a main process, an event persister and
- * generic workers, on PostgreSQL and Redis, behind a small routing proxy.
+ * generic workers, on PostgreSQL and Redis, behind nginx.
  *
- * There is no nginx here, so the proxy (plain node:http) does what the reverse
- * proxy does in production: it routes each client request by path to the
+ * nginx (Debian's package, run by scripts/lib/nginx.ts as a child process with
+ * everything in <data>/nginx) routes each client request by path to the
  * process that serves it (sync → sync1, event sending and room reads →
- * client1, everything else → main). Clients, tools and the web app only ever
- * see the proxy's URL, which is written into instance.json as homeserverUrl.
- * The routing table below is the one to copy into nginx (README, "Scaling out").
+ * client1, everything else → main). Its configuration is generated from ROUTES
+ * below on every start: the one source of the routes. Clients, tools and the
+ * web app only ever see nginx's URL, which is written into instance.json as
+ * homeserverUrl (README, "Scaling out").
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import http from 'node:http';
 import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { SYNAPSE_CONFIG, VENV_PYTHON } from './paths.ts';
 import { freePort, portInUse } from './ports.ts';
+import { requireNginx, startNginx, type RunningNginx } from './nginx.ts';
 import {
 	ensureVenv,
 	readInstance,
@@ -28,7 +29,7 @@ import {
 export interface WorkersOptions {
 	dataDir: string;
 	profile: 'test' | 'demo' | 'production';
-	/** The public port: the routing proxy listens here. */
+	/** The public port: nginx listens here (127.0.0.1). */
 	port: number;
 	/** Redis pub/sub channels are named after the server name: give each deployment on one Redis its own. */
 	serverName?: string;
@@ -49,14 +50,23 @@ export interface RunningWorkers {
 	info: InstanceInfo;
 	dataDir: string;
 	processes: WorkerProcess[];
+	/** The generated nginx.conf (in <dataDir>/nginx). */
+	nginxConfig: string;
 	stop(): Promise<void>;
 }
 
-/** Which process serves a request path (first match wins; the rest goes to main). */
+/**
+ * Which process serves a request path (first match wins; the rest goes to main).
+ * nginx's configuration is generated from this table (location blocks in this
+ * order), so the patterns are written for PCRE as well as JavaScript: no flags,
+ * and nginx matches them against the decoded, normalised path.
+ */
 export const ROUTES: { pattern: RegExp; worker: string }[] = [
 	// Long-polling sync: many idle connections, its own process.
 	{ pattern: /^\/_matrix\/client\/(r0|v3)\/sync$/, worker: 'sync1' },
 	{ pattern: /^\/_matrix\/client\/(api\/v1|r0|v3)\/(events|initialSync)$/, worker: 'sync1' },
+	// Simplified sliding sync (MSC4186), the case list's sync: a generic worker serves it too.
+	{ pattern: /^\/_matrix\/client\/unstable\/org\.matrix\.simplified_msc3575\/sync$/, worker: 'sync1' },
 	// Sending events and changing state/membership: persisted through the event persister.
 	{ pattern: /^\/_matrix\/client\/(api\/v1|r0|v3|unstable)\/rooms\/[^/]+\/(send|state|redact)\//, worker: 'client1' },
 	{
@@ -77,10 +87,6 @@ export const ROUTES: { pattern: RegExp; worker: string }[] = [
 	{ pattern: /^\/_matrix\/client\/(r0|v3|unstable)\/keys\/(query|changes|claim)$/, worker: 'client1' },
 	{ pattern: /^\/_matrix\/client\/(r0|v3|unstable)\/room_keys\//, worker: 'client1' }
 ];
-
-export function routeFor(pathname: string): string {
-	return ROUTES.find((r) => r.pattern.test(pathname))?.worker ?? 'main';
-}
 
 const json = (value: unknown) => JSON.stringify(value, null, 2) + '\n';
 
@@ -117,6 +123,7 @@ function workerLogConfig(dataDir: string, name: string): string {
 
 export async function startSynapseWorkers(opts: WorkersOptions): Promise<RunningWorkers> {
 	ensureVenv();
+	requireNginx();
 	if (await portInUse(opts.port))
 		throw new Error(`Port ${opts.port} is already in use. Choose another port (CASUS_HS_PORT).`);
 	const dataDir = opts.dataDir;
@@ -217,7 +224,7 @@ export async function startSynapseWorkers(opts: WorkersOptions): Promise<Running
 		});
 	}
 
-	// Tools and clients reach the deployment through the proxy.
+	// Tools and clients reach the deployment through nginx.
 	const instance = readInstance(dataDir);
 	const info: InstanceInfo = { ...instance, homeserverUrl: `http://127.0.0.1:${opts.port}`, publicBaseurl: publicUrl };
 	writeFileSync(path.join(dataDir, 'instance.json'), json(info));
@@ -234,10 +241,9 @@ export async function startSynapseWorkers(opts: WorkersOptions): Promise<Running
 		closeSync(out);
 	};
 
-	const proxy = startProxy(opts.port, (name) => port(name));
+	let nginx: RunningNginx | undefined;
 	const stopAll = async () => {
-		await new Promise<void>((r) => proxy.close(() => r()));
-		proxy.closeAllConnections();
+		await nginx?.stop();
 		// Workers first, main last: the main process owns background tasks and the replication hub.
 		for (const p of [...processes].reverse()) if (p.child) await stopProcess(p.child);
 	};
@@ -249,13 +255,18 @@ export async function startSynapseWorkers(opts: WorkersOptions): Promise<Running
 		await Promise.all(
 			processes.slice(1).map((p) => waitForHealth(`http://127.0.0.1:${p.port}`, opts.startTimeout ?? 120, p.child))
 		);
+		// The processes that serve clients; the event persister serves replication only.
+		const upstreams = Object.fromEntries(
+			processes.filter((p) => p.name !== 'event_persister1').map((p) => [p.name, p.port])
+		);
+		nginx = await startNginx({ dir: path.join(dataDir, 'nginx'), listenPort: opts.port, upstreams, routes: ROUTES });
 		await waitForHealth(info.homeserverUrl, 10);
 	} catch (err) {
 		await stopAll();
 		const logs = processes.map((p) => `${p.name}: ${tail(path.join(dataDir, `console.${p.name}.log`))}`).join('\n');
 		throw new Error(`${String(err)}\n${logs}`, { cause: err });
 	}
-	return { info, dataDir, processes, stop: stopAll };
+	return { info, dataDir, processes, nginxConfig: path.join(dataDir, 'nginx', 'nginx.conf'), stop: stopAll };
 }
 
 function tail(file: string, lines = 5): string {
@@ -264,35 +275,4 @@ function tail(file: string, lines = 5): string {
 	} catch {
 		return '(no output)';
 	}
-}
-
-/** The routing proxy: one listener, each request piped to the process that serves its path. */
-function startProxy(listenPort: number, portOf: (worker: string) => number): http.Server {
-	const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
-	const server = http.createServer((req, res) => {
-		const url = req.url ?? '/';
-		const worker = routeFor(url.split('?')[0]!);
-		const upstream = http.request(
-			{
-				host: '127.0.0.1',
-				port: portOf(worker),
-				method: req.method,
-				path: url,
-				headers: { ...req.headers, 'x-forwarded-for': req.socket.remoteAddress ?? '127.0.0.1' },
-				agent
-			},
-			(up) => {
-				res.writeHead(up.statusCode ?? 502, up.headers);
-				up.pipe(res);
-			}
-		);
-		upstream.on('error', (err) => {
-			if (!res.headersSent) res.writeHead(502, { 'content-type': 'application/json' });
-			res.end(JSON.stringify({ errcode: 'M_UNKNOWN', error: `upstream ${worker}: ${err.message}` }));
-		});
-		req.pipe(upstream);
-	});
-	server.keepAliveTimeout = 65_000;
-	server.listen(listenPort, '127.0.0.1');
-	return server;
 }

@@ -47,7 +47,7 @@ from typing import Any
 import re
 from datetime import datetime, timezone
 
-from .schemas import ACCESS, CASE, REGIE, STATE_TYPES, TRIAGE_STATUS, Schemas
+from .schemas import ACCESS, CASE, REGIE, STATE_TYPES, TRIAGE_STATUS, Schemas, _plain
 
 NAMESPACE = "nl.casusruimte."
 DIRECTORY_NAMESPACE = "nl.casusruimte.directory."
@@ -559,7 +559,7 @@ class Rules:
             refusal = self._check_role(event, room, ctx)
             if refusal:
                 return refusal
-        problem = self.schemas.problem(event.type, _plain(event.content), allowed.validator)
+        problem = self.schemas.problem(event.type, event.content, allowed.validator)
         if problem:
             if kind in ("case", "board", "compartment") and event.type in ROOM_RULES:
                 rule, message = ROOM_RULES[event.type]
@@ -636,7 +636,7 @@ class Rules:
             else "directory"
         )
         allowed = self.schemas.allowed(kind, "m.room.create")
-        problem = self.schemas.problem("m.room.create", _plain(event.content), allowed.validator if allowed else None)
+        problem = self.schemas.problem("m.room.create", event.content, allowed.validator if allowed else None)
         return bad_json(f"m.room.create: {problem}") if problem else None
 
     def _check_other_room(self, event: Event) -> Rejection | None:
@@ -659,7 +659,7 @@ class Rules:
         if not event.is_state:
             if t == "m.room.encrypted":
                 allowed = self.schemas.allowed("case", t)
-                problem = self.schemas.problem(t, _plain(event.content), allowed.validator if allowed else None)
+                problem = self.schemas.problem(t, event.content, allowed.validator if allowed else None)
                 return bad_json(f"{t}: {problem}") if problem else None
             if t in ("m.room.redaction", SYNAPSE_DUMMY_EVENT):
                 return None
@@ -973,11 +973,3 @@ class Rules:
             return forbidden(PHASE, f"{CASE}: the phase never goes back (order: " + " → ".join(PHASES) + ")")
         return None
 
-
-def _plain(value: Any) -> Any:
-    """Synapse hands out frozen mappings; JSON Schema wants dicts and lists."""
-    if isinstance(value, Mapping):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    return value

@@ -9,12 +9,25 @@ A message never contains values taken from the event (they may be personal
 data, and messages end up in the homeserver's log and the rejection log): it
 names the field path (built from the schema's property names and list indices)
 and what the schema expects.
+
+Speed (issue 15): every event the homeserver creates passes through here, most
+of them m.room.encrypted. jsonschema's validator walks a schema through
+generic machinery (a new validator object per keyword and level) and wants
+plain dicts (a copy of Synapse's frozen content), several hundred microseconds
+an event. So each schema is also compiled once, at load, into nested Python
+closures that answer only "valid or not" for the keywords the generated
+schemas use, with jsonschema's exact semantics (Draft 2020-12, formats not
+asserted, bool is not a number, 1.0 is an integer). A valid event costs the
+closures alone; anything they reject, or a schema with a keyword they do not
+know, goes through jsonschema as before, which decides and words the message.
+tests/test_schemas.py holds the two to the same verdicts.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+import re
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -59,6 +72,181 @@ class SchemaFilesMissing(Exception):
     """The generated schema files are not there (run `npm run schemas`)."""
 
 
+# --- the compiled fast path ------------------------------------------------------
+
+Check = Callable[[Any], bool]
+# Keywords that never decide validity (Draft202012Validator without a format checker asserts no format).
+_ANNOTATIONS = frozenset(
+    {"title", "description", "$schema", "$comment", "format", "default", "examples", "deprecated", "readOnly", "writeOnly"}
+)
+
+
+class _Unsupported(Exception):
+    pass
+
+
+def _equal(one: Any, two: Any) -> bool:
+    """jsonschema's equality for const and enum: True is not 1, lists and mappings compare deeply."""
+    if one is two:
+        return True
+    if isinstance(one, str) or isinstance(two, str):
+        return one == two
+    if isinstance(one, (list, tuple)) and isinstance(two, (list, tuple)):
+        return len(one) == len(two) and all(_equal(a, b) for a, b in zip(one, two))
+    if isinstance(one, Mapping) and isinstance(two, Mapping):
+        return one.keys() == two.keys() and all(_equal(one[k], two[k]) for k in one)
+    if isinstance(one, bool) or isinstance(two, bool):
+        return isinstance(one, bool) and isinstance(two, bool) and one == two
+    return one == two
+
+
+def _is_number(x: Any) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+
+# As jsonschema sees the content after _plain(): any mapping is an object, a list or tuple an array.
+_TYPES: dict[str, Check] = {
+    "string": lambda x: isinstance(x, str),
+    "object": lambda x: isinstance(x, Mapping),
+    "array": lambda x: isinstance(x, (list, tuple)),
+    "boolean": lambda x: isinstance(x, bool),
+    "null": lambda x: x is None,
+    "number": _is_number,
+    "integer": lambda x: (isinstance(x, int) and not isinstance(x, bool)) or (isinstance(x, float) and x.is_integer()),
+}
+
+
+def compile_schema(schema: Any) -> Check | None:
+    """A closure that says whether content is valid against the schema, exactly as
+    Draft202012Validator(schema).is_valid(_plain(content)) would; None when the schema
+    uses a keyword this does not handle (then jsonschema alone decides)."""
+    try:
+        return _compile(schema)
+    except (_Unsupported, re.error):
+        return None
+
+
+def _compile(schema: Any) -> Check:
+    if schema is True:
+        return lambda x: True
+    if schema is False:
+        return lambda x: False
+    if not isinstance(schema, dict):
+        raise _Unsupported("schema")
+    checks: list[Check] = []
+    s = schema
+    for key in s:
+        if key not in _ANNOTATIONS and key not in _KEYWORDS:
+            raise _Unsupported(key)
+    if "type" in s:
+        kinds = s["type"] if isinstance(s["type"], list) else [s["type"]]
+        try:
+            tests = tuple(_TYPES[k] for k in kinds)
+        except (KeyError, TypeError):
+            raise _Unsupported("type") from None
+        checks.append(tests[0] if len(tests) == 1 else (lambda x, t=tests: any(f(x) for f in t)))
+    if "const" in s:
+        checks.append(lambda x, c=s["const"]: _equal(x, c))
+    if "enum" in s:
+        checks.append(lambda x, e=tuple(s["enum"]): any(_equal(x, v) for v in e))
+    # Objects.
+    props = {k: _compile(v) for k, v in (s.get("properties") or {}).items()}
+    if "properties" in s:
+        checks.append(lambda x, p=props: not isinstance(x, Mapping) or all(k not in x or f(x[k]) for k, f in p.items()))
+    if "required" in s:
+        required = tuple(s["required"])
+        checks.append(lambda x, r=required: not isinstance(x, Mapping) or all(k in x for k in r))
+    if "additionalProperties" in s:
+        extra = _compile(s["additionalProperties"])
+        known = frozenset(props)
+        if s["additionalProperties"] is False:
+            checks.append(lambda x, n=known: not isinstance(x, Mapping) or all(k in n for k in x))
+        else:
+            checks.append(lambda x, n=known, f=extra: not isinstance(x, Mapping) or all(f(x[k]) for k in x if k not in n))
+    if "propertyNames" in s:
+        names = _compile(s["propertyNames"])
+        checks.append(lambda x, f=names: not isinstance(x, Mapping) or all(f(k) for k in x))
+    # Strings.
+    if "pattern" in s:
+        search = re.compile(s["pattern"]).search
+        checks.append(lambda x, f=search: not isinstance(x, str) or f(x) is not None)
+    if "minLength" in s:
+        checks.append(lambda x, n=s["minLength"]: not isinstance(x, str) or len(x) >= n)
+    if "maxLength" in s:
+        checks.append(lambda x, n=s["maxLength"]: not isinstance(x, str) or len(x) <= n)
+    # Numbers.
+    for key, holds in (
+        ("minimum", lambda x, n: x >= n),
+        ("maximum", lambda x, n: x <= n),
+        ("exclusiveMinimum", lambda x, n: x > n),
+        ("exclusiveMaximum", lambda x, n: x < n),
+    ):
+        if key in s:
+            checks.append(lambda x, n=s[key], h=holds: not _is_number(x) or h(x, n))
+    # Arrays.
+    if "items" in s:
+        if isinstance(s["items"], list):
+            raise _Unsupported("items as a list")
+        item = _compile(s["items"])
+        checks.append(lambda x, f=item: not isinstance(x, (list, tuple)) or all(f(v) for v in x))
+    if "minItems" in s:
+        checks.append(lambda x, n=s["minItems"]: not isinstance(x, (list, tuple)) or len(x) >= n)
+    if "maxItems" in s:
+        checks.append(lambda x, n=s["maxItems"]: not isinstance(x, (list, tuple)) or len(x) <= n)
+    # Combinations.
+    if "anyOf" in s:
+        branches = tuple(_compile(b) for b in s["anyOf"])
+        checks.append(lambda x, b=branches: any(f(x) for f in b))
+    if "oneOf" in s:
+        branches = tuple(_compile(b) for b in s["oneOf"])
+        checks.append(lambda x, b=branches: sum(1 for f in b if f(x)) == 1)
+    if "allOf" in s:
+        branches = tuple(_compile(b) for b in s["allOf"])
+        checks.append(lambda x, b=branches: all(f(x) for f in b))
+    if "not" in s:
+        negated = _compile(s["not"])
+        checks.append(lambda x, f=negated: not f(x))
+    if not checks:
+        return lambda x: True
+    if len(checks) == 1:
+        return checks[0]
+    all_checks = tuple(checks)
+    return lambda x: all(f(x) for f in all_checks)
+
+
+_KEYWORDS = frozenset(
+    {
+        "type", "const", "enum", "properties", "required", "additionalProperties", "propertyNames",
+        "pattern", "minLength", "maxLength", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
+        "items", "minItems", "maxItems", "anyOf", "oneOf", "allOf", "not",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Validator:
+    """A schema's jsonschema validator (the verdict and the words of a refusal) and its
+    compiled check (the verdict on valid content, fast); `fast` is None when the schema
+    needs jsonschema for everything."""
+
+    full: Draft202012Validator
+    fast: Check | None = None
+
+    @classmethod
+    def of(cls, schema: Any) -> "Validator":
+        Draft202012Validator.check_schema(schema)
+        return cls(Draft202012Validator(schema), compile_schema(schema))
+
+
+def _plain(value: Any) -> Any:
+    """Synapse hands out frozen mappings; jsonschema wants dicts and lists."""
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
 @dataclass(frozen=True)
 class Allowed:
     """One entry of the allow-list (src/lib/case/allow-list.ts)."""
@@ -68,12 +256,12 @@ class Allowed:
     state: str | None
     # "service", "members" or "self".
     sender: str
-    validator: Draft202012Validator
+    validator: Validator
 
 
 @dataclass(frozen=True)
 class Schemas:
-    validators: Mapping[str, Draft202012Validator]
+    validators: Mapping[str, Validator]
     # room kind ("case", "directory") -> event type -> what is allowed.
     allow_list: Mapping[str, Mapping[str, Allowed]] = field(default_factory=dict)
     # The retention window (src/lib/case/policy.ts): default_months, min_months, max_months.
@@ -91,16 +279,14 @@ class Schemas:
     @classmethod
     def load(cls, directory: str | Path, types: Iterable[str] = STATE_TYPES) -> "Schemas":
         directory = Path(directory)
-        validators: dict[str, Draft202012Validator] = {}
+        validators: dict[str, Validator] = {}
         missing = []
         for event_type in types:
             path = directory / f"{event_type}.json"
             if not path.is_file():
                 missing.append(str(path))
                 continue
-            schema = json.loads(path.read_text(encoding="utf8"))
-            Draft202012Validator.check_schema(schema)
-            validators[event_type] = Draft202012Validator(schema)
+            validators[event_type] = Validator.of(json.loads(path.read_text(encoding="utf8")))
         allow_list: dict[str, dict[str, Allowed]] = {}
         regions: frozenset[str] = frozenset()
         compartment_pattern = DEFAULT_COMPARTMENT_PATTERN
@@ -115,8 +301,7 @@ class Schemas:
                 allow_list[kind] = {}
                 for event_type, entry in (index.get(kind) or {}).items():
                     schema = json.loads((directory / entry["schema"]).read_text(encoding="utf8"))
-                    Draft202012Validator.check_schema(schema)
-                    allow_list[kind][event_type] = Allowed(entry["state"], entry["sender"], Draft202012Validator(schema))
+                    allow_list[kind][event_type] = Allowed(entry["state"], entry["sender"], Validator.of(schema))
             regions = frozenset(r for r in (index.get("state_keys") or {}).get("region") or [] if isinstance(r, str))
             pattern = (index.get("state_keys") or {}).get("compartment")
             if isinstance(pattern, str) and pattern:
@@ -177,13 +362,17 @@ class Schemas:
     def allowed(self, kind: str, event_type: str) -> Allowed | None:
         return (self.allow_list.get(kind) or {}).get(event_type)
 
-    def problem(self, event_type: str, content: Any, validator: Draft202012Validator | None = None) -> str | None:
-        """What is wrong with the content, or None when it is valid (or has no schema)."""
+    def problem(self, event_type: str, content: Any, validator: Validator | None = None) -> str | None:
+        """What is wrong with the content (as the event carries it: Synapse's frozen
+        mappings or plain JSON), or None when it is valid (or has no schema)."""
         validator = validator or self.validators.get(event_type)
         if validator is None:
             return None
+        if validator.fast is not None and validator.fast(content):
+            return _refinement_problem(event_type, content)
+        content = _plain(content)
         problems: list[str] = []
-        for error in sorted(validator.iter_errors(content), key=lambda e: [str(p) for p in e.absolute_path]):
+        for error in sorted(validator.full.iter_errors(content), key=lambda e: [str(p) for p in e.absolute_path]):
             text = describe(error)
             if text not in problems:
                 problems.append(text)
@@ -195,8 +384,8 @@ class Schemas:
 
 def _refinement_problem(event_type: str, content: Any) -> str | None:
     """Rules the zod schemas add with .refine(), which JSON Schema cannot express."""
-    if event_type == ACCESS and isinstance(content, dict):
-        orgs = [o.get("org") for o in content.get("organisations", []) if isinstance(o, dict)]
+    if event_type == ACCESS and isinstance(content, Mapping):
+        orgs = [o.get("org") for o in content.get("organisations", []) if isinstance(o, Mapping)]
         if len(set(orgs)) != len(orgs):
             # Same wording as AccessState's refine in src/lib/case/state.ts.
             return "organisations: an organisation appears more than once"
