@@ -221,6 +221,21 @@ export class RoomIndex {
 	}
 
 	/**
+	 * Every case room with its entry, unsorted (the overview store keys its precomputed summaries by the
+	 * entry object, which changes whenever the room does), and the stray rooms.
+	 */
+	entries(): { cases: { room: IndexedRoom; parsed: ParsedCase }[]; stray: StrayRoom[] } {
+		const cases: { room: IndexedRoom; parsed: ParsedCase }[] = [];
+		const stray: StrayRoom[] = [];
+		for (const [roomId, room] of this.rooms) {
+			const found = this.parse(roomId, room);
+			if ('parsed' in found) cases.push({ room, parsed: found.parsed });
+			else if (found.stray) stray.push(found.stray);
+		}
+		return { cases, stray };
+	}
+
+	/**
 	 * A room read through the one reader, once per version of its entry: every change stores a new
 	 * entry object, so the cache (keyed by the object) never serves an old reading.
 	 */

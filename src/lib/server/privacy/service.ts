@@ -53,6 +53,8 @@ import { reportResponse, reportRow } from '../../privacy/report.ts';
 import { AuditLog } from './audit.ts';
 import { accountStatuses, guardRejections, roomHistory, roomState } from './homeserver.ts';
 import { RoomIndex } from './room-index.ts';
+import { OverviewStore } from './overview-store.ts';
+import { overviewPage, overviewQueryFrom } from '../../privacy/overview.ts';
 import { deleteCase, RETENTION_JOB_ACTOR } from './retention.ts';
 import { refusal } from '../../refusal.ts';
 import type { PrivacySettings } from './settings.ts';
@@ -121,7 +123,9 @@ export class PrivacyService {
 		readonly index: RoomIndex = new RoomIndex(cases.service, {
 			file: settings.indexFile,
 			sweepMinutes: settings.indexSweepMinutes
-		})
+		}),
+		/** The overview's summaries, precomputed (overview-store.ts). */
+		readonly overviewStore: OverviewStore = new OverviewStore()
 	) {}
 
 	get service(): ServiceClient {
@@ -204,18 +208,34 @@ export class PrivacyService {
 		return this.index.read();
 	}
 
-	async overview(token: string | null | undefined): Promise<OverviewResponse> {
+	/**
+	 * One page of the overview (issue 15): the cases matching the query in the overview's order (most
+	 * urgent signals first), the counts over every case, and the stray rooms. The summaries come
+	 * precomputed from the store; only the page passes the response schema and leaves the server.
+	 */
+	async overview(token: string | null | undefined, params = new URLSearchParams()): Promise<OverviewResponse> {
 		const { userId, directory } = await this.officer(token);
 		this.requireAudit();
-		const [{ cases, stray }, ctx] = await Promise.all([this.allRooms(), this.context(directory)]);
+		const parsed = overviewQueryFrom(params);
+		if (!parsed.success) throw invalidInput(parsed.error);
+		const query = parsed.data;
+		const [, ctx] = await Promise.all([this.index.fresh(), this.context(directory)]);
+		const { cases: entries, stray } = this.index.entries();
+		const { sorted, counts } = this.overviewStore.rows(entries, ctx);
+		const page = overviewPage(sorted, query);
 		const response = OverviewResponse.parse({
 			generated_at: new Date(ctx.now).toISOString(),
 			inactive_days: this.settings.inactiveDays,
 			retention: this.settings.retention,
-			cases: cases.map((c) => summarise(c, ctx).summary),
+			query,
+			matched: page.matched,
+			counts,
+			cases: page.cases,
 			stray_rooms: stray
 		});
-		await this.record(userId, 'view-overview', { outcome: `${response.cases.length} cases` });
+		await this.record(userId, 'view-overview', {
+			outcome: `${response.cases.length} of ${page.matched} cases from ${query.offset} (${counts.all} in all)`
+		});
 		return response;
 	}
 

@@ -1,0 +1,144 @@
+/**
+ * The overview's summaries, kept precomputed (issue 15). A case's summary (its
+ * members per organisation and its flags) depends on the room's state and on
+ * the context: the directory, the members' accounts, the audit log's failed
+ * clean-ups and the time. Each request hands the current context to `rows()`,
+ * which recomputes only what that context or the room changed:
+ *
+ * - the room's index entry is a new object whenever the room changed
+ *   (room-index.ts), so a summary cached by the entry object is never stale for
+ *   the room itself;
+ * - the directory (and the settings) as a whole: any change recomputes every
+ *   summary (the beheerder's changes are rare; power and chairs depend on it);
+ * - a member's account (deactivated, and inactive at this time): only the rooms
+ *   of users whose state changed since the last request are recomputed;
+ * - the time: a summary is valid until the first of its dates (retention,
+ *   closure, each with the minute of slack the rules allow) passes;
+ * - a failed clean-up in the audit log: that room's summary.
+ *
+ * The sorted rows and the counts are rebuilt only when a summary changed, so
+ * a request with nothing new costs a pass over the cached entries and a page.
+ */
+import type { Directory } from '../../directory/directory.ts';
+import { summarise, type ParsedCase, type ReviewContext } from '../../privacy/review.ts';
+import {
+	compareRows,
+	overviewCounts,
+	overviewRow,
+	type OverviewCounts,
+	type OverviewRow
+} from '../../privacy/overview.ts';
+import type { IndexedRoom } from './room-index.ts';
+
+const DAY = 86_400_000;
+/** The slack of the retention rules (review.ts), on both sides of a date. */
+const SLACK = 60_000;
+
+interface Cached {
+	row: OverviewRow;
+	contextKey: string;
+	cleanupFailed: boolean;
+	/** The members whose account state the summary read. */
+	users: string[];
+	/** The summary holds until this time (ms); Infinity when no date of it lies ahead. */
+	validUntil: number;
+}
+
+/** Everything of the directory and the settings a summary reads, as one string. */
+function contextKey(ctx: ReviewContext): string {
+	const d: Directory = ctx.directory;
+	return JSON.stringify([
+		ctx.serviceUserId,
+		ctx.inactiveDays,
+		ctx.retention,
+		d.organisations,
+		[...d.users.values()],
+		[...d.mdts.entries()]
+	]);
+}
+
+/** A user's account as the summary reads it at `now`: deactivated, and inactive for longer than the limit. */
+function accountKey(ctx: ReviewContext, userId: string): string {
+	const a = ctx.accounts.get(userId);
+	if (!a) return 'u';
+	const inactive = a.last_seen_ts === null || ctx.now - a.last_seen_ts > ctx.inactiveDays * DAY;
+	return `${a.deactivated ? 'd' : 'a'}${inactive ? 'i' : 's'}`;
+}
+
+/** The first moment after `now` at which a time-dependent flag of the case could change. */
+function validUntil(c: ParsedCase, now: number): number {
+	let until = Infinity;
+	for (const iso of [c.caseState?.retention_until, c.caseState?.closed_at]) {
+		if (!iso) continue;
+		const t = Date.parse(iso);
+		for (const edge of [t - SLACK, t, t + SLACK]) if (edge > now && edge < until) until = edge;
+	}
+	return until;
+}
+
+export class OverviewStore {
+	private cache = new WeakMap<IndexedRoom, Cached>();
+	private accounts = new Map<string, string>();
+	private key = '';
+	private sorted: OverviewRow[] = [];
+	private counts: OverviewCounts | null = null;
+	private previous: readonly IndexedRoom[] = [];
+	/** Counters for tests and the bench: how many summaries were computed, how often the order was rebuilt. */
+	readonly stats = { summarised: 0, sorts: 0 };
+
+	/** Every case's row in the overview's order, and the counts, for the context of this request. */
+	rows(
+		entries: readonly { room: IndexedRoom; parsed: ParsedCase }[],
+		ctx: ReviewContext
+	): { sorted: readonly OverviewRow[]; counts: OverviewCounts } {
+		const key = contextKey(ctx);
+		if (key !== this.key) {
+			this.cache = new WeakMap();
+			this.key = key;
+		}
+		// Users whose account state differs from the last request.
+		const changedUsers = new Set<string>();
+		const accounts = new Map<string, string>();
+		for (const userId of ctx.accounts.keys()) {
+			const k = accountKey(ctx, userId);
+			accounts.set(userId, k);
+			if (this.accounts.get(userId) !== k) changedUsers.add(userId);
+		}
+		for (const userId of this.accounts.keys()) if (!accounts.has(userId)) changedUsers.add(userId);
+		this.accounts = accounts;
+
+		let changed = entries.length !== this.previous.length;
+		for (let i = 0; i < entries.length; i++) {
+			const { room, parsed } = entries[i]!;
+			if (!changed && this.previous[i] !== room) changed = true;
+			const cached = this.cache.get(room);
+			const cleanupFailed = ctx.cleanupFailed?.has(parsed.roomId) ?? false;
+			if (
+				cached &&
+				cached.contextKey === key &&
+				cached.cleanupFailed === cleanupFailed &&
+				cached.validUntil > ctx.now &&
+				!cached.users.some((u) => changedUsers.has(u))
+			)
+				continue;
+			const { summary } = summarise(parsed, ctx);
+			this.stats.summarised++;
+			const users = [...parsed.memberships.keys()];
+			this.cache.set(room, {
+				row: overviewRow(summary),
+				contextKey: key,
+				cleanupFailed,
+				users,
+				validUntil: validUntil(parsed, ctx.now)
+			});
+			changed = true;
+		}
+		if (changed || !this.counts) {
+			this.previous = entries.map((e) => e.room);
+			this.sorted = entries.map((e) => this.cache.get(e.room)!.row).sort(compareRows);
+			this.counts = overviewCounts(this.sorted);
+			this.stats.sorts++;
+		}
+		return { sorted: this.sorted, counts: this.counts };
+	}
+}
