@@ -36,7 +36,6 @@ const SLACK = 60_000;
 
 interface Cached {
 	row: OverviewRow;
-	contextKey: string;
 	cleanupFailed: boolean;
 	/** The members whose account state the summary read. */
 	users: string[];
@@ -76,6 +75,11 @@ function validUntil(c: ParsedCase, now: number): number {
 	return until;
 }
 
+function touches(users: readonly string[], changed: ReadonlySet<string>): boolean {
+	for (const u of users) if (changed.has(u)) return true;
+	return false;
+}
+
 export class OverviewStore {
 	private cache = new WeakMap<IndexedRoom, Cached>();
 	private accounts = new Map<string, string>();
@@ -92,6 +96,7 @@ export class OverviewStore {
 		ctx: ReviewContext
 	): { sorted: readonly OverviewRow[]; counts: OverviewCounts } {
 		const key = contextKey(ctx);
+		// A new directory or settings: a new cache (compared once here, never per room: the key is long).
 		if (key !== this.key) {
 			this.cache = new WeakMap();
 			this.key = key;
@@ -108,17 +113,18 @@ export class OverviewStore {
 		this.accounts = accounts;
 
 		let changed = entries.length !== this.previous.length;
+		const anyUserChanged = changedUsers.size > 0;
+		const failures = ctx.cleanupFailed && ctx.cleanupFailed.size > 0 ? ctx.cleanupFailed : null;
 		for (let i = 0; i < entries.length; i++) {
 			const { room, parsed } = entries[i]!;
 			if (!changed && this.previous[i] !== room) changed = true;
 			const cached = this.cache.get(room);
-			const cleanupFailed = ctx.cleanupFailed?.has(parsed.roomId) ?? false;
+			const cleanupFailed = failures ? failures.has(parsed.roomId) : false;
 			if (
 				cached &&
-				cached.contextKey === key &&
 				cached.cleanupFailed === cleanupFailed &&
 				cached.validUntil > ctx.now &&
-				!cached.users.some((u) => changedUsers.has(u))
+				!(anyUserChanged && touches(cached.users, changedUsers))
 			)
 				continue;
 			const { summary } = summarise(parsed, ctx);
@@ -126,7 +132,6 @@ export class OverviewStore {
 			const users = [...parsed.memberships.keys()];
 			this.cache.set(room, {
 				row: overviewRow(summary),
-				contextKey: key,
 				cleanupFailed,
 				users,
 				validUntil: validUntil(parsed, ctx.now)
