@@ -26,7 +26,15 @@ import { databaseUrl, dropDatabase, uniqueDatabaseName } from '../tests/support/
 import { openWorld, createUser, WORLD_PASSWORD, type World, type WorldUser } from '../tests/support/world.ts';
 import { passwordLogin } from '../src/lib/server/synapse-admin.ts';
 import { MatrixHttp } from '../src/lib/server/http.ts';
-import { findSnapshot, restoreSnapshot, saveSnapshot, snapshotFingerprint, type SnapshotMeta } from './lib/snapshot.ts';
+import {
+	findSnapshot,
+	restoreSnapshot,
+	saveSnapshot,
+	snapshotComponents,
+	snapshotDifferences,
+	snapshotFingerprint,
+	type SnapshotMeta
+} from './lib/snapshot.ts';
 import { startAppServer } from '../scripts/lib/app-server.ts';
 import { freePort } from '../scripts/lib/ports.ts';
 import { listRooms, roomState } from '../src/lib/server/privacy/homeserver.ts';
@@ -236,12 +244,14 @@ export async function measurePrivacyOverview(opts: {
 	opts.log(`  with ${opts.small}: first ${small.firstMs} ms, warm p50 ${small.warm.p50} ms`);
 
 	// With N: restored from the snapshot of an earlier run with the same fingerprint, or seeded now and saved.
-	const fingerprint = snapshotFingerprint(opts.large);
+	const components = snapshotComponents(opts.large);
+	const fingerprint = snapshotFingerprint(opts.large, components);
 	const found = opts.snapshot === false ? null : findSnapshot(fingerprint);
+	const differs = found ? [] : snapshotDifferences(opts.large, components);
 	opts.log(
 		found
 			? `privacy overview: restoring ${opts.large} case rooms from ${found.dir}…`
-			: `privacy overview: seeding ${opts.large} case rooms (no snapshot ${fingerprint} yet)…`
+			: `privacy overview: seeding ${opts.large} case rooms (no snapshot ${fingerprint} yet${differs.length ? `; the last one differs in ${differs.join(', ')}` : ''})…`
 	);
 	const b = await homeserver('privacy_large', found);
 	let large: OverviewAt;
@@ -269,7 +279,8 @@ export async function measurePrivacyOverview(opts: {
 						rooms: opts.large,
 						users: { officer: b.hs.officer.localpart, member: b.hs.member.localpart },
 						seeding: seeded,
-						createdAt: new Date().toISOString()
+						createdAt: new Date().toISOString(),
+						components
 					}
 				});
 				opts.log(`  saved the seeded homeserver to ${dir}`);

@@ -46,6 +46,8 @@ export interface SnapshotMeta {
 	users: { officer: string; member: string };
 	seeding: { rooms: number; seconds: number; roomsPerSecond: number; concurrency: number };
 	createdAt: string;
+	/** The fingerprint's parts (snapshotComponents). */
+	components?: Record<string, string>;
 }
 
 /** The files whose content decides what seeding writes into the database. */
@@ -72,18 +74,43 @@ function filesUnder(dir: string): string[] {
 
 const version = (cmd: string, args: string[]) => execFileSync(cmd, args, { encoding: 'utf8' }).trim();
 
-export function snapshotFingerprint(rooms: number): string {
-	const h = createHash('sha256');
-	h.update(`rooms=${rooms}\n`);
-	h.update(version(VENV_PYTHON, ['-c', 'import synapse; print(synapse.__version__)']));
-	h.update(version('pg_dump', ['--version']));
-	h.update(String(pgQuery('postgres', 'SHOW server_version')[0]?.[0]));
-	for (const f of [...INPUTS, ...filesUnder('synapse-config/profiles'), ...filesUnder('synapse-config/guard')]) {
+/** What the fingerprint is made of, each part hashed (kept in meta.json, so a mismatch can be explained). */
+export function snapshotComponents(rooms: number): Record<string, string> {
+	const hash = (x: string | Buffer) => createHash('sha256').update(x).digest('hex').slice(0, 12);
+	const parts: Record<string, string> = {
+		rooms: String(rooms),
+		synapse: version(VENV_PYTHON, ['-c', 'import synapse; print(synapse.__version__)']),
+		pg_dump: version('pg_dump', ['--version']),
+		postgresql: String(pgQuery('postgres', 'SHOW server_version')[0]?.[0])
+	};
+	for (const f of [
+		...INPUTS,
+		'synapse-config/homeserver.template.yaml',
+		...filesUnder('synapse-config/profiles'),
+		...filesUnder('synapse-config/guard')
+	]) {
 		const abs = path.join(ROOT, f);
-		h.update(`\n${f}\n`);
-		if (existsSync(abs)) h.update(readFileSync(abs));
+		parts[f] = existsSync(abs) ? hash(readFileSync(abs)) : 'missing';
 	}
-	return h.digest('hex').slice(0, 16);
+	return parts;
+}
+
+export function snapshotFingerprint(rooms: number, components = snapshotComponents(rooms)): string {
+	return createHash('sha256').update(JSON.stringify(components)).digest('hex').slice(0, 16);
+}
+
+/** The parts that differ from the latest snapshot of the same size (to say why it is not reused). */
+export function snapshotDifferences(rooms: number, components: Record<string, string>): string[] {
+	if (!existsSync(SNAPSHOT_ROOT)) return [];
+	const metas = readdirSync(SNAPSHOT_ROOT)
+		.map((d) => path.join(SNAPSHOT_ROOT, d, 'meta.json'))
+		.filter((f) => existsSync(f))
+		.map((f) => JSON.parse(readFileSync(f, 'utf8')) as SnapshotMeta)
+		.filter((m) => m.rooms === rooms && m.components)
+		.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+	const last = metas[0]?.components;
+	if (!last) return [];
+	return [...new Set([...Object.keys(last), ...Object.keys(components)])].filter((k) => last[k] !== components[k]);
 }
 
 export function snapshotDir(fingerprint: string): string {
