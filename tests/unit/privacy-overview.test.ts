@@ -311,6 +311,42 @@ describe('overview store', () => {
 		expect(store.stats.summarised).toBe(4);
 	});
 
+	it('mends the order and the counts case by case, exactly as a rebuild would', () => {
+		const store = new OverviewStore();
+		const rooms = Array.from({ length: 40 }, (_, i) => caseRoom(i, {}, i % 4 ? ['@csg:hs'] : ['@csg:hs', '@vt:hs']));
+		const list = entries(rooms);
+		store.rows(list, context());
+		const sorts = store.stats.sorts;
+		// A few rooms change in turn: phases, a closure past retention, a member from outside the basis.
+		const changes: [number, Record<string, unknown>, string[]][] = [
+			[3, { phase: 'triage' }, ['@csg:hs']],
+			[
+				17,
+				{ phase: 'closed', closed_at: '2026-03-01T08:00:00Z', retention_until: '2026-05-01T08:00:00Z' },
+				['@csg:hs']
+			],
+			[29, {}, ['@csg:hs', '@outsider:hs']],
+			[3, { phase: 'regie' }, ['@csg:hs', '@vt:hs']]
+		];
+		for (const [i, over, members] of changes) {
+			const next = caseRoom(i, over, members);
+			list[i] = { room: next, parsed: parseCaseRoom(`!r${i}:hs`, next.state) };
+			const mended = store.rows(list, context());
+			const rebuilt = new OverviewStore().rows(list, context());
+			expect(mended.sorted.map((r) => r.summary.room_id)).toEqual(rebuilt.sorted.map((r) => r.summary.room_id));
+			expect(mended.counts).toEqual(rebuilt.counts);
+		}
+		expect(store.stats.sorts).toBe(sorts); // never rebuilt
+		expect(store.stats.mended).toBe(4);
+		const accounts = new Map(context().accounts);
+		accounts.set('@vt:hs', { deactivated: true, last_seen_ts: NOW - DAY }); // ten rooms at once
+		const mended = store.rows(list, context({ accounts }));
+		const rebuilt = new OverviewStore().rows(list, context({ accounts }));
+		expect(mended.sorted.map((r) => r.summary.room_id)).toEqual(rebuilt.sorted.map((r) => r.summary.room_id));
+		expect(mended.counts).toEqual(rebuilt.counts);
+		expect(mended.counts.by_flag).toContainEqual({ code: 'member_account_deactivated', cases: 11 });
+	});
+
 	it('drops a room that left the index from the rows and the counts', () => {
 		const store = new OverviewStore();
 		const list = entries([caseRoom(1), caseRoom(2), caseRoom(3)]);

@@ -151,33 +151,62 @@ export interface OverviewCounts {
 	regions: { region: string; cases: number; flagged: number }[];
 }
 
-/** The counts over every case (not only the filtered ones): what the console's summary and filters show. */
-export function overviewCounts(rows: readonly OverviewRow[]): OverviewCounts {
-	const counts = { all: rows.length, flagged: 0, overdue: 0, open: 0, closed: 0 };
-	const byFlag = new Map<FlagCode, number>();
-	const regions = new Map<string, { region: string; cases: number; flagged: number }>();
-	for (const { summary: s } of rows) {
+/** Counts kept up to date case by case: add a case's row, or take it away again (sign -1). */
+export class OverviewTally {
+	private readonly counts = { all: 0, flagged: 0, overdue: 0, open: 0, closed: 0 };
+	private readonly byFlag = new Map<FlagCode, number>();
+	private readonly regions = new Map<string, { cases: number; flagged: number }>();
+
+	add({ summary: s }: OverviewRow, sign: 1 | -1 = 1): void {
 		const flagged = s.flags.length > 0;
-		if (flagged) counts.flagged++;
-		if (s.retention_overdue) counts.overdue++;
-		if (s.phase === 'closed') counts.closed++;
-		else counts.open++;
-		if (flagged) {
-			const codes = new Set(s.flags.map((f) => f.code));
-			for (const code of codes) byFlag.set(code, (byFlag.get(code) ?? 0) + 1);
-		}
+		this.counts.all += sign;
+		if (flagged) this.counts.flagged += sign;
+		if (s.retention_overdue) this.counts.overdue += sign;
+		if (s.phase === 'closed') this.counts.closed += sign;
+		else this.counts.open += sign;
+		if (flagged)
+			for (const code of new Set(s.flags.map((f) => f.code)))
+				this.byFlag.set(code, (this.byFlag.get(code) ?? 0) + sign);
 		if (s.region) {
-			const r = regions.get(s.region) ?? { region: s.region, cases: 0, flagged: 0 };
-			r.cases++;
-			if (flagged) r.flagged++;
-			regions.set(s.region, r);
+			const r = this.regions.get(s.region) ?? { cases: 0, flagged: 0 };
+			r.cases += sign;
+			if (flagged) r.flagged += sign;
+			this.regions.set(s.region, r);
 		}
 	}
-	return {
-		...counts,
-		by_flag: FLAG_URGENCY.filter((c) => byFlag.has(c)).map((code) => ({ code, cases: byFlag.get(code)! })),
-		regions: [...regions.values()].sort((a, b) => (a.region < b.region ? -1 : a.region > b.region ? 1 : 0))
-	};
+
+	result(): OverviewCounts {
+		return {
+			...this.counts,
+			by_flag: FLAG_URGENCY.filter((c) => (this.byFlag.get(c) ?? 0) > 0).map((code) => ({
+				code,
+				cases: this.byFlag.get(code)!
+			})),
+			regions: [...this.regions]
+				.filter(([, r]) => r.cases > 0)
+				.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+				.map(([region, r]) => ({ region, ...r }))
+		};
+	}
+}
+
+/** The counts over every case (not only the filtered ones): what the console's summary and filters show. */
+export function overviewCounts(rows: readonly OverviewRow[]): OverviewCounts {
+	const tally = new OverviewTally();
+	for (const row of rows) tally.add(row);
+	return tally.result();
+}
+
+/** Where `row` is, or belongs, in `sorted` (in the overview's order): the first place not before it. */
+export function placeOf(sorted: readonly OverviewRow[], row: OverviewRow): number {
+	let lo = 0;
+	let hi = sorted.length;
+	while (lo < hi) {
+		const mid = (lo + hi) >>> 1;
+		if (compareRows(sorted[mid]!, row) < 0) lo = mid + 1;
+		else hi = mid;
+	}
+	return lo;
 }
 
 /**

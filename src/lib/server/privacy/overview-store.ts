@@ -16,21 +16,26 @@
  *   closure, each with the minute of slack the rules allow) passes;
  * - a failed clean-up in the audit log: that room's summary.
  *
- * The sorted rows and the counts are rebuilt only when a summary changed, so
- * a request with nothing new costs a pass over the cached entries and a page.
+ * The sorted rows and the counts are mended case by case when a few summaries
+ * changed (each moved to its place by binary search) and rebuilt only when rooms
+ * came or went or many changed, so a request with nothing new costs a pass over
+ * the cached entries and a page.
  */
 import type { Directory } from '../../directory/directory.ts';
 import { summarise, type ParsedCase, type ReviewContext } from '../../privacy/review.ts';
 import {
 	compareRows,
-	overviewCounts,
 	overviewRow,
+	OverviewTally,
+	placeOf,
 	type OverviewCounts,
 	type OverviewRow
 } from '../../privacy/overview.ts';
 import type { IndexedRoom } from './room-index.ts';
 
 const DAY = 86_400_000;
+/** Up to this many changed cases, the order and the counts are mended case by case; beyond, rebuilt. */
+const MEND_AT_MOST = 200;
 /** The slack of the retention rules (review.ts), on both sides of a date. */
 const SLACK = 60_000;
 
@@ -87,8 +92,26 @@ export class OverviewStore {
 	private sorted: OverviewRow[] = [];
 	private counts: OverviewCounts | null = null;
 	private previous: readonly IndexedRoom[] = [];
+	/** The row of each entry, in the index's order (beside `previous`). */
+	private rowAt: OverviewRow[] = [];
+	private tally = new OverviewTally();
 	/** Counters for tests and the bench: how many summaries were computed, how often the order was rebuilt. */
-	readonly stats = { summarised: 0, sorts: 0 };
+	readonly stats = { summarised: 0, sorts: 0, mended: 0 };
+
+	/** Replaces the row at index position `i` by `next` in the order and the counts; false when the old row is not where it should be. */
+	private mend(i: number, next: OverviewRow): boolean {
+		const old = this.rowAt[i]!;
+		if (old === next) return true;
+		const at = placeOf(this.sorted, old);
+		if (this.sorted[at] !== old) return false;
+		this.sorted.splice(at, 1);
+		this.sorted.splice(placeOf(this.sorted, next), 0, next);
+		this.tally.add(old, -1);
+		this.tally.add(next);
+		this.rowAt[i] = next;
+		this.stats.mended++;
+		return true;
+	}
 
 	/** Every case's row in the overview's order, and the counts, for the context of this request. */
 	rows(
@@ -112,12 +135,15 @@ export class OverviewStore {
 		for (const userId of this.accounts.keys()) if (!accounts.has(userId)) changedUsers.add(userId);
 		this.accounts = accounts;
 
-		let changed = entries.length !== this.previous.length;
+		// The same rooms in the same places (a changed room keeps its place in the index): the order and the
+		// counts can be mended row by row; otherwise (rooms came or went) they are rebuilt.
+		let sameRooms = entries.length === this.previous.length && this.rowAt.length === entries.length;
+		const mended: number[] = [];
 		const anyUserChanged = changedUsers.size > 0;
 		const failures = ctx.cleanupFailed && ctx.cleanupFailed.size > 0 ? ctx.cleanupFailed : null;
 		for (let i = 0; i < entries.length; i++) {
 			const { room, parsed } = entries[i]!;
-			if (!changed && this.previous[i] !== room) changed = true;
+			if (sameRooms && this.previous[i] !== room && this.rowAt[i]!.summary.room_id !== parsed.roomId) sameRooms = false;
 			const cached = this.cache.get(room);
 			const cleanupFailed = failures ? failures.has(parsed.roomId) : false;
 			if (
@@ -125,8 +151,10 @@ export class OverviewStore {
 				cached.cleanupFailed === cleanupFailed &&
 				cached.validUntil > ctx.now &&
 				!(anyUserChanged && touches(cached.users, changedUsers))
-			)
+			) {
+				if (sameRooms && this.rowAt[i] !== cached.row) mended.push(i);
 				continue;
+			}
 			const { summary } = summarise(parsed, ctx);
 			this.stats.summarised++;
 			const users = [...parsed.memberships.keys()];
@@ -136,14 +164,23 @@ export class OverviewStore {
 				users,
 				validUntil: validUntil(parsed, ctx.now)
 			});
-			changed = true;
+			mended.push(i);
 		}
-		if (changed || !this.counts) {
-			this.previous = entries.map((e) => e.room);
-			this.sorted = entries.map((e) => this.cache.get(e.room)!.row).sort(compareRows);
-			this.counts = overviewCounts(this.sorted);
-			this.stats.sorts++;
+		if (this.counts && sameRooms && mended.length <= MEND_AT_MOST) {
+			for (const i of mended) if (!this.mend(i, this.cache.get(entries[i]!.room)!.row)) sameRooms = false;
+			if (sameRooms) {
+				this.previous = entries.map((e) => e.room);
+				if (mended.length) this.counts = this.tally.result();
+				return { sorted: this.sorted, counts: this.counts };
+			}
 		}
+		this.previous = entries.map((e) => e.room);
+		this.rowAt = entries.map((e) => this.cache.get(e.room)!.row);
+		this.sorted = [...this.rowAt].sort(compareRows);
+		this.tally = new OverviewTally();
+		for (const row of this.sorted) this.tally.add(row);
+		this.counts = this.tally.result();
+		this.stats.sorts++;
 		return { sorted: this.sorted, counts: this.counts };
 	}
 }
