@@ -263,6 +263,7 @@ async function main() {
 			large,
 			warmRuns: 9,
 			concurrency: knobs.privacyConcurrency,
+			snapshot: process.env.BENCH_PRIVACY_SNAPSHOT !== '0',
 			log
 		});
 		results.privacy = privacy;
@@ -469,11 +470,17 @@ function printTable(r: Record<string, Loose>): void {
 		const p = r.privacy;
 		for (const at of [p.small, p.large])
 			rows.push([
-				`privacy overview, ${at.rooms} case rooms (GET /api/privacy/cases)`,
+				`privacy overview, ${at.rooms} case rooms (GET /api/privacy/cases, first page)`,
 				`p50 ${ms(at.warm.p50)}`,
-				`n=${at.warm.n}, first ${ms(at.firstMs)}, ${at.responseKB} KB; full scan (before the index) ${ms(at.fullScanMs)}`
+				`n=${at.warm.n}, ${at.responseKB} KB; flagged p50 ${ms(at.flagged.p50)}, search p50 ${ms(at.search.p50)}; index built (first request) ${ms(at.firstMs)}, app RSS ${at.memoryMB.before} → ${at.memoryMB.after} MB; full scan (before the index) ${ms(at.fullScanMs)}`
 			]);
 		rows.push(['privacy overview, large / small', `×${p.ratio}`, `full scan ×${p.fullScanRatio}`]);
+		const src = p.large_source;
+		rows.push([
+			`privacy rooms, ${p.large.rooms}: ${src.kind === 'restored' ? 'restored from snapshot' : 'seeded'}`,
+			`${src.roomsPerSecond} rooms/s`,
+			src.kind === 'restored' ? `pg_restore ${src.restoreSeconds} s, ${src.snapshot}` : `saved: ${src.snapshot ?? 'no'}`
+		]);
 	}
 	if (r.guardCost) {
 		const g = r.guardCost;

@@ -17,6 +17,7 @@ import { AuditLog } from '../../src/lib/server/privacy/audit.ts';
 import { listRooms, purgeRoom, roomExists } from '../../src/lib/server/privacy/homeserver.ts';
 import { OverviewResponse } from '../../src/lib/privacy/schemas.ts';
 import { serviceNotice } from '../../src/lib/case/notices.ts';
+import { privacyService } from '../../src/lib/server/runtime.ts';
 
 const enc = encodeURIComponent;
 type Ev = { type: string; state_key: string; sender: string; content: Record<string, unknown> };
@@ -288,7 +289,9 @@ describe('authority follows the directory', () => {
 		// the officer sees the room out of line until the service brings it in line
 		expect((await overview()).flags).toContainEqual({ code: 'power_mismatch' });
 		const cases = new CaseService(serverConfig(), await serviceClient(), { audit: new AuditLog(auditFile()) });
-		const run = await cases.reconcileAuthority({ rooms: [roomId] });
+		// as the app server's periodic check does it: the rooms and their power from the privacy index
+		const run = await cases.reconcileAuthority({ rooms: [roomId], index: (await privacyService()).index });
+		expect(run.checked).toBe(1);
 		expect(run.updated).toContain(roomId);
 		expect(run.failed).toEqual([]);
 		const after = await power();

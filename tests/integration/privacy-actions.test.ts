@@ -119,7 +119,7 @@ describe('overview and case page', () => {
 				reference: 'DH-2026-0999'
 			});
 		});
-		const res = await callEndpoint(endpoint('overview'), roomId, officer.accessToken);
+		const res = await callEndpoint(endpoint('overview'), other.roomId, officer.accessToken);
 		const overview = OverviewResponse.parse(res.json());
 		expect(overview.cases.find((c) => c.room_id === other.roomId)!.flags).toContainEqual({ code: 'no_regiehouder' });
 		if (planted === 'planted')

@@ -10,6 +10,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createUser, serviceClient, type TestUser } from '../support/harness.ts';
 import {
 	ENDPOINTS,
+	call,
 	callEndpoint,
 	caseWithMembers,
 	closeCaseAsServiceAt,
@@ -39,12 +40,13 @@ beforeAll(async () => {
 	vt = await createUser('VT');
 });
 
-async function overview(): Promise<OverviewResponse> {
-	const res = await callEndpoint(endpoint('overview'), '', officer.accessToken);
+/** The overview's first page, or the search for one room (the overview pages, issue 15). */
+async function overview(roomId = ''): Promise<OverviewResponse> {
+	const res = await callEndpoint(endpoint('overview'), roomId, officer.accessToken);
 	expect(res.status, res.text).toBe(200);
 	return OverviewResponse.parse(res.json());
 }
-const listed = async (roomId: string) => (await overview()).cases.find((c) => c.room_id === roomId);
+const listed = async (roomId: string) => (await overview(roomId)).cases.find((c) => c.room_id === roomId);
 
 describe('the privacy index', () => {
 	it('lists a new case, follows membership and closure, without reading every room again', async () => {
@@ -122,5 +124,72 @@ describe('the privacy index', () => {
 		// Without the file it builds anew (the token, then every room through the Admin API) and finds the same.
 		const fresh = new RoomIndex(privacy.service, { file: null, sweepMinutes: 0 });
 		expect((await dueCases(fresh, settings.retention)).due.map((c) => c.room_id)).toContain(due.roomId);
+	});
+});
+
+describe('the overview pages on the server (issue 15)', () => {
+	const get = async (search: string) => {
+		const res = await call(endpoint('overview').handler, 'GET', `/api/privacy/cases${search}`, officer.accessToken);
+		return { status: res.status, body: res.status === 200 ? OverviewResponse.parse(res.json()) : null, text: res.text };
+	};
+
+	it('answers one page, most urgent signals first, with counts per region and filter, and searches', async () => {
+		const before = (await get('?region=FL')).body!;
+		const opened = [];
+		for (let i = 0; i < 3; i++) opened.push(await openCase(csg, { region: 'FL' }));
+		const unled = await openCase(csg, { region: 'FL' });
+		await csg.http.post(`/_matrix/client/v3/rooms/${enc(unled.roomId)}/leave`, {}); // no regiehouder: a signal
+
+		const first = (await get('?region=FL&limit=2')).body!;
+		expect(first.matched).toBe(before.matched + 4);
+		expect(first.cases).toHaveLength(2);
+		const region = first.counts.regions.find((r) => r.region === 'FL')!;
+		const regionBefore = before.counts.regions.find((r) => r.region === 'FL') ?? { cases: 0, flagged: 0 };
+		expect(region).toMatchObject({ cases: regionBefore.cases + 4, flagged: regionBefore.flagged + 1 });
+		expect(first.counts.all).toBeGreaterThanOrEqual(first.matched);
+
+		// Every page of the region in turn: each case once, the flagged ones before the rest.
+		const all: OverviewResponse['cases'] = [];
+		for (let offset = 0; offset < first.matched; offset += 2)
+			all.push(...(await get(`?region=FL&limit=2&offset=${offset}`)).body!.cases);
+		expect(all).toHaveLength(first.matched);
+		expect(new Set(all.map((c) => c.room_id)).size).toBe(first.matched);
+		expect(all.every((c) => c.region === 'FL')).toBe(true);
+		const lastFlagged = all.findLastIndex((c) => c.flags.length > 0);
+		const firstUnflagged = all.findIndex((c) => c.flags.length === 0);
+		if (firstUnflagged >= 0) expect(lastFlagged).toBeLessThan(firstUnflagged);
+		for (const c of [...opened, unled]) expect(all.map((x) => x.room_id)).toContain(c.roomId);
+
+		const flagged = (await get('?region=FL&filter=flagged&limit=200')).body!;
+		expect(flagged.cases.map((c) => c.room_id)).toContain(unled.roomId);
+		expect(flagged.cases.map((c) => c.room_id)).not.toContain(opened[0]!.roomId);
+		expect(flagged.cases.find((c) => c.room_id === unled.roomId)!.flags).toContainEqual({ code: 'no_regiehouder' });
+
+		const found = (await get(`?q=${enc(opened[1]!.reference.toLowerCase())}`)).body!;
+		expect(found.cases.map((c) => c.room_id)).toEqual([opened[1]!.roomId]);
+	});
+
+	it('refuses a query it does not know, and serves the largest page it allows', async () => {
+		for (const bad of ['?limit=1000', '?region=XX', '?filter=everything', '?offset=-1', '?order=reference']) {
+			const res = await get(bad);
+			expect(res.status, `${bad}: ${res.text}`).toBe(400);
+		}
+		const largest = await get('?limit=200&filter=open');
+		expect(largest.status).toBe(200);
+		expect(largest.body!.cases.length).toBe(Math.min(200, largest.body!.matched));
+		expect(largest.body!.cases.every((c) => c.phase !== 'closed')).toBe(true);
+	});
+
+	it('does not summarise the cases again when nothing changed', async () => {
+		const store = (await privacyService()).overviewStore;
+		await get('');
+		const summarised = store.stats.summarised;
+		const second = (await get('')).body!;
+		expect(store.stats.summarised).toBe(summarised);
+		expect(second.counts.all).toBeGreaterThan(0);
+		// a change to one case recomputes that case, not every case
+		const c = await openCase(csg, { region: 'FL' });
+		expect((await get(`?q=${enc(c.roomId)}`)).body!.cases.map((x) => x.room_id)).toEqual([c.roomId]);
+		expect(store.stats.summarised - summarised).toBeLessThan(second.counts.all);
 	});
 });

@@ -46,7 +46,13 @@ export interface Endpoint {
 
 export const ENDPOINTS: Endpoint[] = [
 	{ name: 'me', method: 'GET', handler: me.GET as Handler, path: () => '/api/privacy/me', anyUser: true },
-	{ name: 'overview', method: 'GET', handler: cases.GET as Handler, path: () => '/api/privacy/cases' },
+	// The overview pages (issue 15): asked about a room, it searches for that room ID.
+	{
+		name: 'overview',
+		method: 'GET',
+		handler: cases.GET as Handler,
+		path: (r) => (r ? `/api/privacy/cases?q=${enc(r)}` : '/api/privacy/cases')
+	},
 	{ name: 'case', method: 'GET', handler: detail.GET as Handler, path: (r) => `/api/privacy/cases/${enc(r)}` },
 	{ name: 'audit', method: 'GET', handler: audit.GET as Handler, path: () => '/api/privacy/audit' },
 	{

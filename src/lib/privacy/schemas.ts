@@ -93,10 +93,33 @@ export const StrayRoom = z.strictObject({
 });
 export type StrayRoom = z.infer<typeof StrayRoom>;
 
+const Count = z.number().int().min(0);
+/** Counts over every case (issue 15): the console's summary and filters, without sending every case. */
+export const OverviewCounts = z.strictObject({
+	all: Count,
+	flagged: Count,
+	overdue: Count,
+	open: Count,
+	closed: Count,
+	by_flag: z.array(z.strictObject({ code: FlagCode, cases: Count })),
+	regions: z.array(z.strictObject({ region: z.string().max(4), cases: Count, flagged: Count }))
+});
+
+/** One page of the overview (issue 15): the cases matching the query, most urgent signals first. */
 export const OverviewResponse = z.strictObject({
 	generated_at: Iso,
 	inactive_days: z.number().int(),
 	retention: RetentionPolicy,
+	query: z.strictObject({
+		filter: z.enum(['all', 'flagged', 'overdue', 'open', 'closed']),
+		region: z.string().max(4).nullable(),
+		q: z.string().max(255),
+		offset: Count,
+		limit: Count
+	}),
+	/** How many cases match the query; `cases` is the page of them from `query.offset`. */
+	matched: Count,
+	counts: OverviewCounts,
 	cases: z.array(CaseSummary),
 	stray_rooms: z.array(StrayRoom)
 });

@@ -14,6 +14,7 @@ import { ensureDirectoryRoom, readDirectory } from './directory-admin.ts';
 import { ReferenceCounter } from './references.ts';
 import type { AuditLog } from './privacy/audit.ts';
 import { listRooms, purgeRoom, roomState } from './privacy/homeserver.ts';
+import type { RoomIndex } from './privacy/room-index.ts';
 import { hasRole, isKnownOrganisation, type Directory } from '../directory/directory.ts';
 import { activeChairs, samePower, wantedPower } from '../privacy/authority.ts';
 import { NewCaseInput, RegieChange, handOverRegie, initialCaseState } from '../case/commands.ts';
@@ -401,15 +402,34 @@ export class CaseService {
 	 * where someone lost power in an open case, the room gets the fixed notice.
 	 */
 	async reconcileAuthority(
-		opts: { directory?: Directory; users?: readonly string[]; rooms?: readonly string[] } = {}
+		opts: {
+			directory?: Directory;
+			users?: readonly string[];
+			rooms?: readonly string[];
+			/**
+			 * The privacy console's room index (issue 15): the rooms and their power as last synced, instead
+			 * of reading every room; a room whose power is out of line is read again before it is changed.
+			 */
+			index?: RoomIndex | null;
+		} = {}
 	): Promise<AuthorityRun> {
 		const dir = opts.directory ?? (await this.directory());
 		const run: AuthorityRun = { checked: 0, updated: [], failed: [] };
-		for (const listing of await listRooms(this.service)) {
-			if (listing.room_type !== CASE_ROOM_TYPE || listing.creator !== this.service.userId) continue;
+		let listings: { room_id: string; state?: StateEvent[] }[];
+		if (opts.index) {
+			await opts.index.fresh();
+			listings = opts.index
+				.entries()
+				.cases.filter(({ parsed }) => parsed.createdBy === this.service.userId)
+				.map(({ room, parsed }) => ({ room_id: parsed.roomId, state: room.state as StateEvent[] }));
+		} else
+			listings = (await listRooms(this.service)).filter(
+				(l) => l.room_type === CASE_ROOM_TYPE && l.creator === this.service.userId
+			);
+		for (const listing of listings) {
 			if (opts.rooms && !opts.rooms.includes(listing.room_id)) continue;
 			try {
-				const state = await roomState(this.service, listing.room_id);
+				const state = listing.state ?? (await roomState(this.service, listing.room_id));
 				if (!state) continue;
 				const s = readCaseRoomState(state);
 				if (!s.isCaseRoom || !s.case) continue;

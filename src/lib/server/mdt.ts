@@ -10,6 +10,7 @@ import type { CaseService } from './cases.ts';
 import { MatrixHttpError, enc } from './http.ts';
 import { forbidden, invalidInput, noSuchCase } from './errors.ts';
 import { listRooms, roomState } from './privacy/homeserver.ts';
+import type { RoomIndex } from './privacy/room-index.ts';
 import { refusal } from '../refusal.ts';
 import { AGENDA_STATE, AgendaItem, AgendaResponse, AgendaState } from '../case/board.ts';
 import { CaseReference, REGIONS, RegionCode } from '../case/primitives.ts';
@@ -62,7 +63,11 @@ export function agendaItemOf(roomId: string, s: CaseRoomState, lastActivity: num
 }
 
 export class MdtService {
-	constructor(readonly cases: CaseService) {}
+	constructor(
+		readonly cases: CaseService,
+		/** The privacy console's room index (issue 15): the agenda's list of rooms, without reading every room. */
+		readonly index: RoomIndex | null = null
+	) {}
 
 	private get service() {
 		return this.cases.service;
@@ -78,17 +83,38 @@ export class MdtService {
 		);
 	}
 
-	/** The case rooms the service made, with their plaintext state (Admin API). */
-	private async caseRooms(): Promise<{ roomId: string; state: CaseRoomState }[]> {
+	/**
+	 * The case rooms the service made, with their plaintext state. From the privacy index (issue 15)
+	 * when the service has one: brought up to date with one incremental sync, and only the rooms
+	 * `wanted` picks (by the index's cached reading: region, reference) are read in full. Without
+	 * an index (a test's bare service), every room through the Admin API as before.
+	 */
+	private async caseRooms(
+		wanted: (c: { region: string | null; reference: string | null }) => boolean = () => true
+	): Promise<{ roomId: string; state: CaseRoomState }[]> {
+		const own = (roomId: string, s: CaseRoomState | null) =>
+			s?.isCaseRoom && s.case && s.createdBy === this.service.userId ? { roomId, state: s } : null;
+		if (this.index) {
+			await this.index.fresh();
+			return this.index
+				.entries()
+				.cases.filter(
+					({ parsed }) =>
+						parsed.createdBy === this.service.userId &&
+						parsed.caseState !== null &&
+						wanted({ region: parsed.caseState.region, reference: parsed.caseState.reference })
+				)
+				.map(({ room, parsed }) => own(parsed.roomId, readCaseRoomState(room.state)))
+				.filter((r) => r !== null);
+		}
 		const rooms = (await listRooms(this.service)).filter(
 			(room) => room.room_type === CASE_ROOM_TYPE && room.creator === this.service.userId
 		);
 		const read = await mapLimit(rooms, READS_AT_ONCE, async (room) => {
 			const state = await roomState(this.service, room.room_id);
-			const s = state ? readCaseRoomState(state) : null;
-			return s?.isCaseRoom && s.case && s.createdBy === this.service.userId ? { roomId: room.room_id, state: s } : null;
+			return own(room.room_id, state ? readCaseRoomState(state) : null);
 		});
-		return read.filter((r) => r !== null);
+		return read.filter((r) => r !== null).filter((r) => wanted(r.state.case!));
 	}
 
 	/** When the last record was posted (the time only; the encrypted content is not read), else null. */
@@ -115,7 +141,7 @@ export class MdtService {
 				`Alleen leden van het MDT van regio ${region} zien de agenda.`,
 				`Only members of the ${region} MDT see its agenda.`
 			);
-		const onAgenda = (await this.caseRooms()).filter(({ state }) => {
+		const onAgenda = (await this.caseRooms((c) => c.region === region)).filter(({ state }) => {
 			const closedAt = state.case!.closed_at;
 			return state.case!.region === region && !(closedAt && now - Date.parse(closedAt) > CLOSED_ON_AGENDA_MS);
 		});
@@ -199,7 +225,11 @@ export class MdtService {
 		if (target === room.case.reference)
 			throw refusal('invalid', 'Een casus kan niet in zichzelf doorlopen.', 'A case cannot continue in itself.');
 		if (target) {
-			const other = (await this.caseRooms()).find((r) => r.state.case!.reference === target);
+			// Found through the index (a list), then read from the homeserver now: an action decides on live state.
+			const found = (await this.caseRooms((c) => c.reference === target))[0];
+			const live = found ? await roomState(this.service, found.roomId) : null;
+			const liveState = live ? readCaseRoomState(live) : null;
+			const other = found && liveState?.case?.reference === target ? { roomId: found.roomId, state: liveState } : null;
 			if (!other || other.state.case!.region !== region)
 				throw refusal(
 					'not-found',

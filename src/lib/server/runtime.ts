@@ -34,7 +34,8 @@ export function caseService(): Promise<CaseService> {
 
 /** The daily MDT's API (agenda, chair access, re-triage, continued in), over the case service. */
 export async function mdtService(): Promise<MdtService> {
-	return new MdtService(await caseService());
+	// The agenda lists rooms from the privacy console's room index (issue 15), kept by the same process.
+	return new MdtService(await caseService(), (await privacyService()).index);
 }
 
 /** The pilot aggregates the MDT chairs send (issue 14), over the case service. */

@@ -29,6 +29,7 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { ServiceClient } from '../synapse-admin.ts';
 import { STATE_TYPES } from '../../case/event-types.ts';
+import { AGENDA_STATE } from '../../case/board.ts';
 import { isCaseRoomCreate } from '../../case/room-state.ts';
 import { parseCaseRoom, referenceOf, strayRoom, type ParsedCase, type RawEvent } from '../../privacy/review.ts';
 import type { StrayRoom } from '../../privacy/schemas.ts';
@@ -40,10 +41,13 @@ export const INDEX_TYPES = [
 	'm.room.name',
 	'm.room.power_levels',
 	'm.room.member',
-	...STATE_TYPES
+	...STATE_TYPES,
+	/** The MDT agenda's state (re-triage request, continued in): the agenda reads its rooms from here. */
+	AGENDA_STATE
 ] as const;
 
-const FILE_VERSION = 1;
+/** 2: the agenda state joined the index's types (a version 1 file lacks it, so it is rebuilt). */
+const FILE_VERSION = 2;
 /**
  * One timeline event of the index's types: every other state change since the last sync comes as
  * the room's state delta (the timeline is "limited"). Not 0: with an empty timeline Synapse sends no
@@ -217,6 +221,21 @@ export class RoomIndex {
 			else if (found.stray) stray.push(found.stray);
 		}
 		cases.sort((a, b) => (referenceOf(a) ?? '~').localeCompare(referenceOf(b) ?? '~'));
+		return { cases, stray };
+	}
+
+	/**
+	 * Every case room with its entry, unsorted (the overview store keys its precomputed summaries by the
+	 * entry object, which changes whenever the room does), and the stray rooms.
+	 */
+	entries(): { cases: { room: IndexedRoom; parsed: ParsedCase }[]; stray: StrayRoom[] } {
+		const cases: { room: IndexedRoom; parsed: ParsedCase }[] = [];
+		const stray: StrayRoom[] = [];
+		for (const [roomId, room] of this.rooms) {
+			const found = this.parse(roomId, room);
+			if ('parsed' in found) cases.push({ room, parsed: found.parsed });
+			else if (found.stray) stray.push(found.stray);
+		}
 		return { cases, stray };
 	}
 

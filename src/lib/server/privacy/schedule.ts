@@ -74,7 +74,9 @@ export function startAuthoritySchedule(env: Record<string, string | undefined> =
 		try {
 			const cases = await caseService();
 			const directory = await cases.directory();
-			const result = await cases.reconcileAuthority({ directory });
+			// The rooms and their power from the console's room index (issue 15), not by reading every room.
+			const { index } = await privacyService();
+			const result = await cases.reconcileAuthority({ directory, index });
 			if (result.updated.length) console.log(`authority check: power updated in ${result.updated.length} case room(s)`);
 			for (const f of result.failed) console.error(`authority check: ${f.roomId}: ${f.error}`);
 			// The MDT boards follow the directory too, and aanmelding guests past their time leave.

@@ -54,6 +54,8 @@ import { AuditLog } from './audit.ts';
 import { accountStatuses, guardRejections, roomHistory, roomState } from './homeserver.ts';
 import { RoomIndex } from './room-index.ts';
 import { PilotStore } from './pilot-store.ts';
+import { OverviewStore } from './overview-store.ts';
+import { overviewPage, overviewQueryFrom } from '../../privacy/overview.ts';
 import { deleteCase, RETENTION_JOB_ACTOR } from './retention.ts';
 import { refusal } from '../../refusal.ts';
 import type { PrivacySettings } from './settings.ts';
@@ -124,7 +126,9 @@ export class PrivacyService {
 			sweepMinutes: settings.indexSweepMinutes
 		}),
 		/** The aggregates the MDT chairs sent (issue 14). */
-		readonly pilot: PilotStore | null = settings.pilotFile ? new PilotStore(settings.pilotFile) : null
+		readonly pilot: PilotStore | null = settings.pilotFile ? new PilotStore(settings.pilotFile) : null,
+		/** The overview's summaries, precomputed (overview-store.ts). */
+		readonly overviewStore: OverviewStore = new OverviewStore()
 	) {}
 
 	get service(): ServiceClient {
@@ -207,18 +211,34 @@ export class PrivacyService {
 		return this.index.read();
 	}
 
-	async overview(token: string | null | undefined): Promise<OverviewResponse> {
+	/**
+	 * One page of the overview (issue 15): the cases matching the query in the overview's order (most
+	 * urgent signals first), the counts over every case, and the stray rooms. The summaries come
+	 * precomputed from the store; only the page passes the response schema and leaves the server.
+	 */
+	async overview(token: string | null | undefined, params = new URLSearchParams()): Promise<OverviewResponse> {
 		const { userId, directory } = await this.officer(token);
 		this.requireAudit();
-		const [{ cases, stray }, ctx] = await Promise.all([this.allRooms(), this.context(directory)]);
+		const parsed = overviewQueryFrom(params);
+		if (!parsed.success) throw invalidInput(parsed.error);
+		const query = parsed.data;
+		const [, ctx] = await Promise.all([this.index.fresh(), this.context(directory)]);
+		const { cases: entries, stray } = this.index.entries();
+		const { sorted, counts } = this.overviewStore.rows(entries, ctx);
+		const page = overviewPage(sorted, query);
 		const response = OverviewResponse.parse({
 			generated_at: new Date(ctx.now).toISOString(),
 			inactive_days: this.settings.inactiveDays,
 			retention: this.settings.retention,
-			cases: cases.map((c) => summarise(c, ctx).summary),
+			query,
+			matched: page.matched,
+			counts,
+			cases: page.cases,
 			stray_rooms: stray
 		});
-		await this.record(userId, 'view-overview', { outcome: `${response.cases.length} cases` });
+		await this.record(userId, 'view-overview', {
+			outcome: `${response.cases.length} of ${page.matched} cases from ${query.offset} (${counts.all} in all)`
+		});
 		return response;
 	}
 
