@@ -105,6 +105,8 @@ describe('opening a compartment', () => {
 		const kinds = Object.fromEntries(panel.open.kinds.map((k) => [k.kind, k.refusal?.code ?? null]));
 		expect(kinds).toEqual({ strafrecht: 'conflict', zorg: null, apart: null });
 		expect(panel.open.kinds[0]!.refusal?.in('nl')).toMatch(/heeft al een compartiment strafrecht/);
+		// the select asks the same question per kind
+		for (const kind of panel.open.kindOptions) expect(panel.open.refusalOf(kind)?.code ?? null).toBe(kinds[kind]);
 
 		panel.open.kind = 'strafrecht';
 		expect(await panel.open.submit(t)).toBe(false);

@@ -81,6 +81,14 @@ export class OpenCompartmentForm {
 		}));
 	}
 
+	/** Every kind, in the order the select offers them. */
+	readonly kindOptions: readonly CompartmentKind[] = COMPARTMENT_KINDS;
+
+	/** Why a kind cannot be opened now, or null: the select shows it and does not offer the kind. */
+	refusalOf(kind: CompartmentKind): Refusal | null {
+		return this.kinds.find((k) => k.kind === kind)?.refusal ?? null;
+	}
+
 	/** The purposes a separate compartment may serve. */
 	readonly purposes: readonly Purpose[] = PURPOSES;
 
