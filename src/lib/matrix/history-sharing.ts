@@ -26,6 +26,7 @@ import { RoomStateEvent, type MatrixClient, type MatrixEvent } from 'matrix-js-s
 import { CASE_ROOM_TYPE } from './room-template.ts';
 import { BOARD_ROOM_TYPE } from '../case/board.ts';
 import { COMPARTMENT_GRANT, COMPARTMENT_ROOM_TYPE, CompartmentGrant, grantKey } from '../case/compartments.ts';
+import { focusRoom } from './sliding.ts';
 
 const SHARED_ROOM_TYPES = new Set<string | undefined>([CASE_ROOM_TYPE, BOARD_ROOM_TYPE, COMPARTMENT_ROOM_TYPE]);
 
@@ -129,6 +130,9 @@ export class HistoryResharer {
 		this.log.add(key);
 		const crypto = this.client.getCrypto() as unknown as HistorySharingCrypto | undefined;
 		try {
+			// With sliding sync a room that is only a list row gets its whole state and its encryption
+			// settings to the crypto first (sliding.ts), as before anything is encrypted there.
+			await focusRoom(this.client, roomId);
 			await crypto?.shareRoomHistoryWithUser?.(roomId, userId);
 		} catch {
 			// Best effort: the invitee still has the key backup of their other devices, if any.
