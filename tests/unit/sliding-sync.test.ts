@@ -147,7 +147,7 @@ describe('the case list through sliding sync', () => {
 		const { client } = scriptedClient(() => page(0, 0, -1));
 		const configured: string[] = [];
 		const crypto = {
-			async onCryptoEvent(room: { roomId: string }) {
+			async onCryptoEvent(room: { roomId: string }, _event: unknown) {
 				configured.push(room.roomId);
 			}
 		};

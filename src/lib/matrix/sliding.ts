@@ -357,14 +357,17 @@ export async function focusRoom(client: MatrixClient, roomId: string): Promise<v
 	await caseSyncOf(client)?.focus(roomId);
 }
 
-/** Whether the homeserver serves simplified sliding sync (MSC4186): a probe that asks for nothing. */
-export async function offersSlidingSync(client: MatrixClient): Promise<boolean> {
+/**
+ * Whether the homeserver serves simplified sliding sync (MSC4186): a probe that asks for nothing.
+ * It needs only the address and the token, so the app asks while the crypto starts.
+ */
+export async function offersSlidingSync(server: { baseUrl: string; accessToken: string | null }): Promise<boolean> {
 	try {
 		const res = await fetch(
-			new URL('/_matrix/client/unstable/org.matrix.simplified_msc3575/sync?timeout=0', client.baseUrl),
+			new URL('/_matrix/client/unstable/org.matrix.simplified_msc3575/sync?timeout=0', server.baseUrl),
 			{
 				method: 'POST',
-				headers: { authorization: `Bearer ${client.getAccessToken()}`, 'content-type': 'application/json' },
+				headers: { authorization: `Bearer ${server.accessToken}`, 'content-type': 'application/json' },
 				body: JSON.stringify({ conn_id: 'casusruimte-probe', lists: {} })
 			}
 		);
