@@ -282,8 +282,8 @@ export class Outbox {
 		const room = client.getRoom(item.roomId);
 		switch (effect.kind) {
 			case 'record':
-				if (await this.resendEcho(item)) return;
 				await this.readyToEncrypt(item.roomId);
+				if (await this.resendEcho(item)) return;
 				await client.sendEvent(
 					item.roomId,
 					effect.type as never,
@@ -292,8 +292,8 @@ export class Outbox {
 				);
 				return;
 			case 'message':
-				if (await this.resendEcho(item)) return;
 				await this.readyToEncrypt(item.roomId);
+				if (await this.resendEcho(item)) return;
 				await client.sendEvent(
 					item.roomId,
 					'm.room.message' as never,
