@@ -14,7 +14,8 @@ function fakeClient(script: (call: { kind: string; txnId?: string }) => void) {
 			getPendingEvents: () => [],
 			getMember: () => null,
 			getLiveTimeline: () => ({ getEvents: () => [] }),
-			getEventForTxnId: () => undefined
+			getEventForTxnId: () => undefined,
+			hasEncryptionStateEvent: () => true
 		}),
 		cancelPendingEvent: () => undefined,
 		sendEvent: vi.fn(async (_room: string, type: string, _content: unknown, txnId: string) => {
@@ -121,6 +122,28 @@ describe('outbox', () => {
 		expect(txns[0]).toBe(txns[1]);
 		expect(txns[1]).toBe(txns[2]);
 		expect(new Set(txns).size).toBe(2);
+	});
+
+	it('never sends a record or message to a room this device does not know to be encrypted; sends once it does', async () => {
+		const { client, calls } = fakeClient(() => undefined);
+		const c = client as unknown as { getRoom: () => Record<string, unknown> };
+		const base = c.getRoom();
+		let encrypted = false;
+		c.getRoom = () => ({ ...base, hasEncryptionStateEvent: () => encrypted });
+		const outbox = new Outbox(client, new MemoryOutboxStore(), api);
+		vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+		try {
+			const done = outbox.send('!r', [record(1), { kind: 'message', text: 'hallo' }]);
+			await vi.advanceTimersByTimeAsync(5_000);
+			expect(calls).toEqual([]);
+			expect(outbox.pending()[0]?.status).toBe('retrying');
+			encrypted = true;
+			await vi.advanceTimersByTimeAsync(60_000);
+			await done;
+		} finally {
+			vi.useRealTimers();
+		}
+		expect(calls.map((x) => x.type)).toEqual(['nl.casusruimte.update', 'm.room.message']);
 	});
 
 	it('survives a reload: a persisted queue goes out on the next start, once', async () => {

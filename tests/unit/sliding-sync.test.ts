@@ -143,6 +143,38 @@ describe('the case list through sliding sync', () => {
 		expect(requests.filter((r) => r.room_subscriptions).length).toBe(before);
 	});
 
+	it("keeps a list row's encryption settings from the crypto until the room is focused, and never defers other rooms", async () => {
+		const { client } = scriptedClient(() => page(0, 0, -1));
+		const configured: string[] = [];
+		const crypto = {
+			async onCryptoEvent(room: { roomId: string }, _event: unknown) {
+				configured.push(room.roomId);
+			}
+		};
+		Object.assign(client, { getCrypto: () => crypto });
+		const sync = (running = new CaseSync(client, { timeoutMs: 10 }));
+		const room = (roomId: string, type?: string) => ({ roomId, getType: () => type });
+		const encryption = {} as never;
+		// What the SDK's sync loop calls for each m.room.encryption it sees.
+		await crypto.onCryptoEvent(room('!row:hs', CASE_ROOM_TYPE) as never, encryption);
+		await crypto.onCryptoEvent(room('!board:hs', 'nl.casusruimte.board') as never, encryption);
+		expect(configured).toEqual(['!board:hs']);
+		expect(sync.cryptoDeferred('!row:hs')).toBe(true);
+		// Opened (or written to): the crypto gets the settings before the focus resolves.
+		await sync.focus('!row:hs', 50);
+		expect(configured).toEqual(['!board:hs', '!row:hs']);
+		expect(sync.cryptoDeferred('!row:hs')).toBe(false);
+		// From then on that room's settings go straight to the crypto.
+		await crypto.onCryptoEvent(room('!row:hs', CASE_ROOM_TYPE) as never, encryption);
+		expect(configured).toEqual(['!board:hs', '!row:hs', '!row:hs']);
+		// Stopping gives the crypto its own hook back.
+		sync.stop();
+		running = null;
+		expect(Object.prototype.hasOwnProperty.call(crypto, 'onCryptoEvent')).toBe(true);
+		await crypto.onCryptoEvent(room('!other:hs', CASE_ROOM_TYPE) as never, encryption);
+		expect(configured.at(-1)).toBe('!other:hs');
+	});
+
 	it('reports a request that failed on the network as unreachable, and the next answer as online', async () => {
 		let n = 0;
 		const { client } = scriptedClient(() => (n++ === 0 ? new TypeError('fetch failed') : page(1, 0, 0)));

@@ -61,13 +61,16 @@ function reviewReached(nextReview: string | null, now: number): boolean {
 
 /** Today's date in the Netherlands (YYYY-MM-DD). */
 export function amsterdamDay(now: number): string {
-	return new Intl.DateTimeFormat('en-CA', {
+	// One formatter for every call: constructing one with a time zone is the expensive part.
+	amsterdamDays ??= new Intl.DateTimeFormat('en-CA', {
 		timeZone: 'Europe/Amsterdam',
 		year: 'numeric',
 		month: '2-digit',
 		day: '2-digit'
-	}).format(new Date(now));
+	});
+	return amsterdamDays.format(new Date(now));
 }
+let amsterdamDays: Intl.DateTimeFormat | undefined;
 
 /** Why a triaged open case is up for re-discussion (empty: not on the agenda). */
 export function rediscussReasons(item: AgendaItem, now: number, stalledDays = STALLED_DAYS): RediscussReason[] {

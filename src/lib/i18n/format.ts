@@ -7,11 +7,31 @@ import { currentLocale } from './index.ts';
 const TZ = 'Europe/Amsterdam';
 const tag = () => (currentLocale() === 'en' ? 'en-GB' : 'nl-NL');
 
+/**
+ * One formatter per language and style: constructing an Intl.DateTimeFormat with a time zone
+ * costs about a millisecond (far more on a loaded machine), and the case list formats two dates
+ * per row on every render (issue 15: 29 s of a 500-case cold start went here).
+ */
+const formatters = new Map<string, Intl.DateTimeFormat>();
+function formatter(kind: 'datetime' | 'day'): Intl.DateTimeFormat {
+	const locale = tag();
+	const key = `${kind}:${locale}`;
+	let f = formatters.get(key);
+	if (!f) {
+		f =
+			kind === 'datetime'
+				? new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short', timeZone: TZ })
+				: new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeZone: 'UTC' });
+		formatters.set(key, f);
+	}
+	return f;
+}
+
 export function formatDateTime(value: string | number | null | undefined): string {
 	if (value === null || value === undefined || value === '') return '—';
 	const d = new Date(value);
 	if (Number.isNaN(d.getTime())) return String(value);
-	return new Intl.DateTimeFormat(tag(), { dateStyle: 'medium', timeStyle: 'short', timeZone: TZ }).format(d);
+	return formatter('datetime').format(d);
 }
 
 /** A calendar day ("2026-11-23") without shifting it through a time zone. */
@@ -19,7 +39,7 @@ export function formatDay(day: string | null | undefined): string {
 	if (!day) return '—';
 	const d = new Date(`${day}T12:00:00Z`);
 	if (Number.isNaN(d.getTime())) return day;
-	return new Intl.DateTimeFormat(tag(), { dateStyle: 'medium', timeZone: 'UTC' }).format(d);
+	return formatter('day').format(d);
 }
 
 export interface Countdown {

@@ -60,20 +60,36 @@ export interface CaseSummary {
 	acuteClock: AcuteClock | null;
 }
 
-/** The service's agenda state of the case (AGENDA_STATE), when valid. */
-function agendaState(room: Room): AgendaState | null {
-	const parsed = AgendaState.safeParse(room.currentState.getStateEvents(AGENDA_STATE, '')?.getContent());
-	return parsed.success ? parsed.data : null;
+/** The plaintext state types a summary is read from (with AGENDA_STATE). */
+const SUMMARY_TYPES = ['m.room.create', 'm.room.name', STATE.case, STATE.regie, STATE.triageStatus, STATE.access];
+
+interface ParsedRoomState {
+	/** The state events the parse was made from: the same objects mean the same state. */
+	events: (MatrixEvent | null)[];
+	state: ReturnType<typeof readCaseRoomState>;
+	agenda: AgendaState | null;
 }
 
-/** The plaintext state the index reads, as plain events for the one reader (case/room-state.ts). */
-function plainState(room: Room): StateEventLike[] {
-	const out: StateEventLike[] = [];
-	for (const type of ['m.room.create', 'm.room.name', STATE.case, STATE.regie, STATE.triageStatus, STATE.access]) {
-		const e = room.currentState.getStateEvents(type, '');
-		if (e) out.push({ type, state_key: '', sender: e.getSender(), content: e.getContent() });
-	}
-	return out;
+/**
+ * The last parse of each room's plaintext state. The index recomputes every summary whenever
+ * anything changes (and hundreds of rooms arrive one by one with sliding sync); validating
+ * unchanged state with zod again each time was most of the cost of a recompute.
+ */
+const parsedState = new WeakMap<Room, ParsedRoomState>();
+
+function parseRoomState(room: Room): ParsedRoomState {
+	const events = [...SUMMARY_TYPES, AGENDA_STATE].map((type) => room.currentState.getStateEvents(type, '') ?? null);
+	const cached = parsedState.get(room);
+	if (cached && cached.events.every((e, i) => e === events[i])) return cached;
+	const plain: StateEventLike[] = [];
+	SUMMARY_TYPES.forEach((type, i) => {
+		const e = events[i];
+		if (e) plain.push({ type, state_key: '', sender: e.getSender(), content: e.getContent() });
+	});
+	const agenda = AgendaState.safeParse(events[SUMMARY_TYPES.length]?.getContent());
+	const parsed = { events, state: readCaseRoomState(plain), agenda: agenda.success ? agenda.data : null };
+	parsedState.set(room, parsed);
+	return parsed;
 }
 
 export function isCaseRoom(room: Room): boolean {
@@ -81,7 +97,7 @@ export function isCaseRoom(room: Room): boolean {
 }
 
 export function summarise(room: Room, me: string, directory: Directory, now: number): CaseSummary {
-	const s = readCaseRoomState(plainState(room));
+	const { state: s, agenda } = parseRoomState(room);
 	const c = s.case;
 	const regie = s.regie;
 	const triage = s.triage;
@@ -94,7 +110,6 @@ export function summarise(room: Room, me: string, directory: Directory, now: num
 	);
 	const membership = room.getMyMembership() === 'invite' ? 'invite' : 'join';
 	const nextReview = triage?.next_review ?? null;
-	const agenda = agendaState(room);
 	const requested = agenda?.retriage_requested_at ?? null;
 	// A triage decided after the request answers it (the server also clears it).
 	const retriageRequested =
@@ -241,6 +256,14 @@ export class CaseIndex {
 
 	refresh(): void {
 		this.recompute();
+	}
+
+	/**
+	 * Recomputes after the index's short pause, as its own events do: for changes that come
+	 * in bursts (read receipts: the SDK adds one for every room's newest event as rooms arrive).
+	 */
+	refreshSoon(): void {
+		this.schedule();
 	}
 
 	/**

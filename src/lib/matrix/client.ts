@@ -63,6 +63,8 @@ export interface SyncOptions {
 	 * does not offer it).
 	 */
 	sliding?: boolean;
+	/** The answer of `offersSlidingSync` (sliding.ts), when it was asked earlier; asked here otherwise. */
+	slidingOffered?: Promise<boolean>;
 }
 
 /**
@@ -75,7 +77,9 @@ export async function startSyncing(client: MatrixClient, opts: SyncOptions = {})
 	let slidingSync;
 	if (opts.sliding) {
 		const { CaseSync, offersSlidingSync, registerCaseSync } = await import('./sliding.ts');
-		if (await offersSlidingSync(client)) {
+		const offered =
+			opts.slidingOffered ?? offersSlidingSync({ baseUrl: client.baseUrl, accessToken: client.getAccessToken() });
+		if (await offered) {
 			const caseSync = new CaseSync(client);
 			registerCaseSync(client, caseSync);
 			slidingSync = caseSync.sync;

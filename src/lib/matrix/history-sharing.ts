@@ -44,6 +44,7 @@ import {
 	grantKey,
 	sessionsGranted
 } from '../case/compartments.ts';
+import { focusRoom } from './sliding.ts';
 
 const SHARED_ROOM_TYPES = new Set<string | undefined>([CASE_ROOM_TYPE, BOARD_ROOM_TYPE, COMPARTMENT_ROOM_TYPE]);
 
@@ -153,6 +154,9 @@ export class HistoryResharer {
 		this.log.add(key);
 		const crypto = this.client.getCrypto() as unknown as HistorySharingCrypto | undefined;
 		try {
+			// With sliding sync a room that is only a list row gets its whole state and its encryption
+			// settings to the crypto first (sliding.ts), as before anything is encrypted there.
+			await focusRoom(this.client, roomId);
 			if (grant?.history === 'from') await shareHistoryKeys(this.client, roomId, userId, grant);
 			else await crypto?.shareRoomHistoryWithUser?.(roomId, userId);
 		} catch {

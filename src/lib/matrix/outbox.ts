@@ -17,6 +17,7 @@ import type { MatrixClient } from 'matrix-js-sdk';
 import type { Effect } from '../case/commands.ts';
 import { encodeRecord } from './codec.ts';
 import { STATE } from '../case/event-types.ts';
+import { focusRoom } from './sliding.ts';
 
 /** How long a removal waits for its echo in this device's room state before the next effect goes. */
 const REMOVAL_ECHO_MS = 10_000;
@@ -281,6 +282,7 @@ export class Outbox {
 		const room = client.getRoom(item.roomId);
 		switch (effect.kind) {
 			case 'record':
+				await this.readyToEncrypt(item.roomId);
 				if (await this.resendEcho(item)) return;
 				await client.sendEvent(
 					item.roomId,
@@ -290,6 +292,7 @@ export class Outbox {
 				);
 				return;
 			case 'message':
+				await this.readyToEncrypt(item.roomId);
 				if (await this.resendEcho(item)) return;
 				await client.sendEvent(
 					item.roomId,
@@ -331,6 +334,20 @@ export class Outbox {
 				return;
 			}
 		}
+	}
+
+	/**
+	 * Records and messages are only ever sent encrypted. With sliding sync a case that is only a
+	 * row of the list has its encryption settings in its state but not yet in the crypto
+	 * (sliding.ts): focusing the room hands them over (and loads its whole state) first. A room
+	 * this device does not know to be encrypted gets nothing: the SDK would send there in
+	 * plaintext, so the item waits and is tried again (transient) until the room's state is here.
+	 */
+	private async readyToEncrypt(roomId: string): Promise<void> {
+		await focusRoom(this.client, roomId);
+		const room = this.client.getRoom(roomId);
+		if (!room?.hasEncryptionStateEvent())
+			throw new OutboxError('this device does not know the room to be encrypted yet', true, 'CASUS_NOT_ENCRYPTED');
 	}
 
 	/** Waits (bounded) until sync has brought a removal into this device's room state. */

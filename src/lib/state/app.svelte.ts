@@ -34,9 +34,13 @@ type Runtime = typeof import('./runtime.ts');
 const SESSION_KEY = 'casusruimte.session';
 const LOCALE_KEY = 'casusruimte.locale';
 
-/** How the web app syncs: PUBLIC_CASUS_SYNC=sliding (MSC4186) or classic (the default). */
+/**
+ * How the web app syncs: simplified sliding sync (MSC4186, the default) or, with
+ * PUBLIC_CASUS_SYNC=classic, classic /sync with its IndexedDB cache. A homeserver that does
+ * not offer sliding sync gets classic /sync either way (client.ts).
+ */
 function slidingSyncChosen(): boolean {
-	return env.PUBLIC_CASUS_SYNC === 'sliding';
+	return env.PUBLIC_CASUS_SYNC !== 'classic';
 }
 
 export function homeserverUrl(): string {
@@ -96,13 +100,19 @@ class AppState {
 		this.status = 'starting';
 		this.error = null;
 		try {
+			const sliding = slidingSyncChosen();
+			// Whether the homeserver offers sliding sync: asked while the SDK and the crypto load.
+			const slidingOffered = sliding
+				? import('../matrix/sliding.ts').then(({ offersSlidingSync }) =>
+						offersSlidingSync({ baseUrl: session.homeserverUrl, accessToken: session.accessToken })
+					)
+				: undefined;
 			const [{ createMatrixClient, startSyncing, syncDatabaseName }, rt] = await Promise.all([
 				import('../matrix/client.ts'),
 				import('./runtime.ts')
 			]);
 			this.runtime = rt;
 			forgetSdkPendingEvents();
-			const sliding = slidingSyncChosen();
 			const client = await createMatrixClient(session, {
 				persistent: true,
 				keyHolder: this.keyHolder,
@@ -110,10 +120,10 @@ class AppState {
 			});
 			// matrix-js-sdk emits this when the homeserver says our token is no longer valid.
 			client.on('Session.logged_out' as HttpApiEvent.SessionLoggedOut, () => this.expire());
-			// Sliding sync (MSC4186, PUBLIC_CASUS_SYNC=sliding): the first screen of cases without
-			// waiting for a full sync. Classic /sync with its IndexedDB cache otherwise (the default
-			// for now: see the README, issue 15).
-			const mode = await startSyncing(client, { sliding });
+			// Sliding sync (MSC4186, the default): the first screen of cases without waiting for a
+			// full sync. Classic /sync with its IndexedDB cache with PUBLIC_CASUS_SYNC=classic, or when
+			// the homeserver does not offer sliding sync (README, issue 15).
+			const mode = await startSyncing(client, { sliding, slidingOffered });
 			this.cleanups.push(
 				rt.watchConnectivity(
 					client,

@@ -63,7 +63,8 @@ export async function startMemberServices(
 	const index = new CaseIndex(client, { directory: () => directory.directory, outbox, onForgotten: hooks.onForgotten });
 	// The index recomputes on its own events; a new directory or a read receipt changes summaries too.
 	const unsubscribeDirectory = directory.subscribe(() => index.refresh());
-	const onReceipt = () => index.refresh();
+	// Read receipts come in bursts (one per room as rooms arrive): the index's pause, not a recompute each.
+	const onReceipt = () => index.refreshSoon();
 	client.on(RoomEvent.Receipt, onReceipt);
 	// The remote echo of something still in the outbox: it went out (perhaps by the SDK's own retry).
 	const onTimeline = (event: MatrixEvent) => {
