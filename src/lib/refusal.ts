@@ -147,3 +147,14 @@ function fallbackText(code: RefusalCode, said: string | null): LocalisedText {
 			return { nl: `De server weigert dit${detail}.`, en: `The server refused this${detail}.` };
 	}
 }
+
+/** Anything thrown by a call to a server (an API, the outbox) as the one refusal type: a refusal as it is, anything else as "unreachable". */
+export function asRefusal(err: unknown): Refusal {
+	return err instanceof Refusal
+		? err
+		: refusal(
+				'unavailable',
+				'De server is nu niet bereikbaar. Probeer het zo opnieuw.',
+				'The server cannot be reached now. Try again shortly.'
+			);
+}

@@ -9,6 +9,9 @@ import { mergeByTime } from '../../src/lib/matrix/case-room.ts';
 import { reduceCase } from '../../src/lib/case/reducer.ts';
 import { LocationChoice } from '../../src/lib/forms/location.svelte.ts';
 import { UpdateForm } from '../../src/lib/forms/update.svelte.ts';
+import { StepForm } from '../../src/lib/forms/step.svelte.ts';
+import { MessageForm } from '../../src/lib/forms/message.svelte.ts';
+import { refusal } from '../../src/lib/refusal.ts';
 import type { CaseEventInput } from '../../src/lib/case/view.ts';
 import { CSG, RECORD, T0, ctx, opening, recordEvent, updateRecord } from '../support/domain-fixtures.ts';
 import { NOW, fakeCase, t } from './forms-support.ts';
@@ -88,5 +91,75 @@ describe('where the author puts a record', () => {
 		plain.contact.summary = 'Gebeld';
 		expect(plain.location.offered).toBe(false);
 		expect(await plain.submit(t)).toBe(true);
+	});
+
+	it('a police step may be narrowed to strafrecht; by default it stays shared for the acute clock', async () => {
+		const places: unknown[] = [];
+		const base = fakeCase();
+		const oc = {
+			...base,
+			mine: ['strafrecht'],
+			async run(command: never, input: never, place?: unknown) {
+				places.push(place);
+				return base.run(command, input);
+			}
+		};
+		const m = new StepForm(oc as never, NOW);
+		expect(m.location.default).toBe('shared');
+		expect(m.location.options).toEqual(['shared', 'strafrecht']);
+		m.choose('aangifte');
+		expect(await m.submit(t)).toBe(true);
+		expect(places.at(-1)).toEqual({ at: 'shared', defaultAt: 'shared' });
+		m.location.value = 'strafrecht';
+		expect(await m.submit(t)).toBe(true);
+		expect(places.at(-1)).toEqual({ at: 'strafrecht', defaultAt: 'shared' });
+	});
+
+	it('a message goes to the shared part, or to a compartment the author is in; an empty one is not sent', async () => {
+		const sent: [string, string | undefined][] = [];
+		const target = {
+			mine: ['zorg'],
+			async sendMessage(text: string, at?: string) {
+				sent.push([text, at]);
+			}
+		};
+		const m = new MessageForm(target);
+		expect(m.location.options).toEqual(['shared', 'zorg']);
+		expect(await m.send(t)).toBe(false);
+		expect(m.error).toBe('composer.empty');
+		m.text = 'Overleg morgen?';
+		expect(await m.send(t)).toBe(true);
+		m.text = 'Alleen voor zorg';
+		m.location.value = 'zorg';
+		expect(await m.send(t)).toBe(true);
+		expect(sent).toEqual([
+			['Overleg morgen?', 'shared'],
+			['Alleen voor zorg', 'zorg']
+		]);
+		expect(m.text).toBe('');
+		expect(m.location.value).toBe('zorg'); // the place is kept for the next message
+
+		// without compartments there is no choice and no place is passed
+		const plain: [string, string | undefined][] = [];
+		const n = new MessageForm({
+			async sendMessage(text: string, at?: string) {
+				plain.push([text, at]);
+			}
+		});
+		n.text = 'Hallo';
+		expect(await n.send(t)).toBe(true);
+		expect(plain).toEqual([['Hallo', undefined]]);
+
+		// a refusal (e.g. a compartment I was just removed from) is shown, and the text kept
+		const refusing = new MessageForm({
+			mine: ['zorg'],
+			async sendMessage() {
+				throw refusal('not-allowed', 'U zit niet in dit compartiment.', 'You are not in this compartment.');
+			}
+		});
+		refusing.text = 'Bewaren';
+		expect(await refusing.send(t)).toBe(false);
+		expect(refusing.refusal?.in('en')).toBe('You are not in this compartment.');
+		expect(refusing.text).toBe('Bewaren');
 	});
 });

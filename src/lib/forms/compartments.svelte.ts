@@ -26,7 +26,7 @@ import {
 import { PURPOSES, type Purpose } from '../case/primitives.ts';
 import type { CompartmentInfo } from '../matrix/case-room.ts';
 import type { CompartmentOut } from '../privacy/schemas.ts';
-import { Refusal, refusal } from '../refusal.ts';
+import { asRefusal, Refusal, refusal } from '../refusal.ts';
 import type { CaseHandle } from './case-form.svelte.ts';
 import { FormState } from './form.svelte.ts';
 import type { Translate } from './validation.ts';
@@ -49,17 +49,6 @@ export interface InviteCandidate {
 	userId: string;
 	org: string | null;
 	refusal: Refusal | null;
-}
-
-/** Anything thrown by the API as the one refusal type. */
-function asRefusal(err: unknown): Refusal {
-	return err instanceof Refusal
-		? err
-		: refusal(
-				'unavailable',
-				'De server is nu niet bereikbaar. Probeer het zo opnieuw.',
-				'The server cannot be reached now. Try again shortly.'
-			);
 }
 
 export class OpenCompartmentForm {

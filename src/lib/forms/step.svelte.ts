@@ -6,6 +6,8 @@ import { recordStep, StepInput } from '../case/commands.ts';
 import { STEP_KINDS, STEP_OUTCOMES, type StepKind } from '../case/records.ts';
 import { dayFromToday } from '../i18n/format.ts';
 import { CaseForm, optional, type CaseHandle } from './case-form.svelte.ts';
+import { LocationChoice } from './location.svelte.ts';
+import { RECORD } from '../case/event-types.ts';
 
 export { STEP_KINDS };
 
@@ -15,6 +17,13 @@ export class StepForm extends CaseForm<StepInput> {
 	date = $state('');
 	note = $state('');
 
+	/**
+	 * Where the step goes: the shared part by default (the acute clock reads it there), narrowed
+	 * to a compartment the author is in when its details are for that compartment only; then the
+	 * clock ticks only for that compartment's members (the form's hint says so).
+	 */
+	override readonly location: LocationChoice;
+
 	/** The outcomes the chosen step allows. */
 	readonly outcomes = $derived(STEP_OUTCOMES[this.step] as readonly string[]);
 
@@ -23,6 +32,7 @@ export class StepForm extends CaseForm<StepInput> {
 		private readonly now = Date.now()
 	) {
 		super(oc);
+		this.location = new LocationChoice(oc, RECORD.step);
 		this.date = dayFromToday(0, now);
 	}
 

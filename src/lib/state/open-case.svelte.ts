@@ -193,8 +193,9 @@ export class OpenCase {
 		return ctx ? command(this.view, this.me, ctx, input) : null;
 	}
 
-	async sendMessage(text: string): Promise<void> {
-		await this.session?.sendMessage(text, { wait: false });
+	/** A message to the team; `at` narrows it to a compartment I am in (issue 13). */
+	async sendMessage(text: string, at?: Location): Promise<void> {
+		await this.session?.sendMessage(text, { wait: false, at });
 	}
 
 	/** Coordinating records build on the current state: wait until earlier ones have gone out. */
