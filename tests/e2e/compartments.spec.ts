@@ -174,6 +174,12 @@ test('a regiehouder opens a care compartment, invites into it, and only its memb
 		await expect(p).toHaveURL(/\/cases\/![^/]+$/);
 		const entry = p.getByTestId('timeline-entry').filter({ hasText: `Zorggesprek ${marker}` });
 		await expect(entry.getByTestId('entry-location')).toHaveText('In compartiment zorg', { timeout: 60_000 });
+		// A message to the team narrowed to zorg too: the composer offers the same choice.
+		await p.getByLabel('Bericht aan het team').fill(`Bericht ${marker}`);
+		await p.getByTestId('composer').getByTestId('record-location').selectOption('zorg');
+		await p.getByRole('button', { name: 'Versturen' }).click();
+		const message = p.getByTestId('timeline-entry').filter({ hasText: `Bericht ${marker}` });
+		await expect(message.getByTestId('entry-location')).toHaveText('In compartiment zorg', { timeout: 60_000 });
 		// Then one for everyone (the default place), so the others' views are known to be past the first.
 		await p.getByRole('link', { name: 'Regie-update' }).click();
 		await p.getByLabel('Wat is besproken').fill(`Voor iedereen ${shared}`);
@@ -190,6 +196,8 @@ test('a regiehouder opens a care compartment, invites into it, and only its memb
 		const entry = p.getByTestId('timeline-entry').filter({ hasText: `Zorggesprek ${marker}` });
 		await expect(entry).toBeVisible({ timeout: 60_000 });
 		await expect(entry.getByTestId('entry-location')).toHaveText('In compartiment zorg');
+		const message = p.getByTestId('timeline-entry').filter({ hasText: `Bericht ${marker}` });
+		await expect(message.getByTestId('entry-location')).toHaveText('In compartiment zorg', { timeout: 60_000 });
 		// …and the one for everyone, without a mark.
 		const forAll = p.getByTestId('timeline-entry').filter({ hasText: shared });
 		await expect(forAll).toBeVisible({ timeout: 60_000 });

@@ -126,7 +126,7 @@ describe('where the author puts a record', () => {
 		const m = new MessageForm(target);
 		expect(m.location.options).toEqual(['shared', 'zorg']);
 		expect(await m.send(t)).toBe(false);
-		expect(m.error).toBe('composer.empty');
+		expect(m.form.error('text')).toBe('composer.empty');
 		m.text = 'Overleg morgen?';
 		expect(await m.send(t)).toBe(true);
 		m.text = 'Alleen voor zorg';
@@ -159,7 +159,8 @@ describe('where the author puts a record', () => {
 		});
 		refusing.text = 'Bewaren';
 		expect(await refusing.send(t)).toBe(false);
-		expect(refusing.refusal?.in('en')).toBe('You are not in this compartment.');
+		expect(refusing.form.refusal?.in('en')).toBe('You are not in this compartment.');
+		expect(refusing.form.busy).toBe(false);
 		expect(refusing.text).toBe('Bewaren');
 	});
 });

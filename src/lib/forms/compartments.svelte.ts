@@ -96,18 +96,11 @@ export class OpenCompartmentForm {
 			this.form.refuse(refused);
 			return false;
 		}
-		this.form.busy = true;
-		try {
-			const opened = await this.panel.api!.openCompartment(this.panel.oc.roomId, input);
-			this.opened = opened.id;
-			this.kind = '';
-			this.purpose = '';
-		} catch (err) {
-			this.form.refuse(asRefusal(err));
-			return false;
-		} finally {
-			this.form.busy = false;
-		}
+		const opened = await this.form.call(() => this.panel.api!.openCompartment(this.panel.oc.roomId, input));
+		if (!opened) return false;
+		this.opened = opened.id;
+		this.kind = '';
+		this.purpose = '';
 		await this.panel.load();
 		return true;
 	}
@@ -223,19 +216,15 @@ export class CompartmentInviteForm {
 			return false;
 		}
 		const id = this.compartment;
-		this.form.busy = true;
-		try {
+		const sent = await this.form.call(async () => {
 			await this.panel.api!.inviteToCompartment(this.panel.oc.roomId, id, input);
-			this.sent = { userId: input.user_id, id };
-			this.userId = '';
-			this.chosen = null;
-			this.fromDate = '';
-		} catch (err) {
-			this.form.refuse(asRefusal(err));
-			return false;
-		} finally {
-			this.form.busy = false;
-		}
+			return true;
+		});
+		if (!sent) return false;
+		this.sent = { userId: input.user_id, id };
+		this.userId = '';
+		this.chosen = null;
+		this.fromDate = '';
 		await this.panel.load();
 		return true;
 	}

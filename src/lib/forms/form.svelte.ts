@@ -7,7 +7,7 @@
 import { tick } from 'svelte';
 import type { z } from 'zod';
 import { fieldErrors, fieldId, type FieldErrors, type Translate } from './validation.ts';
-import type { Refusal } from '../refusal.ts';
+import { asRefusal, type Refusal } from '../refusal.ts';
 
 export class FormState {
 	errors = $state<FieldErrors>({});
@@ -44,6 +44,22 @@ export class FormState {
 	refuse(refusal: Refusal): void {
 		this.refusal = refusal;
 		this.attempt++;
+	}
+
+	/**
+	 * A call to a server while the form shows it is busy: its answer, or null when it failed,
+	 * the failure kept as the form's refusal (a server that cannot be reached included).
+	 */
+	async call<T>(fn: () => Promise<T>): Promise<T | null> {
+		this.busy = true;
+		try {
+			return await fn();
+		} catch (err) {
+			this.refuse(asRefusal(err));
+			return null;
+		} finally {
+			this.busy = false;
+		}
 	}
 
 	reset(): void {

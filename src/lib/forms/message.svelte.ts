@@ -4,7 +4,7 @@
  * through the outbox. The composer only binds to it.
  */
 import type { Location } from '../case/compartments.ts';
-import { asRefusal, type Refusal } from '../refusal.ts';
+import { FormState } from './form.svelte.ts';
 import { LocationChoice, type LocationSource } from './location.svelte.ts';
 import type { Translate } from './validation.ts';
 
@@ -16,12 +16,9 @@ export interface MessageTarget extends LocationSource {
 }
 
 export class MessageForm {
+	/** The text's error (empty) under `text`, a refusal (e.g. a compartment I was removed from), busy. */
+	readonly form = new FormState();
 	text = $state('');
-	/** A problem with the text (empty), in the user's language. */
-	error = $state<string | null>(null);
-	/** Why the outbox refused it (e.g. a compartment the author is no longer in). */
-	refusal = $state.raw<Refusal | null>(null);
-	busy = $state(false);
 	readonly location: LocationChoice;
 
 	constructor(private readonly target: MessageTarget) {
@@ -30,22 +27,18 @@ export class MessageForm {
 
 	/** Queues the message; true when it is queued (the text is cleared, the place kept). */
 	async send(t: Translate): Promise<boolean> {
-		this.refusal = null;
+		this.form.reset();
 		if (!this.text.trim()) {
-			this.error = t('composer.empty');
+			this.form.fail({ text: t('composer.empty') });
 			return false;
 		}
-		this.error = null;
-		this.busy = true;
-		try {
-			await this.target.sendMessage(this.text, this.location.offered ? this.location.value : undefined);
-			this.text = '';
+		const at = this.location.offered ? this.location.value : undefined;
+		const sent = await this.form.call(async () => {
+			await this.target.sendMessage(this.text, at);
 			return true;
-		} catch (err) {
-			this.refusal = asRefusal(err);
-			return false;
-		} finally {
-			this.busy = false;
-		}
+		});
+		if (!sent) return false;
+		this.text = '';
+		return true;
 	}
 }

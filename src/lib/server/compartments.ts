@@ -10,8 +10,7 @@
  */
 import type { CaseService } from './cases.ts';
 import { invalidInput, noSuchCase } from './errors.ts';
-import { purgeRoom, roomState } from './privacy/homeserver.ts';
-import { compartmentReview, type RawEvent } from '../privacy/review.ts';
+import { compartmentReviews, purgeRoom } from './privacy/homeserver.ts';
 import type { CompartmentOut } from '../privacy/schemas.ts';
 import { refusal } from '../refusal.ts';
 import { activeEntry } from '../directory/directory.ts';
@@ -67,19 +66,7 @@ export class CompartmentService {
 				'Alleen de regiehouder, diens vervanger of een MDT-voorzitter in de casus ziet wie in welk compartiment zit.',
 				'Only the regiehouder, their deputy or an MDT chair in the case sees who is in which compartment.'
 			);
-		const compartments = await Promise.all(
-			[...c.compartments].map(async ([id, pointer]) =>
-				compartmentReview(
-					id,
-					pointer,
-					(await roomState(this.service, pointer.room_id).catch(() => null)) as RawEvent[] | null,
-					room.access,
-					(u) => directory.users.get(u)?.org ?? null,
-					this.service.userId
-				)
-			)
-		);
-		compartments.sort((a, b) => a.id.localeCompare(b.id, 'en', { numeric: true }));
+		const compartments = await compartmentReviews(this.service, c.compartments, room.access, directory);
 		return { compartments };
 	}
 

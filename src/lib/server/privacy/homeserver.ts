@@ -6,7 +6,11 @@
  * so encrypted records (m.room.encrypted) are never even fetched.
  */
 import { fetchRejections } from '../guard-log.ts';
-import type { AccountStatus, RawEvent } from '../../privacy/review.ts';
+import { compartmentReview, type AccountStatus, type RawEvent } from '../../privacy/review.ts';
+import type { CompartmentOut } from '../../privacy/schemas.ts';
+import type { CompartmentPointer } from '../../case/compartments.ts';
+import type { AccessState } from '../../case/state.ts';
+import type { Directory } from '../../directory/directory.ts';
 import { MatrixHttpError, enc } from '../http.ts';
 import type { ServiceClient, StateEvent } from '../synapse-admin.ts';
 import { STATE_TYPES } from '../../case/event-types.ts';
@@ -193,4 +197,29 @@ function pickRejection(raw: unknown): GuardRejection | null {
 		rule: r.rule.slice(0, 64),
 		event_type: typeof r.event_type === 'string' ? r.event_type.slice(0, 128) : null
 	};
+}
+
+/**
+ * Each compartment of a case as the privacy officer and the coordinators see it (who is in it,
+ * on which basis, since when, with which history grant), read from the homeserver now, by id.
+ */
+export async function compartmentReviews(
+	service: ServiceClient,
+	compartments: ReadonlyMap<string, CompartmentPointer>,
+	access: AccessState | null,
+	directory: Directory
+): Promise<CompartmentOut[]> {
+	const reviews = await Promise.all(
+		[...compartments].map(async ([id, pointer]) =>
+			compartmentReview(
+				id,
+				pointer,
+				(await roomState(service, pointer.room_id).catch(() => null)) as RawEvent[] | null,
+				access,
+				(u) => directory.users.get(u)?.org ?? null,
+				service.userId
+			)
+		)
+	);
+	return reviews.sort((a, b) => a.id.localeCompare(b.id, 'en', { numeric: true }));
 }

@@ -38,7 +38,6 @@ import {
 	figureCase,
 	isDeletable,
 	membershipHistory,
-	compartmentReview,
 	parseCaseRoom,
 	referenceOf,
 	retentionDatesProblem,
@@ -51,7 +50,7 @@ import {
 import { computeFigures, dutchDay, type FigureCase } from '../../privacy/figures.ts';
 import { reportResponse, reportRow } from '../../privacy/report.ts';
 import { AuditLog } from './audit.ts';
-import { accountStatuses, guardRejections, roomHistory, roomState } from './homeserver.ts';
+import { accountStatuses, compartmentReviews, guardRejections, roomHistory, roomState } from './homeserver.ts';
 import { RoomIndex } from './room-index.ts';
 import { PilotStore } from './pilot-store.ts';
 import { OverviewStore } from './overview-store.ts';
@@ -252,18 +251,7 @@ export class PrivacyService {
 			guardRejections(this.service, roomId)
 		]);
 		const { summary, members } = summarise(c, ctx);
-		const compartments = await Promise.all(
-			[...c.compartments].map(async ([id, pointer]) =>
-				compartmentReview(
-					id,
-					pointer,
-					(await roomState(this.service, pointer.room_id).catch(() => null)) as RawEvent[] | null,
-					c.access,
-					(u) => directory.users.get(u)?.org ?? null,
-					this.service.userId
-				)
-			)
-		);
+		const compartments = await compartmentReviews(this.service, c.compartments, c.access, directory);
 		const response = CaseDetailResponse.parse({
 			case: summary,
 			acute: c.caseState?.acute ?? null,
