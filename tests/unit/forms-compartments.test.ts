@@ -313,3 +313,16 @@ describe('a member who does not coordinate the case', () => {
 		expect(panel.offersForms).toBe(false);
 	});
 });
+
+describe('when the panel reloads who is in each compartment', () => {
+	it('its key changes with my compartments’ memberships and the case’s members, and not otherwise', () => {
+		const { panel, oc } = setUp({ compartments: [{ ...zorg }] });
+		const before = panel.changeKey;
+		expect(panel.changeKey).toBe(before);
+		oc.compartments = [{ ...zorg, membership: 'join' }];
+		const joined = panel.changeKey;
+		expect(joined).not.toBe(before);
+		(oc as { members: typeof oc.members }).members = oc.members.filter((m) => m.userId !== SHN);
+		expect(panel.changeKey).not.toBe(joined);
+	});
+});

@@ -255,6 +255,18 @@ export class CompartmentsPanel {
 	}
 
 	/** Whether I coordinate the case now (and so see who is in each compartment, and open and invite). */
+	/**
+	 * What the list of who is in each compartment depends on: my compartments and their
+	 * memberships, the case's members, whether I coordinate. The panel reloads when it changes.
+	 */
+	get changeKey(): string {
+		return JSON.stringify([
+			this.oc.compartments.map((c) => [c.id, c.membership]),
+			this.oc.members.map((m) => [m.userId, m.membership]),
+			this.coordinates
+		]);
+	}
+
 	get coordinates(): boolean {
 		const ctx = this.oc.context();
 		return ctx !== null && this.api !== null && coordinatesCase(this.compartmentCase, this.oc.me, ctx.directory);

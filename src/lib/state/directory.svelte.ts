@@ -45,6 +45,11 @@ class DirectoryState {
 		return userId ? mdtRegionsOf(this.mdts, this.current, userId) : [];
 	}
 
+	/** The regions this user chairs: where they may compute and send the pilot figures (issue 14). */
+	chairedRegions(userId: string | null | undefined): string[] {
+		return this.mdtRegions(userId).filter((r) => this.isChair(r, userId));
+	}
+
 	isChair(region: string | null | undefined, userId: string | null | undefined): boolean {
 		return !!region && !!userId && isMdtChair(this.mdts, this.current, region, userId);
 	}
