@@ -54,6 +54,9 @@ async function openAcuteCase(p: Page, region: string, n: number) {
 	await expect(p.getByTestId('case-reference')).toHaveText(new RegExp(`^${region}-\\d{4}-\\d{4}$`), {
 		timeout: 60_000
 	});
+	// The intake is on the homeserver before the next case is opened (the figures count only what was sent).
+	await expect(p.getByTestId('timeline-entry').first()).toBeVisible({ timeout: 60_000 });
+	await expect(p.getByTestId('pending')).toHaveCount(0, { timeout: 90_000 });
 }
 
 /** The figures page for a region: compute, check the preview, send. */

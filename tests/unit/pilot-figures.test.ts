@@ -239,9 +239,13 @@ describe("the MDT chair's pilot figures (model)", () => {
 	const NOW = Date.parse('2026-12-01T08:00:00Z');
 	function ports(views: Map<string, CaseView | null>, send?: PilotPorts['send']) {
 		const sent: unknown[] = [];
-		const p: PilotPorts & { complete: boolean } = {
+		const p: PilotPorts & { complete: boolean; waiting: number; live: boolean } = {
 			complete: true,
+			waiting: 0,
+			live: true,
+			caughtUp: async () => p.live,
 			listComplete: () => p.complete,
+			unsent: () => p.waiting,
 			caseRooms: () =>
 				[...views.entries()].map(([roomId, v]) => ({
 					roomId,
@@ -282,6 +286,18 @@ describe("the MDT chair's pilot figures (model)", () => {
 		expect(m.error?.code).toBe('unavailable');
 		expect(m.aggregate).toBeNull();
 		p.complete = true;
+		// nor while this device still has work to send: a case opened a moment ago would count as unread
+		p.waiting = 1;
+		await m.compute();
+		expect(m.error?.in('en')).toMatch(/still waiting to be sent/);
+		expect(m.aggregate).toBeNull();
+		p.waiting = 0;
+		// nor from the cache alone, before the homeserver has brought this browser up to date
+		p.live = false;
+		await m.compute();
+		expect(m.error?.in('nl')).toMatch(/nog niet bijgewerkt/);
+		expect(m.status).toBe('idle');
+		p.live = true;
 		await m.compute();
 		expect(m.status).toBe('ready');
 		expect(m.progress).toEqual({ done: 7, total: 7 }); // OB is not read at all

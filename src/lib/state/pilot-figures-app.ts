@@ -11,6 +11,11 @@ export function pilotFiguresModel(region: string): PilotFiguresModel {
 	return new PilotFiguresModel(region, {
 		caseRooms: () => (app.services?.index.cases ?? []).filter((c) => c.membership === 'join'),
 		listComplete: () => caseList.ready && caseList.loading.complete,
+		unsent: () => app.unsentCount,
+		caughtUp: async () => {
+			const { client, runtime } = app;
+			return client && runtime ? runtime.caughtUp(client, 30_000) : false;
+		},
 		readCase: async (roomId) => {
 			const { client, runtime, services } = app;
 			return client && runtime && services ? runtime.readCaseView(client, roomId, services) : null;

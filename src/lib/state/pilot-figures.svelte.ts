@@ -25,6 +25,10 @@ export interface PilotPorts {
 	caseRooms(): readonly PilotCaseRoom[];
 	/** Whether the case list has loaded every case (sliding sync loads it in pages). */
 	listComplete(): boolean;
+	/** Records and messages this device has written that the homeserver has not accepted yet. */
+	unsent(): number;
+	/** Whether this browser has caught up with the homeserver (not only its cache); waits a while for it. */
+	caughtUp(): Promise<boolean>;
 	/** One case decrypted and folded, or null when it cannot be opened. */
 	readCase(roomId: string): Promise<CaseView | null>;
 	send(region: string, aggregate: PilotAggregate): Promise<PilotSubmitted>;
@@ -115,9 +119,28 @@ export class PilotFiguresModel {
 			);
 			return;
 		}
+		if (this.ports.unsent() > 0) {
+			// A case opened a moment ago whose intake is still on its way would count as unread.
+			this.error = refusal(
+				'unavailable',
+				'Op dit apparaat wacht nog werk op verzending; zonder dat zijn de cijfers onvolledig. Probeer het opnieuw zodra alles verstuurd is.',
+				'Work on this device is still waiting to be sent; without it the figures are incomplete. Try again once everything has been sent.'
+			);
+			return;
+		}
 		this.error = null;
 		this.aggregate = null;
 		this.status = 'computing';
+		if (!(await this.ports.caughtUp())) {
+			// Started from its cache and not yet brought up to date: the newest records would be missing.
+			this.error = refusal(
+				'unavailable',
+				'Deze browser is nog niet bijgewerkt met de server; zonder de nieuwste gegevens zijn de cijfers onvolledig. Probeer het zo opnieuw.',
+				'This browser has not caught up with the server yet; without the newest records the figures are incomplete. Try again shortly.'
+			);
+			this.status = 'idle';
+			return;
+		}
 		const rooms = this.rooms(period);
 		this.progress = { done: 0, total: rooms.length };
 		const views: CaseView[] = [];

@@ -138,6 +138,30 @@ export function watchConnectivity(
 	};
 }
 
+/**
+ * Resolves true once this device has processed at least one sync response from
+ * the homeserver since it started (not only its cache: a classic start from the
+ * IndexedDB cache is "prepared" before the newest events have arrived), false
+ * after `ms` without one. With sliding sync there is no cache, so prepared is enough.
+ */
+export function caughtUp(client: MatrixClient, ms: number): Promise<boolean> {
+	const live = (state: SyncState | null) =>
+		state === SyncState.Syncing || (state === SyncState.Prepared && caseSyncOf(client) !== undefined);
+	if (live(client.getSyncState())) return Promise.resolve(true);
+	return new Promise((resolve) => {
+		const done = (ok: boolean) => {
+			clearTimeout(timer);
+			client.off(ClientEvent.Sync, onSync);
+			resolve(ok);
+		};
+		const onSync = (state: SyncState) => {
+			if (live(state)) done(true);
+		};
+		const timer = setTimeout(() => done(live(client.getSyncState())), ms);
+		client.on(ClientEvent.Sync, onSync);
+	});
+}
+
 /** Verification requests from my own other devices (a new device asking to be trusted). */
 export function watchVerificationRequests(
 	client: MatrixClient,
