@@ -267,28 +267,38 @@ export interface Allowed {
 	content: z.ZodType;
 }
 
-/** Every event a case room may hold. Anything else is refused. */
-export const CASE_ROOM: Record<string, Allowed> = {
-	'm.room.create': { state: 'empty', sender: 'service', content: CaseCreateContent },
-	'm.room.member': { state: 'user', sender: 'members', content: CaseMemberContent },
+/** The room settings only the service sets, alike in case rooms, boards and compartments. */
+const SERVICE_SETTINGS: Record<string, Allowed> = {
 	'm.room.power_levels': { state: 'empty', sender: 'service', content: PowerLevelsContent },
 	'm.room.join_rules': { state: 'empty', sender: 'service', content: CaseJoinRules },
 	'm.room.history_visibility': { state: 'empty', sender: 'service', content: HistoryVisibilityContent },
 	'm.room.guest_access': { state: 'empty', sender: 'service', content: GuestAccessContent },
 	'm.room.encryption': { state: 'empty', sender: 'service', content: EncryptionContent },
 	'm.room.retention': { state: 'empty', sender: 'service', content: RetentionContent },
+	'm.room.server_acl': { state: 'empty', sender: 'service', content: ServerAclContent }
+};
+
+/** The timeline every kind of room holds: members post ciphertext only; the service redacts. */
+const TIMELINE: Record<string, Allowed> = {
+	'm.room.encrypted': { state: null, sender: 'members', content: EncryptedContent },
+	'm.room.redaction': { state: null, sender: 'service', content: RedactionContent },
+	'org.matrix.dummy_event': { state: null, sender: 'members', content: DummyContent }
+};
+
+/** Every event a case room may hold. Anything else is refused. */
+export const CASE_ROOM: Record<string, Allowed> = {
+	'm.room.create': { state: 'empty', sender: 'service', content: CaseCreateContent },
+	'm.room.member': { state: 'user', sender: 'members', content: CaseMemberContent },
+	...SERVICE_SETTINGS,
 	'm.room.name': { state: 'empty', sender: 'service', content: CaseNameContent },
-	'm.room.server_acl': { state: 'empty', sender: 'service', content: ServerAclContent },
 	[STATE.case]: { state: 'empty', sender: 'members', content: CaseState },
 	[STATE.triageStatus]: { state: 'empty', sender: 'members', content: TriageStatusState },
 	[STATE.access]: { state: 'empty', sender: 'members', content: AccessState },
 	[STATE.regie]: { state: 'empty', sender: 'service', content: RegieState },
 	[AGENDA_STATE]: { state: 'empty', sender: 'service', content: AgendaState },
 	[COMPARTMENT_POINTER]: { state: 'compartment', sender: 'service', content: CompartmentPointer },
-	'm.room.encrypted': { state: null, sender: 'members', content: EncryptedContent },
 	'm.room.message': { state: null, sender: 'service', content: ServiceNotice },
-	'm.room.redaction': { state: null, sender: 'service', content: RedactionContent },
-	'org.matrix.dummy_event': { state: null, sender: 'members', content: DummyContent }
+	...TIMELINE
 };
 
 /**
@@ -300,18 +310,10 @@ export const CASE_ROOM: Record<string, Allowed> = {
 export const BOARD_ROOM: Record<string, Allowed> = {
 	'm.room.create': { state: 'empty', sender: 'service', content: BoardCreateContent },
 	'm.room.member': { state: 'user', sender: 'self', content: BoardMemberContent },
-	'm.room.power_levels': { state: 'empty', sender: 'service', content: PowerLevelsContent },
-	'm.room.join_rules': { state: 'empty', sender: 'service', content: CaseJoinRules },
-	'm.room.history_visibility': { state: 'empty', sender: 'service', content: HistoryVisibilityContent },
-	'm.room.guest_access': { state: 'empty', sender: 'service', content: GuestAccessContent },
-	'm.room.encryption': { state: 'empty', sender: 'service', content: EncryptionContent },
-	'm.room.retention': { state: 'empty', sender: 'service', content: RetentionContent },
+	...SERVICE_SETTINGS,
 	'm.room.name': { state: 'empty', sender: 'service', content: BoardNameContent },
-	'm.room.server_acl': { state: 'empty', sender: 'service', content: ServerAclContent },
 	[BOARD_STATE]: { state: 'empty', sender: 'service', content: BoardState },
-	'm.room.encrypted': { state: null, sender: 'members', content: EncryptedContent },
-	'm.room.redaction': { state: null, sender: 'service', content: RedactionContent },
-	'org.matrix.dummy_event': { state: null, sender: 'members', content: DummyContent }
+	...TIMELINE
 };
 
 /**
@@ -324,20 +326,12 @@ export const BOARD_ROOM: Record<string, Allowed> = {
 export const COMPARTMENT_ROOM: Record<string, Allowed> = {
 	'm.room.create': { state: 'empty', sender: 'service', content: CompartmentCreateContent },
 	'm.room.member': { state: 'user', sender: 'self', content: CompartmentMemberContent },
-	'm.room.power_levels': { state: 'empty', sender: 'service', content: PowerLevelsContent },
-	'm.room.join_rules': { state: 'empty', sender: 'service', content: CaseJoinRules },
-	'm.room.history_visibility': { state: 'empty', sender: 'service', content: HistoryVisibilityContent },
-	'm.room.guest_access': { state: 'empty', sender: 'service', content: GuestAccessContent },
-	'm.room.encryption': { state: 'empty', sender: 'service', content: EncryptionContent },
-	'm.room.retention': { state: 'empty', sender: 'service', content: RetentionContent },
-	'm.room.server_acl': { state: 'empty', sender: 'service', content: ServerAclContent },
+	...SERVICE_SETTINGS,
 	[COMPARTMENT_OF]: { state: 'empty', sender: 'service', content: CompartmentOf },
 	// `user:` + the user ID: Matrix lets only the user themselves set state keyed by their bare ID.
 	[COMPARTMENT_GRANT]: { state: 'directory-user', sender: 'service', content: CompartmentGrant },
-	'm.room.encrypted': { state: null, sender: 'members', content: EncryptedContent },
 	'm.room.message': { state: null, sender: 'service', content: ServiceNotice },
-	'm.room.redaction': { state: null, sender: 'service', content: RedactionContent },
-	'org.matrix.dummy_event': { state: null, sender: 'members', content: DummyContent }
+	...TIMELINE
 };
 
 /** A region's MDT in the directory, or `{}` when the region's MDT is removed (`buildMdts` skips it). */

@@ -834,23 +834,16 @@ class Rules:
     def _check_covered(self, user_id: str, room: Room, directory: Directory, action: str) -> Rejection | None:
         if user_id == self.service:
             return None
+        refused = self._check_person(user_id, directory, action, "a case")
+        if refused is not None:
+            return refused
         entry = directory.get(user_id)
-        if entry is None or not entry.active:
+        org = entry.org if entry is not None else None  # None only if the directory changed in between
+        if org is None or org not in room.covered_organisations():
             return forbidden(
                 INVITE_NOT_COVERED,
-                f"{user_id} is not an active user in the casusruimte directory, so cannot {action} a case",
-            )
-        if not any(role in entry.roles for role in CASE_ROLES):
-            return forbidden(
-                INVITE_ROLE,
-                f"{user_id} is not an MDT professional or chair in the directory, so cannot {action} a case "
-                "(a privacy officer or administrator works through the console, never in the room)",
-            )
-        if entry.org not in room.covered_organisations():
-            return forbidden(
-                INVITE_NOT_COVERED,
-                f"{user_id} works for {entry.org}, which this case's access basis (nl.casusruimte.access) "
-                f"does not cover; record consent or a statutory ground for {entry.org} first",
+                f"{user_id} works for {org}, which this case's access basis (nl.casusruimte.access) "
+                f"does not cover; record consent or a statutory ground for {org} first",
             )
         return None
 
