@@ -111,14 +111,21 @@ export class WrongRecoveryKeyError extends Error {
 }
 
 /**
- * Verifies this (new) device with the recovery key: cross-signs it and restores
- * the room keys from the server-side backup.
+ * Verifies this (new) device with the recovery key: cross-signs it and unlocks the
+ * server-side key backup (its private key from secret storage, and the backup enabled,
+ * so this device backs up its own keys and the SDK can fetch a missing key on demand).
+ *
+ * It does not download the backup: that is `restoreFromKeyBackup`, which the app runs in
+ * the background once the case list is syncing (a member of many cases has a room key
+ * for every record of every case; the list needs none of them, README "The case list at
+ * scale"). Events that arrive before their key stay undecrypted until the key is
+ * imported; the SDK then decrypts them again by itself (`MatrixEventEvent.Decrypted`).
  */
 export async function verifyWithRecoveryKey(
 	client: MatrixClient,
 	holder: SecretStorageKeyHolder,
 	recoveryKey: string
-): Promise<{ restoredKeys: number }> {
+): Promise<void> {
 	const crypto = client.getCrypto();
 	if (!crypto) throw new Error('crypto is not initialised');
 	const { decodeRecoveryKey } = await import('matrix-js-sdk/lib/crypto-api/index.js');
@@ -140,6 +147,18 @@ export async function verifyWithRecoveryKey(
 	await crypto.bootstrapCrossSigning({});
 	await crypto.loadSessionBackupPrivateKeyFromSecretStorage();
 	await crypto.checkKeyBackupAndEnable();
+}
+
+/**
+ * Downloads the room keys of the server-side key backup into this device's crypto
+ * store (after `verifyWithRecoveryKey` or a verification by another device, which
+ * both leave the backup's private key on this device). Events waiting for one of
+ * these keys are decrypted again by the SDK as the keys are imported.
+ */
+export async function restoreFromKeyBackup(client: MatrixClient): Promise<{ restoredKeys: number }> {
+	const crypto = client.getCrypto();
+	if (!crypto) throw new Error('crypto is not initialised');
+	if (!(await crypto.getSessionBackupPrivateKey())) return { restoredKeys: 0 };
 	const result = await crypto.restoreKeyBackup();
 	return { restoredKeys: result.imported };
 }
