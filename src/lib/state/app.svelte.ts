@@ -96,6 +96,21 @@ class AppState {
 		this.starting = null;
 	}
 
+	/**
+	 * Loads what starting the client needs (the SDK, the app's runtime, the crypto's wasm)
+	 * while the sign-in request and the landing-page check run: code only, nothing starts and
+	 * nothing is stored. Called on submitting the sign-in form, so the sign-in page itself
+	 * still loads only what sign-in needs (README, "The case list at scale").
+	 */
+	preloadClient(): void {
+		void Promise.all([
+			import('matrix-js-sdk'),
+			import('../matrix/client.ts'),
+			import('./runtime.ts'),
+			import('@matrix-org/matrix-sdk-crypto-wasm').then((wasm) => wasm.initAsync())
+		]).catch(() => undefined);
+	}
+
 	/** Starts the Matrix client for the stored session (once) and finds out what this device needs. */
 	ensureStarted(): Promise<void> {
 		if (!this.session) return Promise.reject(new Error('not signed in'));
@@ -127,6 +142,10 @@ class AppState {
 			});
 			// matrix-js-sdk emits this when the homeserver says our token is no longer valid.
 			client.on('Session.logged_out' as HttpApiEvent.SessionLoggedOut, () => this.expire());
+			// What this device needs (set-up, verification) does not depend on the sync: asked while
+			// the first sync response is awaited (README, "The case list at scale").
+			const encryption = import('../matrix/crypto-setup.ts').then(({ encryptionStatus }) => encryptionStatus(client));
+			encryption.catch(() => undefined); // awaited below; a sync failure must not leave it unhandled
 			// Sliding sync (MSC4186, PUBLIC_CASUS_SYNC=sliding): the first screen of cases without
 			// waiting for a full sync. Classic /sync with its IndexedDB cache otherwise, and when the
 			// homeserver does not offer sliding sync (README, issue 15).
@@ -141,7 +160,7 @@ class AppState {
 			// The classic sync cache of earlier versions holds nothing sliding sync reads: it goes.
 			if (mode === 'sliding') dropSyncCache(session.userId, syncDatabaseName);
 			this.client = client;
-			await this.refreshEncryption();
+			this.encryption = await encryption;
 			if (!this.encryption?.accountSetUp) this.status = 'setup';
 			else if (!this.encryption.deviceVerified) this.status = 'verify';
 			else {
@@ -268,7 +287,9 @@ class AppState {
 				return restoreFromKeyBackup(client);
 			})
 			.then(() => {
-				if (this.keyRestore.status === 'done') markRestorePending(userId, false);
+				if (this.keyRestore.status !== 'done') return;
+				markRestorePending(userId, false);
+				void this.refreshEncryption().catch(() => undefined); // the backup is on now
 			});
 	}
 
