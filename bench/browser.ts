@@ -15,7 +15,7 @@
  * garbage collection, with the full list shown, beside the same figure for the
  * bare sign-in page.
  */
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page, type Request } from 'playwright-core';
 import playwrightConfig from '../playwright.config.ts';
 import { caseListTimes, installCaseListRecorder, signInAndWaitForList, waitForFullList } from './lib/case-list.ts';
 import { round, summarise, type Summary } from './lib/stats.ts';
@@ -72,6 +72,46 @@ async function heapMB(page: Page): Promise<number> {
 	return round(used / 1024 / 1024);
 }
 
+/**
+ * BENCH_TRACE=1: a timing trace of the first cold start, printed in order of start: every
+ * request to the homeserver and the app server's API (and the crypto wasm) with its start
+ * after the click on "Aanmelden" and its duration, and the milestones (recovery key entered,
+ * first row, first screen, full list). Where the cold start's time goes, without a profiler.
+ */
+function traceRequests(page: Page, since: () => number) {
+	const lines: { at: number; text: string }[] = [];
+	const started = new Map<Request, number>();
+	const interesting = (url: string) => url.includes('/_matrix/') || url.includes('/api/') || url.endsWith('.wasm');
+	page.on('request', (r) => {
+		if (since() > 0 && interesting(r.url())) started.set(r, Date.now());
+	});
+	const done = (r: Request, how: string) => {
+		const at = started.get(r);
+		if (at === undefined) return;
+		started.delete(r);
+		const url = new URL(r.url());
+		const path = url.pathname
+			.replace('/_matrix/client/', '')
+			.replace('unstable/org.matrix.simplified_msc3575/', 'msc4186/');
+		const pos = url.searchParams.get('pos');
+		lines.push({
+			at: at - since(),
+			text: `${r.method()} ${path}${pos ? ` pos=${pos}` : ''}: ${Date.now() - at} ms${how}`
+		});
+	};
+	page.on('requestfinished', (r) => done(r, ''));
+	page.on('requestfailed', (r) => done(r, ' (failed)'));
+	return {
+		mark(text: string, at = Date.now()) {
+			lines.push({ at: at - since(), text: `— ${text}` });
+		},
+		print(log: (s: string) => void) {
+			log('  trace of the first cold start (ms after the click on Aanmelden):');
+			for (const l of lines.sort((a, b) => a.at - b.at)) log(`    ${String(l.at).padStart(6)}  ${l.text}`);
+		}
+	};
+}
+
 export async function measureBrowser(
 	appUrl: string,
 	account: BrowserAccount,
@@ -105,6 +145,7 @@ export async function measureBrowser(
 			const page = await context.newPage();
 			await installCaseListRecorder(page, cases);
 			let t0 = 0;
+			const trace = run === 0 && process.env.BENCH_TRACE ? traceRequests(page, () => t0) : null;
 			const r = await signInAndWaitForList(page, {
 				appUrl,
 				username: account.username,
@@ -112,13 +153,20 @@ export async function measureBrowser(
 				recoveryKey: account.recoveryKey,
 				expected: cases,
 				timeoutMs: opts.timeoutMs,
-				onSubmit: () => (t0 = Date.now())
+				onSubmit: () => (t0 = Date.now()),
+				onRecoveryKey: () => trace?.mark('recovery key entered')
 			});
 			recoveryStep ||= r.recoveryStep;
 			const times = await caseListTimes(page);
 			coldFirst.push(times.first - t0);
 			coldScreen.push(times.screen - t0);
 			coldFull.push(times.full - t0);
+			if (trace) {
+				trace.mark('first row', times.first);
+				trace.mark('first screen', times.screen);
+				trace.mark('full list', times.full);
+				trace.print(opts.log);
+			}
 			opts.log(
 				`  cold start ${run + 1}/${opts.coldRuns}: first row ${times.first - t0} ms, first screen ${times.screen - t0} ms, ${cases} cases ${times.full - t0} ms`
 			);

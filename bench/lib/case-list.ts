@@ -79,6 +79,8 @@ export async function signInAndWaitForList(
 		expected: number;
 		timeoutMs?: number;
 		onSubmit?: () => void;
+		/** Called when the recovery key has been entered and submitted. */
+		onRecoveryKey?: () => void;
 	}
 ): Promise<{ recoveryStep: boolean }> {
 	await page.goto(`${opts.appUrl}/login`);
@@ -91,7 +93,7 @@ export async function signInAndWaitForList(
 
 export async function waitForFullList(
 	page: Page,
-	opts: { recoveryKey?: string | null; expected: number; timeoutMs?: number }
+	opts: { recoveryKey?: string | null; expected: number; timeoutMs?: number; onRecoveryKey?: () => void }
 ): Promise<{ recoveryStep: boolean }> {
 	const deadline = Date.now() + (opts.timeoutMs ?? 180_000);
 	let recoveryStep = false;
@@ -107,6 +109,7 @@ export async function waitForFullList(
 					.getByRole('button', { name: /verifi|bevestig|doorgaan|ontgrendel|verify|continue|unlock/i })
 					.first()
 					.click();
+				opts.onRecoveryKey?.();
 			}
 		}
 		if (Date.now() > deadline)

@@ -19,10 +19,11 @@ const started: Device[] = [];
  */
 export async function startDevice(
 	user: TestUser,
-	opts: { firstDevice?: boolean; recoveryKey?: string } = {}
+	opts: { firstDevice?: boolean; recoveryKey?: string; restoreKeys?: boolean } = {}
 ): Promise<Device> {
 	const device = await startWorldDevice(await testWorld(), user, {
 		recoveryKey: opts.recoveryKey,
+		restoreKeys: opts.restoreKeys,
 		newLogin: opts.firstDevice === false,
 		setUpEncryption: opts.firstDevice !== false
 	});

@@ -16,7 +16,12 @@ import { CaseService } from '../../src/lib/server/cases.ts';
 import { passwordLogin, type ServiceClient } from '../../src/lib/server/synapse-admin.ts';
 import { MatrixHttp } from '../../src/lib/server/http.ts';
 import { createMatrixClient, startSyncing } from '../../src/lib/matrix/client.ts';
-import { SecretStorageKeyHolder, setUpEncryption, verifyWithRecoveryKey } from '../../src/lib/matrix/crypto-setup.ts';
+import {
+	SecretStorageKeyHolder,
+	restoreFromKeyBackup,
+	setUpEncryption,
+	verifyWithRecoveryKey
+} from '../../src/lib/matrix/crypto-setup.ts';
 import { Outbox, MemoryOutboxStore, type CaseServerApi, type OutboxStore } from '../../src/lib/matrix/outbox.ts';
 import { DirectoryWatcher } from '../../src/lib/matrix/directory-watch.ts';
 import { CaseIndex } from '../../src/lib/matrix/case-index.ts';
@@ -106,6 +111,11 @@ export interface DeviceOptions {
 	setUpEncryption?: boolean;
 	/** Verify a further device with this recovery key. */
 	recoveryKey?: string;
+	/**
+	 * After the verification with `recoveryKey`, download the key backup in the background, as
+	 * the web app does (default true); false leaves it to the test (`restoreFromKeyBackup`).
+	 */
+	restoreKeys?: boolean;
 	/** Sign in afresh (a new device) instead of reusing the user's first login. */
 	newLogin?: boolean;
 	/** Talk to the homeserver through another URL (a fault-injecting proxy). */
@@ -142,8 +152,10 @@ export async function startDevice(world: World, user: WorldUser, opts: DeviceOpt
 	const sync = opts.sync ?? (process.env.CASUS_TEST_SYNC === 'sliding' ? 'sliding' : 'classic');
 	await startSyncing(client, { sliding: sync === 'sliding' });
 	let recoveryKey: string | null = null;
-	if (opts.recoveryKey) await verifyWithRecoveryKey(client, keyHolder, opts.recoveryKey);
-	else if (opts.setUpEncryption !== false) recoveryKey = await setUpEncryption(client, keyHolder, user.password);
+	if (opts.recoveryKey) {
+		await verifyWithRecoveryKey(client, keyHolder, opts.recoveryKey);
+		if (opts.restoreKeys !== false) void restoreFromKeyBackup(client).catch(() => undefined);
+	} else if (opts.setUpEncryption !== false) recoveryKey = await setUpEncryption(client, keyHolder, user.password);
 	const directory = new DirectoryWatcher(client);
 	await directory.start();
 	const outbox = new Outbox(

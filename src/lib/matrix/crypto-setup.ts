@@ -111,14 +111,20 @@ export class WrongRecoveryKeyError extends Error {
 }
 
 /**
- * Verifies this (new) device with the recovery key: cross-signs it and restores
- * the room keys from the server-side backup.
+ * Verifies this (new) device with the recovery key: cross-signs it and takes the
+ * server-side key backup's private key from secret storage.
+ *
+ * It does not turn the backup on nor download it: that is `restoreFromKeyBackup`, which the app runs in
+ * the background once the case list is syncing (a member of many cases has a room key
+ * for every record of every case; the list needs none of them, README "The case list at
+ * scale"). Events that arrive before their key stay undecrypted until the key is
+ * imported; the SDK then decrypts them again by itself (`MatrixEventEvent.Decrypted`).
  */
 export async function verifyWithRecoveryKey(
 	client: MatrixClient,
 	holder: SecretStorageKeyHolder,
 	recoveryKey: string
-): Promise<{ restoredKeys: number }> {
+): Promise<void> {
 	const crypto = client.getCrypto();
 	if (!crypto) throw new Error('crypto is not initialised');
 	const { decodeRecoveryKey } = await import('matrix-js-sdk/lib/crypto-api/index.js');
@@ -135,11 +141,33 @@ export async function verifyWithRecoveryKey(
 	}
 	holder.set(key);
 	// The private keys can only be imported once this device knows the account's public identity.
-	await crypto.getUserDeviceInfo([client.getSafeUserId()], true);
+	const me = client.getSafeUserId();
+	await crypto.getUserDeviceInfo([me], true);
 	// Imports the cross-signing keys from secret storage and signs this device with them.
-	await crypto.bootstrapCrossSigning({});
+	try {
+		await crypto.bootstrapCrossSigning({});
+	} catch {
+		// The identity this device holds may not be downloaded yet (the device list is fetched in
+		// the background as the sync starts): fetch it now and import once more.
+		await crypto.userHasCrossSigningKeys(me, true);
+		await crypto.bootstrapCrossSigning({});
+	}
 	await crypto.loadSessionBackupPrivateKeyFromSecretStorage();
+}
+
+/**
+ * Turns the server-side key backup on for this device (it then backs up its own room
+ * keys, including those of sessions it started before, and the SDK fetches a missing key
+ * from the backup when an event needs it) and downloads the backup's room keys into the
+ * crypto store (after `verifyWithRecoveryKey` or a verification by another device, which
+ * both leave the backup's private key on this device). Events waiting for one of these
+ * keys are decrypted again by the SDK as the keys are imported.
+ */
+export async function restoreFromKeyBackup(client: MatrixClient): Promise<{ restoredKeys: number }> {
+	const crypto = client.getCrypto();
+	if (!crypto) throw new Error('crypto is not initialised');
 	await crypto.checkKeyBackupAndEnable();
+	if (!(await crypto.getSessionBackupPrivateKey())) return { restoredKeys: 0 };
 	const result = await crypto.restoreKeyBackup();
 	return { restoredKeys: result.imported };
 }

@@ -178,8 +178,9 @@ export class DeviceVerification {
 
 /**
  * After a successful verification on the new device: wait until it is
- * cross-signed, then turn on key backup with the secret the other device sent
- * and fetch the room keys from it.
+ * cross-signed, then turn on key backup with the secret the other device sent.
+ * The room keys themselves are fetched afterwards, in the background
+ * (`restoreFromKeyBackup`, started by the app once the case list runs).
  */
 export async function completeNewDeviceVerification(client: MatrixClient, timeoutMs = 30_000): Promise<boolean> {
 	const crypto = client.getCrypto();
@@ -199,7 +200,6 @@ export async function completeNewDeviceVerification(client: MatrixClient, timeou
 			await new Promise((r) => setTimeout(r, 250));
 		}
 		await crypto.checkKeyBackupAndEnable();
-		if (await crypto.getSessionBackupPrivateKey()) await crypto.restoreKeyBackup();
 	} catch {
 		// Without the backup the device still works; older history may stay unreadable until it arrives.
 	}

@@ -17,6 +17,7 @@ import { directory } from './directory.svelte.ts';
 import { caseList } from './case-list.svelte.ts';
 import { connectivity } from './connectivity.svelte.ts';
 import { notices } from './notices.svelte.ts';
+import { KeyRestore } from './key-restore.svelte.ts';
 
 export type AppStatus =
 	| 'signed-out'
@@ -33,6 +34,8 @@ type Runtime = typeof import('./runtime.ts');
 
 const SESSION_KEY = 'casusruimte.session';
 const LOCALE_KEY = 'casusruimte.locale';
+/** Set while this device's key-backup download has not finished (it resumes on the next start). */
+const RESTORE_PENDING_KEY = 'casusruimte.keyRestorePending';
 
 /**
  * How the web app syncs: classic /sync with its IndexedDB cache (the default) or, with
@@ -60,6 +63,8 @@ class AppState {
 	incomingVerification = $state.raw<DeviceVerification | null>(null);
 	runtime: Runtime | null = null;
 	readonly keyHolder = new SecretStorageKeyHolder();
+	/** The key backup's room keys, downloaded in the background after a new device is verified. */
+	readonly keyRestore = new KeyRestore();
 	/** The sign-in password, in memory only, until the first-run set-up has used it. */
 	private password: string | null = null;
 	private starting: Promise<void> | null = null;
@@ -89,6 +94,21 @@ class AppState {
 		this.password = password;
 		this.status = 'signed-out';
 		this.starting = null;
+	}
+
+	/**
+	 * Loads what starting the client needs (the SDK, the app's runtime, the crypto's wasm)
+	 * while the sign-in request and the landing-page check run: code only, nothing starts and
+	 * nothing is stored. Called on submitting the sign-in form, so the sign-in page itself
+	 * still loads only what sign-in needs (README, "The case list at scale").
+	 */
+	preloadClient(): void {
+		void Promise.all([
+			import('matrix-js-sdk'),
+			import('../matrix/client.ts'),
+			import('./runtime.ts'),
+			import('@matrix-org/matrix-sdk-crypto-wasm').then((wasm) => wasm.initAsync())
+		]).catch(() => undefined);
 	}
 
 	/** Starts the Matrix client for the stored session (once) and finds out what this device needs. */
@@ -122,6 +142,10 @@ class AppState {
 			});
 			// matrix-js-sdk emits this when the homeserver says our token is no longer valid.
 			client.on('Session.logged_out' as HttpApiEvent.SessionLoggedOut, () => this.expire());
+			// What this device needs (set-up, verification) does not depend on the sync: asked while
+			// the first sync response is awaited (README, "The case list at scale").
+			const encryption = import('../matrix/crypto-setup.ts').then(({ encryptionStatus }) => encryptionStatus(client));
+			encryption.catch(() => undefined); // awaited below; a sync failure must not leave it unhandled
 			// Sliding sync (MSC4186, PUBLIC_CASUS_SYNC=sliding): the first screen of cases without
 			// waiting for a full sync. Classic /sync with its IndexedDB cache otherwise, and when the
 			// homeserver does not offer sliding sync (README, issue 15).
@@ -136,10 +160,14 @@ class AppState {
 			// The classic sync cache of earlier versions holds nothing sliding sync reads: it goes.
 			if (mode === 'sliding') dropSyncCache(session.userId, syncDatabaseName);
 			this.client = client;
-			await this.refreshEncryption();
+			this.encryption = await encryption;
 			if (!this.encryption?.accountSetUp) this.status = 'setup';
 			else if (!this.encryption.deviceVerified) this.status = 'verify';
-			else await this.startServices();
+			else {
+				await this.startServices();
+				// The page was closed before the key-backup download of this device's verification ended.
+				if (restorePending(session.userId)) this.restoreKeysInBackground(client, session.userId);
+			}
 		} catch (err) {
 			this.starting = null;
 			if (err && typeof err === 'object' && 'errcode' in err && err.errcode === 'M_UNKNOWN_TOKEN') {
@@ -176,16 +204,19 @@ class AppState {
 		await this.startServices();
 	}
 
-	/** A new device: verify it with the recovery key (also restores room keys from the backup). */
-	async verifyWithRecoveryKey(recoveryKey: string): Promise<number> {
+	/**
+	 * A new device: verify it with the recovery key. The case list starts as soon as the
+	 * device is cross-signed; the room keys of the key backup follow in the background.
+	 */
+	async verifyWithRecoveryKey(recoveryKey: string): Promise<void> {
 		const client = this.requireClient();
 		const { verifyWithRecoveryKey } = await import('../matrix/crypto-setup.ts');
-		const { restoredKeys } = await verifyWithRecoveryKey(client, this.keyHolder, recoveryKey);
+		await verifyWithRecoveryKey(client, this.keyHolder, recoveryKey);
 		this.keyHolder.clear();
 		this.password = null;
 		await this.refreshEncryption();
 		await this.startServices();
-		return restoredKeys;
+		this.restoreKeysInBackground(client, client.getSafeUserId());
 	}
 
 	/** A new device: ask one of my other devices to verify it (emoji comparison). */
@@ -202,6 +233,7 @@ class AppState {
 		if (ok && this.encryption?.deviceVerified) {
 			this.password = null;
 			await this.startServices();
+			this.restoreKeysInBackground(client, client.getSafeUserId());
 		}
 		return ok;
 	}
@@ -242,6 +274,25 @@ class AppState {
 		this.status = 'ready';
 	}
 
+	/**
+	 * Downloads the key backup's room keys without holding up the case list (decision and
+	 * reasons: README, "The case list at scale"); a case opened meanwhile fills in as its
+	 * keys are imported, and its page says keys are still arriving.
+	 */
+	private restoreKeysInBackground(client: MatrixClient, userId: string): void {
+		markRestorePending(userId, true);
+		void this.keyRestore
+			.start(async () => {
+				const { restoreFromKeyBackup } = await import('../matrix/crypto-setup.ts');
+				return restoreFromKeyBackup(client);
+			})
+			.then(() => {
+				if (this.keyRestore.status !== 'done') return;
+				markRestorePending(userId, false);
+				void this.refreshEncryption().catch(() => undefined); // the backup is on now
+			});
+	}
+
 	private requireClient(): MatrixClient {
 		if (!this.client) throw new Error('the Matrix client is not running');
 		return this.client;
@@ -261,6 +312,7 @@ class AppState {
 		this.starting = null;
 		this.encryption = null;
 		this.keyHolder.clear();
+		this.keyRestore.reset();
 		this.password = null;
 		return client;
 	}
@@ -308,6 +360,16 @@ class AppState {
 function forgetSdkPendingEvents(): void {
 	if (typeof localStorage === 'undefined') return;
 	for (const key of Object.keys(localStorage)) if (key.startsWith('mx_pending_events_')) localStorage.removeItem(key);
+}
+
+function restorePending(userId: string): boolean {
+	return typeof localStorage !== 'undefined' && localStorage.getItem(`${RESTORE_PENDING_KEY}:${userId}`) !== null;
+}
+
+function markRestorePending(userId: string, pending: boolean): void {
+	if (typeof localStorage === 'undefined') return;
+	if (pending) localStorage.setItem(`${RESTORE_PENDING_KEY}:${userId}`, '1');
+	else localStorage.removeItem(`${RESTORE_PENDING_KEY}:${userId}`);
 }
 
 /** Everything this app keeps in web storage except the chosen language. */
