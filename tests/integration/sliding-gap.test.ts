@@ -21,10 +21,28 @@ import { caseSyncOf } from '../../src/lib/matrix/sliding.ts';
 
 const SLIDING_PATH = '/_matrix/client/unstable/org.matrix.simplified_msc3575/sync';
 
-/** Forwards to the homeserver; when armed for a room, loses the sliding-sync window that carries a change to it. */
+/** A membership change to lose: the first sliding-sync response that carries it is turned into a 500. */
+interface Change {
+	roomId: string;
+	userId: string;
+	membership: 'join' | 'leave';
+}
+
+interface RoomData {
+	timeline?: { type: string; state_key?: string; content?: { membership?: string } }[];
+	required_state?: { type: string; state_key?: string; content?: { membership?: string } }[];
+}
+
+function carries(rooms: Record<string, RoomData> | undefined, change: Change): boolean {
+	const room = rooms?.[change.roomId];
+	return [...(room?.timeline ?? []), ...(room?.required_state ?? [])].some(
+		(e) => e.type === 'm.room.member' && e.state_key === change.userId && e.content?.membership === change.membership
+	);
+}
+
+/** Forwards to the homeserver; when armed, loses the sliding-sync window that carries a membership change. */
 class SyncGapProxy {
-	/** The room whose next change is lost. */
-	armedFor: string | null = null;
+	armedFor: Change | null = null;
 	/** Sliding-sync responses thrown away (answered with 500). */
 	lost = 0;
 	/** The position the device holds → the position the server moved on to in the lost window. */
@@ -67,8 +85,8 @@ class SyncGapProxy {
 			});
 			const body = Buffer.from(await up.arrayBuffer());
 			if (sliding && up.ok && held && this.armedFor) {
-				const json = JSON.parse(body.toString('utf8')) as { pos: string; rooms?: Record<string, unknown> };
-				if (json.rooms?.[this.armedFor]) {
+				const json = JSON.parse(body.toString('utf8')) as { pos: string; rooms?: Record<string, RoomData> };
+				if (carries(json.rooms, this.armedFor)) {
 					this.armedFor = null;
 					this.lost++;
 					this.skip.set(held, json.pos);
@@ -122,7 +140,7 @@ describe('sliding sync: an opened case reads its state again after a failed requ
 		});
 
 		// The window with the join is lost.
-		proxy.armedFor = roomId;
+		proxy.armedFor = { roomId, userId: joiner.userId, membership: 'join' };
 		const joined = (await joiner.http.post(`/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/join`, {})) as {
 			room_id: string;
 		};
@@ -136,7 +154,7 @@ describe('sliding sync: an opened case reads its state again after a failed requ
 		expect(reread).toContain(roomId);
 
 		// The window with the leave is lost too.
-		proxy.armedFor = roomId;
+		proxy.armedFor = { roomId, userId: leaver.userId, membership: 'leave' };
 		await leaver.http.post(`/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/leave`, {});
 		await eventually(() => membership(witnessed, leaver.userId) === 'leave', { message: 'the witness sees the leave' });
 		await eventually(() => proxy.lost === 2, { message: 'the proxy lost the window' });

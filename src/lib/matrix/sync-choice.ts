@@ -5,8 +5,6 @@
  * route MSC4186 yet). A homeserver that does not offer sliding sync gets classic
  * /sync either way (client.ts). The tests read CASUS_TEST_SYNC the same way.
  */
-export type SyncChoice = 'sliding' | 'classic';
-
-export function syncChoice(value: string | undefined): SyncChoice {
+export function syncChoice(value: string | undefined): 'sliding' | 'classic' {
 	return value?.trim().toLowerCase() === 'classic' ? 'classic' : 'sliding';
 }
