@@ -5,6 +5,8 @@ export interface E2EEnvironment {
 	homeserverUrl: string;
 	dataDir: string;
 	serverName: string;
+	/** How the web app syncs in this run (PUBLIC_CASUS_SYNC of the app server). */
+	sync: 'sliding' | 'classic';
 }
 
 export const E2E_PASSWORD = 'E2e-Test-Pass-2026';

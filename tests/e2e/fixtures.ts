@@ -60,8 +60,10 @@ export async function signIn(
 	env: E2EEnvironment,
 	localpart: string,
 	password = E2E_PASSWORD,
-	landing: RegExp = /\/cases$/
+	landing: RegExp = /\/cases$/,
+	sync: 'sliding' | 'classic' = env.sync
 ): Promise<void> {
+	const syncs = watchSync(page);
 	await submitSignIn(page, env, localpart, password);
 	// Privacy officers read no case content: they go straight to their console, without device set-up.
 	if (!landing.test('/cases')) {
@@ -84,6 +86,28 @@ export async function signIn(
 	}
 	await expect(page).toHaveURL(/\/cases$/, { timeout: 60_000 });
 	await expect(page.getByRole('heading', { level: 1, name: 'Mijn casussen' })).toBeVisible({ timeout: 60_000 });
+	// The run really syncs the way it says (global setup): the list came through that way only.
+	await expectSyncedAs(syncs, sync);
+}
+
+const SLIDING_SYNC = '/_matrix/client/unstable/org.matrix.simplified_msc3575/sync';
+const CLASSIC_SYNC = '/_matrix/client/v3/sync';
+
+/** Counts the page's sync requests from now on, by kind. */
+export function watchSync(page: Page): { sliding: number; classic: number } {
+	const seen = { sliding: 0, classic: 0 };
+	page.on('request', (req) => {
+		const path = new URL(req.url()).pathname;
+		// The probe for MSC4186 (sliding.ts `offersSlidingSync`) asks for nothing: not a sync.
+		if (path === SLIDING_SYNC && !req.postData()?.includes('casusruimte-probe')) seen.sliding++;
+		else if (path === CLASSIC_SYNC) seen.classic++;
+	});
+	return seen;
+}
+
+export async function expectSyncedAs(seen: { sliding: number; classic: number }, sync: 'sliding' | 'classic') {
+	await expect.poll(() => (sync === 'sliding' ? seen.sliding : seen.classic)).toBeGreaterThan(0);
+	expect(sync === 'sliding' ? seen.classic : seen.sliding).toBe(0);
 }
 
 export interface UserSession {

@@ -18,19 +18,24 @@ export default async function globalSetup() {
 	const config = configFromDataDir(synapse.dataDir);
 	const accounts = new Accounts(config, await connectService(config));
 	for (const user of E2E_USERS) await accounts.addUser({ ...user, password: E2E_PASSWORD });
+	// How the web app syncs: PUBLIC_CASUS_SYNC when given, else CASUS_TEST_SYNC (as the integration
+	// tests' devices), else the app's default (classic /sync). The app server reads it at run time.
+	const sync = (process.env.PUBLIC_CASUS_SYNC || process.env.CASUS_TEST_SYNC) === 'sliding' ? 'sliding' : 'classic';
+	console.log(`e2e: the web app syncs through ${sync === 'sliding' ? 'sliding sync (MSC4186)' : 'classic /sync'}`);
 	// The daily retention job stays off: tests run it themselves (npm run retention).
 	const web = await startAppServer({
 		port: await freePort(),
 		homeserverPublicUrl: synapse.info.publicBaseurl,
 		dataDir: synapse.dataDir,
 		quiet: true,
-		env: { CASUS_RETENTION_JOB_HOURS: '0' }
+		env: { CASUS_RETENTION_JOB_HOURS: '0', PUBLIC_CASUS_SYNC: sync }
 	});
 	const environment: E2EEnvironment = {
 		appUrl: web.url,
 		homeserverUrl: synapse.info.homeserverUrl,
 		dataDir: synapse.dataDir,
-		serverName: synapse.info.serverName
+		serverName: synapse.info.serverName,
+		sync
 	};
 	process.env.CASUS_E2E = JSON.stringify(environment);
 	return async () => {

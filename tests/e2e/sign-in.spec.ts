@@ -6,7 +6,8 @@ import {
 	snap,
 	expectAccessible,
 	recoveryKeyOf,
-	keepRecoveryKey
+	keepRecoveryKey,
+	signIn
 } from './fixtures.ts';
 
 test('the sign-in page loads, is accessible and refuses a wrong password', async ({ page, env }) => {
@@ -152,6 +153,37 @@ test('the interface switches to English and back', async ({ browser, env }) => {
 	await expectAccessible(page, 'cases in English');
 	await page.getByLabel('Language').selectOption('nl');
 	await expect(page.getByRole('heading', { level: 1, name: 'Mijn casussen' })).toBeVisible();
+	await context.close();
+});
+
+test('a homeserver that does not offer sliding sync: the app syncs through classic /sync and the list shows', async ({
+	browser,
+	env
+}) => {
+	test.skip(env.sync !== 'sliding', 'the fallback is taken from sliding sync; this run syncs classic /sync anyway');
+	const context = await browser.newContext({ locale: 'nl-NL', timezoneId: 'Europe/Amsterdam' });
+	const page = await context.newPage();
+	// As a homeserver (or a proxy in front of it) that does not route MSC4186 answers.
+	await page.route('**/_matrix/client/unstable/org.matrix.simplified_msc3575/sync**', (route) =>
+		route.request().method() === 'OPTIONS'
+			? route.fulfill({
+					status: 204,
+					headers: {
+						'access-control-allow-origin': '*',
+						'access-control-allow-methods': 'POST, OPTIONS',
+						'access-control-allow-headers': 'authorization, content-type'
+					}
+				})
+			: route.fulfill({
+					status: 404,
+					headers: { 'access-control-allow-origin': '*' },
+					contentType: 'application/json',
+					body: JSON.stringify({ errcode: 'M_UNRECOGNIZED', error: 'Unrecognized request' })
+				})
+	);
+	// Signs in on a new device and asserts the list came through classic /sync only.
+	await signIn(page, env, 'e2e.fresh', undefined, undefined, 'classic');
+	await expect(page.getByTestId('offline-banner')).toHaveCount(0);
 	await context.close();
 });
 

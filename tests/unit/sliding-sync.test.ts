@@ -2,18 +2,20 @@
  * The case list's sliding sync (src/lib/matrix/sliding.ts) against a scripted
  * server: what it asks for first (a screen of cases, all invitations, the other
  * rooms), how the window grows page by page until it covers every case, how an
- * opened room is subscribed with its whole state, and how a failed request is
- * reported. The real homeserver side is in the integration suite.
+ * opened room is subscribed with its whole state, how a failed request is
+ * reported, and how an opened room reads its whole state again after one. The
+ * real homeserver side is in the integration suite.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { MatrixClient } from 'matrix-js-sdk';
+import { MatrixEvent, Room, type MatrixClient } from 'matrix-js-sdk';
+import { HTTPError } from 'matrix-js-sdk/lib/http-api/errors.js';
 import {
 	SlidingSyncEvent,
 	type MSC3575RoomData,
 	type MSC3575SlidingSyncRequest,
 	type MSC3575SlidingSyncResponse
 } from 'matrix-js-sdk/lib/sliding-sync.js';
-import { CaseSync, CASE_LIST_STATE, FIRST_PAGE, LISTS } from '../../src/lib/matrix/sliding.ts';
+import { CaseSync, CASE_LIST_STATE, FIRST_PAGE, LISTS, newerState } from '../../src/lib/matrix/sliding.ts';
 import { STATE } from '../../src/lib/case/event-types.ts';
 import { CASE_ROOM_TYPE } from '../../src/lib/case/room-state.ts';
 
@@ -211,4 +213,88 @@ describe('the case list through sliding sync', () => {
 		// The last membership of the police wins; what the server already gave stays; messages are not state.
 		expect(state).toEqual([`${STATE.access}||$access`, 'm.room.member|@politie:hs|$kick']);
 	});
+});
+
+/** A member event as the server sends it. */
+const member = (roomId: string, userId: string, membership: string, id: string, ts: number) => ({
+	type: 'm.room.member',
+	state_key: userId,
+	room_id: roomId,
+	content: { membership },
+	event_id: id,
+	sender: userId,
+	origin_server_ts: ts
+});
+
+/** A real SDK room that holds what the sync has applied so far (only my own membership). */
+function heldRoom(roomId: string) {
+	const roomClient = {
+		getUserId: () => '@me:hs',
+		supportsThreads: () => false,
+		canSupport: new Map(),
+		decryptEventIfNeeded: async () => undefined,
+		on: () => undefined,
+		emit: () => undefined
+	} as unknown as MatrixClient;
+	const room = new Room(roomId, roomClient, '@me:hs');
+	room.currentState.setStateEvents([new MatrixEvent(member(roomId, '@me:hs', 'join', '$me', 1))]);
+	room.updateMyMembership('join');
+	return room;
+}
+
+describe('an opened room after a failed sync request', () => {
+	it('takes from a fresh read only the state it does not hold, and never an older event over a newer one', () => {
+		const room = heldRoom('!r:hs');
+		room.currentState.setStateEvents([new MatrixEvent(member('!r:hs', '@vt:hs', 'leave', '$vtLeft', 30))]);
+		const read = [
+			member('!r:hs', '@me:hs', 'join', '$me', 1), // held already
+			member('!r:hs', '@shn:hs', 'join', '$shn', 20), // joined in the gap
+			member('!r:hs', '@vt:hs', 'join', '$vtJoined', 10) // older than the leave a later sync brought
+		].map((e) => new MatrixEvent(e));
+		expect(newerState(room.currentState, read).map((e) => e.getId())).toEqual(['$shn']);
+	});
+
+	it('reads the whole state of every focused room again once sync answers after a server error, and only then', async () => {
+		const open = heldRoom('!open:hs');
+		// The server's state of the opened case: a member joined while the request failed.
+		const serverState = [
+			member('!open:hs', '@me:hs', 'join', '$me', 1),
+			member('!open:hs', '@vt:hs', 'join', '$vt', 5)
+		];
+		let fail = false;
+		const { client, requests } = scriptedClient(() => {
+			if (fail) {
+				fail = false;
+				return new HTTPError('Internal server error', 500);
+			}
+			return page(2, 0, 1);
+		});
+		const read: string[] = [];
+		Object.assign(client, {
+			getRoom: (id: string) => (id === '!open:hs' ? open : null),
+			getEventMapper: () => (e: object) => new MatrixEvent(e),
+			async roomState(id: string) {
+				read.push(id);
+				return structuredClone(serverState);
+			}
+		});
+		const sync = (running = new CaseSync(client, { timeoutMs: 10 }));
+		const reread: string[][] = [];
+		sync.onReread((ids) => reread.push(ids));
+		void sync.sync.start();
+		await sync.focus('!open:hs', 50);
+		// Answers without an error: nothing is read again.
+		const answered = requests.length;
+		await until(() => requests.length >= answered + 3);
+		expect(read).toEqual([]);
+		expect(open.getMember('@vt:hs')).toBeNull();
+		// One request fails with 500; the SDK retries (after 5 s) and the server answers again.
+		fail = true;
+		await until(() => reread.length > 0, 10_000);
+		expect(reread).toEqual([['!open:hs']]);
+		// Only the focused room is read (the list rows are not), and the member who joined shows.
+		expect(read).toEqual(['!open:hs']);
+		expect(open.getMember('@vt:hs')?.membership).toBe('join');
+		expect(open.getMember('@me:hs')?.membership).toBe('join');
+	}, 15_000);
 });

@@ -18,7 +18,7 @@
  * device-list changes through the `to_device` and `e2ee` extensions that
  * SlidingSyncSdk registers.
  */
-import type { MatrixClient, MatrixEvent, Room } from 'matrix-js-sdk';
+import type { MatrixClient, MatrixEvent, Room, RoomState } from 'matrix-js-sdk';
 import type { IStateEvent } from 'matrix-js-sdk/lib/sync-accumulator.js';
 import {
 	SlidingSync,
@@ -131,6 +131,10 @@ export class CaseSync {
 	/** Rooms whose encryption settings the crypto has (or gets as they arrive): opened and written to. */
 	private readonly cryptoRooms = new Set<string>();
 	private restoreCrypto: (() => void) | null = null;
+	/** Focused rooms whose state may have missed something: a request failed since it was last read. */
+	private readonly stale = new Set<string>();
+	private rereading: Promise<void> | null = null;
+	private rereadListeners = new Set<(roomIds: string[]) => void>();
 	private applyCrypto: ((room: Room, event: MatrixEvent) => Promise<void>) | null = null;
 
 	constructor(
@@ -240,10 +244,71 @@ export class CaseSync {
 		return arrived;
 	}
 
+	/** Called with the focused rooms whose whole state was read again after a failed request. */
+	onReread(listener: (roomIds: string[]) => void): () => void {
+		this.rereadListeners.add(listener);
+		return () => this.rereadListeners.delete(listener);
+	}
+
+	/**
+	 * A request failed (a server error, the network, or a connection the server no
+	 * longer knows): what happened in the rooms meanwhile reaches this device only
+	 * if the server gets the next response right. Synapse did not, once: before its
+	 * background updates had finished it answered 500 while a user joined and left
+	 * within one sync window, and the retry lacked the joins of that window, so an
+	 * opened case showed a member list without a member (README, issue 15). So every
+	 * focused room (an opened case, a room written to) reads its whole state again
+	 * once sync answers again (`rereadStale`).
+	 */
+	private markGap(): void {
+		for (const roomId of this.focused.keys()) this.stale.add(roomId);
+	}
+
+	/** Reads the whole state of the rooms marked stale, one after the other; a room that fails stays marked. */
+	private rereadStale(): Promise<void> {
+		this.rereading ??= (async () => {
+			const done: string[] = [];
+			try {
+				while (this.stale.size > 0) {
+					const roomIds = [...this.stale];
+					this.stale.clear();
+					for (const roomId of roomIds) {
+						try {
+							await this.rereadRoom(roomId);
+							done.push(roomId);
+						} catch (err) {
+							const http = (err as { httpStatus?: number })?.httpStatus;
+							// Not mine to read any more (removed meanwhile): the sync says so itself.
+							if (http === 403 || http === 404) continue;
+							// Still unreachable: again after the next response.
+							for (const id of roomIds.slice(roomIds.indexOf(roomId))) this.stale.add(id);
+							return;
+						}
+					}
+				}
+			} finally {
+				this.rereading = null;
+				if (done.length > 0) for (const l of this.rereadListeners) l(done);
+			}
+		})();
+		return this.rereading;
+	}
+
+	private async rereadRoom(roomId: string): Promise<void> {
+		const room = this.client.getRoom(roomId);
+		if (!room || room.getMyMembership() !== 'join') return;
+		const events = (await this.client.roomState(roomId)).map(this.client.getEventMapper());
+		const fresh = newerState(room.currentState, events);
+		// As the SDK applies a sync's state to a room that has a timeline: RoomState emits the
+		// membership and state events the case and the list listen to.
+		if (fresh.length > 0) room.currentState.setStateEvents(fresh);
+	}
+
 	stop(): void {
 		this.sync.off(SlidingSyncEvent.RoomData, this.onRoomData);
 		this.sync.off(SlidingSyncEvent.Lifecycle, this.onLifecycle);
 		this.sync.stop();
+		this.stale.clear();
 		this.restoreCrypto?.();
 		this.restoreCrypto = null;
 	}
@@ -313,6 +378,7 @@ export class CaseSync {
 		if (invites > inviteEnd) this.sync.setListRanges(LISTS.invites, [[0, invites + SPARE]]);
 		const progress = this.progress;
 		for (const l of this.progressListeners) l(progress);
+		if (this.stale.size > 0) void this.rereadStale();
 	};
 
 	/** Reachability from the requests themselves: SlidingSync retries network errors silently. */
@@ -330,12 +396,27 @@ export class CaseSync {
 				(err: unknown) => {
 					const aborted = (err as { name?: string })?.name === 'AbortError' || signal?.aborted;
 					const http = (err as { httpStatus?: number })?.httpStatus;
+					if (!aborted) this.markGap();
 					if (!aborted && http === undefined) for (const l of this.reachabilityListeners) l('unreachable');
 					throw err;
 				}
 			);
 		};
 	}
+}
+
+/**
+ * The state events of a fresh read that the room does not hold yet: a different event
+ * for the same key that is not older than the one held (a sync that raced the read may
+ * have brought a newer one already).
+ */
+export function newerState(state: RoomState, events: MatrixEvent[]): MatrixEvent[] {
+	return events.filter((e) => {
+		const key = e.getStateKey();
+		if (key === undefined) return false;
+		const held = state.getStateEvents(e.getType(), key);
+		return !held || (held.getId() !== e.getId() && held.getTs() <= e.getTs());
+	});
 }
 
 /** The CaseSync of each client that syncs this way (the case room and the board ask it for rooms). */
