@@ -3,12 +3,16 @@
  * several concurrencies on a fresh homeserver (PostgreSQL, test profile) and
  * prints, per batch, rooms/s, the latency of each request kind (createRoom,
  * the member's join, the closure) and the CPU seconds of Synapse and of
- * PostgreSQL per room. Usage: `nice -n 10 npx tsx bench/seed-profile.ts [rooms per batch] [concurrencies…]`.
+ * PostgreSQL per room. Usage: `nice -n 10 npx tsx bench/seed-profile.ts [rooms per batch] [concurrencies…]`;
+ * SEED_PROFILE_GUARD=0 without the guard, SEED_PROFILE_WORKERS=1 on the worker deployment.
  */
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { startSynapse } from '../scripts/lib/synapse.ts';
+import { startSynapseWorkers } from '../scripts/lib/synapse-workers.ts';
+import { flushRedisDb } from './lib/redis.ts';
 import { freePort } from '../scripts/lib/ports.ts';
 import { databaseUrl, dropDatabase, uniqueDatabaseName } from '../tests/support/postgres.ts';
 import { openWorld, createUser } from '../tests/support/world.ts';
@@ -43,18 +47,35 @@ function postgresSeconds(): number {
 
 const dbName = uniqueDatabaseName('casus_seedprof');
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'casus-seedprof-'));
-const synapse = await startSynapse({
-	dataDir,
-	profile: 'test',
-	port: await freePort(),
-	databaseUrl: databaseUrl(dbName),
-	// SEED_PROFILE_GUARD=0: the same homeserver without the guard (to see what it costs).
-	extraConfig: process.env.SEED_PROFILE_GUARD === '0' ? [path.join(import.meta.dirname, 'no-guard.yaml')] : []
-});
+// SEED_PROFILE_WORKERS=1: the worker deployment (main, event persister, client and sync workers behind nginx).
+const workers = process.env.SEED_PROFILE_WORKERS === '1';
+const REDIS = { host: '127.0.0.1', port: 6379, dbid: 7 };
+const synapse = workers
+	? await startSynapseWorkers({
+			dataDir,
+			profile: 'test',
+			port: await freePort(),
+			serverName: `seedprof-${randomBytes(3).toString('hex')}.localhost`,
+			databaseUrl: databaseUrl(dbName),
+			redis: REDIS
+		})
+	: await startSynapse({
+			dataDir,
+			profile: 'test',
+			port: await freePort(),
+			databaseUrl: databaseUrl(dbName),
+			// SEED_PROFILE_GUARD=0: the same homeserver without the guard (to see what it costs).
+			extraConfig: process.env.SEED_PROFILE_GUARD === '0' ? [path.join(import.meta.dirname, 'no-guard.yaml')] : []
+		});
+/** Every Synapse process of the deployment. */
+const pids = (): number[] =>
+	'processes' in synapse
+		? synapse.processes.map((p) => p.child?.pid).filter((p): p is number => !!p)
+		: [synapse.process.pid!];
+const synapseSeconds = () => pids().reduce((sum, pid) => sum + cpuSeconds(pid), 0);
 try {
 	const world = await openWorld(dataDir);
 	const member = await createUser(world, 'CSG', ['professional'], 'rh');
-	const pid = synapse.process.pid!;
 	let offset = 30_000;
 	for (const c of levels.length ? levels : [4, 8, 16]) {
 		const lat: Record<string, number[]> = {};
@@ -75,7 +96,7 @@ try {
 			wrap(world.service, 'sendState', 'closure'),
 			wrap(member.http, 'post', 'join')
 		];
-		const cpu0 = cpuSeconds(pid);
+		const cpu0 = synapseSeconds();
 		const pg0 = postgresSeconds();
 		const t0 = now();
 		await seedCaseRooms(world, member, perBatch, { concurrency: c, referenceOffset: offset });
@@ -85,18 +106,20 @@ try {
 		const med = (xs: number[]) => round([...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0);
 		console.log(
 			JSON.stringify({
+				deployment: workers ? 'workers' : 'monolith',
 				concurrency: c,
 				roomsPerSecond: round(perBatch / wall, 2),
 				medianMs: Object.fromEntries(Object.entries(lat).map(([k, v]) => [k, med(v)])),
-				synapseCpuPerRoom: round((cpuSeconds(pid) - cpu0) / perBatch, 3),
+				synapseCpuPerRoom: round((synapseSeconds() - cpu0) / perBatch, 3),
 				postgresCpuPerRoom: round((postgresSeconds() - pg0) / perBatch, 3),
-				synapseCpuShare: round((cpuSeconds(pid) - cpu0) / wall, 2),
+				synapseCpuShare: round((synapseSeconds() - cpu0) / wall, 2),
 				load: os.loadavg()[0]
 			})
 		);
 	}
 } finally {
 	await synapse.stop();
+	if (workers) await flushRedisDb(REDIS.host, REDIS.port, REDIS.dbid);
 	rmSync(dataDir, { recursive: true, force: true });
 	dropDatabase(dbName);
 }
