@@ -79,7 +79,9 @@ export function snapshotComponents(rooms: number): Record<string, string> {
 	const hash = (x: string | Buffer) => createHash('sha256').update(x).digest('hex').slice(0, 12);
 	const parts: Record<string, string> = {
 		rooms: String(rooms),
-		synapse: version(VENV_PYTHON, ['-c', 'import synapse; print(synapse.__version__)']),
+		// The release only: Synapse appends the git branch and commit of the working directory ("1.163.2
+		// (b=main,8b4b9ef)"), which changed with every commit of this project and made every snapshot stale.
+		synapse: version(VENV_PYTHON, ['-c', 'import synapse; print(synapse.__version__)']).replace(/\s*\(.*\)$/, ''),
 		pg_dump: version('pg_dump', ['--version']),
 		postgresql: String(pgQuery('postgres', 'SHOW server_version')[0]?.[0])
 	};

@@ -24,6 +24,8 @@ import { RoomIndex } from '../../src/lib/server/privacy/room-index.ts';
 import { dueCases } from '../../src/lib/server/privacy/retention.ts';
 import { purgeRoom } from '../../src/lib/server/privacy/homeserver.ts';
 import { privacySettings } from '../../src/lib/server/privacy/settings.ts';
+import { PrivacyService } from '../../src/lib/server/privacy/service.ts';
+import { eventually } from '../support/eventually.ts';
 
 const endpoint = (name: string) => ENDPOINTS.find((e) => e.name === name)!;
 const DAY = 86_400_000;
@@ -191,5 +193,77 @@ describe('the overview pages on the server (issue 15)', () => {
 		const c = await openCase(csg, { region: 'FL' });
 		expect((await get(`?q=${enc(c.roomId)}`)).body!.cases.map((x) => x.room_id)).toEqual([c.roomId]);
 		expect(store.stats.summarised - summarised).toBeLessThan(second.counts.all);
+	});
+});
+
+describe('the overview answers from a recent index (issue 15)', () => {
+	const q = (roomId: string) => new URLSearchParams({ q: roomId });
+	const ids = (r: OverviewResponse) => r.cases.map((c) => c.room_id);
+
+	it('does not wait for a catch-up inside the window, says up to when it is complete, and catches up behind it', async () => {
+		const shared = await privacyService();
+		const index = new RoomIndex(shared.service, { file: null, sweepMinutes: 0 });
+		const settings = { ...privacySettings(), overviewMaxAgeSeconds: 60 };
+		const privacy = new PrivacyService(shared.cases, settings, shared.audit, index);
+
+		const first = await privacy.overview(officer.accessToken); // no index yet: this one waits for the build
+		expect(index.upTo).not.toBeNull();
+		expect(first.indexed_at).toBe(new Date(index.upTo!).toISOString());
+
+		const { roomId } = await openCase(csg);
+		await new Promise((r) => setTimeout(r, 1_100)); // older than the 1 s after which a request catches up behind it
+		const syncs = index.stats.syncs;
+		const stale = await privacy.overview(officer.accessToken, q(roomId));
+		// Answered from the index as it was: the new case is not in it yet, and the answer says so.
+		expect(ids(stale)).toEqual([]);
+		expect(stale.indexed_at).toBe(first.indexed_at);
+		expect(Date.parse(stale.indexed_at)).toBeLessThan(Date.parse(stale.generated_at));
+		expect(index.stats.background).toBe(1);
+
+		// The catch-up it started runs on without a request waiting for it; the next answer has the case.
+		await eventually(() => index.stats.syncs > syncs && !!index.upTo && index.upTo > Date.parse(first.indexed_at));
+		const caught = await privacy.overview(officer.accessToken, q(roomId));
+		expect(ids(caught)).toEqual([roomId]);
+		expect(Date.parse(caught.indexed_at)).toBeGreaterThan(Date.parse(first.indexed_at));
+
+		// With the window at 0 (the setting for a deployment that wants it), every request waits: a case opened
+		// just now is there at once.
+		const exact = new PrivacyService(shared.cases, { ...settings, overviewMaxAgeSeconds: 0 }, shared.audit, index);
+		const now = await openCase(csg);
+		expect(ids(await exact.overview(officer.accessToken, q(now.roomId)))).toEqual([now.roomId]);
+	});
+
+	it('waits for a catch-up again after the officer acted, and when the index is older than the window', async () => {
+		const shared = await privacyService();
+		const index = new RoomIndex(shared.service, { file: null, sweepMinutes: 0 });
+		const privacy = new PrivacyService(
+			shared.cases,
+			{ ...privacySettings(), overviewMaxAgeSeconds: 60 },
+			shared.audit,
+			index
+		);
+		await privacy.overview(officer.accessToken);
+		const reviewed = await openCase(csg);
+		await index.fresh();
+
+		// Outside the app a case opens; then the officer acts through the console: the next overview waits and
+		// shows both what the action did and what happened before it.
+		const outside = await openCase(csg);
+		const action = await privacy.requestReview(officer.accessToken, reviewed.roomId, { reason: 'periodic-review' });
+		expect(action.ok).toBe(true);
+		const background = index.stats.background;
+		expect(ids(await privacy.overview(officer.accessToken, q(outside.roomId)))).toEqual([outside.roomId]);
+		expect(index.stats.background).toBe(background); // it waited, nothing ran behind it
+
+		// An index older than the window is brought up to date before the answer.
+		const short = new PrivacyService(
+			shared.cases,
+			{ ...privacySettings(), overviewMaxAgeSeconds: 1 },
+			shared.audit,
+			index
+		);
+		const later = await openCase(csg);
+		await new Promise((r) => setTimeout(r, 1_100));
+		expect(ids(await short.overview(officer.accessToken, q(later.roomId)))).toEqual([later.roomId]);
 	});
 });

@@ -24,9 +24,14 @@ import * as figures from '../../src/routes/api/privacy/figures/+server.ts';
 
 export const enc = encodeURIComponent;
 
-/** The endpoints read the service credential and the audit log location from the environment, as in production. */
+/**
+ * The endpoints read the service credential and the audit log location from the environment, as in production.
+ * The tests change rooms outside the app and look at the overview at once, so the overview waits for a catch-up
+ * on every request here (CASUS_OVERVIEW_MAX_AGE_SECONDS=0); privacy-index.test.ts tests the window itself.
+ */
 export function useTestHomeserver(): void {
 	process.env.CASUS_DATA_DIR = server().dataDir;
+	process.env.CASUS_OVERVIEW_MAX_AGE_SECONDS = '0';
 }
 
 export function auditFile(): string {

@@ -364,6 +364,7 @@ function response(q: OverviewQuery, all: CaseSummary[]): OverviewResponse {
 	const page = overviewPage(rows, q);
 	return OverviewResponse.parse({
 		generated_at: new Date(NOW).toISOString(),
+		indexed_at: new Date(NOW - 5_000).toISOString(),
 		inactive_days: 90,
 		retention: DEFAULT_RETENTION,
 		query: q,

@@ -13,6 +13,7 @@ describe('privacy console settings', () => {
 			jobIntervalHours: 24,
 			indexFile: '/srv/casus/privacy-index.json',
 			indexSweepMinutes: 10,
+			overviewMaxAgeSeconds: 30,
 			pilotFile: '/srv/casus/pilot-aggregates.json'
 		});
 		expect(privacySettings({})).toMatchObject({ auditLog: null, indexFile: null, pilotFile: null });
@@ -28,6 +29,8 @@ describe('privacy console settings', () => {
 			indexSweepMinutes: 0
 		});
 		expect(() => privacySettings({ CASUS_INDEX_SWEEP_MINUTES: 'often' })).toThrow(/CASUS_INDEX_SWEEP_MINUTES/);
+		expect(privacySettings({ CASUS_OVERVIEW_MAX_AGE_SECONDS: '0' }).overviewMaxAgeSeconds).toBe(0);
+		expect(() => privacySettings({ CASUS_OVERVIEW_MAX_AGE_SECONDS: '-1' })).toThrow(/CASUS_OVERVIEW_MAX_AGE_SECONDS/);
 	});
 
 	it('refuses limits that do not make sense, saying which variable', () => {

@@ -108,6 +108,8 @@ export const OverviewCounts = z.strictObject({
 /** One page of the overview (issue 15): the cases matching the query, most urgent signals first. */
 export const OverviewResponse = z.strictObject({
 	generated_at: Iso,
+	/** Up to when the room index behind the answer holds every change (the start of its last catch-up). */
+	indexed_at: Iso,
 	inactive_days: z.number().int(),
 	retention: RetentionPolicy,
 	query: z.strictObject({

@@ -22,7 +22,10 @@
  * dropped. The app's own deletions drop the room at once (forget()).
  *
  * The console's overview, report and figures, and the retention job (in the web
- * server and `npm run retention`), all read from here.
+ * server and `npm run retention`), all read from here. Everything but the
+ * overview waits for a catch-up first (fresh()); the overview, a view, takes
+ * the index as it is when its last catch-up started recently and catches up in
+ * the background (current()), and says up to when the index is complete (upTo).
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -181,11 +184,16 @@ export class RoomIndex {
 		'nl.casusruimte.index': this.instance
 	});
 	private running: Promise<void> | null = null;
+	/** When the last catch-up that completed started: the index holds every change made before then. */
+	private syncedAt: number | null = null;
+	/** Bumped by expire(); a catch-up that started before the bump does not count as recent. */
+	private generation = 0;
+	private syncedGeneration = -1;
 	private queued: Promise<void> | null = null;
 	private dirty = false;
 	private saveTimer: ReturnType<typeof setTimeout> | null = null;
 	/** Counters for tests and the bench: what the catch-ups did. */
-	readonly stats = { syncs: 0, sweeps: 0, stateReads: 0 };
+	readonly stats = { syncs: 0, sweeps: 0, stateReads: 0, background: 0 };
 
 	constructor(
 		readonly service: ServiceClient,
@@ -209,6 +217,35 @@ export class RoomIndex {
 				return this.fresh();
 			});
 		return this.queued;
+	}
+
+	/**
+	 * For views (the privacy overview): returns at once when the last catch-up started at most
+	 * `maxAgeMs` ago and nothing expired it since, and then catches up in the background (once the
+	 * data is `refreshAfterMs` old) so the next request sees newer data; otherwise waits for fresh().
+	 * `upTo` says how fresh the answer is. Decisions that need the state now (authority, retention)
+	 * call fresh() instead.
+	 */
+	async current(maxAgeMs: number, refreshAfterMs = 1_000): Promise<void> {
+		const at = this.syncedAt;
+		const age = at === null ? Infinity : Date.now() - at;
+		if (maxAgeMs <= 0 || age > maxAgeMs || this.syncedGeneration !== this.generation) return this.fresh();
+		if (!this.running && age >= refreshAfterMs) {
+			this.stats.background++;
+			this.fresh().catch((err: unknown) =>
+				console.warn(`privacy index: background catch-up failed: ${err instanceof Error ? err.message : String(err)}`)
+			);
+		}
+	}
+
+	/** The moment up to which the index holds every change (the start of the last catch-up that completed); null before the first. */
+	get upTo(): number | null {
+		return this.syncedAt;
+	}
+
+	/** Something changed that the next view must show (the app's own action): current() waits for a catch-up again. */
+	expire(): void {
+		this.generation++;
 	}
 
 	/** Every case room (sorted by reference) and every stray room, from the index as it is. */
@@ -316,12 +353,16 @@ export class RoomIndex {
 	}
 
 	private async catchUp(): Promise<void> {
+		const started = Date.now();
+		const generation = this.generation;
 		if (!this.loaded) this.load();
 		if (this.since) await this.sync();
 		else await this.build();
 		const sweepMs = (this.opts.sweepMinutes ?? 10) * 60_000;
 		const due = sweepMs > 0 && Date.now() - this.lastSweep > sweepMs;
 		if (due || (await this.roomCount()) !== this.rooms.size) await this.sweep();
+		this.syncedAt = started;
+		this.syncedGeneration = generation;
 	}
 
 	/**

@@ -221,12 +221,18 @@ export class PrivacyService {
 		const parsed = overviewQueryFrom(params);
 		if (!parsed.success) throw invalidInput(parsed.error);
 		const query = parsed.data;
-		const [, ctx] = await Promise.all([this.index.fresh(), this.context(directory)]);
+		// A view: answered from the index when it caught up recently (the catch-up follows in the
+		// background); the response says up to when it is complete (indexed_at).
+		const [, ctx] = await Promise.all([
+			this.index.current(this.settings.overviewMaxAgeSeconds * 1000),
+			this.context(directory)
+		]);
 		const { cases: entries, stray } = this.index.entries();
 		const { sorted, counts } = this.overviewStore.rows(entries, ctx);
 		const page = overviewPage(sorted, query);
 		const response = OverviewResponse.parse({
 			generated_at: new Date(ctx.now).toISOString(),
+			indexed_at: new Date(this.index.upTo ?? ctx.now).toISOString(),
 			inactive_days: this.settings.inactiveDays,
 			retention: this.settings.retention,
 			query,
@@ -294,11 +300,15 @@ export class PrivacyService {
 		try {
 			result = await run();
 		} catch (err) {
+			this.index.expire(); // a failed action may have changed something too
+
 			const outcome =
 				err instanceof Refusal ? `refused: ${err.code}` : `failed: ${err instanceof Error ? err.name : 'error'}`;
 			await this.record(actor, action, { ...fields, outcome });
 			throw err;
 		}
+		// The officer's next look at the overview shows what the action changed: it waits for a catch-up.
+		this.index.expire();
 		await this.record(actor, action, { ...fields, outcome: result.outcome });
 		return ActionResponse.parse({ ok: true, action, room_id: fields.room_id, ...result });
 	}

@@ -12,6 +12,9 @@
  *   CASUS_PRIVACY_INDEX          the console's room index file (default <CASUS_DATA_DIR>/privacy-index.json,
  *                                else next to CASUS_AUDIT_LOG; without either it lives in memory only)
  *   CASUS_INDEX_SWEEP_MINUTES    how often the index lists every room even when the count is unchanged (10; 0 = never)
+ *   CASUS_OVERVIEW_MAX_AGE_SECONDS  the overview answers from the index without waiting for a catch-up when the
+ *                                last one started at most this long ago, and catches up in the background (30;
+ *                                0 = every request waits for a catch-up)
  *   CASUS_PILOT_AGGREGATES       the pilot aggregates the MDT chairs sent (issue 14; default
  *                                <CASUS_DATA_DIR>/pilot-aggregates.json, else next to CASUS_AUDIT_LOG;
  *                                without either the server accepts none)
@@ -29,6 +32,8 @@ export interface PrivacySettings {
 	/** The room index's file (room-index.ts); null keeps it in memory. */
 	indexFile: string | null;
 	indexSweepMinutes: number;
+	/** How old (seconds) the index may be for the overview to answer without waiting (room-index.ts, current()). */
+	overviewMaxAgeSeconds: number;
 	/** The file of the pilot aggregates the chairs sent (pilot-store.ts); null: none are accepted. */
 	pilotFile: string | null;
 }
@@ -60,6 +65,7 @@ export function privacySettings(env: Record<string, string | undefined> = proces
 					? path.join(path.dirname(auditLog), 'privacy-index.json')
 					: null),
 		indexSweepMinutes: integer(env, 'CASUS_INDEX_SWEEP_MINUTES', 10, 0),
+		overviewMaxAgeSeconds: integer(env, 'CASUS_OVERVIEW_MAX_AGE_SECONDS', 30, 0),
 		pilotFile:
 			env.CASUS_PILOT_AGGREGATES ||
 			(env.CASUS_DATA_DIR
