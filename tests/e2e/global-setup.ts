@@ -6,6 +6,7 @@
 import { startThrowawaySynapse } from '../support/throwaway-synapse.ts';
 import { startAppServer } from '../../scripts/lib/app-server.ts';
 import { ensureBuilt } from '../../scripts/lib/build.ts';
+import { syncChoice } from '../../src/lib/matrix/sync-choice.ts';
 import { freePort } from '../../scripts/lib/ports.ts';
 import { configFromDataDir } from '../../src/lib/server/config.ts';
 import { connectService } from '../../src/lib/server/service-account.ts';
@@ -19,8 +20,8 @@ export default async function globalSetup() {
 	const accounts = new Accounts(config, await connectService(config));
 	for (const user of E2E_USERS) await accounts.addUser({ ...user, password: E2E_PASSWORD });
 	// How the web app syncs: PUBLIC_CASUS_SYNC when given, else CASUS_TEST_SYNC (as the integration
-	// tests' devices), else the app's default (classic /sync). The app server reads it at run time.
-	const sync = (process.env.PUBLIC_CASUS_SYNC || process.env.CASUS_TEST_SYNC) === 'sliding' ? 'sliding' : 'classic';
+	// tests' devices), else the app's default (sliding). The app server reads it at run time.
+	const sync = syncChoice(process.env.PUBLIC_CASUS_SYNC || process.env.CASUS_TEST_SYNC);
 	console.log(`e2e: the web app syncs through ${sync === 'sliding' ? 'sliding sync (MSC4186)' : 'classic /sync'}`);
 	// The daily retention job stays off: tests run it themselves (npm run retention).
 	const web = await startAppServer({

@@ -1,8 +1,8 @@
 /**
  * A professional in hundreds of cases: the case list comes up quickly from a
  * cold start (plaintext state only, nothing to decrypt), filtering and search
- * answer at typing speed, and a warm start shows the list again quickly (classic /sync and
- * its cache by default; PUBLIC_CASUS_SYNC=sliding runs the same test on sliding sync).
+ * answer at typing speed, and a warm start shows the list again quickly (sliding sync by
+ * default; CASUS_TEST_SYNC=classic runs the same test on classic /sync and its cache).
  */
 import { test, expect, openAs, snap, expectAccessible } from './fixtures.ts';
 import { E2E_PASSWORD } from './environment.ts';
@@ -75,8 +75,8 @@ test('the case list stays fast with hundreds of cases', async ({ browser, env },
 	testInfo.annotations.push({ type: 'search', description: `${searchMs} ms` });
 	expect(searchMs).toBeLessThan(2_000);
 
-	// Warm start: signed in already; with classic /sync (the default) from this device's sync cache
-	// before the network answers, with PUBLIC_CASUS_SYNC=sliding in pages again.
+	// Warm start: signed in already; with sliding sync (the default) in pages again, with
+	// CASUS_TEST_SYNC=classic from this device's sync cache before the network answers.
 	const t1 = Date.now();
 	await page.reload();
 	await expect(page.getByTestId('cases-count')).toHaveText('50 casussen van 200', { timeout: 30_000 });

@@ -26,6 +26,7 @@ import { Outbox, MemoryOutboxStore, type CaseServerApi, type OutboxStore } from 
 import { DirectoryWatcher } from '../../src/lib/matrix/directory-watch.ts';
 import { CaseIndex } from '../../src/lib/matrix/case-index.ts';
 import { CaseRoomSession } from '../../src/lib/matrix/case-room.ts';
+import { syncChoice } from '../../src/lib/matrix/sync-choice.ts';
 import type { Role } from '../../src/lib/directory/schema.ts';
 import { inviteMember, type NewCaseInput } from '../../src/lib/case/commands.ts';
 import { eventually } from './eventually.ts';
@@ -122,8 +123,8 @@ export interface DeviceOptions {
 	homeserverUrl?: string;
 	outboxStore?: OutboxStore;
 	/**
-	 * How the device syncs: classic /sync (the default, as the web app's), or simplified
-	 * sliding sync. CASUS_TEST_SYNC=sliding switches the default.
+	 * How the device syncs: simplified sliding sync (the default, as the web app's), or
+	 * classic /sync. CASUS_TEST_SYNC=classic switches the default.
 	 */
 	sync?: 'sliding' | 'classic';
 }
@@ -149,7 +150,7 @@ export async function startDevice(world: World, user: WorldUser, opts: DeviceOpt
 	};
 	const keyHolder = new SecretStorageKeyHolder();
 	const client = await createMatrixClient(session, { persistent: false, keyHolder });
-	const sync = opts.sync ?? (process.env.CASUS_TEST_SYNC === 'sliding' ? 'sliding' : 'classic');
+	const sync = opts.sync ?? syncChoice(process.env.CASUS_TEST_SYNC);
 	await startSyncing(client, { sliding: sync === 'sliding' });
 	let recoveryKey: string | null = null;
 	if (opts.recoveryKey) {

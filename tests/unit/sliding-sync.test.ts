@@ -16,6 +16,7 @@ import {
 	type MSC3575SlidingSyncResponse
 } from 'matrix-js-sdk/lib/sliding-sync.js';
 import { CaseSync, CASE_LIST_STATE, FIRST_PAGE, LISTS, newerState } from '../../src/lib/matrix/sliding.ts';
+import { syncChoice } from '../../src/lib/matrix/sync-choice.ts';
 import { STATE } from '../../src/lib/case/event-types.ts';
 import { CASE_ROOM_TYPE } from '../../src/lib/case/room-state.ts';
 
@@ -297,4 +298,14 @@ describe('an opened room after a failed sync request', () => {
 		expect(open.getMember('@vt:hs')?.membership).toBe('join');
 		expect(open.getMember('@me:hs')?.membership).toBe('join');
 	}, 15_000);
+});
+
+describe('how the web app syncs', () => {
+	it('syncs through sliding sync unless classic /sync is asked for', () => {
+		expect(syncChoice(undefined)).toBe('sliding');
+		expect(syncChoice('')).toBe('sliding');
+		expect(syncChoice('sliding')).toBe('sliding');
+		expect(syncChoice('classic')).toBe('classic');
+		expect(syncChoice(' Classic ')).toBe('classic');
+	});
 });

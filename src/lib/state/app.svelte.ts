@@ -12,6 +12,7 @@ import { env } from '$env/dynamic/public';
 import { loadSession, saveSession, passwordLogin, logout, type Session } from '../matrix/session.ts';
 import { SecretStorageKeyHolder, type EncryptionStatus } from '../matrix/crypto-setup.ts';
 import { DeviceVerification } from '../matrix/device-verification.ts';
+import { syncChoice } from '../matrix/sync-choice.ts';
 import type { MemberServices } from './runtime.ts';
 import { directory } from './directory.svelte.ts';
 import { caseList } from './case-list.svelte.ts';
@@ -37,15 +38,9 @@ const LOCALE_KEY = 'casusruimte.locale';
 /** Set while this device's key-backup download has not finished (it resumes on the next start). */
 const RESTORE_PENDING_KEY = 'casusruimte.keyRestorePending';
 
-/**
- * How the web app syncs: classic /sync with its IndexedDB cache (the default) or, with
- * PUBLIC_CASUS_SYNC=sliding, simplified sliding sync (MSC4186). Sliding sync is faster at
- * scale but not yet the default: the whole-lifecycle browser test found a stale member list
- * of an opened case under it (README, issue 15). A homeserver that does not offer sliding
- * sync gets classic /sync either way (client.ts).
- */
+/** Sliding sync (MSC4186) unless PUBLIC_CASUS_SYNC=classic (sync-choice.ts, README issue 15). */
 function slidingSyncChosen(): boolean {
-	return env.PUBLIC_CASUS_SYNC === 'sliding';
+	return syncChoice(env.PUBLIC_CASUS_SYNC) === 'sliding';
 }
 
 export function homeserverUrl(): string {
@@ -146,8 +141,8 @@ class AppState {
 			// the first sync response is awaited (README, "The case list at scale").
 			const encryption = import('../matrix/crypto-setup.ts').then(({ encryptionStatus }) => encryptionStatus(client));
 			encryption.catch(() => undefined); // awaited below; a sync failure must not leave it unhandled
-			// Sliding sync (MSC4186, PUBLIC_CASUS_SYNC=sliding): the first screen of cases without
-			// waiting for a full sync. Classic /sync with its IndexedDB cache otherwise, and when the
+			// Sliding sync (MSC4186, the default): the first screen of cases without waiting for a full
+			// sync. Classic /sync with its IndexedDB cache with PUBLIC_CASUS_SYNC=classic, and when the
 			// homeserver does not offer sliding sync (README, issue 15).
 			const mode = await startSyncing(client, { sliding, slidingOffered });
 			this.cleanups.push(
