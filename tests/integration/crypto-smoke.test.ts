@@ -1,6 +1,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { member, stopAllDevices, eventually } from '../support/matrix-clients.ts';
 import { openCase } from '../support/cases.ts';
+import { createUser, testWorld } from '../support/harness.ts';
+import { passwordLogin } from '../../src/lib/server/synapse-admin.ts';
+import { createMatrixClient } from '../../src/lib/matrix/client.ts';
 
 afterAll(stopAllDevices);
 
@@ -21,5 +24,34 @@ describe('rust crypto in node', () => {
 			sb.view.timeline.find((e) => e.kind === 'message' && e.text === 'hallo vanuit CSG')
 		);
 		expect(msg.sender).toBe(a.user.userId);
+	});
+
+	it('a new device uploads its keys before its first sync (a cold start verifies sooner)', async () => {
+		const world = await testWorld();
+		const user = await createUser('CSG', ['professional']);
+		const login = await passwordLogin(world.homeserverUrl, user.localpart, user.password, 'test');
+		const deviceKeys = async () => {
+			const res = (await user.http.post('/_matrix/client/v3/keys/query', {
+				device_keys: { [user.userId]: [login.device_id] }
+			})) as { device_keys?: Record<string, Record<string, unknown>> };
+			return res.device_keys?.[user.userId]?.[login.device_id];
+		};
+		// Before the client: the server knows no keys of this device (the refusal's pair).
+		expect(await deviceKeys()).toBeUndefined();
+		const client = await createMatrixClient(
+			{
+				homeserverUrl: world.homeserverUrl,
+				userId: user.userId,
+				deviceId: login.device_id,
+				accessToken: login.access_token
+			},
+			{ persistent: false }
+		);
+		try {
+			// No startClient: without the early send the SDK uploads only after the first sync response.
+			expect(await eventually(deviceKeys)).toMatchObject({ device_id: login.device_id });
+		} finally {
+			client.stopClient();
+		}
 	});
 });

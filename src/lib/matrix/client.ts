@@ -44,7 +44,22 @@ export async function createMatrixClient(session: Session, options: ClientOption
 		cryptoDatabasePrefix: cryptoDatabasePrefix(session.userId)
 	});
 	await applyDeviceIsolation(client);
+	sendCryptoRequestsNow(client);
 	return client;
+}
+
+/**
+ * Sends what the crypto has queued (a new device's `keys/upload`, the own
+ * identity's `keys/query`) now, beside the first sync request, instead of after
+ * the first sync response, where matrix-js-sdk starts its outgoing-request loop.
+ * A new device's verification waits for both (README, "The case list at scale",
+ * point 5), so a cold start gains that round trip. The loop is the SDK's own
+ * (`onSyncCompleted` only starts it; it sends one request at a time and retries
+ * after the next sync), so calling it early changes when, not what, is sent.
+ */
+export function sendCryptoRequestsNow(client: MatrixClient): void {
+	const backend = client.getCrypto() as unknown as { onSyncCompleted?: (data: object) => void } | undefined;
+	backend?.onSyncCompleted?.({});
 }
 
 export function cryptoDatabasePrefix(userId: string): string {
