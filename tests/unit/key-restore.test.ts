@@ -80,4 +80,48 @@ describe('the key-backup download in the background', () => {
 		expect(r.status).toBe('done');
 		expect(r.restoredKeys).toBe(2);
 	});
+
+	it('a download the page left unfinished resumes on the next start, and only that one', async () => {
+		const stored = new Map<string, boolean>();
+		const marks = {
+			pending: (u: string) => stored.get(u) === true,
+			mark: (u: string, p: boolean) => void stored.set(u, p)
+		};
+		const me = '@rh:casus.test';
+		// A page: the download starts after the verification, and the page closes before it ends.
+		const page = new KeyRestore([], async () => undefined, marks);
+		void page.start(() => new Promise(() => undefined), me);
+		expect(marks.pending(me)).toBe(true);
+
+		// The next start of the same account resumes it, and clears the mark once it completes.
+		const next = new KeyRestore([], async () => undefined, marks);
+		let calls = 0;
+		const resumed = next.resume(async () => ({ restoredKeys: ++calls }), me);
+		expect(resumed).not.toBeNull();
+		await resumed;
+		expect(next.status).toBe('done');
+		expect(calls).toBe(1);
+		expect(marks.pending(me)).toBe(false);
+
+		// Nothing left unfinished (and another account's start): nothing is downloaded again.
+		const later = new KeyRestore([], async () => undefined, marks);
+		expect(later.resume(async () => ({ restoredKeys: ++calls }), me)).toBeNull();
+		expect(later.resume(async () => ({ restoredKeys: ++calls }), '@vt:casus.test')).toBeNull();
+		expect(later.status).toBe('idle');
+		expect(calls).toBe(1);
+	});
+
+	it('a download that gave up stays marked, so the next start tries again', async () => {
+		const stored = new Map<string, boolean>();
+		const marks = {
+			pending: (u: string) => stored.get(u) === true,
+			mark: (u: string, p: boolean) => void stored.set(u, p)
+		};
+		const r = new KeyRestore([], async () => undefined, marks);
+		await r.start(async () => {
+			throw new Error('network');
+		}, '@rh:casus.test');
+		expect(r.status).toBe('failed');
+		expect(marks.pending('@rh:casus.test')).toBe(true);
+	});
 });

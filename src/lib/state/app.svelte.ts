@@ -36,7 +36,6 @@ type Runtime = typeof import('./runtime.ts');
 const SESSION_KEY = 'casusruimte.session';
 const LOCALE_KEY = 'casusruimte.locale';
 /** Set while this device's key-backup download has not finished (it resumes on the next start). */
-const RESTORE_PENDING_KEY = 'casusruimte.keyRestorePending';
 
 /** Sliding sync (MSC4186) unless PUBLIC_CASUS_SYNC=classic (sync-choice.ts, README issue 15). */
 function slidingSyncChosen(): boolean {
@@ -161,7 +160,7 @@ class AppState {
 			else {
 				await this.startServices();
 				// The page was closed before the key-backup download of this device's verification ended.
-				if (restorePending(session.userId)) this.restoreKeysInBackground(client, session.userId);
+				this.restoreKeysInBackground(client, session.userId, true);
 			}
 		} catch (err) {
 			this.starting = null;
@@ -274,18 +273,16 @@ class AppState {
 	 * reasons: README, "The case list at scale"); a case opened meanwhile fills in as its
 	 * keys are imported, and its page says keys are still arriving.
 	 */
-	private restoreKeysInBackground(client: MatrixClient, userId: string): void {
-		markRestorePending(userId, true);
-		void this.keyRestore
-			.start(async () => {
-				const { restoreFromKeyBackup } = await import('../matrix/crypto-setup.ts');
-				return restoreFromKeyBackup(client);
-			})
-			.then(() => {
-				if (this.keyRestore.status !== 'done') return;
-				markRestorePending(userId, false);
-				void this.refreshEncryption().catch(() => undefined); // the backup is on now
-			});
+	/** The key-backup download after a verification, or (`resume`) the one an earlier page left unfinished. */
+	private restoreKeysInBackground(client: MatrixClient, userId: string, resume = false): void {
+		const restore = async () => {
+			const { restoreFromKeyBackup } = await import('../matrix/crypto-setup.ts');
+			return restoreFromKeyBackup(client);
+		};
+		const run = resume ? this.keyRestore.resume(restore, userId) : this.keyRestore.start(restore, userId);
+		void run?.then(() => {
+			if (this.keyRestore.status === 'done') void this.refreshEncryption().catch(() => undefined); // the backup is on now
+		});
 	}
 
 	private requireClient(): MatrixClient {
@@ -355,16 +352,6 @@ class AppState {
 function forgetSdkPendingEvents(): void {
 	if (typeof localStorage === 'undefined') return;
 	for (const key of Object.keys(localStorage)) if (key.startsWith('mx_pending_events_')) localStorage.removeItem(key);
-}
-
-function restorePending(userId: string): boolean {
-	return typeof localStorage !== 'undefined' && localStorage.getItem(`${RESTORE_PENDING_KEY}:${userId}`) !== null;
-}
-
-function markRestorePending(userId: string, pending: boolean): void {
-	if (typeof localStorage === 'undefined') return;
-	if (pending) localStorage.setItem(`${RESTORE_PENDING_KEY}:${userId}`, '1');
-	else localStorage.removeItem(`${RESTORE_PENDING_KEY}:${userId}`);
 }
 
 /** Everything this app keeps in web storage except the chosen language. */

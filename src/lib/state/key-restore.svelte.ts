@@ -21,6 +21,29 @@ export interface DecryptionOf {
 /** Waits between the attempts after a failure: three more tries within a minute. */
 export const RESTORE_RETRY_MS = [5_000, 15_000, 40_000];
 
+/**
+ * Which accounts on this browser still have a download to finish: set when one
+ * starts, cleared when it completes, so a page closed (or reloaded) meanwhile
+ * resumes it on the next start (`resume`). The browser keeps it in localStorage.
+ */
+export interface RestoreMarks {
+	pending(userId: string): boolean;
+	mark(userId: string, pending: boolean): void;
+}
+
+const RESTORE_PENDING_KEY = 'casusruimte.keyRestorePending';
+
+/** The marks in localStorage (none where there is no localStorage: a download is then not resumed). */
+export const localStorageMarks: RestoreMarks = {
+	pending: (userId) =>
+		typeof localStorage !== 'undefined' && localStorage.getItem(`${RESTORE_PENDING_KEY}:${userId}`) !== null,
+	mark(userId, pending) {
+		if (typeof localStorage === 'undefined') return;
+		if (pending) localStorage.setItem(`${RESTORE_PENDING_KEY}:${userId}`, '1');
+		else localStorage.removeItem(`${RESTORE_PENDING_KEY}:${userId}`);
+	}
+};
+
 export class KeyRestore {
 	status = $state<KeyRestoreStatus>('idle');
 	/** Room keys imported by the last completed restore. */
@@ -30,15 +53,20 @@ export class KeyRestore {
 
 	constructor(
 		private readonly retryMs: readonly number[] = RESTORE_RETRY_MS,
-		private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms))
+		private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
+		private readonly marks: RestoreMarks = localStorageMarks
 	) {}
 
-	/** Starts the download (once per session; a second call returns the same run). */
-	start(restore: () => Promise<{ restoredKeys: number }>): Promise<void> {
+	/**
+	 * Starts the download (once per session; a second call returns the same run). With
+	 * `userId`, the account is marked as having a download to finish until it completes.
+	 */
+	start(restore: () => Promise<{ restoredKeys: number }>, userId: string | null = null): Promise<void> {
 		if (this.running) return this.running;
 		const generation = ++this.generation;
 		const current = () => generation === this.generation;
 		this.status = 'restoring';
+		if (userId) this.marks.mark(userId, true);
 		this.running = (async () => {
 			for (let attempt = 0; ; attempt++) {
 				try {
@@ -46,6 +74,7 @@ export class KeyRestore {
 					if (!current()) return;
 					this.restoredKeys = restoredKeys;
 					this.status = 'done';
+					if (userId) this.marks.mark(userId, false);
 					return;
 				} catch {
 					if (!current()) return;
@@ -60,6 +89,11 @@ export class KeyRestore {
 			}
 		})();
 		return this.running;
+	}
+
+	/** The start of a verified device: the download an earlier page of this account left unfinished, if any. */
+	resume(restore: () => Promise<{ restoredKeys: number }>, userId: string): Promise<void> | null {
+		return this.marks.pending(userId) ? this.start(restore, userId) : null;
 	}
 
 	/** Signed out or the session ended: a run still going reports nothing any more. */
