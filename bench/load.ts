@@ -11,6 +11,7 @@ import { caseRoomCreateRequest } from '../src/lib/matrix/room-template.ts';
 import { DEFAULT_REGIE_ORGANISATIONS } from '../src/lib/case/policy.ts';
 import { createUser, type World, type WorldUser } from '../tests/support/world.ts';
 import { mapLimit, now, round, summarise, type Summary } from './lib/stats.ts';
+import { instant as iso } from '../src/lib/case/time.ts';
 
 export interface LoadSetup {
 	members: WorldUser[];
@@ -33,7 +34,6 @@ export interface LoadResult {
 }
 
 const ORGS = ['CSG', 'VT', 'SHN', 'POLITIE', 'OM', 'PH'];
-const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 /** Members and rooms: room r has `perRoom` members, spread round-robin over the N members. */
 export async function setUpLoad(world: World, n: number, m: number, perRoom: number): Promise<LoadSetup> {

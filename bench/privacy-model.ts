@@ -18,9 +18,9 @@ import { OverviewResponse } from '../src/lib/privacy/schemas.ts';
 import { OverviewStore } from '../src/lib/server/privacy/overview-store.ts';
 import type { IndexedRoom } from '../src/lib/server/privacy/room-index.ts';
 import { now, round, summarise } from './lib/stats.ts';
+import { instant, DAY } from '../src/lib/case/time.ts';
 
 const SERVICE = '@casusruimte-service:hs';
-const DAY = 86_400_000;
 const NOW = Date.now();
 const ORGS = ['CSG', 'VT', 'POLITIE', 'SHN', 'OM', 'GGD'];
 const USERS = Array.from({ length: 600 }, (_, i) => `@user${i}:hs`);
@@ -35,8 +35,8 @@ const ev = (type: string, content: Record<string, unknown>, stateKey = ''): RawE
 
 function room(i: number): IndexedRoom {
 	const closed = i % 6 === 5;
-	const reported = new Date(NOW - (i % 400) * 6 * 3600_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
-	const closedAt = new Date(NOW - 10 * DAY).toISOString().replace(/\.\d{3}Z$/, 'Z');
+	const reported = instant(NOW - (i % 400) * 6 * 3600_000);
+	const closedAt = instant(NOW - 10 * DAY);
 	const members = Array.from({ length: 6 }, (_, k) => USERS[(i * 7 + k * 101) % USERS.length]!);
 	return {
 		followed: true,
@@ -50,7 +50,7 @@ function room(i: number): IndexedRoom {
 				first_report_at: reported < closedAt ? reported : closedAt,
 				acute: false,
 				closed_at: closed ? closedAt : null,
-				retention_until: closed ? new Date(NOW + 300 * DAY).toISOString().replace(/\.\d{3}Z$/, 'Z') : null
+				retention_until: closed ? instant(NOW + 300 * DAY) : null
 			}),
 			ev('nl.casusruimte.access', {
 				v: 1,

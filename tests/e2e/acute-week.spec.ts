@@ -10,12 +10,12 @@
 import { randomBytes } from 'node:crypto';
 import type { Page } from '@playwright/test';
 import { test, expect, openAs, snap, expectAccessible, type UserSession } from './fixtures.ts';
+import { DAY } from '../../src/lib/case/time.ts';
 
 test.describe.configure({ mode: 'serial' });
 test.setTimeout(420_000);
 
 const marker = `E2EACUTE${randomBytes(3).toString('hex').toUpperCase()}`;
-const DAY = 86_400_000;
 
 /** A datetime-local value in the browser's time zone (Europe/Amsterdam in these tests). */
 const localInput = (p: Page, ms: number) =>

@@ -17,6 +17,7 @@ import { passwordLogin } from '../../src/lib/server/synapse-admin.ts';
 import { MatrixHttp } from '../../src/lib/server/http.ts';
 import { Accounts } from '../../src/lib/server/accounts.ts';
 import { STATE } from '../../src/lib/case/event-types.ts';
+import { instant } from '../../src/lib/case/time.ts';
 
 test.describe.configure({ mode: 'serial' });
 test.setTimeout(300_000);
@@ -50,7 +51,7 @@ async function caseWithPurposes(env: E2EEnvironment) {
 		(await passwordLogin(env.homeserverUrl, csg.localpart, E2E_PASSWORD)).access_token,
 		{
 			region: 'DH',
-			first_report_at: new Date(Date.now() - 3 * 3_600_000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+			first_report_at: instant(Date.now() - 3 * 3_600_000),
 			acute: false,
 			access: [
 				{ org: 'CSG', basis: 'consent' },
@@ -61,7 +62,7 @@ async function caseWithPurposes(env: E2EEnvironment) {
 	);
 	const room = enc(created.roomId);
 	await csg.http.post(`/_matrix/client/v3/rooms/${room}/join`, {});
-	const since = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+	const since = instant();
 	await csg.http.put(`/_matrix/client/v3/rooms/${room}/state/${STATE.access}/`, {
 		v: 1,
 		organisations: [

@@ -9,6 +9,7 @@ import { E2E_PASSWORD } from './environment.ts';
 import { configFromDataDir } from '../../src/lib/server/config.ts';
 import { connectService } from '../../src/lib/server/service-account.ts';
 import { CaseService } from '../../src/lib/server/cases.ts';
+import { HOUR, instant } from '../../src/lib/case/time.ts';
 
 const CASES = 200;
 test.setTimeout(240_000);
@@ -28,11 +29,10 @@ test('the case list stays fast with hundreds of cases', async ({ browser, env },
 		})
 	).json()) as { access_token: string };
 	const token = login.access_token;
-	const hour = 3_600_000;
 	const work: Promise<void>[] = [];
 	for (let i = 0; i < CASES; i++) {
 		const reference = `${i % 4 === 0 ? 'OB' : 'DH'}-2025-${String(i + 1).padStart(4, '0')}`;
-		const firstReport = new Date(Date.now() - (i % 30) * 2 * hour).toISOString().replace(/\.\d{3}Z$/, 'Z');
+		const firstReport = instant(Date.now() - (i % 30) * 2 * HOUR);
 		const { roomId } = await service.createCase(token, {
 			reference,
 			region: reference.slice(0, 2),

@@ -14,6 +14,7 @@ import type { Page } from '@playwright/test';
 import { test, expect, openAs, signIn, snap, expectAccessible, type UserSession } from './fixtures.ts';
 import { E2E_PASSWORD, type E2EEnvironment } from './environment.ts';
 import { dutchDay } from '../../src/lib/privacy/figures.ts';
+import { DAY } from '../../src/lib/case/time.ts';
 
 test.describe.configure({ mode: 'serial' });
 test.setTimeout(600_000);
@@ -24,7 +25,6 @@ const marker = `E2EPILOT${tag.toUpperCase()}`;
 const CHAIR = { localpart: `e2e.pilot.chair.${tag}`, org: 'CSG', name: `Roos Voorzitter ${tag}` };
 const OVER = { region: 'NH', cases: 5 };
 const UNDER = { region: 'FL', cases: 2 };
-const DAY = 86_400_000;
 
 function admin(env: E2EEnvironment, ...args: string[]): string {
 	return execFileSync('npx', ['tsx', 'scripts/admin.ts', ...args], {

@@ -13,6 +13,7 @@ import { CaseService } from '../../src/lib/server/cases.ts';
 import { passwordLogin } from '../../src/lib/server/synapse-admin.ts';
 import { MatrixHttp } from '../../src/lib/server/http.ts';
 import { Accounts } from '../../src/lib/server/accounts.ts';
+import { instant } from '../../src/lib/case/time.ts';
 
 const enc = encodeURIComponent;
 
@@ -41,7 +42,7 @@ async function caseWithMembers(env: E2EEnvironment) {
 	const others = [await login('VT'), await login('POLITIE')];
 	const created = await cases.createCase(csg.token, {
 		region: 'DH',
-		first_report_at: new Date(Date.now() - 3 * 3_600_000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+		first_report_at: instant(Date.now() - 3 * 3_600_000),
 		acute: false,
 		access: [
 			{ org: 'CSG', basis: 'consent' },

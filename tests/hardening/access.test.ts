@@ -25,6 +25,7 @@ import { Refusal } from '../../src/lib/refusal.ts';
 import { STATE } from '../../src/lib/case/event-types.ts';
 import { updateInput } from '../support/sample-records.ts';
 import type { CaseRoomSession } from '../../src/lib/matrix/case-room.ts';
+import { instant } from '../../src/lib/case/time.ts';
 
 let world: World;
 let regie: Device, member: Device, removed: Device;
@@ -144,7 +145,7 @@ describe('a member', () => {
 			v: 1,
 			regiehouder: member.user.userId,
 			deputy: null,
-			since: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+			since: instant(),
 			handovers: 1
 		};
 		await refused(member.user.http.put(room(`/state/${enc(STATE.regie)}/`), regieState));

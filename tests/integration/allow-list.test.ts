@@ -21,6 +21,7 @@ import {
 } from '../support/allow-list-fields.ts';
 import { addMonths } from '../../src/lib/case/policy.ts';
 import { retentionPolicyFromEnv } from '../../scripts/generate-schemas.ts';
+import { instant as iso } from '../../src/lib/case/time.ts';
 
 const enc = encodeURIComponent;
 /** Plaintext that no allowed field can hold: spaces, a comma, a name. */
@@ -62,8 +63,6 @@ function refused(reply: Reply, what = '') {
 	// the guard never repeats what was sent
 	if (reply.body.error?.startsWith('casusruimte: ')) expect(reply.body.error).not.toContain(MARKER);
 }
-
-const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 const envelope = () => ({
 	algorithm: 'm.megolm.v1.aes-sha2',

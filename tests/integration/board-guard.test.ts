@@ -25,6 +25,7 @@ import { AGENDA_STATE, BOARD_POINTER_EVENT, BOARD_ROOM_TYPE, BOARD_STATE } from 
 import { MDT_EVENT, type MdtContent } from '../../src/lib/directory/mdt.ts';
 import type { ServiceClient } from '../../src/lib/server/synapse-admin.ts';
 import { fieldsOf, memberTypes, schemaOf, withValue } from '../support/allow-list-fields.ts';
+import { instant } from '../../src/lib/case/time.ts';
 
 const enc = encodeURIComponent;
 /** Plaintext that no allowed field can hold: a name and an address. */
@@ -441,7 +442,7 @@ describe('a case room of the region', () => {
 	it("the agenda state is the service's", async () => {
 		const agenda = {
 			v: 1,
-			retriage_requested_at: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+			retriage_requested_at: instant(),
 			continued_in: null
 		};
 		refused(await putState(csg.accessToken, caseRoom, AGENDA_STATE, agenda), 'the regiehouder', 'service');

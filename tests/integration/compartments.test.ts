@@ -24,6 +24,7 @@ import {
 	acceptHistoryFromMembers,
 	acceptHistoryKeys
 } from '../../src/lib/matrix/history-sharing.ts';
+import { instant } from '../../src/lib/case/time.ts';
 
 const enc = encodeURIComponent;
 const ACCESS = 'nl.casusruimte.access';
@@ -401,7 +402,7 @@ describe('compartments of a case', () => {
 			const after = await p.client.sendEvent(room, 'nl.casusruimte.update' as never, { v: 1, body: 'na' } as never);
 			const late = await sessionOf(after.event_id);
 			expect(late).not.toBe(early);
-			const from = new Date(fromMs).toISOString().replace(/\.\d{3}Z$/, 'Z');
+			const from = instant(fromMs);
 
 			// refused: `from` without its date, and a date without `from`
 			expect(

@@ -12,6 +12,7 @@ import { fetchRejections, GUARD_REJECTIONS_PATH } from '../../src/lib/server/gua
 import { GUARD_RULE_CODES } from '../../src/lib/case/allow-list.ts';
 import { serviceNotice } from '../../src/lib/case/notices.ts';
 import type { ServiceClient } from '../../src/lib/server/synapse-admin.ts';
+import { instant } from '../../src/lib/case/time.ts';
 
 const enc = encodeURIComponent;
 /** Something identifying that must never show up in an error or the rejection log. */
@@ -331,7 +332,7 @@ describe('the room stays closed', () => {
 
 describe('case state', () => {
 	it('lets the regiehouder and an MDT chair change case state, and refuses a member with power 0', async () => {
-		const triage = { v: 1, seq: 1, decided_at: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'), next_review: null };
+		const triage = { v: 1, seq: 1, decided_at: instant(), next_review: null };
 		refused(
 			await putState(member.accessToken, roomId, 'nl.casusruimte.triage.status', triage),
 			403,

@@ -21,6 +21,7 @@ import * as agendaRoute from '../../src/routes/api/mdt/[region]/agenda/+server.t
 import * as chairRoute from '../../src/routes/api/cases/[roomId]/chair-access/+server.ts';
 import * as retriageRoute from '../../src/routes/api/cases/[roomId]/retriage/+server.ts';
 import * as continuedRoute from '../../src/routes/api/cases/[roomId]/continued-in/+server.ts';
+import { instant } from '../../src/lib/case/time.ts';
 
 const enc = encodeURIComponent;
 type Ev = { type: string; state_key: string; content: Record<string, unknown> };
@@ -256,7 +257,7 @@ describe('re-triage and one victim, one case', () => {
 		expect(item?.retriage_requested_at).toBe(state.retriage_requested_at);
 		// the next triage decision answers the request: the agenda shows none, and the case as triaged
 		await new Promise((r) => setTimeout(r, 1100));
-		const decidedAt = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+		const decidedAt = instant();
 		await csg.http.put(`/_matrix/client/v3/rooms/${enc(roomId)}/state/nl.casusruimte.triage.status/`, {
 			v: 1,
 			seq: 1,

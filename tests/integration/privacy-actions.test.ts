@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createUser, type TestUser } from '../support/harness.ts';
 import {
-	ENDPOINTS,
+	endpoint,
 	attempt,
 	auditFile,
 	call,
@@ -33,10 +33,7 @@ import { parseCsv } from '../../src/lib/csv.ts';
 import { retentionUntil } from '../../src/lib/case/deadlines.ts';
 import { addMonths } from '../../src/lib/case/policy.ts';
 import { serviceNotice } from '../../src/lib/case/notices.ts';
-
-const endpoint = (name: string) => ENDPOINTS.find((e) => e.name === name)!;
-const DAY = 86_400_000;
-const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+import { instant as iso, DAY } from '../../src/lib/case/time.ts';
 
 let officer: TestUser;
 let csg: TestUser;
@@ -243,7 +240,7 @@ describe('actions', () => {
 		).toBe(403);
 		// the regiehouder closes the case now (a member's closed_at is the server's clock)
 		const closedAt = iso(Date.now());
-		await closeCaseAt(csg, roomId, closedAt, retentionUntil(closedAt, 12).replace(/\.\d{3}Z$/, 'Z'));
+		await closeCaseAt(csg, roomId, closedAt, iso(retentionUntil(closedAt, 12)));
 		const before = await caseState(csg, roomId);
 		for (const months of [0, 61, 1.5])
 			expect(
@@ -254,7 +251,7 @@ describe('actions', () => {
 			reason: 'legal-hold'
 		});
 		expect(res.status, res.text).toBe(200);
-		const want = retentionUntil(closedAt, 36).replace(/\.\d{3}Z$/, 'Z');
+		const want = iso(retentionUntil(closedAt, 36));
 		expect(res.json()).toMatchObject({ retention_until: want });
 		expect(await caseState(csg, roomId)).toEqual({ ...before, retention_until: want });
 		const d = await detail();

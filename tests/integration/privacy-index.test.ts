@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createUser, serviceClient, type TestUser } from '../support/harness.ts';
 import {
-	ENDPOINTS,
+	endpoint,
 	call,
 	callEndpoint,
 	caseWithMembers,
@@ -26,10 +26,7 @@ import { purgeRoom } from '../../src/lib/server/privacy/homeserver.ts';
 import { privacySettings } from '../../src/lib/server/privacy/settings.ts';
 import { PrivacyService } from '../../src/lib/server/privacy/service.ts';
 import { eventually } from '../support/eventually.ts';
-
-const endpoint = (name: string) => ENDPOINTS.find((e) => e.name === name)!;
-const DAY = 86_400_000;
-const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+import { instant as iso, DAY } from '../../src/lib/case/time.ts';
 
 let officer: TestUser;
 let csg: TestUser;

@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createUser, server, serviceClient, type TestUser } from '../support/harness.ts';
 import {
-	ENDPOINTS,
+	endpoint,
 	PURGE_LEFTOVERS,
 	attempt,
 	auditFile,
@@ -27,10 +27,8 @@ import { OverviewResponse } from '../../src/lib/privacy/schemas.ts';
 import { DELETION_REASON } from '../../src/lib/server/privacy/retention.ts';
 import { verifyChain } from '../../src/lib/server/privacy/audit.ts';
 import { ROOT } from '../../scripts/lib/paths.ts';
+import { instant as iso, DAY } from '../../src/lib/case/time.ts';
 
-const endpoint = (name: string) => ENDPOINTS.find((e) => e.name === name)!;
-const DAY = 86_400_000;
-const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 const ago = (days: number) => iso(Date.now() - days * DAY);
 
 let officer: TestUser;

@@ -16,6 +16,7 @@ import { AGENDA_STATE } from '../../src/lib/case/board.ts';
 import { callEndpoint, ENDPOINTS, useTestHomeserver } from '../support/privacy.ts';
 import * as reopenRoute from '../../src/routes/api/cases/[roomId]/reopen/+server.ts';
 import { AuditResponse, CaseDetailResponse } from '../../src/lib/privacy/schemas.ts';
+import { instant as iso } from '../../src/lib/case/time.ts';
 
 const enc = encodeURIComponent;
 const REGION = 'GLD';
@@ -27,7 +28,6 @@ let politie: TestUser; // a plain member of the cases
 let chair: TestUser; // chairs the GLD MDT, not in the case rooms
 let officer: TestUser; // privacy officer
 
-const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 const join = (u: TestUser, roomId: string) => u.http.post(`/_matrix/client/v3/rooms/${enc(roomId)}/join`, {});
 const stateOf = async (roomId: string) => (await (await serviceClient()).getRoomState(roomId)) as Ev[];
 const caseOf = async (roomId: string) => (await stateOf(roomId)).find((e) => e.type === CASE)!.content;

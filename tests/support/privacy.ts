@@ -114,6 +114,13 @@ export const ENDPOINTS: Endpoint[] = [
 	}
 ];
 
+/** One endpoint of the console by its name (throws for a name that is not there). */
+export function endpoint(name: string): Endpoint {
+	const found = ENDPOINTS.find((e) => e.name === name);
+	if (!found) throw new Error(`no privacy endpoint named ${name}`);
+	return found;
+}
+
 export interface Reply {
 	status: number;
 	text: string;

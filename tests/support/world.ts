@@ -30,6 +30,7 @@ import { syncChoice } from '../../src/lib/matrix/sync-choice.ts';
 import type { Role } from '../../src/lib/directory/schema.ts';
 import { inviteMember, type NewCaseInput } from '../../src/lib/case/commands.ts';
 import { eventually } from './eventually.ts';
+import { instant } from '../../src/lib/case/time.ts';
 
 export const WORLD_PASSWORD = 'Bench-Password-2026';
 
@@ -196,7 +197,7 @@ export async function startDevice(world: World, user: WorldUser, opts: DeviceOpt
 export function newCaseInput(overrides: Partial<NewCaseInput> = {}): NewCaseInput {
 	return {
 		region: 'DH',
-		first_report_at: new Date(Date.now() - 3600_000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+		first_report_at: instant(Date.now() - 3600_000),
 		acute: true,
 		access: [
 			{ org: 'CSG', basis: 'consent' },

@@ -33,6 +33,7 @@ import {
 	stateEvent
 } from '../support/domain-fixtures.ts';
 import { NOW, fakeCase, member, t } from './forms-support.ts';
+import { instant } from '../../src/lib/case/time.ts';
 
 const SINCE = '2026-11-20T09:00:00Z';
 const ACCESS: AccessEntry[] = [
@@ -208,7 +209,7 @@ describe('inviting into a compartment', () => {
 		expect(calls.filter((c) => c.op === 'invite')).toEqual([]);
 		panel.invite.fromDate = '2026-11-19';
 		expect(await panel.invite.submit(t)).toBe(true);
-		const from = new Date('2026-11-19T00:00:00').toISOString().replace(/\.\d{3}Z$/, 'Z');
+		const from = instant('2026-11-19T00:00:00');
 		expect(calls.find((c) => c.op === 'invite')?.args[2]).toEqual({ user_id: VT, history: 'from', from });
 		expect(panel.invite.fromDate).toBe('');
 	});

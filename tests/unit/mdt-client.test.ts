@@ -33,10 +33,10 @@ import {
 	triageRecord
 } from '../support/domain-fixtures.ts';
 import { fakeCase, member, t, NOW } from './forms-support.ts';
+import { instant as iso } from '../../src/lib/case/time.ts';
 
 const H = 3_600_000;
 const DAY = 24 * H;
-const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 let n = 0;
 function item(over: Partial<AgendaItem> = {}): AgendaItem {

@@ -11,9 +11,9 @@ import {
 	type FigureCase
 } from '../../src/lib/privacy/figures.ts';
 import { FiguresResponse } from '../../src/lib/privacy/schemas.ts';
+import { HOUR } from '../../src/lib/case/time.ts';
 
 const at = (day: string, hour = 10) => `${day}T${String(hour).padStart(2, '0')}:00:00Z`;
-const HOUR = 3_600_000;
 
 function cases(n: number, over: Partial<FigureCase> & { day?: string } = {}): FigureCase[] {
 	return Array.from({ length: n }, (_, i) => {

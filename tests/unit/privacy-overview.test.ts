@@ -26,9 +26,9 @@ import { FLAG_CODES, OverviewResponse, type CaseSummary, type FlagCode } from '.
 import { OverviewStore } from '../../src/lib/server/privacy/overview-store.ts';
 import type { IndexedRoom } from '../../src/lib/server/privacy/room-index.ts';
 import { PrivacyOverviewModel } from '../../src/lib/state/privacy-overview.svelte.ts';
+import { DAY } from '../../src/lib/case/time.ts';
 
 const SERVICE = '@casusruimte-service:hs';
-const DAY = 86_400_000;
 const NOW = Date.parse('2026-06-01T12:00:00Z');
 
 function summary(i: number, over: Partial<CaseSummary> = {}, flags: FlagCode[] = []): CaseSummary {

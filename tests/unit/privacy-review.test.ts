@@ -15,9 +15,9 @@ import {
 } from '../../src/lib/privacy/review.ts';
 import { DEFAULT_RETENTION } from '../../src/lib/case/policy.ts';
 import { CaseDetailResponse, CaseSummary } from '../../src/lib/privacy/schemas.ts';
+import { DAY } from '../../src/lib/case/time.ts';
 
 const SERVICE = '@casusruimte-service:hs';
-const DAY = 86_400_000;
 const NOW = Date.parse('2026-06-01T12:00:00Z');
 const entry = (org: string, active = true) => ({
 	v: 1,

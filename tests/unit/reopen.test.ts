@@ -39,8 +39,8 @@ import {
 	stateEvent
 } from '../support/domain-fixtures.ts';
 import { fakeCase, t } from './forms-support.ts';
+import { DAY } from '../../src/lib/case/time.ts';
 
-const DAY = 86_400_000;
 const CLOSED_AT = '2026-12-20T10:00:00Z';
 const RETAINED = '2027-12-20T10:00:00Z';
 const NOW = Date.parse('2027-01-10T10:00:00Z');

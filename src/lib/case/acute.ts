@@ -18,9 +18,7 @@ import { RECORD } from './event-types.ts';
 import { IntakeRecord, STEP_DONE, STEP_PENDING, StepRecord, type StepKind } from './records.ts';
 import type { Phase } from './state.ts';
 import type { CaseEventInput, CaseView, StepEntry } from './view.ts';
-
-const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
+import { DAY, HOUR } from './time.ts';
 
 export const EMERGENCY_CARE_HOURS = 72;
 export const ACUTE_WINDOW_DAYS = 7;

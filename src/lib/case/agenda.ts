@@ -18,10 +18,10 @@
  * possible duplicates until the MDT links them.
  */
 import type { AgendaItem, Aanmelding, BoardLink } from './board.ts';
+import { DAY } from './time.ts';
 
 export const STALLED_DAYS = 14;
 export const CLOSED_RECENT_DAYS = 3;
-const DAY = 86_400_000;
 
 export type RediscussReason = 'review' | 'retriage' | 'stalled';
 

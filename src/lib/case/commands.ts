@@ -38,6 +38,7 @@ import {
 import { AccessEntry, CaseState, PHASES, RegieState, TriageStatusState, type Phase } from './state.ts';
 import { CaseReference, Instant, MatrixUserId, OrganisationCode, RegionCode, StatutoryGround } from './primitives.ts';
 import type { CaseView } from './view.ts';
+import { instant as iso } from './time.ts';
 
 export type Membership = 'join' | 'invite' | 'leave' | 'ban' | 'knock';
 
@@ -76,7 +77,6 @@ const fail = (code: RefusalCode, nl: string, en: string): CommandResult => ({
 	ok: false,
 	error: refusal(code, nl, en)
 });
-const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 function coordinatorOnly(view: CaseView, actor: string, ctx: CommandContext): CommandResult | null {
 	if (
@@ -646,7 +646,7 @@ export function closeCase(view: CaseView, actor: string, ctx: CommandContext, in
 	const state = nextCaseState(view, {
 		phase: 'closed',
 		closed_at: decidedAt,
-		retention_until: retentionUntil(decidedAt, record.retention_months).replace(/\.\d{3}Z$/, 'Z')
+		retention_until: iso(retentionUntil(decidedAt, record.retention_months))
 	});
 	return ok([
 		{ kind: 'record', type: RECORD.closure, content: record },

@@ -4,9 +4,9 @@
  */
 import { addMonths } from './policy.ts';
 import type { Phase } from './state.ts';
+import { HOUR } from './time.ts';
 
 export const TRIAGE_DEADLINE_HOURS = 24;
-const HOUR = 3_600_000;
 
 export function triageDeadline(firstReportAt: string): string {
 	return new Date(Date.parse(firstReportAt) + TRIAGE_DEADLINE_HOURS * HOUR).toISOString();

@@ -7,8 +7,7 @@
  */
 import { addMonths } from './policy.ts';
 import type { CaseView } from './view.ts';
-
-const DAY = 24 * 3_600_000;
+import { DAY } from './time.ts';
 
 /** Watchful waiting lasts at least four weeks from the start of care. */
 export const WATCHFUL_WAITING_DAYS = 28;

@@ -22,6 +22,7 @@ import { ReopenRecord } from './records.ts';
 import { CaseState, type Phase } from './state.ts';
 import type { CommandContext, CommandResult, Membership } from './commands.ts';
 import type { CaseView } from './view.ts';
+import { instant } from './time.ts';
 
 /** What the rule needs of a case: its plaintext state (as the server reads it, or the client's view). */
 export interface ReopenSubject {
@@ -109,7 +110,7 @@ export function reopenCase(view: CaseView, actor: string, ctx: CommandContext, i
 	if (refused) return { ok: false, error: refused };
 	const record = ReopenRecord.parse({
 		v: 1,
-		reopened_at: new Date(ctx.now).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+		reopened_at: instant(ctx.now),
 		...input
 	});
 	return {

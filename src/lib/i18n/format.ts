@@ -3,6 +3,7 @@
  * in UTC; people read it in Dutch time.
  */
 import { currentLocale } from './index.ts';
+import { instant } from '../case/time.ts';
 
 const TZ = 'Europe/Amsterdam';
 const tag = () => (currentLocale() === 'en' ? 'en-GB' : 'nl-NL');
@@ -74,7 +75,7 @@ export function toLocalInput(ms: number): string {
 export function fromLocalInput(value: string): string {
 	if (!value) return '';
 	const d = new Date(value);
-	return Number.isNaN(d.getTime()) ? '' : d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+	return Number.isNaN(d.getTime()) ? '' : instant(d);
 }
 
 /** Today plus n days, as "YYYY-MM-DD" in browser time. */

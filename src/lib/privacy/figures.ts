@@ -6,11 +6,10 @@
  * cell is suppressed too (secondary suppression). Pure.
  */
 import type { Cell, FigureRow, FiguresResponse } from './schemas.ts';
+import { DAY, HOUR } from '../case/time.ts';
 
 export const THRESHOLD = 5;
 export const SUPPRESSED = '<5' as const;
-const DAY = 86_400_000;
-const HOUR = 3_600_000;
 
 /** One case as the figures see it: dates and counts, nothing else. */
 export interface FigureCase {

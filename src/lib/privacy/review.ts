@@ -28,8 +28,6 @@ import type { FigureCase } from './figures.ts';
 import { readCaseRoomState, type RoomMembership } from '../case/room-state.ts';
 import { samePower, wantedPower } from './authority.ts';
 
-const DAY = 86_400_000;
-
 /** A state or timeline event as the Admin API returns it; only these fields are ever read. */
 export interface RawEvent {
 	type: string;
@@ -65,6 +63,7 @@ import {
 	type CompartmentPointer
 } from '../case/compartments.ts';
 import type { CompartmentMemberOut, CompartmentOut } from './schemas.ts';
+import { DAY } from '../case/time.ts';
 
 export interface ParsedCase {
 	roomId: string;

@@ -34,6 +34,7 @@ import { regieOrganisationsFrom } from '../case/policy.ts';
 import { Boards } from './boards.ts';
 import { reopenRefusal, reopenedCaseState } from '../case/reopen.ts';
 import { AGENDA_STATE, AgendaState } from '../case/board.ts';
+import { instant } from '../case/time.ts';
 
 /** The audit log's actor for what the service does on its own (cleanup, authority updates). */
 export const CASE_SERVICE_ACTOR = 'system:case-service';
@@ -332,7 +333,7 @@ export class CaseService {
 		await entry(`reopened: ${room.case.phase} → ${next.phase}`);
 		try {
 			const agenda = room.agenda ?? { v: 1 as const, retriage_requested_at: null, continued_in: null };
-			const at = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+			const at = instant();
 			await this.service.sendState(
 				roomId,
 				AGENDA_STATE,
@@ -373,7 +374,7 @@ export class CaseService {
 			v: 1,
 			regiehouder: input.to,
 			deputy: input.deputy,
-			since: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+			since: instant(),
 			handovers: room.regie.handovers + (input.to !== room.regie.regiehouder ? 1 : 0)
 		});
 		await this.service.sendState(roomId, STATE.regie, '', regie);

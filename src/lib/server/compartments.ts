@@ -32,8 +32,7 @@ import {
 } from '../case/compartments.ts';
 import { compartmentCaseOf } from '../case/room-state.ts';
 import { compartmentRoomCreateRequest } from '../matrix/room-template.ts';
-
-const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+import { instant as iso } from '../case/time.ts';
 
 export interface OpenedCompartment extends CompartmentPointer {
 	id: string;

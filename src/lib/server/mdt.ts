@@ -17,6 +17,7 @@ import { CaseReference, REGIONS, RegionCode } from '../case/primitives.ts';
 import { triageDeadline } from '../case/deadlines.ts';
 import { CASE_ROOM_TYPE, openRetriageRequest, readCaseRoomState, type CaseRoomState } from '../case/room-state.ts';
 import { isMdtChair, isMdtMember } from '../directory/mdt.ts';
+import { instant as iso } from '../case/time.ts';
 
 /** Closed cases stay on the agenda this long (the board shows "closed since the last meeting"). */
 export const CLOSED_ON_AGENDA_MS = 14 * 24 * 3600_000;
@@ -37,8 +38,6 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) 
 	await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 	return out;
 }
-
-const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 export const ContinuedInInput = z.strictObject({ reference: CaseReference.nullable() });
 

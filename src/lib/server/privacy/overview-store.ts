@@ -32,8 +32,8 @@ import {
 	type OverviewRow
 } from '../../privacy/overview.ts';
 import type { IndexedRoom } from './room-index.ts';
+import { DAY } from '../../case/time.ts';
 
-const DAY = 86_400_000;
 /** Up to this many changed cases, the order and the counts are mended case by case; beyond, rebuilt. */
 const MEND_AT_MOST = 200;
 /** The slack of the retention rules (review.ts), on both sides of a date. */

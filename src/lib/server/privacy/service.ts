@@ -58,6 +58,7 @@ import { overviewPage, overviewQueryFrom } from '../../privacy/overview.ts';
 import { deleteCase, RETENTION_JOB_ACTOR } from './retention.ts';
 import { refusal } from '../../refusal.ts';
 import type { PrivacySettings } from './settings.ts';
+import { instant } from '../../case/time.ts';
 
 export const ROLE = 'privacy-officer';
 
@@ -391,9 +392,7 @@ export class PrivacyService {
 						`De data van deze casus kloppen niet (${datesProblem}); de bewaartermijn kan niet worden ingesteld.`,
 						`The dates of this case break the rules (${datesProblem}); retention cannot be set.`
 					);
-				const until = addMonths(current.closed_at, input.months)
-					.toISOString()
-					.replace(/\.\d{3}Z$/, 'Z');
+				const until = instant(addMonths(current.closed_at, input.months));
 				if (
 					input.months < min ||
 					input.months > max ||
