@@ -149,8 +149,9 @@ export class PrivacyService {
 
 	/** Any signed-in user: whether they are a privacy officer (the app's landing page), and the retention limits. */
 	async me(token: string | null | undefined): Promise<MeResponse> {
-		const userId = await this.cases.authenticate(token);
-		const directory = await this.cases.directory();
+		// The landing-page check of every sign-in (README, "The case list at scale"): who is asking and
+		// the directory now, read side by side (a refused token has then cost one directory read).
+		const [userId, directory] = await Promise.all([this.cases.authenticate(token), this.cases.directory()]);
 		return MeResponse.parse({
 			user_id: userId,
 			privacy_officer: hasRole(directory, userId, ROLE),
