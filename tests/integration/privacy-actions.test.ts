@@ -240,7 +240,7 @@ describe('actions', () => {
 		).toBe(403);
 		// the regiehouder closes the case now (a member's closed_at is the server's clock)
 		const closedAt = iso(Date.now());
-		await closeCaseAt(csg, roomId, closedAt, iso(retentionUntil(closedAt, 12)));
+		await closeCaseAt(csg, roomId, closedAt, retentionUntil(closedAt, 12));
 		const before = await caseState(csg, roomId);
 		for (const months of [0, 61, 1.5])
 			expect(
@@ -251,7 +251,7 @@ describe('actions', () => {
 			reason: 'legal-hold'
 		});
 		expect(res.status, res.text).toBe(200);
-		const want = iso(retentionUntil(closedAt, 36));
+		const want = retentionUntil(closedAt, 36);
 		expect(res.json()).toMatchObject({ retention_until: want });
 		expect(await caseState(csg, roomId)).toEqual({ ...before, retention_until: want });
 		const d = await detail();

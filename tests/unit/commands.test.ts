@@ -238,8 +238,8 @@ describe('commands', () => {
 
 describe('deadlines', () => {
 	it('adds months to the closure date, clamping to the end of shorter months', () => {
-		expect(retentionUntil('2026-01-31T10:00:00Z', 1)).toBe('2026-02-28T10:00:00.000Z');
-		expect(retentionUntil('2026-11-15T10:00:00Z', 12)).toBe('2027-11-15T10:00:00.000Z');
+		expect(retentionUntil('2026-01-31T10:00:00Z', 1)).toBe('2026-02-28T10:00:00Z');
+		expect(retentionUntil('2026-11-15T10:00:00Z', 12)).toBe('2027-11-15T10:00:00Z');
 	});
 	it('calls an incident acute within 7 days of the first report', () => {
 		expect(isAcute('2026-11-14', '2026-11-20T09:00:00Z', 'unknown')).toBe(true);

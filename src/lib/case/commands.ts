@@ -646,7 +646,7 @@ export function closeCase(view: CaseView, actor: string, ctx: CommandContext, in
 	const state = nextCaseState(view, {
 		phase: 'closed',
 		closed_at: decidedAt,
-		retention_until: iso(retentionUntil(decidedAt, record.retention_months))
+		retention_until: retentionUntil(decidedAt, record.retention_months)
 	});
 	return ok([
 		{ kind: 'record', type: RECORD.closure, content: record },

@@ -4,7 +4,7 @@
  */
 import { addMonths } from './policy.ts';
 import type { Phase } from './state.ts';
-import { HOUR } from './time.ts';
+import { HOUR, instant } from './time.ts';
 
 export const TRIAGE_DEADLINE_HOURS = 24;
 
@@ -39,7 +39,7 @@ export function reviewDue(c: { nextReview: string | null; phase: Phase | null },
  * closure (calendar months: 31 January + 1 month = 28/29 February; policy.ts).
  */
 export function retentionUntil(closedAt: string, months: number): string {
-	return addMonths(closedAt, months).toISOString();
+	return instant(addMonths(closedAt, months));
 }
 
 /** Acute: the incident happened at most 7 days before the first report. */

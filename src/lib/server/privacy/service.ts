@@ -14,7 +14,8 @@ import { MatrixUserId } from '../../directory/schema.ts';
 import { Day } from '../../case/primitives.ts';
 import { PrivacyActionReason, type RemoveReason } from '../../case/reasons.ts';
 import { serviceNotice } from '../../case/notices.ts';
-import { addMonths, retentionAllowed } from '../../case/policy.ts';
+import { retentionAllowed } from '../../case/policy.ts';
+import { retentionUntil } from '../../case/deadlines.ts';
 import { currentMembers } from '../../case/room-state.ts';
 import { CaseState } from '../../case/state.ts';
 import { STATE } from '../../case/event-types.ts';
@@ -58,7 +59,6 @@ import { overviewPage, overviewQueryFrom } from '../../privacy/overview.ts';
 import { deleteCase, RETENTION_JOB_ACTOR } from './retention.ts';
 import { refusal } from '../../refusal.ts';
 import type { PrivacySettings } from './settings.ts';
-import { instant } from '../../case/time.ts';
 
 export const ROLE = 'privacy-officer';
 
@@ -393,7 +393,7 @@ export class PrivacyService {
 						`De data van deze casus kloppen niet (${datesProblem}); de bewaartermijn kan niet worden ingesteld.`,
 						`The dates of this case break the rules (${datesProblem}); retention cannot be set.`
 					);
-				const until = instant(addMonths(current.closed_at, input.months));
+				const until = retentionUntil(current.closed_at, input.months);
 				if (
 					input.months < min ||
 					input.months > max ||
