@@ -26,11 +26,26 @@ export class DirectoryWatcher {
 		if (event.getRoomId() === this.roomId && WATCHED.has(event.getType())) this.rebuild();
 	};
 
-	constructor(private readonly client: MatrixClient) {}
+	/** `serviceUserId`: the service account, which creates the directory room. */
+	constructor(
+		private readonly client: MatrixClient,
+		private readonly serviceUserId?: string
+	) {}
 
 	async start(): Promise<Directory> {
 		const alias = `#${DIRECTORY_ALIAS_LOCALPART}:${serverNameOf(this.client.getSafeUserId())}`;
-		const { room_id } = await this.client.getRoomIdForAlias(alias);
+		// The sync already brought the directory room (the sliding sync's list of other rooms): no
+		// round trip for the alias. Only a room the service account created counts.
+		const known = this.client
+			.getRooms()
+			.find(
+				(r) =>
+					r.getCanonicalAlias() === alias &&
+					this.serviceUserId !== undefined &&
+					r.getCreator() === this.serviceUserId &&
+					r.getMyMembership() === 'join'
+			);
+		const room_id = known?.roomId ?? (await this.client.getRoomIdForAlias(alias)).room_id;
 		this.roomId = room_id;
 		if (this.client.getRoom(room_id)?.getMyMembership() !== 'join') await this.client.joinRoom(room_id);
 		this.client.on(RoomStateEvent.Events, this.onState);
