@@ -94,6 +94,20 @@ export async function isPrivacyOfficer(): Promise<boolean> {
 	} catch {
 		// a damaged entry is the same as none
 	}
+	// The layout and the sign-in page ask at the same moment: one request for both.
+	if (asking?.userId !== session.userId) {
+		const answer = askRole();
+		asking = { userId: session.userId, answer };
+		void answer.finally(() => {
+			if (asking?.answer === answer) asking = null;
+		});
+	}
+	return asking.answer;
+}
+
+let asking: { userId: string; answer: Promise<boolean> } | null = null;
+
+async function askRole(): Promise<boolean> {
 	try {
 		const me = await privacyGet<{ user_id: string; privacy_officer: boolean }>('/api/privacy/me');
 		sessionStorage.setItem(ROLE_KEY, JSON.stringify({ userId: me.user_id, officer: me.privacy_officer }));
