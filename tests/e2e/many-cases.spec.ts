@@ -4,7 +4,7 @@
  * answer at typing speed, and a warm start shows the list again quickly (sliding sync by
  * default; CASUS_TEST_SYNC=classic runs the same test on classic /sync and its cache).
  */
-import { test, expect, openAs, snap, expectAccessible } from './fixtures.ts';
+import { test, expect, openAs, snap, expectAccessible, submitSignIn, recoveryKeyOf } from './fixtures.ts';
 import { E2E_PASSWORD } from './environment.ts';
 import { configFromDataDir } from '../../src/lib/server/config.ts';
 import { connectService } from '../../src/lib/server/service-account.ts';
@@ -86,5 +86,28 @@ test('the case list stays fast with hundreds of cases', async ({ browser, env },
 	console.log(
 		`${CASES} cases: cold start (with first-run set-up) ${coldMs} ms, search ${searchMs} ms, warm start ${warmMs} ms`
 	);
+
+	// A new device shows the list while it is being verified, but opens no case until then.
+	const second = await browser.newContext({ locale: 'nl-NL' });
+	const fresh = await second.newPage();
+	await submitSignIn(fresh, env, 'e2e.many');
+	await expect(fresh.getByRole('heading', { level: 1, name: 'Dit apparaat verifiëren' })).toBeVisible();
+	const waiting = fresh.getByRole('region', { name: 'Uw casussen' });
+	await expect(waiting.getByTestId('cases-count')).toHaveText(`${CASES} casussen`, { timeout: 60_000 });
+	await expect(waiting.getByTestId('case-row').first()).toBeVisible();
+	expect(await waiting.getByRole('link').count()).toBe(0);
+	await expectAccessible(fresh, 'new device: list while verifying');
+	await snap(fresh, testInfo, 'new device: list while verifying');
+	// A case's address typed in is refused until the device is verified: back to the verification.
+	const firstCase = (await page.getByTestId('case-row').first().getByRole('link').getAttribute('href'))!;
+	await fresh.goto(`${env.appUrl}${firstCase}`);
+	await expect(fresh).toHaveURL(/\/verify$/, { timeout: 30_000 });
+	await fresh.getByLabel('Herstelsleutel', { exact: true }).fill(recoveryKeyOf(env, 'e2e.many')!);
+	await fresh.getByRole('button', { name: 'Verifiëren met herstelsleutel' }).click();
+	await expect(fresh.getByRole('heading', { level: 1, name: 'Mijn casussen' })).toBeVisible({ timeout: 60_000 });
+	await expect(fresh.getByTestId('case-row').first().getByRole('link')).toBeVisible({ timeout: 60_000 });
+	await fresh.goto(`${env.appUrl}${firstCase}`);
+	await expect(fresh.getByTestId('case-reference')).toBeVisible({ timeout: 60_000 });
+	await second.close();
 	await user.context.close();
 });

@@ -41,6 +41,23 @@ const record = (n: number) => ({ kind: 'record' as const, type: 'nl.casusruimte.
 const offline = Object.assign(new Error('fetch failed'), { name: 'ConnectionError' });
 
 describe('outbox', () => {
+	it('a held outbox (a device not yet verified) keeps what is queued and sends nothing until released', async () => {
+		const { client, calls } = fakeClient(() => undefined);
+		const store = new MemoryOutboxStore();
+		const outbox = new Outbox(client, store, api, { held: true });
+		const group = outbox.enqueue('!r', [record(1), record(2)]);
+		outbox.wake();
+		await outbox.pump();
+		await new Promise((r) => setTimeout(r, 20));
+		expect(calls).toEqual([]);
+		expect(store.load().map((i) => i.status)).toEqual(['queued', 'queued']);
+		// Released: the same items go out, in order.
+		outbox.release();
+		await outbox.settled(group);
+		expect(calls.map((c) => c.kind)).toEqual(['event', 'event']);
+		expect(outbox.pending()).toEqual([]);
+	});
+
 	it('sends a group in order and resolves', async () => {
 		const { client, calls } = fakeClient(() => undefined);
 		const outbox = new Outbox(client, new MemoryOutboxStore(), api);

@@ -116,12 +116,16 @@ export class Outbox {
 	private pumping = false;
 	private timer: ReturnType<typeof setTimeout> | null = null;
 	private stopped = false;
+	/** Held: keeps and persists what is queued, sends nothing until `release` (a device not yet verified). */
+	private held: boolean;
 
 	constructor(
 		private readonly client: MatrixClient,
 		private readonly store: OutboxStore,
-		private readonly api: CaseServerApi
+		private readonly api: CaseServerApi,
+		opts: { held?: boolean } = {}
 	) {
+		this.held = opts.held ?? false;
 		// An item that was being sent when the page went away is simply sent again (same transaction ID).
 		this.items = store
 			.load()
@@ -210,9 +214,19 @@ export class Outbox {
 		if (this.timer) clearTimeout(this.timer);
 	}
 
+	get isHeld(): boolean {
+		return this.held;
+	}
+
+	/** Starts sending (this device is verified now): what was queued meanwhile goes out in order. */
+	release(): void {
+		this.held = false;
+		void this.pump();
+	}
+
 	/** Sends what can be sent: per room, the first unfinished item, in order. */
 	async pump(): Promise<void> {
-		if (this.pumping || this.stopped) return;
+		if (this.pumping || this.stopped || this.held) return;
 		this.pumping = true;
 		try {
 			for (;;) {

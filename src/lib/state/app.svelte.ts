@@ -1,8 +1,10 @@
 /**
  * The signed-in session, its Matrix client and this device's encryption, as
  * Svelte 5 state. Only this module starts or stops the client; it wires the
- * other state modules (directory, case list, connectivity) to it once the
- * device is verified.
+ * other state modules (directory, case list, connectivity) to it. A new device
+ * of an account that is set up shows its case list (plaintext state the
+ * homeserver gives any signed-in device) while it is being verified; what
+ * writes, and every case's content, waits for the verification.
  *
  * matrix-js-sdk is loaded lazily (client.ts and runtime.ts are imported
  * dynamically or import the SDK dynamically), so the sign-in page stays light.
@@ -62,6 +64,7 @@ class AppState {
 	/** The sign-in password, in memory only, until the first-run set-up has used it. */
 	private password: string | null = null;
 	private starting: Promise<void> | null = null;
+	private servicesStarting: Promise<MemberServices> | null = null;
 	private cleanups: (() => void)[] = [];
 
 	constructor() {
@@ -156,8 +159,12 @@ class AppState {
 			this.client = client;
 			this.encryption = await encryption;
 			if (!this.encryption?.accountSetUp) this.status = 'setup';
-			else if (!this.encryption.deviceVerified) this.status = 'verify';
-			else {
+			else if (!this.encryption.deviceVerified) {
+				// The list while the user verifies this device: nothing is written until then.
+				this.status = 'verify';
+				// A list that fails to start does not hold up the verification, which starts it again.
+				await this.startServices({ writing: false }).catch(() => (this.servicesStarting = null));
+			} else {
 				await this.startServices();
 				// The page was closed before the key-backup download of this device's verification ended.
 				this.restoreKeysInBackground(client, session.userId, true);
@@ -237,14 +244,31 @@ class AppState {
 		this.incomingVerification = null;
 	}
 
-	private async startServices(): Promise<void> {
+	/**
+	 * The member services: the case list, and (`writing`, a verified device) what writes. A new
+	 * device starts them without writing while it is verified, and with writing once it is.
+	 */
+	private async startServices(opts: { writing: boolean } = { writing: true }): Promise<void> {
 		const client = this.requireClient();
 		const session = this.session!;
 		const rt = this.runtime!;
-		if (this.services) {
-			this.status = 'ready';
+		this.servicesStarting ??= this.startListServices(client, session, rt);
+		const services = await this.servicesStarting;
+		if (!opts.writing || services.writing) {
+			if (opts.writing) this.status = 'ready';
 			return;
 		}
+		services.startWriting();
+		this.cleanups.push(
+			rt.watchVerificationRequests(client, (request) => {
+				this.incomingVerification?.dispose();
+				this.incomingVerification = DeviceVerification.incoming(request);
+			})
+		);
+		this.status = 'ready';
+	}
+
+	private async startListServices(client: MatrixClient, session: Session, rt: Runtime): Promise<MemberServices> {
 		const services = await rt.startMemberServices(client, session, {
 			onForgotten: (_roomId, reference, reason) =>
 				notices.push('warning', reason ? 'notices.caseGoneReason' : 'notices.caseGone', {
@@ -259,13 +283,7 @@ class AppState {
 			client.retryImmediately();
 			services.outbox.wake();
 		});
-		this.cleanups.push(
-			rt.watchVerificationRequests(client, (request) => {
-				this.incomingVerification?.dispose();
-				this.incomingVerification = DeviceVerification.incoming(request);
-			})
-		);
-		this.status = 'ready';
+		return services;
 	}
 
 	/**
@@ -295,6 +313,7 @@ class AppState {
 		for (const c of this.cleanups.splice(0)) c();
 		this.services?.stop();
 		this.services = null;
+		this.servicesStarting = null;
 		caseList.detach();
 		directory.detach();
 		connectivity.detach();

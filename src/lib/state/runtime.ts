@@ -36,6 +36,10 @@ export interface MemberServices {
 	index: CaseIndex;
 	api: HttpCaseServerApi;
 	serviceUserId: string;
+	/** Whether the writing services run (a verified device). */
+	readonly writing: boolean;
+	/** Starts the outbox and what else writes; once, on a verified device. */
+	startWriting(): void;
 	stop(): void;
 }
 
@@ -50,22 +54,57 @@ export interface ServiceHooks {
 /** How often the case list recomputes for the clock alone (deadlines that pass, the acute clock). */
 const LIST_REFRESH_MS = 60_000;
 
-/** Directory, outbox and case index for a verified device. */
+/**
+ * Directory, outbox and case index. The case list starts at once; what writes (the outbox, the
+ * re-sharing of history keys, the board's aanmeldingen) starts with `startWriting`, which a
+ * verified device calls straight away and a new device once it is verified: its list shows
+ * while the user verifies it (README, "The case list at scale").
+ */
 export async function startMemberServices(
 	client: MatrixClient,
 	session: Session,
 	hooks: ServiceHooks
 ): Promise<MemberServices> {
-	const directory = new DirectoryWatcher(client);
+	const directory = new DirectoryWatcher(client, serviceUserIdFor(session.userId));
 	await directory.start();
 	const api = new HttpCaseServerApi(() => session.accessToken);
-	const outbox = new Outbox(client, new LocalStorageOutboxStore(outboxStorageKey(session.userId)), api);
+	// Held until startWriting: a device that is not verified yet sends nothing.
+	const outbox = new Outbox(client, new LocalStorageOutboxStore(outboxStorageKey(session.userId)), api, { held: true });
 	const index = new CaseIndex(client, { directory: () => directory.directory, outbox, onForgotten: hooks.onForgotten });
 	// The index recomputes on its own events; a new directory or a read receipt changes summaries too.
 	const unsubscribeDirectory = directory.subscribe(() => index.refresh());
 	// Read receipts come in bursts (one per room as rooms arrive): the index's pause, not a recompute each.
 	const onReceipt = () => index.refreshSoon();
 	client.on(RoomEvent.Receipt, onReceipt);
+	// Deadlines pass without an event (an acute item becomes overdue): the list's order follows the clock.
+	const listTimer = setInterval(() => index.refresh(), LIST_REFRESH_MS);
+	let stopWriting: (() => void) | null = null;
+	return {
+		directory,
+		outbox,
+		index,
+		api,
+		serviceUserId: serviceUserIdFor(session.userId),
+		get writing() {
+			return stopWriting !== null;
+		},
+		startWriting() {
+			stopWriting ??= startWritingServices(client, session, outbox);
+		},
+		stop() {
+			stopWriting?.();
+			client.off(RoomEvent.Receipt, onReceipt);
+			clearInterval(listTimer);
+			unsubscribeDirectory();
+			index.stop();
+			directory.stop();
+			outbox.stop();
+		}
+	};
+}
+
+/** What sends on a verified device: the outbox, history-key re-sharing, pending aanmeldingen. */
+function startWritingServices(client: MatrixClient, session: Session, outbox: Outbox): () => void {
 	// The remote echo of something still in the outbox: it went out (perhaps by the SDK's own retry).
 	const onTimeline = (event: MatrixEvent) => {
 		const txn = event.getUnsigned().transaction_id;
@@ -76,31 +115,16 @@ export async function startMemberServices(
 	// Someone I invited joined on a device that missed the invitation's keys: share them again.
 	const resharer = new HistoryResharer(client, new LocalStorageShareLog(`casusruimte.reshared:${session.userId}`));
 	resharer.start();
-	void outbox.pump();
+	outbox.release();
 	// Aanmeldingen that could not reach the MDT board yet: again now and every few minutes.
 	const retryAanmeldingen = () => void postPendingAanmeldingen(client).catch(() => undefined);
 	retryAanmeldingen();
 	const aanmeldingTimer = setInterval(retryAanmeldingen, AANMELDING_RETRY_MS);
-	// Deadlines pass without an event (an acute item becomes overdue): the list's order follows the clock.
-	const listTimer = setInterval(() => index.refresh(), LIST_REFRESH_MS);
-	return {
-		directory,
-		outbox,
-		index,
-		api,
-		serviceUserId: serviceUserIdFor(session.userId),
-		stop() {
-			client.off(RoomEvent.Receipt, onReceipt);
-			client.off(RoomEvent.Timeline, onTimeline);
-			client.off(RoomEvent.LocalEchoUpdated, onTimeline);
-			resharer.stop();
-			clearInterval(aanmeldingTimer);
-			clearInterval(listTimer);
-			unsubscribeDirectory();
-			index.stop();
-			directory.stop();
-			outbox.stop();
-		}
+	return () => {
+		client.off(RoomEvent.Timeline, onTimeline);
+		client.off(RoomEvent.LocalEchoUpdated, onTimeline);
+		resharer.stop();
+		clearInterval(aanmeldingTimer);
 	};
 }
 
